@@ -1,0 +1,45 @@
+# Two commands on a fresh machine: `make run` and `make test`. Both install what they need.
+SHELL := /bin/bash
+UV_VERSION := 0.13.9
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+
+.PHONY: install run test lint typecheck asyncapi k8s-tools k8s-validate browser-tools bench chaos
+
+.tools/bin/uv:
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+install: $(UV)
+	$(UV) sync --frozen
+	npm ci --prefix services/intake/web --no-audit --no-fund --loglevel=error
+
+run: install
+	$(UV) run --frozen infohus dev
+
+test: install k8s-tools browser-tools
+	PATH="$(CURDIR)/.tools/bin:$$PATH" $(UV) run --frozen pytest
+
+lint: install
+	$(UV) run --frozen ruff check .
+
+typecheck: install
+	$(UV) run --frozen mypy infohus contracts services
+
+asyncapi: install
+	$(UV) run --frozen infohus asyncapi --output docs/asyncapi.json
+
+browser-tools:
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium)
+
+k8s-tools: $(UV)
+	PATH="$(CURDIR)/.tools/bin:$$PATH" bash deploy/k8s/install-tools.sh
+
+k8s-validate: install k8s-tools
+	$(UV) run --frozen bash deploy/k8s/validate.sh
+
+# Load and fault runs: minutes, not part of `make test` (a short chaos run is).
+bench: install
+	$(UV) run --frozen python -m infohus.bench
+
+chaos: install
+	$(UV) run --frozen python -m infohus.chaos

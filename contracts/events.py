@@ -1,0 +1,263 @@
+"""Event payloads, version 1. A breaking change adds a new class with ``schema_version = 2``.
+
+Events that cross the broker carry references, codes and deadlines. Personal data travels
+only inside ``ConcernSubmitted`` (intake → routing), which routing needs to decide.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from uuid import UUID
+
+from pydantic import Field
+
+from contracts.concern import ConcernIn
+from contracts.envelope import EventPayload
+
+
+class Destination(StrEnum):
+    INFOHUS_TK = "INFOHUS_TK"
+    UNDERRETNING = "UNDERRETNING"
+    OOH_ESCALATION = "OOH_ESCALATION"
+    JURISDICTION_REVIEW = "JURISDICTION_REVIEW"
+    OPS_ALERT = "OPS_ALERT"
+
+
+class Priority(StrEnum):
+    P0 = "P0"
+    P1 = "P1"
+    P2 = "P2"
+
+
+class ConcernSubmitted(EventPayload):
+    event_type = "ConcernSubmitted"
+
+    concern_id: UUID
+    reference: str
+    received_at: datetime
+    concern: ConcernIn
+
+
+class CaseOpened(EventPayload):
+    """Routing opened an infohus case (and possibly underretninger) for a concern."""
+
+    event_type = "CaseOpened"
+
+    concern_id: UUID
+    reference: str
+    infohus_case_id: UUID
+    subject_index: int
+    priority: Priority
+    age_bands: list[str]
+    triage_due_at: datetime
+    underretning_ids: list[UUID] = []
+    decision_id: UUID
+    config_version: str
+
+
+class NotificationPurpose(StrEnum):
+    NEW_CASE = "NEW_CASE"
+    SUPPLEMENT = "SUPPLEMENT"
+    DEADLINE_WARNING = "DEADLINE_WARNING"
+    OOH_ESCALATION = "OOH_ESCALATION"
+    ALERT = "ALERT"
+
+
+class Deadline(EventPayload):
+    """A named deadline shown in a notification (not an event of its own)."""
+
+    event_type = "Deadline"
+
+    label: str
+    due_at: datetime | None = None
+    due_date: date | None = None
+
+
+class NotificationRequested(EventPayload):
+    """Ask notify to mail a mailbox. Reference-only content: no narrative, no names, no contact data."""
+
+    event_type = "NotificationRequested"
+
+    notification_id: UUID
+    concern_id: UUID
+    reference: str
+    destination: Destination
+    purpose: NotificationPurpose
+    priority: Priority
+    acute: bool
+    age_bands: list[str]
+    flags: list[str] = []
+    deadlines: list[Deadline] = []
+    infohus_case_id: UUID | None = None
+    underretning_id: UUID | None = None
+
+
+class NotificationSent(EventPayload):
+    event_type = "NotificationSent"
+
+    notification_id: UUID
+    concern_id: UUID
+    destination: Destination
+    recipient: str
+    message_id: str
+    sent_at: datetime
+
+
+class DisclosureKind(StrEnum):
+    DISCLOSURE = "DISCLOSURE"
+    RECEIPT = "RECEIPT"
+    INTERNAL_TRANSFER = "INTERNAL_TRANSFER"
+    DECISION_REJECTED = "DECISION_REJECTED"
+    CORRECTION = "CORRECTION"
+    RECIPIENT_ERROR_NOTICE = "RECIPIENT_ERROR_NOTICE"
+    ERASURE_NOTICE = "ERASURE_NOTICE"
+    SUBJECT_ACCESS_SERVED = "SUBJECT_ACCESS_SERVED"
+
+
+class DisclosureRecorded(EventPayload):
+    """A disclosure of personal data happened; audit appends it to the § 115 log.
+
+    Field names follow legal-research.md §D1. Audit checks the invariants before appending.
+    """
+
+    event_type = "DisclosureRecorded"
+
+    record_id: UUID
+    kind: DisclosureKind
+    occurred_at: datetime
+    decision_at: datetime | None = None
+    concern_id: UUID | None = None
+    infohus_case_id: UUID | None = None
+    underretning_id: UUID | None = None
+    subject_person_ids: list[str] = Field(min_length=1)
+    subject_cpr_hmacs: list[str] = []
+    subject_age_at_occurrence: int | None = None
+    other_person_ids: list[str] = []
+    discloser_authority: str
+    discloser_unit: str
+    executed_by: str
+    decided_by: str | None = None
+    recipient_authority: str
+    recipient_unit: str | None = None
+    recipient_persons: list[str] = []
+    recipient_is_cooperation_participant: bool = False
+    channel: str
+    transport_ref: str | None = None
+    content_hash: str | None = None
+    content_manifest: list[str] = Field(min_length=1)
+    legal_basis: str
+    cooperation_form: str = "NONE"
+    legal_basis_note: str | None = None
+    purpose: str
+    purpose_description: str
+    not_for_investigation: bool = False
+    necessity_assessment: str | None = None
+    data_categories: list[str] = Field(min_length=1)
+    source_of_data: str
+    source_record_id: UUID | None = None
+    onward_conditions_communicated: list[str] = []
+    subject_information_status: str = "PENDING"
+    consent_ref: str | None = None
+    delivery_status: str = "DELIVERED"
+    corrects_record_id: UUID | None = None
+    retention_until: date
+    routing_table_version: str
+    system_version: str
+
+
+# --- routing: deadlines and the infohus case lifecycle (appended by routing) ------------------------
+
+
+class DeadlineKind(StrEnum):
+    TRIAGE_75 = "TRIAGE_75"  # 75 % (the configured warning fraction) of the infohus triage SLA has passed
+    TRIAGE_BREACHED = "TRIAGE_BREACHED"
+    ASSESSMENT_AT_RISK = "ASSESSMENT_AT_RISK"  # barnets lov § 136, stk. 2: the 24-hour assessment is at risk
+    ASSESSMENT_BREACHED = "ASSESSMENT_BREACHED"
+    RECEIPT_BREACHED = "RECEIPT_BREACHED"  # barnets lov § 138, stk. 1: receipt not confirmed in 6 hverdage
+
+
+class DeadlineReached(EventPayload):
+    """A deadline fell due and the clock is still running (or stopped too late). Emitted once per kind.
+
+    References and times only. ``out_of_hours`` says the office was closed when the event was emitted.
+    """
+
+    event_type = "DeadlineReached"
+
+    deadline_id: UUID  # the clock
+    kind: DeadlineKind
+    concern_id: UUID
+    reference: str
+    infohus_case_id: UUID | None = None
+    underretning_id: UUID | None = None
+    due_at: datetime
+    reached_at: datetime
+    priority: Priority
+    out_of_hours: bool
+
+
+class CaseTransitioned(EventPayload):
+    """An infohus case changed state (or recorded a step) through the tovholdere's case API."""
+
+    event_type = "CaseTransitioned"
+
+    concern_id: UUID
+    reference: str
+    infohus_case_id: UUID
+    action: str
+    from_state: str
+    to_state: str
+    actor: str
+    actor_role: str
+    at: datetime
+
+
+# --- notify: delivery status and dead letters (appended by notify) --------------------------------
+
+
+class DeliveryStatus(StrEnum):
+    QUEUED = "QUEUED"  # notify recorded the notification; a mail will be sent
+    RETRYING = "RETRYING"  # an attempt failed (connection, 4xx, interrupted); another follows at next_attempt_at
+    SENT = "SENT"  # the SMTP relay accepted the mail
+    DEAD_LETTERED = "DEAD_LETTERED"  # 5xx, retries exhausted or no mailbox configured: not delivered
+    OVERDUE = "OVERDUE"  # the watchdog found it undelivered after the configured time and raised an alert
+    UNCERTAIN = "UNCERTAIN"  # interrupted after DATA; held for a person to check (policy "hold")
+
+
+class DeliveryStatusChanged(EventPayload):
+    """A notification's delivery changed state; feeds the case timeline. References and codes only."""
+
+    event_type = "DeliveryStatusChanged"
+
+    notification_id: UUID
+    concern_id: UUID
+    reference: str
+    destination: Destination
+    purpose: NotificationPurpose
+    status: DeliveryStatus
+    attempt: int
+    occurred_at: datetime
+    infohus_case_id: UUID | None = None
+    underretning_id: UUID | None = None
+    message_id: str | None = None
+    next_attempt_at: datetime | None = None
+    detail: str | None = None  # e.g. "SMTP 451 ved DATA"; never mail content or addresses of persons
+
+
+class NotificationDeadLettered(EventPayload):
+    """A notification was given up: its request went to notify's dead-letter topic and ops were alerted."""
+
+    event_type = "NotificationDeadLettered"
+
+    notification_id: UUID
+    concern_id: UUID
+    reference: str
+    destination: Destination
+    purpose: NotificationPurpose
+    reason: str
+    smtp_code: int | None = None
+    attempts: int
+    dead_lettered_at: datetime
+    infohus_case_id: UUID | None = None
+    underretning_id: UUID | None = None

@@ -1,0 +1,189 @@
+"""``make bench``: throughput, latency, memory and efficiency of the whole pipeline on this machine.
+
+    python -m infohus.bench [--rate 50] [--fixed-seconds 20] [--max-concerns 2000] [--skip-audit]
+
+End to end means: accepted by intake → case opened → both mails accepted by SMTP → disclosures appended.
+Targets (2 cores) are printed beside the measurements; nothing here asserts them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import statistics
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from infohus.bench.hop import raw_hop_rate
+from infohus.bench.stack import Stack
+from infohus.devstack.mailbox import read_mail_summaries
+
+REFERENCE = re.compile(r"IH-\d{4}-[0-9A-Z]{4}-[0-9A-Z]{4}")
+MAILS_PER_CONCERN = 2
+CASE_MAILBOXES = {"tk@ishoj.dk", "Underretninger@ishoj.dk"}
+DISCLOSURES_PER_CONCERN = 2
+# ConcernSubmitted, CaseOpened, 2 × NotificationRequested, 2 × DisclosureRecorded, 2 × NotificationSent
+KAFKA_MESSAGES_PER_CONCERN = 8
+
+
+def concern(i: int) -> dict[str, Any]:
+    return {"submission_id": f"bench-{uuid.uuid4().hex}", "channel": "WEB",
+            "reporter": {"category": "CITIZEN", "email": f"bench{i}@example.org"},
+            "subjects": [{"stated_age": 16, "municipality": "Ishøj"}],
+            "description": "Benchmark-henvendelse uden personoplysninger.", "acuteness": "ROUTINE",
+            "crime_suspicion": False}
+
+
+@dataclass
+class Run:
+    name: str
+    accepted: dict[str, float]
+    started: float
+    finished_submitting: float
+
+
+async def submit(client: httpx.AsyncClient, i: int, accepted: dict[str, float]) -> None:
+    response = await client.post("/api/v1/concerns", json=concern(i))
+    response.raise_for_status()
+    accepted[response.json()["reference"]] = time.time()
+
+
+async def fixed_rate(stack: Stack, rate: float, seconds: float) -> Run:
+    accepted: dict[str, float] = {}
+    async with httpx.AsyncClient(base_url=stack.url("intake"), timeout=30) as client:
+        started = time.time()
+        tasks = []
+        for i in range(int(rate * seconds)):
+            await asyncio.sleep(max(0.0, started + i / rate - time.time()))
+            tasks.append(asyncio.create_task(submit(client, i, accepted)))
+        await asyncio.gather(*tasks)
+    return Run(f"fixed {rate:g}/s", accepted, started, time.time())
+
+
+async def max_rate(stack: Stack, count: int, concurrency: int) -> Run:
+    accepted: dict[str, float] = {}
+    queue = iter(range(count))
+    async with httpx.AsyncClient(base_url=stack.url("intake"), timeout=60,
+                                 limits=httpx.Limits(max_connections=concurrency)) as client:
+        async def worker() -> None:
+            for i in queue:
+                await submit(client, i, accepted)
+
+        started = time.time()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return Run(f"max ({count} concerns)", accepted, started, time.time())
+
+
+async def wait_until_done(stack: Stack, run: Run, timeout: float) -> dict[str, float]:
+    """Last mail time per reference, once every concern has its mails and disclosures."""
+    deadline = time.time() + timeout
+    while True:
+        last_mail = await asyncio.to_thread(mail_times, stack.mail_folder, run.accepted)
+        complete = sum(1 for times in last_mail.values() if len(times) >= MAILS_PER_CONCERN)
+        disclosures = await audit_count(stack)
+        if complete >= len(run.accepted) and disclosures >= DISCLOSURES_PER_CONCERN * len(run.accepted):
+            return {ref: max(times) for ref, times in last_mail.items()}
+        if time.time() > deadline:
+            raise RuntimeError(f"{run.name}: only {complete}/{len(run.accepted)} concerns mailed and "
+                               f"{disclosures} disclosures after {timeout}s")
+        await asyncio.sleep(1.0)
+
+
+def mail_times(folder: Path, references: dict[str, float]) -> dict[str, list[float]]:
+    times: dict[str, list[float]] = {}
+    for mail in read_mail_summaries(folder):
+        match = REFERENCE.search(mail.subject or "")
+        if match and match.group(0) in references and set(mail.rcpt_tos) & CASE_MAILBOXES:
+            times.setdefault(match.group(0), []).append(mail.received_at.timestamp())
+    return times
+
+
+async def audit_count(stack: Stack) -> int:
+    engine = create_async_engine(stack.database_url)
+    try:
+        async with engine.connect() as connection:
+            return int((await connection.execute(text("SELECT count(*) FROM audit.disclosure_log"))).scalar_one())
+    finally:
+        await engine.dispose()
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def summarise(run: Run, last_mail: dict[str, float]) -> dict[str, Any]:
+    latencies = [(last_mail[ref] - accepted) * 1000 for ref, accepted in run.accepted.items()]
+    end_to_end_s = max(last_mail.values()) - run.started
+    return {"run": run.name, "concerns": len(run.accepted),
+            "accepted_per_s": len(run.accepted) / (run.finished_submitting - run.started),
+            "end_to_end_per_s": len(run.accepted) / end_to_end_s,
+            "p50_ms": percentile(latencies, 50), "p95_ms": percentile(latencies, 95),
+            "p99_ms": percentile(latencies, 99), "mean_ms": statistics.fmean(latencies)}
+
+
+def print_table(rows: list[dict[str, Any]], rss: dict[str, float], hop: float, efficiency: float) -> None:
+    print("\n| run | concerns | accepted/s | end-to-end concerns/s | p50 ms | p95 ms | p99 ms |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        print(f"| {r['run']} | {r['concerns']} | {r['accepted_per_s']:.0f} | {r['end_to_end_per_s']:.0f} | "
+              f"{r['p50_ms']:.0f} | {r['p95_ms']:.0f} | {r['p99_ms']:.0f} |")
+    print("\n| service | peak RSS MB (target ≤ 150) |\n|---|---:|")
+    for name, mb in rss.items():
+        print(f"| {name} | {mb:.0f} |")
+    print(f"\nRaw FastStream hop (consume one, publish one) on the same broker: {hop:.0f} msg/s")
+    print(f"Pipeline efficiency = concerns/s × {KAFKA_MESSAGES_PER_CONCERN} messages ÷ hop rate = "
+          f"{efficiency:.0%} (target ≥ 50 %)")
+    print("Targets: ≥ 1,000 concerns/s end to end; p99 ≤ 150 ms accepted → mail at 50 concerns/s.")
+
+
+async def main(args: argparse.Namespace) -> int:
+    stack = Stack(Path(args.data_dir) / f"bench-{uuid.uuid4().hex[:6]}")
+    await stack.start()
+    rows = []
+    try:
+        warm = await fixed_rate(stack, 10, 1)
+        await wait_until_done(stack, warm, 60)
+        fixed = await fixed_rate(stack, args.rate, args.fixed_seconds)
+        rows.append(summarise(fixed, await wait_until_done(stack, fixed, 120)))
+        burst = await max_rate(stack, args.max_concerns, args.concurrency)
+        rows.append(summarise(burst, await wait_until_done(stack, burst, 600)))
+        rss = stack.peak_rss_mb()
+        hop = await raw_hop_rate(stack.broker.bootstrap_servers, args.hop_messages)
+    finally:
+        await stack.stop()
+    efficiency = rows[-1]["end_to_end_per_s"] * KAFKA_MESSAGES_PER_CONCERN / hop
+    print_table(rows, rss, hop, efficiency)
+    (stack.data_dir / "bench-results.json").write_text(json.dumps(
+        {"runs": rows, "peak_rss_mb": rss, "hop_msgs_per_s": hop, "efficiency": efficiency}, indent=2))
+    if not args.skip_audit:
+        from infohus.bench.audit import run_audit_benchmark
+
+        await run_audit_benchmark(args.audit_records)
+    return 0
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m infohus.bench", description=__doc__)
+    parser.add_argument("--rate", type=float, default=50)
+    parser.add_argument("--fixed-seconds", type=float, default=20)
+    parser.add_argument("--max-concerns", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--hop-messages", type=int, default=5000)
+    parser.add_argument("--audit-records", type=int, default=1_000_000)
+    parser.add_argument("--skip-audit", action="store_true")
+    parser.add_argument("--data-dir", default="data")
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(asyncio.run(main(parse())))

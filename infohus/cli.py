@@ -1,0 +1,101 @@
+"""The ``infohus`` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import logging
+import sys
+from collections.abc import Callable
+from typing import Any
+
+SERVICES = ("intake", "routing", "notify", "audit")
+
+
+def _service_app(name: str) -> tuple[Any, Any]:
+    """(settings, app) of a service, imported lazily so one service never loads another's code."""
+    container, app = importlib.import_module(f"services.{name}.entrypoints.http").build()
+    return container.settings, app
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings, app = _service_app(args.service)
+    # No access log: it would record client addresses, and anonymous reporters must leave none.
+    config = uvicorn.Config(app, host=settings.http_host, port=settings.http_port, access_log=False,
+                            log_level="info", timeout_graceful_shutdown=10)
+    uvicorn.Server(config).run()
+    return 0
+
+
+def migrate(args: argparse.Namespace) -> int:
+    from infohus.kit import migrations
+
+    settings_cls = _settings_class(args.service)
+    settings = settings_cls()
+    migrations.upgrade(args.service, settings.database_url, settings.db_schema)
+    print(f"{args.service}: migrated to head")
+    return 0
+
+
+def _settings_class(name: str) -> Any:
+    return importlib.import_module(f"services.{name}.settings").Settings
+
+
+def dev(args: argparse.Namespace) -> int:
+    from infohus.devstack.supervisor import run_local
+
+    return asyncio.run(run_local(args.data_dir))
+
+
+def asyncapi(args: argparse.Namespace) -> int:
+    from contracts.asyncapi import write_asyncapi
+
+    path = write_asyncapi(args.output)
+    print(f"wrote {path}")
+    return 0
+
+
+def explain(args: argparse.Namespace, rest: list[str]) -> int:
+    from services.routing.entrypoints.explain import explain_main
+
+    return explain_main(rest)
+
+
+def audit(rest: list[str]) -> int:
+    from services.audit.entrypoints.cli import audit_main
+
+    return audit_main(rest)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    parser = argparse.ArgumentParser(prog="infohus", description="Infohus: concerns about radicalisation.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_serve = sub.add_parser("serve", help="run one service")
+    p_serve.add_argument("service", choices=SERVICES)
+    p_migrate = sub.add_parser("migrate", help="migrate one service's database to the newest schema")
+    p_migrate.add_argument("service", choices=SERVICES)
+    p_dev = sub.add_parser("dev", help="run the whole system locally (make run)")
+    p_dev.add_argument("--data-dir", default="data")
+    p_async = sub.add_parser("asyncapi", help="write the AsyncAPI document")
+    p_async.add_argument("--output", default="docs/asyncapi.json")
+    sub.add_parser("explain", help="explain the routing decision for a concern (no database, no broker)",
+                   add_help=False)
+    sub.add_parser("audit", help="the disclosure log: verify, checkpoint, purge (infohus audit --help)",
+                   add_help=False)
+    if argv[:1] == ["explain"]:
+        return explain(argparse.Namespace(), argv[1:])
+    if argv[:1] == ["audit"]:
+        return audit(argv[1:])
+    args = parser.parse_args(argv)
+    commands: dict[str, Callable[[argparse.Namespace], int]] = {
+        "serve": serve, "migrate": migrate, "dev": dev, "asyncapi": asyncapi}
+    return commands[args.command](args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,147 @@
+"""DEVELOPMENT ONLY: the built-in login form of ``make run``, mounted by ``install_auth`` in development mode.
+
+``GET /auth/login`` shows the form; ``POST /auth/login`` checks the CSRF token, the rate limit and the
+argon2 hash, then sets the signed, HTTP-only, SameSite session cookie. ``POST /auth/token`` returns the
+same signed token for ``Authorization: Bearer`` (curl); ``POST /auth/logout`` ends the session;
+``GET /auth/me`` says who is signed in. Attempts are limited per user name (token bucket); neither the
+user name nor the client address is logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from jinja2 import DictLoader, Environment, select_autoescape
+
+from infohus.kit.auth.dependencies import Authenticator, require
+from infohus.kit.auth.dev_users import DEV_USERS, DevUser, dev_user_store, refuse_production
+from infohus.kit.auth.principal import Principal
+from infohus.kit.auth.ratelimit import LoginRateLimiter
+from infohus.kit.auth.roles import Permission
+from infohus.kit.auth.settings import DEVELOPMENT_PASSWORD
+from infohus.kit.security_headers import csrf_input, verify_csrf
+
+log = logging.getLogger(__name__)
+
+_LOGIN = """<!doctype html>
+<html lang="da">
+<head><meta charset="utf-8"><title>Udviklingslogin – Infohus</title></head>
+<body>
+<main>
+<h1>Udviklingslogin (kun til udvikling)</h1>
+<p><strong>Kun til udvikling. Development only.</strong> Denne side findes ikke i produktion, hvor der
+logges ind via OpenID Connect.</p>
+{% if message %}<p role="alert">{{ message }}</p>{% endif %}
+<form method="post" action="/auth/login">
+{{ csrf_input(request) }}
+<input type="hidden" name="next" value="{{ next }}">
+<p><label for="username">Brugernavn</label>
+<select id="username" name="username">
+{% for user in users %}<option value="{{ user.username }}">{{ user.username }} –
+{{ user.display_name }}</option>
+{% endfor %}</select></p>
+<p><label for="password">Adgangskode</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required></p>
+<p><button type="submit">Log ind</button></p>
+</form>
+{% if show_password %}<p>Adgangskoden til alle testbrugere er <code>{{ password }}</code>.</p>{% endif %}
+</main>
+</body>
+</html>
+"""
+
+_templates = Environment(loader=DictLoader({"login.html": _LOGIN}),
+                         autoescape=select_autoescape(default=True))
+_templates.globals["csrf_input"] = csrf_input
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site: no scheme, no host, no protocol-relative ``//`` or backslash tricks."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/auth/me"
+    if any(ord(c) < 0x20 for c in target):
+        return "/auth/me"
+    return target
+
+
+def dev_login_router(authenticator: Authenticator) -> APIRouter:
+    settings = authenticator.settings
+    refuse_production(settings)
+    sessions = authenticator.sessions
+    if sessions is None:
+        raise RuntimeError("the development login needs development sessions")
+    password = settings.dev_password.get_secret_value()
+    limiter = LoginRateLimiter(rate_per_minute=settings.login_rate_per_minute, burst=settings.login_burst)
+    router = APIRouter(prefix="/auth", tags=["development login"])
+
+    def page(request: Request, *, message: str = "", next_path: str = "/auth/me",
+             status: int = 200) -> HTMLResponse:
+        html = _templates.get_template("login.html").render(
+            request=request, message=message, next=next_path, users=DEV_USERS,
+            show_password=password == DEVELOPMENT_PASSWORD, password=password)
+        return HTMLResponse(html, status_code=status)
+
+    async def check(username: str, given: str) -> DevUser | float | None:
+        """The user, the seconds to wait when rate limited, or None for a wrong name or password."""
+        retry_after = limiter.attempt(username)
+        if retry_after is not None:
+            log.warning("development login: attempts rate limited")
+            return retry_after
+        return await asyncio.to_thread(dev_user_store(password).verify, username[:200], given[:1000])
+
+    @router.get("/login", response_class=HTMLResponse, dependencies=[require(Permission.PUBLIC)])
+    async def login_form(request: Request,
+                         next_path: Annotated[str | None, Query(alias="next", max_length=2000)] = None,
+                         ) -> HTMLResponse:
+        return page(request, next_path=_safe_next(next_path))
+
+    @router.post("/login", dependencies=[require(Permission.PUBLIC), Depends(verify_csrf)])
+    async def login(request: Request, username: Annotated[str, Form(max_length=200)],
+                    password: Annotated[str, Form(max_length=1000)],
+                    next_path: Annotated[str, Form(alias="next", max_length=2000)] = "/auth/me") -> Response:
+        outcome = await check(username, password)
+        target = _safe_next(next_path)
+        if outcome is None:
+            return page(request, message="Forkert brugernavn eller adgangskode.", next_path=target,
+                        status=401)
+        if not isinstance(outcome, DevUser):
+            response: Response = page(request, message="For mange forsøg. Vent lidt og prøv igen.",
+                                      next_path=target, status=429)
+            response.headers["retry-after"] = str(int(outcome))
+            return response
+        response = RedirectResponse(target, status_code=303)
+        response.set_cookie(value=sessions.issue(outcome), **sessions.cookie_options())
+        return response
+
+    @router.post("/token", dependencies=[require(Permission.PUBLIC)])
+    async def token(username: Annotated[str, Form(max_length=200)],
+                    password: Annotated[str, Form(max_length=1000)]) -> JSONResponse:
+        outcome = await check(username, password)
+        if isinstance(outcome, DevUser):
+            return JSONResponse({"access_token": sessions.issue(outcome), "token_type": "Bearer",
+                                 "expires_in": sessions.max_age_s})
+        if outcome is None:
+            return JSONResponse({"error": "invalid_grant"}, status_code=401)
+        return JSONResponse({"error": "slow_down"}, status_code=429,
+                            headers={"retry-after": str(int(outcome))})
+
+    @router.post("/logout", dependencies=[require(Permission.PUBLIC), Depends(verify_csrf)])
+    async def logout() -> Response:
+        response = RedirectResponse("/auth/login", status_code=303)
+        options = sessions.cookie_options()
+        response.delete_cookie(options["key"], path="/", secure=options["secure"], httponly=True,
+                               samesite=options["samesite"])
+        return response
+
+    @router.get("/me")
+    async def me(principal: Annotated[Principal, require(Permission.PUBLIC)]) -> dict[str, Any]:
+        return {"authenticated": principal.authenticated, "user_id": principal.user_id,
+                "display_name": principal.display_name, "roles": sorted(principal.roles),
+                "method": principal.method}
+
+    return router
+

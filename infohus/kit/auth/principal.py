@@ -1,0 +1,36 @@
+"""Who is making a request, once signed in: id, display name and roles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from infohus.kit.auth.roles import CASE_READ_PERMISSION, CaseKind, Permission, Role, permits
+
+SignInMethod = Literal["oidc", "development", "anonymous"]
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: str
+    roles: frozenset[Role]
+    display_name: str
+    method: SignInMethod = "oidc"
+    session_id: str | None = field(default=None, repr=False)
+    """Set for a browser session (development login), which then needs CSRF tokens on writes."""
+
+    @property
+    def authenticated(self) -> bool:
+        return self.method != "anonymous"
+
+    def can(self, permission: Permission) -> bool:
+        if permission is Permission.PUBLIC:
+            return True
+        return self.authenticated and permits(self.roles, permission)
+
+    def can_read(self, kind: CaseKind) -> bool:
+        """Need-to-know for endpoints that serve both infohus cases and underretninger."""
+        return self.can(CASE_READ_PERMISSION[kind])
+
+
+ANONYMOUS = Principal(user_id="anonymous", roles=frozenset(), display_name="Anonym", method="anonymous")

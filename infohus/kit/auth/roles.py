@@ -1,0 +1,117 @@
+"""Who may do what: the roles, the permissions and the one matrix every endpoint consults.
+
+Need-to-know, as the matrix encodes it:
+
+- intake staff register concerns taken over the phone, and read nothing back;
+- the municipal and the police tovholder read and move infohus cases; each triages their own side;
+- StraXen caseworkers read and assess underretninger (child welfare), not infohus cases;
+- tovholdere and StraXen record the disclosures they make;
+- auditors read the disclosure log and the read-access log, never a case narrative;
+- administrators manage configuration and may check the integrity of the audit chain (which
+  reveals no personal data), but cannot read cases, underretninger or either log.
+
+``Permission.PUBLIC`` marks what anyone may reach, signed in or not (the citizen's web form, health).
+Change who may do what here and nowhere else; the table-driven tests derive their expectations from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    INTAKE = "intake"
+    """Intake staff taking concerns over the phone."""
+    TOVHOLDER_MUNICIPAL = "tovholder_municipal"
+    """The municipality's tovholder for the infohus."""
+    TOVHOLDER_POLICE = "tovholder_police"
+    """The police's tovholder for the infohus."""
+    STRAXEN = "straxen"
+    """StraXen caseworker: receives and assesses underretninger (child welfare)."""
+    AUDITOR = "auditor"
+    ADMINISTRATOR = "administrator"
+
+
+class Permission(StrEnum):
+    PUBLIC = "public"
+    CONCERN_CREATE_PHONE = "concern:create-phone"
+    CASE_READ = "case:read"
+    CASE_TRANSITION = "case:transition"
+    CASE_TRIAGE_MUNICIPAL = "case:triage-municipal"
+    CASE_TRIAGE_POLICE = "case:triage-police"
+    UNDERRETNING_READ = "underretning:read"
+    UNDERRETNING_ASSESS = "underretning:assess"
+    DISCLOSURE_RECORD = "disclosure:record"
+    AUDIT_READ = "audit:read"
+    AUDIT_VERIFY = "audit:verify"
+    CONFIG_MANAGE = "config:manage"
+    READ_LOG_READ = "read-log:read"
+
+
+_TOVHOLDERE = frozenset({Role.TOVHOLDER_MUNICIPAL, Role.TOVHOLDER_POLICE})
+
+MATRIX: dict[Permission, frozenset[Role]] = {
+    Permission.PUBLIC: frozenset(Role),
+    Permission.CONCERN_CREATE_PHONE: frozenset({Role.INTAKE}),
+    Permission.CASE_READ: _TOVHOLDERE,
+    Permission.CASE_TRANSITION: _TOVHOLDERE,
+    Permission.CASE_TRIAGE_MUNICIPAL: frozenset({Role.TOVHOLDER_MUNICIPAL}),
+    Permission.CASE_TRIAGE_POLICE: frozenset({Role.TOVHOLDER_POLICE}),
+    Permission.UNDERRETNING_READ: frozenset({Role.STRAXEN}),
+    Permission.UNDERRETNING_ASSESS: frozenset({Role.STRAXEN}),
+    Permission.DISCLOSURE_RECORD: _TOVHOLDERE | {Role.STRAXEN},
+    Permission.AUDIT_READ: frozenset({Role.AUDITOR}),
+    Permission.AUDIT_VERIFY: frozenset({Role.AUDITOR, Role.ADMINISTRATOR}),
+    Permission.CONFIG_MANAGE: frozenset({Role.ADMINISTRATOR}),
+    Permission.READ_LOG_READ: frozenset({Role.AUDITOR}),
+}
+"""The one place that says which roles hold which permission."""
+
+PERSONAL_DATA_PERMISSIONS: frozenset[Permission] = frozenset({
+    Permission.CASE_READ, Permission.CASE_TRANSITION, Permission.CASE_TRIAGE_MUNICIPAL,
+    Permission.CASE_TRIAGE_POLICE, Permission.UNDERRETNING_READ, Permission.UNDERRETNING_ASSESS,
+})
+"""Permissions that open a case's personal data; a read under them is written to the read-access log."""
+
+
+class CaseKind(StrEnum):
+    """What routing opens: an infohus case per subject, an underretning per possible minor."""
+
+    INFOHUS_CASE = "infohus_case"
+    UNDERRETNING = "underretning"
+
+
+CASE_READ_PERMISSION: dict[CaseKind, Permission] = {
+    CaseKind.INFOHUS_CASE: Permission.CASE_READ,
+    CaseKind.UNDERRETNING: Permission.UNDERRETNING_READ,
+}
+"""Which permission reading a case of each kind needs (for endpoints that serve both kinds)."""
+
+
+def roles_for(*permissions: Permission) -> frozenset[Role]:
+    """The roles holding at least one of ``permissions``."""
+    out: frozenset[Role] = frozenset()
+    for permission in permissions:
+        out |= MATRIX[permission]
+    return out
+
+
+def permits(roles: Iterable[Role], permission: Permission) -> bool:
+    return not MATRIX[permission].isdisjoint(roles)
+
+
+def permissions_of(role: Role) -> frozenset[Permission]:
+    return frozenset(p for p, holders in MATRIX.items() if role in holders)
+
+
+def _check_matrix() -> None:
+    missing = set(Permission) - set(MATRIX)
+    if missing:
+        raise RuntimeError(f"permissions without a rule in MATRIX: {sorted(missing)}")
+    for kind in CaseKind:
+        if kind not in CASE_READ_PERMISSION:
+            raise RuntimeError(f"case kind without a read permission: {kind}")
+
+
+_check_matrix()

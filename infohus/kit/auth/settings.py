@@ -1,0 +1,115 @@
+"""Sign-in settings, shared by every service (prefix ``INFOHUS_AUTH_``).
+
+Production signs in through OpenID Connect (JWT bearer tokens checked against the identity provider's
+JWKS). ``make run`` may use the built-in development login instead; that mode is refused when
+``INFOHUS_ENVIRONMENT=production``.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from infohus.kit.auth.roles import Role
+from infohus.kit.settings import Environment
+
+ASYMMETRIC_ALGORITHMS = frozenset({
+    "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA",
+})
+"""The only JWS algorithms a token may be signed with: never ``none``, never a shared-secret HS*."""
+
+DEVELOPMENT_SESSION_SECRET = "infohus-development-session-secret-not-for-production"  # noqa: S105
+DEVELOPMENT_PASSWORD = "infohus-udvikling"  # noqa: S105 - printed in docs/auth.md on purpose
+
+
+class AuthMode(StrEnum):
+    OIDC = "oidc"
+    DEVELOPMENT = "development"
+
+
+class AuthSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="INFOHUS_AUTH_", extra="ignore")
+
+    environment: Environment = Field(
+        default=Environment.PRODUCTION,
+        validation_alias=AliasChoices("INFOHUS_ENVIRONMENT", "environment"),
+    )
+    mode: AuthMode = AuthMode.OIDC
+
+    oidc_issuer: str | None = None
+    oidc_audience: str | None = None
+    oidc_jwks_url: str | None = None
+    oidc_algorithms: list[str] = Field(default_factory=lambda: ["RS256", "ES256"])
+    oidc_leeway_s: int = Field(default=30, ge=0, le=300)
+    oidc_jwks_cache_s: float = Field(default=300.0, gt=0)
+    oidc_jwks_min_refresh_s: float = Field(default=30.0, ge=0)
+    oidc_http_timeout_s: float = Field(default=5.0, gt=0)
+    roles_claim: str = "roles"
+    """Claim holding the roles; a dotted path reaches into objects (``realm_access.roles``)."""
+    role_mapping: dict[str, Role] = Field(default_factory=dict)
+    """Claim value -> role, e.g. ``{"infohus-tovholder-kommune": "tovholder_municipal"}`` (JSON in the
+    environment). Empty: the claim carries the role names themselves."""
+    user_id_claim: str = "sub"
+    name_claim: str = "name"
+
+    session_secret: SecretStr | None = None
+    """Signs session cookies and CSRF tokens; required in production (at least 32 characters)."""
+    session_max_age_s: int = Field(default=8 * 3600, gt=0)
+    cookie_secure: bool = True
+    cookie_samesite: Literal["lax", "strict"] = "lax"
+    login_rate_per_minute: float = Field(default=5.0, gt=0)
+    login_burst: int = Field(default=5, ge=1)
+    dev_password: SecretStr = SecretStr(DEVELOPMENT_PASSWORD)
+
+    @field_validator("oidc_algorithms")
+    @classmethod
+    def _asymmetric_only(cls, value: list[str]) -> list[str]:
+        refused = [alg for alg in value if alg not in ASYMMETRIC_ALGORITHMS]
+        if refused:
+            raise ValueError(f"algorithms not allowed (asymmetric signatures only): {refused}")
+        if not value:
+            raise ValueError("at least one algorithm is needed")
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_unsafe(self) -> AuthSettings:
+        problems = []
+        if self.mode is AuthMode.DEVELOPMENT and self.environment is Environment.PRODUCTION:
+            problems.append("the development login (INFOHUS_AUTH_MODE=development) is refused in production")
+        if self.environment is Environment.PRODUCTION:
+            if self.mode is AuthMode.OIDC and not self.oidc_configured:
+                problems.append("INFOHUS_AUTH_OIDC_ISSUER, _OIDC_AUDIENCE and _OIDC_JWKS_URL are required")
+            if self.oidc_jwks_url and not self.oidc_jwks_url.startswith("https://"):
+                problems.append("INFOHUS_AUTH_OIDC_JWKS_URL must use https in production")
+            secret = self.session_secret.get_secret_value() if self.session_secret else ""
+            if len(secret) < 32 or secret == DEVELOPMENT_SESSION_SECRET:
+                problems.append("INFOHUS_AUTH_SESSION_SECRET of at least 32 characters is required")
+            if not self.cookie_secure:
+                problems.append("INFOHUS_AUTH_COOKIE_SECURE must be true in production")
+        if problems:
+            raise ValueError("unsafe sign-in settings: " + "; ".join(problems))
+        return self
+
+    @property
+    def oidc_configured(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_audience and self.oidc_jwks_url)
+
+    def secret(self) -> str:
+        """The signing secret; outside production a fixed development secret when none is set, so the
+        four services of ``make run`` accept each other's session cookies."""
+        if self.session_secret is not None:
+            return self.session_secret.get_secret_value()
+        if self.environment is Environment.PRODUCTION:
+            raise RuntimeError("INFOHUS_AUTH_SESSION_SECRET is required in production")
+        return DEVELOPMENT_SESSION_SECRET
+
+    def map_role(self, value: str) -> Role | None:
+        if self.role_mapping:
+            return self.role_mapping.get(value)
+        try:
+            return Role(value)
+        except ValueError:
+            return None

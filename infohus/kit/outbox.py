@@ -1,0 +1,186 @@
+"""Transactional outbox and idempotent-consumer inbox, shared by every service.
+
+Domain rows and outbox rows are written in one transaction; the relay publishes unsent rows and
+marks them sent. The W3C trace context of the writer is stored with the row and restored by the
+relay, so a trace continues across the database hop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import random
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Protocol
+from uuid import UUID
+
+from opentelemetry import context as otel_context
+from opentelemetry import propagate, trace
+from sqlalchemy import Column, Index, Integer, MetaData, String, Table, Text, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from contracts.envelope import Envelope, EventPayload, utcnow
+from contracts.topics import topic_name
+from infohus.kit.db import UtcDateTime
+
+log = logging.getLogger(__name__)
+tracer = trace.get_tracer("infohus.outbox")
+
+
+def outbox_table(metadata: MetaData) -> Table:
+    return Table(
+        "outbox", metadata,
+        Column("event_id", String(36), primary_key=True),
+        Column("topic", String(255), nullable=False),
+        Column("key", String(64), nullable=False),
+        Column("event_type", String(100), nullable=False),
+        Column("payload", Text, nullable=False),
+        Column("headers", Text, nullable=False),
+        Column("created_at", UtcDateTime, nullable=False),
+        Column("published_at", UtcDateTime, nullable=True),
+        Column("attempts", Integer, nullable=False, server_default=text("0")),
+        Index("ix_outbox_unpublished", "created_at", postgresql_where=text("published_at IS NULL"),
+              sqlite_where=text("published_at IS NULL")),
+    )
+
+
+def processed_events_table(metadata: MetaData) -> Table:
+    """The inbox: one row per (consumer, event) whose effect is committed."""
+    return Table(
+        "processed_events", metadata,
+        Column("consumer", String(100), primary_key=True),
+        Column("event_id", String(36), primary_key=True),
+        Column("processed_at", UtcDateTime, nullable=False),
+    )
+
+
+def current_trace_headers() -> dict[str, str]:
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    return carrier
+
+
+class Outbox:
+    """Adds events to the outbox within the caller's session (and so its transaction)."""
+
+    def __init__(self, session: AsyncSession, table: Table, topic_prefix: str) -> None:
+        self._session = session
+        self._table = table
+        self._prefix = topic_prefix
+
+    async def add(self, envelope: Envelope[Any]) -> None:
+        await self._session.execute(self._table.insert().values(
+            event_id=str(envelope.event_id),
+            topic=topic_name(type(envelope.payload), self._prefix),
+            key=str(envelope.correlation_id),
+            event_type=envelope.type,
+            payload=envelope.model_dump_json(),
+            headers=json.dumps(current_trace_headers()),
+            created_at=utcnow(),
+        ))
+
+    async def add_all(self, envelopes: Sequence[Envelope[Any]]) -> None:
+        for envelope in envelopes:
+            await self.add(envelope)
+
+
+class Inbox:
+    def __init__(self, session: AsyncSession, table: Table, consumer: str) -> None:
+        self._session = session
+        self._table = table
+        self._consumer = consumer
+
+    async def seen(self, event_id: UUID) -> bool:
+        row = await self._session.execute(select(self._table.c.event_id).where(
+            self._table.c.consumer == self._consumer, self._table.c.event_id == str(event_id)))
+        return row.first() is not None
+
+    async def mark(self, event_id: UUID) -> None:
+        await self._session.execute(self._table.insert().values(
+            consumer=self._consumer, event_id=str(event_id), processed_at=utcnow()))
+
+
+class Publisher(Protocol):
+    async def publish_raw(self, topic: str, key: str, value: bytes, headers: dict[str, str]) -> None: ...
+
+
+class OutboxRelay:
+    """Publishes committed outbox rows in order; survives broker outages by retrying with backoff."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], table: Table, publisher: Publisher, *,
+                 poll_interval_s: float = 0.5, batch_size: int = 200, max_backoff_s: float = 5.0) -> None:
+        self._sessions = sessions
+        self._table = table
+        self._publisher = publisher
+        self._poll_interval_s = poll_interval_s
+        self._batch_size = batch_size
+        self._max_backoff_s = max_backoff_s
+        self._wake = asyncio.Event()
+        self._stopping = False
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+
+    async def run(self) -> None:
+        failures = 0
+        while not self._stopping:
+            try:
+                published = await self.publish_pending()
+                failures = 0
+            except Exception as error:  # broker or database unavailable: keep rows, retry later
+                failures += 1
+                delay = min(self._max_backoff_s, 0.1 * 2 ** failures) * (0.5 + random.random() / 2)  # noqa: S311
+                log.warning("outbox relay failed (%s); retrying in %.2fs", type(error).__name__, delay)
+                await self._sleep(delay)
+                continue
+            if published < self._batch_size:
+                await self._sleep(self._poll_interval_s)
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+        self._wake.clear()
+
+    async def replay_since(self, since: datetime) -> int:
+        """Mark events created since ``since`` unpublished, so the relay sends them again."""
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(update(self._table).where(self._table.c.created_at >= since)
+                                           .where(self._table.c.published_at.is_not(None)).values(published_at=None))
+        self.wake()
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def publish_pending(self) -> int:
+        """Publish one batch; returns how many rows were published."""
+        async with self._sessions() as session, session.begin():
+            rows = (await session.execute(
+                select(self._table).where(self._table.c.published_at.is_(None))
+                .order_by(self._table.c.created_at, self._table.c.event_id)
+                .limit(self._batch_size).with_for_update(skip_locked=True)
+            )).mappings().all()
+            for row in rows:
+                await self._publish_row(row)
+            if rows:
+                await session.execute(update(self._table)
+                                      .where(self._table.c.event_id.in_([r["event_id"] for r in rows]))
+                                      .values(published_at=utcnow()))
+        return len(rows)
+
+    async def _publish_row(self, row: Any) -> None:
+        stored_context = propagate.extract(json.loads(row["headers"]))
+        token = otel_context.attach(stored_context)
+        try:
+            with tracer.start_as_current_span("outbox relay", attributes={"infohus.event_type": row["event_type"]}):
+                headers = {"event_id": row["event_id"], "event_type": row["event_type"], **current_trace_headers()}
+                await self._publisher.publish_raw(row["topic"], row["key"], row["payload"].encode(), headers)
+        finally:
+            otel_context.detach(token)
+
+
+__all__ = ["Envelope", "EventPayload", "Inbox", "Outbox", "OutboxRelay", "outbox_table", "processed_events_table"]

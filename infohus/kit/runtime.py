@@ -1,0 +1,136 @@
+"""A service process at run time: database, broker connection, outbox relay and topic upkeep.
+
+The HTTP side comes up at once; the broker side connects in the background and keeps trying, so a
+service whose broker is down still starts and (for intake) still accepts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+from faststream.kafka import KafkaBroker
+from sqlalchemy import MetaData, Table
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from contracts.topics import all_topics
+from infohus.kit import migrations
+from infohus.kit.db import create_engine, session_factory
+from infohus.kit.messaging import KafkaPublisher, ensure_topics, make_broker
+from infohus.kit.outbox import OutboxRelay, outbox_table, processed_events_table
+from infohus.kit.settings import ServiceSettings
+from infohus.kit.telemetry import configure_tracing
+
+log = logging.getLogger(__name__)
+
+
+class ServiceTables:
+    """The outbox and inbox tables, defined on the service's own metadata."""
+
+    def __init__(self, metadata: MetaData) -> None:
+        self.outbox: Table = outbox_table(metadata)
+        self.inbox: Table = processed_events_table(metadata)
+
+
+class ServiceRuntime:
+    def __init__(self, name: str, settings: ServiceSettings, tables: ServiceTables) -> None:
+        self.name = name
+        self.settings = settings
+        self.tables = tables
+        configure_tracing(name, settings.telemetry)
+        self.engine: AsyncEngine = create_engine(settings.database_url, settings.db_schema)
+        self.sessions: async_sessionmaker[AsyncSession] = session_factory(self.engine)
+        self.broker: KafkaBroker = make_broker(settings.kafka, client_id=f"infohus-{name}")
+        self.relay = OutboxRelay(self.sessions, tables.outbox, KafkaPublisher(self.broker),
+                                 poll_interval_s=settings.kafka.outbox_poll_interval_s,
+                                 batch_size=settings.kafka.outbox_batch_size,
+                                 max_backoff_s=settings.kafka.retry_backoff_max_s)
+        self.broker_connected = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._extra_tasks: list[Callable[[], Awaitable[None]]] = []
+
+    def add_background_task(self, factory: Callable[[], Awaitable[None]]) -> None:
+        self._extra_tasks.append(factory)
+
+    async def migrate_if_configured(self) -> None:
+        if self.settings.migrate_on_start:
+            await self.migrate()
+
+    async def migrate(self) -> None:
+        await asyncio.to_thread(migrations.upgrade, self.name, self.settings.database_url, self.settings.db_schema)
+
+    async def start(self) -> None:
+        self._tasks = [asyncio.create_task(self._connect_broker(), name=f"{self.name}-broker"),
+                       asyncio.create_task(self._keep_topics(), name=f"{self.name}-topics")]
+        self._tasks += [asyncio.create_task(factory()) for factory in self._extra_tasks]  # type: ignore[arg-type]
+
+    async def stop(self) -> None:
+        self.relay.stop()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        try:  # a consumer caught in a group rebalance can wait forever to leave the group
+            await asyncio.wait_for(self.broker.stop(), timeout=self.settings.kafka.stop_timeout_s)
+        except TimeoutError:
+            log.warning("%s: the broker connection did not close within %.0fs; leaving it",
+                        self.name, self.settings.kafka.stop_timeout_s)
+        await self.engine.dispose()
+
+    @property
+    def ready(self) -> bool:
+        return self.broker_connected.is_set()
+
+    @property
+    def canary_topic(self) -> str:
+        """A topic only this service creates: finding it missing means the broker lost its data."""
+        return self.settings.kafka.topic(f"infohus.canary.{self.name}")
+
+    async def _connect_broker(self) -> None:
+        delay = 0.2
+        while True:
+            try:
+                await self._ensure_topics_and_replay_if_lost()
+                await self.broker.start()
+                break
+            except Exception as error:
+                log.warning("%s: broker not reachable (%s); retrying in %.1fs", self.name, type(error).__name__, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.settings.kafka.retry_backoff_max_s)
+        self.broker_connected.set()
+        log.info("%s: connected to the broker", self.name)
+        await self.relay.run()
+
+    async def _ensure_topics_and_replay_if_lost(self) -> None:
+        if not self.settings.kafka.create_topics:
+            return
+        topics = [*all_topics(self.settings.kafka.topic_prefix), self.canary_topic]
+        created = await ensure_topics(self.settings.kafka, topics)
+        if self.canary_topic in created:
+            since = datetime.now(UTC) - timedelta(hours=self.settings.kafka.replay_window_hours)
+            replayed = await self.relay.replay_since(since)
+            if replayed:
+                log.warning("%s: the broker lost its data; sending %d recent events again", self.name, replayed)
+            await self._rewind_consumers()
+
+    async def _rewind_consumers(self) -> None:
+        """A consumer that kept its position across the loss would skip the new log's first offsets."""
+        for subscriber in self.broker.subscribers:
+            consumer = getattr(subscriber, "consumer", None)
+            if consumer is not None and consumer.assignment():
+                await consumer.seek_to_beginning()
+
+    async def _keep_topics(self) -> None:
+        """A broker that restarts empty (tansu) needs its topics, and our recent events, again."""
+        while True:
+            await asyncio.sleep(self.settings.kafka.topic_check_interval_s)
+            if not self.broker_connected.is_set():
+                continue
+            try:
+                await self._ensure_topics_and_replay_if_lost()
+            except Exception as error:
+                log.warning("%s: topic check failed (%s)", self.name, type(error).__name__)

@@ -1,0 +1,96 @@
+"""Settings shared by every service. Each service adds its own class with prefix ``INFOHUS_<SERVICE>_``.
+
+Defaults suit production (Apache Kafka, acks=all, idempotent producer); the local stack and the
+tests set the dev values explicitly. ``ServiceSettings`` refuses unsafe combinations in production.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class KafkaSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="INFOHUS_KAFKA_", extra="ignore")
+
+    bootstrap_servers: str = "127.0.0.1:9092"
+    topic_prefix: str = ""
+    acks: Literal["all", "1", "0"] = "all"
+    enable_idempotence: bool = True
+    request_timeout_ms: int = 30_000
+    session_timeout_ms: int = 10_000
+    heartbeat_interval_ms: int = 3_000
+    fetch_max_wait_ms: int = 500
+    topic_partitions: int = 1
+    topic_replication_factor: int = 1
+    create_topics: bool = True
+    topic_check_interval_s: float = 5.0
+    handler_max_attempts: int = 5
+    retry_backoff_initial_s: float = 0.2
+    retry_backoff_max_s: float = 5.0
+    outbox_poll_interval_s: float = 0.5
+    outbox_batch_size: int = 200
+    stop_timeout_s: float = 20.0
+    # After the broker lost its data (an empty broker came back), events of this window are sent again;
+    # consumers are idempotent, so only what was lost takes effect.
+    replay_window_hours: float = 168.0
+
+    def topic(self, name: str) -> str:
+        return self.topic_prefix + name
+
+    def group(self, service: str) -> str:
+        return f"{self.topic_prefix}infohus-{service}"
+
+
+class TelemetrySettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="INFOHUS_OTEL_", extra="ignore")
+
+    exporter: Literal["none", "console", "otlp"] = "none"
+    endpoint: str | None = None
+
+
+class ServiceSettings(BaseSettings):
+    """Base of a service's settings: database, HTTP listener, Kafka and telemetry."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    environment: Environment = Field(
+        default=Environment.PRODUCTION,
+        validation_alias=AliasChoices("INFOHUS_ENVIRONMENT", "environment"),
+    )
+    database_url: str = "sqlite+aiosqlite:///data/service.db"
+    db_schema: str | None = None
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    migrate_on_start: bool = True
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> ServiceSettings:
+        if self.environment is not Environment.PRODUCTION:
+            return self
+        problems = []
+        if self.database_url.startswith("sqlite"):
+            problems.append("database_url must point at PostgreSQL in production")
+        if not self.kafka.enable_idempotence:
+            problems.append("INFOHUS_KAFKA_ENABLE_IDEMPOTENCE must be true in production")
+        if self.kafka.acks != "all":
+            problems.append("INFOHUS_KAFKA_ACKS must be 'all' in production")
+        problems += self.production_problems()
+        if problems:
+            raise ValueError("unsafe production settings: " + "; ".join(problems))
+        return self
+
+    def production_problems(self) -> list[str]:
+        """Service-specific checks; overridden by subclasses."""
+        return []

@@ -1,0 +1,190 @@
+"""Insert and select only: every audit table is append-only (the database refuses the rest).
+
+The one deletion is retention (``purge_expired``), which the database allows for payload and subject
+rows past ``retention_until`` only.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.audit.adapters.columns import payload_columns, subject_keys
+from services.audit.adapters.orm import (
+    auditor_query_log,
+    checkpoints,
+    disclosure_log,
+    disclosure_payloads,
+    disclosure_subjects,
+)
+from services.audit.domain.checkpoint import Checkpoint
+from services.audit.domain.record import DisclosureRecord
+
+ChainRow = tuple[int, str, str, str | None, date]
+"""(seq_no, prev_hash, record_hash, content or None once erased, retention_until)"""
+
+
+class DisclosureLogRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def head(self) -> tuple[int, str] | None:
+        row = (await self._session.execute(
+            select(disclosure_log.c.seq_no, disclosure_log.c.record_hash)
+            .order_by(disclosure_log.c.seq_no.desc()).limit(1))).first()
+        return None if row is None else (int(row[0]), str(row[1]))
+
+    async def contains(self, record_id: UUID) -> bool:
+        return await self.find(record_id) is not None
+
+    async def find(self, record_id: UUID) -> dict[str, Any] | None:
+        """The log row and (unless erased) the hashed content of a record."""
+        row = (await self._session.execute(
+            select(disclosure_log, disclosure_payloads.c.content)
+            .select_from(disclosure_log.outerjoin(disclosure_payloads,
+                                                  disclosure_payloads.c.seq_no == disclosure_log.c.seq_no))
+            .where(disclosure_log.c.record_id == str(record_id)))).mappings().first()
+        return None if row is None else dict(row)
+
+    async def append(self, record: DisclosureRecord, *, content: bytes, trace_id: str | None) -> None:
+        payload = record.payload()
+        await self._session.execute(disclosure_log.insert().values(
+            seq_no=record.seq_no, record_id=str(record.record_id), prev_hash=record.prev_hash,
+            record_hash=record.record_hash, recorded_at=record.recorded_at,
+            retention_until=record.retention_until, trace_id=trace_id))
+        await self._session.execute(disclosure_payloads.insert().values(
+            seq_no=record.seq_no, content=content.decode("utf-8"), **payload_columns(payload)))
+        keys = subject_keys(payload)
+        if keys:
+            await self._session.execute(disclosure_subjects.insert(),
+                                        [{"seq_no": record.seq_no, "subject_key": k} for k in keys])
+
+    async def by_concern(self, concern_id: UUID) -> list[dict[str, Any]]:
+        """The records of one concern with kind, trace id and the query columns; payload content left out."""
+        columns = [c for c in disclosure_payloads.c if c.name not in ("content", "seq_no")]
+        rows = await self._session.execute(
+            select(disclosure_log.c.seq_no, disclosure_log.c.record_id, disclosure_log.c.record_hash,
+                   disclosure_log.c.trace_id, *columns)
+            .join(disclosure_payloads, disclosure_payloads.c.seq_no == disclosure_log.c.seq_no)
+            .where(disclosure_payloads.c.concern_id == str(concern_id)).order_by(disclosure_log.c.seq_no))
+        return [dict(r) for r in rows.mappings()]
+
+    async def count(self) -> int:
+        return int((await self._session.execute(select(func.count()).select_from(disclosure_log))).scalar_one())
+
+    async def leaf_hashes(self, *, after_seq_no: int, limit: int) -> list[tuple[int, str]]:
+        rows = await self._session.execute(
+            select(disclosure_log.c.seq_no, disclosure_log.c.record_hash)
+            .where(disclosure_log.c.seq_no > after_seq_no).order_by(disclosure_log.c.seq_no).limit(limit))
+        return [(int(r[0]), str(r[1])) for r in rows]
+
+    async def chain_rows(self, *, after_seq_no: int, up_to_seq_no: int | None, limit: int) -> list[ChainRow]:
+        query = (select(disclosure_log.c.seq_no, disclosure_log.c.prev_hash, disclosure_log.c.record_hash,
+                        disclosure_payloads.c.content, disclosure_log.c.retention_until)
+                 .select_from(disclosure_log.outerjoin(
+                     disclosure_payloads, disclosure_payloads.c.seq_no == disclosure_log.c.seq_no))
+                 .where(disclosure_log.c.seq_no > after_seq_no)
+                 .order_by(disclosure_log.c.seq_no).limit(limit))
+        if up_to_seq_no is not None:
+            query = query.where(disclosure_log.c.seq_no <= up_to_seq_no)
+        return [(int(r[0]), str(r[1]), str(r[2]), r[3], _as_date(r[4])) for r in await self._session.execute(query)]
+
+    async def chain_rows_fast(self, *, after_seq_no: int, up_to_seq_no: int, limit: int
+                              ) -> list[tuple[Any, ...]]:
+        """``chain_rows`` through the driver, without SQLAlchemy's row processing (verification reads
+        every record). Rows are (seq_no, prev_hash, record_hash, content, retention_until) with the
+        content as bytes on SQLite and str on PostgreSQL, and retention_until as text or a date."""
+        connection = await self._session.connection()
+        raw = await connection.get_raw_connection()
+        driver: Any = raw.driver_connection
+        sql = ("SELECT l.seq_no, l.prev_hash, l.record_hash, {content}, l.retention_until "
+               "FROM disclosure_log l LEFT JOIN disclosure_payloads p ON p.seq_no = l.seq_no "
+               "WHERE l.seq_no > {a} AND l.seq_no <= {b} ORDER BY l.seq_no LIMIT {n}")
+        if connection.dialect.name == "postgresql":
+            query = sql.format(content="p.content", a="$1", b="$2", n="$3")
+            return [tuple(r) for r in await driver.fetch(query, after_seq_no, up_to_seq_no, limit)]
+        query = sql.format(content="CAST(p.content AS BLOB)", a="?", b="?", n="?")
+        async with driver.execute(query, (after_seq_no, up_to_seq_no, limit)) as cursor:
+            return list(await cursor.fetchall())
+
+    async def payload_rows(self, seq_nos: list[int]) -> dict[int, dict[str, Any]]:
+        rows = await self._session.execute(
+            select(disclosure_payloads).where(disclosure_payloads.c.seq_no.in_(seq_nos)))
+        return {int(r["seq_no"]): dict(r) for r in rows.mappings()}
+
+    async def subject_rows(self, seq_nos: list[int]) -> dict[int, list[str]]:
+        rows = await self._session.execute(
+            select(disclosure_subjects.c.seq_no, disclosure_subjects.c.subject_key)
+            .where(disclosure_subjects.c.seq_no.in_(seq_nos)))
+        found: dict[int, list[str]] = {}
+        for seq_no, key in rows:
+            found.setdefault(int(seq_no), []).append(str(key))
+        return found
+
+    async def log_row(self, seq_no: int) -> dict[str, Any] | None:
+        row = (await self._session.execute(
+            select(disclosure_log).where(disclosure_log.c.seq_no == seq_no))).mappings().first()
+        return None if row is None else dict(row)
+
+    async def purge_expired(self, today: date) -> int:
+        """Erase payload and subject rows of records past ``retention_until``; the chain row stays.
+
+        On PostgreSQL through ``audit_purge_expired()`` (SECURITY DEFINER: the app role has no DELETE
+        grant, and the function uses the server's date); on SQLite by DELETE, which the triggers allow
+        only for expired records.
+        """
+        if self._session.get_bind().dialect.name == "postgresql":
+            return int((await self._session.execute(text("SELECT audit_purge_expired()"))).scalar_one())
+        expired = select(disclosure_log.c.seq_no).where(disclosure_log.c.retention_until < today)
+        await self._session.execute(disclosure_subjects.delete().where(disclosure_subjects.c.seq_no.in_(expired)))
+        result = await self._session.execute(
+            disclosure_payloads.delete().where(disclosure_payloads.c.seq_no.in_(expired)))
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+class CheckpointRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, checkpoint: Checkpoint) -> None:
+        await self._session.execute(checkpoints.insert().values(**checkpoint.model_dump(mode="json")))
+
+    async def at(self, tree_size: int) -> Checkpoint | None:
+        row = (await self._session.execute(
+            select(checkpoints).where(checkpoints.c.tree_size == tree_size))).mappings().first()
+        return None if row is None else Checkpoint.model_validate(dict(row))
+
+    async def latest(self) -> Checkpoint | None:
+        row = (await self._session.execute(
+            select(checkpoints).order_by(checkpoints.c.tree_size.desc()).limit(1))).mappings().first()
+        return None if row is None else Checkpoint.model_validate(dict(row))
+
+    async def all(self) -> list[Checkpoint]:
+        rows = await self._session.execute(select(checkpoints).order_by(checkpoints.c.tree_size))
+        return [Checkpoint.model_validate(dict(r)) for r in rows.mappings()]
+
+
+class QueryLogRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, *, entry_id: UUID, at: str, actor: str, query: str, parameters: dict[str, Any],
+                  result_rows: int, output_format: str, trace_id: str | None) -> None:
+        await self._session.execute(auditor_query_log.insert().values(
+            entry_id=str(entry_id), at=at, actor=actor, query=query,
+            parameters=json.dumps(parameters, sort_keys=True, ensure_ascii=False, default=str),
+            result_rows=result_rows, output_format=output_format, trace_id=trace_id))
+
+    async def entries(self, *, limit: int = 100) -> list[dict[str, Any]]:
+        rows = await self._session.execute(
+            select(auditor_query_log).order_by(auditor_query_log.c.at.desc()).limit(limit))
+        return [dict(r) for r in rows.mappings()]
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])

@@ -1,0 +1,72 @@
+"""Wires audit's dependencies in one place."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from contracts.envelope import Envelope
+from contracts.events import DisclosureRecorded
+from infohus.kit.messaging import subscribe
+from infohus.kit.runtime import ServiceRuntime
+from services.audit.adapters.orm import tables
+from services.audit.adapters.unit_of_work import AuditUnitOfWork
+from services.audit.domain.checkpoint import Checkpoint
+from services.audit.domain.invariant_types import InvariantContext
+from services.audit.service_layer.append import handle_disclosure_recorded
+from services.audit.service_layer.tree import LogTree, issue_checkpoint
+from services.audit.settings import AuditSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class AuditContainer:
+    settings: AuditSettings
+    runtime: ServiceRuntime
+    context: InvariantContext = field(default_factory=InvariantContext)
+    tree: LogTree = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.tree = LogTree(self.unit_of_work)
+
+    def unit_of_work(self) -> AuditUnitOfWork:
+        return AuditUnitOfWork(self.runtime.sessions, outbox_table=tables.outbox, inbox_table=tables.inbox,
+                               topic_prefix=self.settings.kafka.topic_prefix, consumer="audit",
+                               on_commit=self.runtime.relay.wake)
+
+    async def on_disclosure_recorded(self, envelope: Envelope[DisclosureRecorded]) -> None:
+        await handle_disclosure_recorded(envelope, uow=self.unit_of_work(), now=datetime.now(UTC),
+                                         context=self.context)
+
+    async def sign_checkpoint(self) -> Checkpoint | None:
+        key = self.settings.private_key()
+        if key is None:
+            return None
+        return await issue_checkpoint(self.tree, self.unit_of_work, key, now=datetime.now(UTC))
+
+    async def checkpoint_loop(self) -> None:
+        """Sign the grown log at each interval; one failure is logged and retried next time."""
+        signed = -1
+        while True:
+            await asyncio.sleep(self.settings.checkpoint_interval_s)
+            try:
+                await self.tree.sync()
+                if self.tree.size != signed:
+                    checkpoint = await self.sign_checkpoint()
+                    signed = checkpoint.tree_size if checkpoint else signed
+            except Exception as error:
+                log.warning("audit: checkpoint failed (%s)", type(error).__name__)
+
+
+def bootstrap(settings: AuditSettings | None = None) -> AuditContainer:
+    settings = settings or AuditSettings()
+    runtime = ServiceRuntime("audit", settings, tables)
+    container = AuditContainer(settings, runtime, settings.invariant_context())
+    subscribe(runtime.broker, settings.kafka, payload_type=DisclosureRecorded, service="audit",
+              handle=container.on_disclosure_recorded)
+    if settings.checkpoint_signing_key is not None and settings.checkpoint_interval_s > 0:
+        runtime.add_background_task(container.checkpoint_loop)
+    return container

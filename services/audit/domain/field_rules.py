@@ -1,0 +1,179 @@
+"""The "Req." column of §D1 (code "D1") and the requirements written into the §D2 code lists (code "D2").
+
+Where a §D3 invariant already demands a field (I3 for the RPL115_* bases), the rule lives there only,
+so one defect gives one violation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from services.audit.domain.codes import (
+    ORAL_CHANNELS,
+    RPL115_POLICE_ONLY_BASES,
+    DisclosureKind,
+    LegalBasis,
+    SourceOfData,
+    is_rpl115,
+    is_section_115,
+    requires_necessity_assessment,
+)
+from services.audit.domain.invariant_types import (
+    MIN_NECESSITY_LENGTH,
+    InvariantContext,
+    InvariantViolation,
+    has_necessity_assessment,
+    moves_data,
+    violation,
+)
+from services.audit.domain.record import DisclosureDraft
+
+Found = Iterator[InvariantViolation]
+Rule = Callable[[DisclosureDraft, InvariantContext], Found]
+
+
+def case_reference(draft: DisclosureDraft, _: InvariantContext) -> Found:
+    if draft.concern_id is None and draft.infohus_case_id is None and draft.underretning_id is None:
+        yield violation(
+            "D1", "concern_id/infohus_case_id/underretning_id",
+            da="Posten skal henvise til mindst én henvendelse, infohussag eller underretning.",
+            en="The record must reference at least one concern, infohus case or underretning.",
+        )
+
+
+def section_115_decision(draft: DisclosureDraft, _: InvariantContext) -> Found:
+    if not is_section_115(draft.legal_basis):
+        return
+    if draft.decision_at is None:
+        yield violation(
+            "D1", "decision_at",
+            da="Ved videregivelse efter retsplejelovens § 115 eller § 115 a skal tidspunktet for "
+               "nødvendighedsvurderingen angives.",
+            en="A disclosure under § 115 or § 115 a needs the time of the necessity decision.",
+        )
+    # For RPL115_* the decision maker is part of I3.
+    if not is_rpl115(draft.legal_basis) and draft.decided_by is None:
+        yield violation(
+            "D1", "decided_by",
+            da="Ved videregivelse efter retsplejelovens § 115 a skal det angives, hvem der traf afgørelsen.",
+            en="A disclosure under § 115 a needs the person who made the necessity decision.",
+        )
+
+
+def necessity_for_basis(draft: DisclosureDraft, _: InvariantContext) -> Found:
+    # RPL115_* is covered by I3.
+    if is_rpl115(draft.legal_basis) or not requires_necessity_assessment(draft.legal_basis):
+        return
+    if not has_necessity_assessment(draft):
+        yield violation(
+            "D1", "necessity_assessment",
+            da=f"Hjemlen {draft.legal_basis} kræver en begrundet nødvendighedsvurdering på mindst "
+               f"{MIN_NECESSITY_LENGTH} tegn.",
+            en=f"Legal basis {draft.legal_basis} needs a necessity assessment of at least "
+               f"{MIN_NECESSITY_LENGTH} characters.",
+        )
+
+
+def content_hash_unless_oral(draft: DisclosureDraft, _: InvariantContext) -> Found:
+    if draft.content_hash is None and draft.channel not in ORAL_CHANNELS and moves_data(draft):
+        yield violation(
+            "D1", "content_hash",
+            da="Ved skriftlig videregivelse skal SHA-256-hashen af det videregivne indhold angives.",
+            en="A written disclosure needs the SHA-256 hash of exactly what was sent.",
+        )
+
+
+def note_for_reviewed_basis(draft: DisclosureDraft, _: InvariantContext) -> Found:
+    if draft.legal_basis is LegalBasis.OTHER_REVIEWED and draft.legal_basis_note is None:
+        yield violation(
+            "D1", "legal_basis_note",
+            da="Hjemlen OTHER_REVIEWED kræver en note med hjemlen og henvisning til den juridiske "
+               "godkendelse.",
+            en="Legal basis OTHER_REVIEWED needs a note giving the basis and the lawyer's sign-off "
+               "reference.",
+        )
+
+
+def correction_reference(draft: DisclosureDraft, _: InvariantContext) -> Found:
+    if draft.kind is not DisclosureKind.CORRECTION:
+        return
+    if draft.corrects_record_id is None:
+        yield violation(
+            "D1", "corrects_record_id",
+            da="En rettelse skal henvise til den post, der rettes.",
+            en="A correction must reference the record it corrects.",
+        )
+    elif draft.corrects_record_id == draft.record_id:
+        yield violation(
+            "D1", "corrects_record_id",
+            da="En rettelse kan ikke rette sig selv.",
+            en="A correction cannot correct itself.",
+        )
+
+
+def onward_conditions_for_disclosure(draft: DisclosureDraft, _: InvariantContext) -> Found:
+    if draft.kind is DisclosureKind.DISCLOSURE and not draft.onward_conditions_communicated:
+        yield violation(
+            "D1", "onward_conditions_communicated",
+            da="Ved videregivelse skal det angives, hvilke vilkår modtageren fik oplyst "
+               "(fx tavshedspligt og forbud mod videregivelse).",
+            en="A disclosure must state the conditions communicated to the recipient "
+               "(e.g. confidentiality, no onward disclosure).",
+        )
+
+
+def source_record_for_onward_disclosure(draft: DisclosureDraft, _: InvariantContext) -> Found:
+    if draft.source_of_data is SourceOfData.RECEIVED_UNDER_RPL115 and draft.source_record_id is None:
+        yield violation(
+            "D1", "source_record_id",
+            da="Oplysninger modtaget efter § 115 skal henvise til posten for modtagelsen.",
+            en="Data received under § 115 must reference the record of that receipt.",
+        )
+
+
+def police_only_bases(draft: DisclosureDraft, context: InvariantContext) -> Found:
+    if draft.legal_basis in RPL115_POLICE_ONLY_BASES and moves_data(draft) \
+            and not context.is_police(draft.discloser_authority):
+        yield violation(
+            "D2", "discloser_authority",
+            da=f"Hjemlen {draft.legal_basis} (§ 115, stk. 1 eller stk. 5) kan kun bruges, når politiet "
+               "videregiver.",
+            en=f"Legal basis {draft.legal_basis} (§ 115, stk. 1 or 5) applies only when the police disclose.",
+        )
+
+
+def gang_basis_is_receipt_only(draft: DisclosureDraft, _: InvariantContext) -> Found:
+    if draft.legal_basis is LegalBasis.RPL115_5_GANG and moves_data(draft) \
+            and draft.kind is not DisclosureKind.RECEIPT:
+        yield violation(
+            "D2", "legal_basis",
+            da="Hjemlen RPL115_5_GANG gælder kun modtagelse fra politiet; videregivelse kræver en "
+               "selvstændig hjemmel.",
+            en="Legal basis RPL115_5_GANG is for receipts from the police only; passing the data on needs a "
+               "basis of its own.",
+        )
+
+
+def request_reference_for_pet(draft: DisclosureDraft, _: InvariantContext) -> Found:
+    # §D2 asks for a request_ref, which DisclosureRecorded v1 lacks; until it has one, the note carries it.
+    if draft.legal_basis is LegalBasis.PETL4_ON_REQUEST and draft.legal_basis_note is None:
+        yield violation(
+            "D2", "legal_basis_note",
+            da="Hjemlen PETL4_ON_REQUEST kræver en henvisning til PET's anmodning i noten.",
+            en="Legal basis PETL4_ON_REQUEST needs PET's request reference in the note.",
+        )
+
+
+FIELD_RULES: tuple[Rule, ...] = (
+    case_reference,
+    section_115_decision,
+    necessity_for_basis,
+    content_hash_unless_oral,
+    note_for_reviewed_basis,
+    correction_reference,
+    onward_conditions_for_disclosure,
+    source_record_for_onward_disclosure,
+    police_only_bases,
+    gang_basis_is_receipt_only,
+    request_reference_for_pet,
+)

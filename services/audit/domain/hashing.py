@@ -1,0 +1,43 @@
+"""The record hash of the disclosure log: ``sha256(prev_hash_bytes || canonical_json)``.
+
+``canonical_json`` is RFC 8785 (JCS) over the record's fields except ``record_hash``; that is the payload
+plus ``seq_no`` and ``prev_hash``, so a record is bound to its position and to its predecessor.
+``prev_hash_bytes`` are the 32 raw bytes of the predecessor's hash (not its hex text).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import rfc8785
+
+GENESIS_PREV_HASH = "0" * 64
+HASH_FIELDS = frozenset({"seq_no", "prev_hash", "record_hash"})
+
+_SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+
+
+def is_sha256_hex(value: str) -> bool:
+    return _SHA256_HEX.fullmatch(value) is not None
+
+
+def canonical_json(value: Mapping[str, Any]) -> bytes:
+    return rfc8785.dumps(dict(value))
+
+
+def hashed_content(*, seq_no: int, prev_hash: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+    """What the record hash covers: the payload plus the chain position, never ``record_hash`` itself."""
+    clash = HASH_FIELDS.intersection(payload)
+    if clash:
+        raise ValueError(f"payload must not carry chain fields: {sorted(clash)}")
+    return {**payload, "seq_no": seq_no, "prev_hash": prev_hash}
+
+
+def compute_record_hash(*, seq_no: int, prev_hash: str, payload: Mapping[str, Any]) -> str:
+    if not is_sha256_hex(prev_hash):
+        raise ValueError("prev_hash must be 64 lowercase hex characters")
+    content = canonical_json(hashed_content(seq_no=seq_no, prev_hash=prev_hash, payload=payload))
+    return hashlib.sha256(bytes.fromhex(prev_hash) + content).hexdigest()

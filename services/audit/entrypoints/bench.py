@@ -1,0 +1,220 @@
+"""Benchmark of the disclosure log (issue item 7; measured, not asserted in tests).
+
+    uv run python -m services.audit.entrypoints.bench --records 1000000 --path data/bench/audit.db
+
+Builds a fresh SQLite log of N lawful records through the real schema (migrations, triggers and all),
+then measures: the per-subject query Q1 (raw, and through ``run_query`` with its query-log write),
+full verification (records/s), the Merkle tree build and inclusion proofs. Targets: Q1 p99 ≤ 20 ms,
+verify ≥ 250,000 records/s, inclusion proof ≤ 5 ms.
+
+The records are generated without pydantic and rfc8785 (a few µs each instead of ~0.6 ms): the
+canonical JSON of this ASCII-only payload is ``json.dumps(sort_keys=True, separators=(",", ":"))``,
+which is checked against RFC 8785 for the first records, and the chain is built exactly as the
+service builds it (``verify`` checks every hash afterwards).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import json
+import random
+import sqlite3
+import statistics
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from infohus.kit import migrations
+from infohus.kit.db import create_engine
+from services.audit.adapters.columns import payload_columns, subject_keys
+from services.audit.domain.hashing import GENESIS_PREV_HASH, canonical_json, hashed_content
+from services.audit.domain.values import format_utc
+from services.audit.entrypoints.cli import uow_factory
+from services.audit.service_layer.queries import Filters, run_query
+from services.audit.service_layer.tree import LogTree, inclusion
+from services.audit.service_layer.verify import verify_log
+from services.audit.settings import AuditSettings
+
+START = datetime(2025, 1, 1, 8, 0, tzinfo=UTC)
+PAYLOAD_COLUMNS = (
+    "kind", "occurred_at", "recorded_at", "decision_at", "concern_id", "infohus_case_id", "underretning_id",
+    "discloser_authority", "discloser_unit", "executed_by", "decided_by", "recipient_authority",
+    "recipient_unit", "recipient_is_cooperation_participant", "channel", "transport_ref", "legal_basis",
+    "cooperation_form", "purpose", "not_for_investigation", "necessity_assessment",
+    "contains_special_categories", "contains_criminal_data", "contains_cpr", "contains_gang_info",
+    "subject_age_at_occurrence", "source_of_data", "source_record_id", "subject_information_status",
+    "delivery_status", "corrects_record_id", "retention_until", "occurred_month", "recording_lag_s",
+    "data_categories",
+)
+
+
+def template() -> dict[str, Any]:
+    return {
+        "record_schema_version": 1, "kind": "DISCLOSURE", "decision_at": None, "concern_id": None,
+        "infohus_case_id": None, "underretning_id": None, "subject_cpr_hmacs": [],
+        "subject_age_at_occurrence": 16, "other_person_ids": [], "discloser_authority": "ISHOEJ_KOMMUNE",
+        "discloser_unit": "CBF_TK", "executed_by": "user-17:kommunal infohustovholder",
+        "decided_by": "user-17:kommunal infohustovholder", "recipient_authority": "KBHV_POLITI_INFOHUS",
+        "recipient_unit": None, "recipient_persons": ["police-tovholder-3"],
+        "recipient_is_cooperation_participant": True, "channel": "SECURE_EMAIL", "transport_ref": None,
+        "content_hash": "ab" * 32, "content_manifest": ["concern.description", "subject[0].name"],
+        "legal_basis": "RPL115_2", "cooperation_form": "SSP", "legal_basis_note": None,
+        "purpose": "INFOHUS_SCREENING", "purpose_description": "Screening af bekymring i infohus kommune",
+        "not_for_investigation": True,
+        "necessity_assessment": "Politiets tovholder skal vurdere, om personen er kendt i miljoet.",
+        "data_categories": ["CONCERN_NARRATIVE", "IDENTITY", "OBSERVED_SIGNS"],
+        "contains_special_categories": False, "contains_criminal_data": False, "contains_cpr": False,
+        "contains_gang_info": False, "source_of_data": "REPORTER", "source_record_id": None,
+        "onward_conditions_communicated": ["CONFIDENTIALITY", "NO_INVESTIGATION_USE"],
+        "subject_information_status": "PENDING", "consent_ref": None, "delivery_status": "DELIVERED",
+        "corrects_record_id": None, "retention_until": "2031-01-01", "routing_table_version": "rt-2026.1",
+        "system_version": "0.1.0",
+    }
+
+
+def fast_canonical(value: dict[str, Any]) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def generate(path: Path, count: int, subjects: int) -> float:
+    base = template()
+    connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=OFF")  # bulk load only; the service runs with FULL
+    log_sql = ("INSERT INTO disclosure_log (seq_no, record_id, prev_hash, record_hash, recorded_at, "
+               "retention_until) VALUES (?, ?, ?, ?, ?, ?)")
+    payload_sql = (f"INSERT INTO disclosure_payloads (seq_no, content, {', '.join(PAYLOAD_COLUMNS)}) "  # noqa: S608
+                   f"VALUES ({', '.join('?' * (len(PAYLOAD_COLUMNS) + 2))})")
+    subject_sql = "INSERT INTO disclosure_subjects (seq_no, subject_key) VALUES (?, ?)"
+    prev = GENESIS_PREV_HASH
+    started = time.perf_counter()
+    connection.execute("BEGIN")
+    for seq_no in range(1, count + 1):
+        occurred = START + timedelta(minutes=seq_no)
+        payload = {**base, "record_id": str(UUID(int=seq_no)), "occurred_at": format_utc(occurred),
+                   "recorded_at": format_utc(occurred + timedelta(minutes=3)),
+                   "decision_at": format_utc(occurred - timedelta(minutes=30)),
+                   "concern_id": str(UUID(int=10**9 + seq_no // 3)),
+                   "transport_ref": f"<{seq_no}@ishoj.dk>",
+                   "subject_person_ids": [f"person-{seq_no % subjects}"]}
+        content = fast_canonical({**payload, "seq_no": seq_no, "prev_hash": prev})
+        if seq_no <= 50 and content != canonical_json(hashed_content(seq_no=seq_no, prev_hash=prev,
+                                                                     payload=payload)):
+            raise AssertionError("the fast canonical form differs from RFC 8785")
+        record_hash = hashlib.sha256(bytes.fromhex(prev) + content).hexdigest()
+        connection.execute(log_sql, (seq_no, payload["record_id"], prev, record_hash,
+                                     (occurred + timedelta(minutes=3)).strftime("%Y-%m-%d %H:%M:%S.%f"),
+                                     "2031-01-01"))
+        columns = payload_columns(payload)
+        connection.execute(payload_sql, (seq_no, content.decode(), *(columns[c] for c in PAYLOAD_COLUMNS)))
+        for key in subject_keys(payload):
+            connection.execute(subject_sql, (seq_no, key))
+        prev = record_hash
+        if seq_no % 100_000 == 0:
+            connection.execute("COMMIT")
+            connection.execute("BEGIN")
+            print(f"  generated {seq_no} records ({time.perf_counter() - started:.0f} s)", flush=True)
+    connection.execute("COMMIT")
+    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    connection.close()
+    return time.perf_counter() - started
+
+
+def _fresh_database(path: Path, url: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    migrations.upgrade("audit", url)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def measure(settings: AuditSettings, count: int, subjects: int, samples: int) -> dict[str, Any]:
+    engine = create_engine(settings.database_url)
+    factory = uow_factory(engine, settings)
+    results: dict[str, Any] = {}
+    rng = random.Random(7)  # noqa: S311 - benchmark sampling
+    try:
+        raw, logged = [], []
+        for _ in range(samples):
+            subject = f"person-{rng.randrange(subjects)}"
+            filters = Filters(subject=subject, limit=100)
+            started = time.perf_counter()
+            async with factory() as uow:
+                from services.audit.service_layer.queries import BY_ID, RUNNERS
+                result = await RUNNERS["Q1"](uow, BY_ID["Q1"], filters, datetime.now(UTC))
+            raw.append((time.perf_counter() - started) * 1000)
+            assert result.total >= 1
+            started = time.perf_counter()
+            await run_query("Q1", filters, uow_factory=factory, actor="bench")
+            logged.append((time.perf_counter() - started) * 1000)
+        results["q1_ms"] = {"p50": statistics.median(raw), "p99": percentile(raw, 0.99), "max": max(raw)}
+        results["q1_with_query_log_ms"] = {"p50": statistics.median(logged), "p99": percentile(logged, 0.99)}
+
+        started = time.perf_counter()
+        report = await verify_log(factory, public_key=None, today=date.today())
+        seconds = time.perf_counter() - started
+        assert report.checked == count and not report.breaks and not report.gaps, report.as_dict()
+        results["verify"] = {"records": report.checked, "seconds": round(seconds, 2),
+                             "records_per_second": round(report.checked / seconds)}
+
+        tree = LogTree(factory)
+        started = time.perf_counter()
+        await tree.sync()
+        results["tree_build_s"] = round(time.perf_counter() - started, 2)
+        proofs = []
+        for _ in range(samples):
+            seq_no = rng.randrange(1, count + 1)
+            started = time.perf_counter()
+            proof = await inclusion(tree, seq_no)
+            proofs.append((time.perf_counter() - started) * 1000)
+            assert proof.tree_size == count
+        results["inclusion_proof_ms"] = {"p50": statistics.median(proofs), "p99": percentile(proofs, 0.99)}
+        pinned = []
+        for _ in range(samples):  # against a known size (a signed checkpoint's): no database round trip
+            seq_no = rng.randrange(1, count + 1)
+            started = time.perf_counter()
+            await inclusion(tree, seq_no, count)
+            pinned.append((time.perf_counter() - started) * 1000)
+        results["inclusion_proof_at_checkpoint_size_ms"] = {"p50": statistics.median(pinned),
+                                                            "p99": percentile(pinned, 0.99)}
+    finally:
+        await engine.dispose()
+    return results
+
+
+async def run_audit_benchmark(records: int = 1_000_000, *, path: Path = Path("data/bench/audit.db"),
+                              subjects: int = 100_000, samples: int = 1000) -> dict[str, Any]:
+    """The whole benchmark from async code (``python -m infohus.bench`` calls it); prints and returns
+    the results."""
+    url = f"sqlite+aiosqlite:///{path}"
+    settings = AuditSettings(environment="test", database_url=url)
+    await asyncio.to_thread(_fresh_database, path, url)
+    print(f"audit benchmark: generating {records} records ...", flush=True)
+    generated = await asyncio.to_thread(generate, path, records, min(subjects, records))
+    results = {"records": records, "generate_s": round(generated, 1),
+               **await measure(settings, records, min(subjects, records), samples)}
+    print(json.dumps(results, indent=2, default=str))
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m services.audit.entrypoints.bench")
+    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--subjects", type=int, default=100_000)
+    parser.add_argument("--samples", type=int, default=1000)
+    parser.add_argument("--path", type=Path, default=Path("data/bench/audit.db"))
+    args = parser.parse_args(argv)
+    asyncio.run(run_audit_benchmark(args.records, path=args.path, subjects=args.subjects, samples=args.samples))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

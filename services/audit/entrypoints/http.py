@@ -1,0 +1,275 @@
+"""Audit's HTTP side: recording disclosures, the auditor API and page (Danish), Merkle proofs, checkpoints.
+
+Every route states its rule (``infohus.kit.auth``): tovholdere and StraXen record disclosures
+(``DISCLOSURE_RECORD``); auditors read the log and run the queries (``AUDIT_READ``), each query logged
+with the signed-in auditor's user id; auditors and administrators check integrity (``AUDIT_VERIFY``:
+checkpoints and proofs, which carry no personal data).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+from uuid import UUID
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from pydantic import ValidationError
+
+from contracts.envelope import new_uuid7
+from contracts.events import DisclosureRecorded
+from infohus.kit.auth import AuthSettings, Permission, Principal, install_auth, require
+from infohus.kit.auth.oidc import JwksFetcher
+from infohus.kit.http import field_errors, service_app
+from infohus.kit.telemetry import current_trace_id
+from services.audit.bootstrap import AuditContainer, bootstrap
+from services.audit.domain.invariant_types import InvariantContext
+from services.audit.domain.values import format_utc
+from services.audit.service_layer.append import (
+    AppendResult,
+    DisclosureRefused,
+    InvalidDisclosure,
+    RecordIdConflict,
+    append_disclosure,
+)
+from services.audit.service_layer.queries import BY_ID, LABELS_DA, SPECS, Filters, QueryError, QueryResult, run_query
+from services.audit.service_layer.tree import consistency, inclusion
+from services.audit.service_layer.verify import VerifyReport, verify_log
+
+TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+                        autoescape=select_autoescape(["html"]))
+READ = require(Permission.AUDIT_READ)
+VERIFY = require(Permission.AUDIT_VERIFY)
+RECORD = require(Permission.DISCLOSURE_RECORD)
+
+
+class DisclosureSubmission(DisclosureRecorded):
+    """A disclosure a tovholder records by hand (meeting, phone, mail): the §D1 fields of
+    ``DisclosureRecorded`` plus what I10 needs to know and the log does not store."""
+
+    reporter_anonymous: bool = False
+    reporter_markers: list[str] = []
+
+    def event(self) -> DisclosureRecorded:
+        return DisclosureRecorded.model_validate(
+            self.model_dump(exclude={"reporter_anonymous", "reporter_markers"}))
+
+
+def create_app(container: AuditContainer, *, manage_runtime: bool = True, auth: AuthSettings | None = None,
+               jwks_fetcher: JwksFetcher | None = None) -> FastAPI:
+    app = service_app("Infohus audit", container.runtime, manage_runtime=manage_runtime)
+    install_auth(app, auth if auth is not None else AuthSettings(), jwks_fetcher=jwks_fetcher)
+
+    @app.get("/api/v1/disclosures/by-concern/{concern_id}", dependencies=[READ])
+    async def by_concern(concern_id: UUID) -> list[dict[str, Any]]:
+        async with container.unit_of_work() as uow:
+            rows = await uow.log.by_concern(concern_id)
+        return [{k: v for k, v in row.items() if k not in ("executed_by", "decided_by", "necessity_assessment")}
+                for row in rows]
+
+    @app.post("/api/v1/disclosures", status_code=201, responses={
+        200: {"description": "Already recorded (same record_id, same content)"},
+        409: {"description": "record_id exists with other content"},
+        422: {"description": "Refused: names the broken invariants"}})
+    async def record_disclosure(submission: DisclosureSubmission,
+                                _: Annotated[Principal, RECORD]) -> JSONResponse:
+        base = container.context
+        try:
+            context = InvariantContext(
+                reporter_anonymous=submission.reporter_anonymous,
+                reporter_markers=frozenset(submission.reporter_markers),
+                police_authorities=base.police_authorities, social_authority_units=base.social_authority_units)
+        except ValueError as error:
+            return _refusal([{"field": "reporter_markers", "code": "value_error",
+                              "message_da": "Markører skal være mindst 4 tegn.", "message_en": str(error)}])
+        try:
+            result = await append_disclosure(submission.event(), uow=container.unit_of_work(),
+                                             now=datetime.now(UTC), context=context, log_rejection=True)
+        except InvalidDisclosure as error:
+            return _refusal(field_errors(error.errors))
+        except DisclosureRefused as error:
+            detail = [{"field": v.field, "code": v.code, "invariant": v.code, "message_da": v.message_da,
+                       "message_en": v.message_en} for v in error.violations]
+            return _refusal(detail, rejected=error.rejected)
+        except RecordIdConflict:
+            return JSONResponse(status_code=409, content={"detail": [{
+                "field": "record_id", "code": "conflict",
+                "message_da": "Der findes allerede en post med dette record_id og andet indhold. Poster "
+                              "ændres aldrig; registrér en rettelse (kind=CORRECTION).",
+                "message_en": "A record with this record_id exists with other content; record a CORRECTION."}]})
+        assert result is not None
+        return JSONResponse(status_code=201 if result.created else 200, content=_appended(result))
+
+    @app.get("/api/v1/audit/queries", dependencies=[READ])
+    async def list_queries() -> list[dict[str, Any]]:
+        return [{"id": s.id, "title_da": s.title_da, "description_da": s.description_da,
+                 "zero_is_compliant": s.zero_is_compliant, "needs": list(s.needs), "note_da": s.note_da}
+                for s in SPECS]
+
+    @app.get("/api/v1/audit/queries/{query_id}")
+    async def auditor_query(query_id: str, request: Request, auditor: Annotated[Principal, READ]) -> Response:
+        output = request.query_params.get("format", "json")
+        if output not in ("json", "csv"):
+            raise HTTPException(422, "format must be json or csv")
+        filters = _filters(request, export=output == "csv")
+        try:
+            result = await _run(container, query_id, filters, actor=auditor, output=output)
+        except QueryError as error:
+            raise HTTPException(404 if "unknown" in str(error) else 422, str(error)) from None
+        if output == "csv":
+            return Response(_csv(result), media_type="text/csv; charset=utf-8", headers={
+                "content-disposition": f'attachment; filename="{result.query.lower()}.csv"'})
+        return JSONResponse(_jsonable(result.as_dict()))
+
+    @app.get("/api/v1/audit/query-log")
+    async def query_log(auditor: Annotated[Principal, READ], limit: int = 100) -> list[dict[str, Any]]:
+        """The auditor query log, newest first; reading it is logged as well."""
+        limit = min(max(limit, 1), 1000)
+        async with container.unit_of_work() as uow:
+            entries = await uow.query_log.entries(limit=limit)
+            await uow.query_log.add(entry_id=new_uuid7(), at=format_utc(datetime.now(UTC)),
+                                    actor=_actor(auditor), query="QUERY_LOG",
+                                    parameters={"limit": limit}, result_rows=len(entries), output_format="json",
+                                    trace_id=current_trace_id())
+            await uow.commit()
+        return entries
+
+    @app.get("/api/v1/checkpoints/latest", dependencies=[VERIFY])
+    async def latest_checkpoint() -> dict[str, Any]:
+        async with container.unit_of_work() as uow:
+            checkpoint = await uow.checkpoints.latest()
+        if checkpoint is None:
+            raise HTTPException(404, "Der er endnu ingen signeret checkpoint / no checkpoint yet")
+        return checkpoint.model_dump(mode="json")
+
+    @app.post("/api/v1/checkpoints", status_code=201, dependencies=[VERIFY])
+    async def new_checkpoint() -> dict[str, Any]:
+        checkpoint = await container.sign_checkpoint()
+        if checkpoint is None:
+            raise HTTPException(503, "INFOHUS_AUDIT_CHECKPOINT_SIGNING_KEY is not set")
+        return checkpoint.model_dump(mode="json")
+
+    @app.get("/api/v1/proofs/inclusion/{seq_no}", dependencies=[VERIFY])
+    async def inclusion_proof(seq_no: int, tree_size: int | None = None) -> dict[str, Any]:
+        try:
+            return (await inclusion(container.tree, seq_no, tree_size)).as_dict()
+        except ValueError as error:
+            raise HTTPException(404, str(error)) from None
+
+    @app.get("/api/v1/proofs/consistency", dependencies=[VERIFY])
+    async def consistency_proof(old_size: int, new_size: int | None = None) -> dict[str, Any]:
+        try:
+            return await consistency(container.tree, old_size, new_size)
+        except ValueError as error:
+            raise HTTPException(404, str(error)) from None
+
+    @app.get("/revision", response_class=HTMLResponse, dependencies=[READ])
+    async def revision_index() -> HTMLResponse:
+        return HTMLResponse(TEMPLATES.get_template("revision.html").render(specs=SPECS, current=None,
+                                                                           result=None, error=None))
+
+    @app.get("/revision/{query_id}", response_class=HTMLResponse)
+    async def revision_query(query_id: str, request: Request, auditor: Annotated[Principal, READ]) -> HTMLResponse:
+        spec = BY_ID.get(query_id.upper())
+        if spec is None:
+            raise HTTPException(404, "Ukendt forespørgsel")
+        filters = _filters(request, export=False)
+        result, error = None, None
+        asked = any(k != "limit" for k in request.query_params) or not spec.needs
+        if asked:
+            try:
+                result = await _run(container, spec.id, filters, actor=auditor, output="html")
+            except QueryError:
+                error = "Udfyld de påkrævede felter: " + ", ".join(spec.needs)
+        params = {k: v for k, v in request.query_params.items() if k not in ("offset", "format") and v}
+        page = _page_links(spec.id, params, filters, result)
+        return HTMLResponse(TEMPLATES.get_template("revision.html").render(
+            specs=SPECS, current=spec, filters=filters, result=result, error=error, labels=LABELS_DA,
+            csv_url=f"/api/v1/audit/queries/{spec.id}?" + urlencode({**params, "format": "csv"}), **page))
+
+    return app
+
+
+def _actor(principal: Principal) -> str:
+    return principal.user_id[:200]
+
+
+async def _run(container: AuditContainer, query_id: str, filters: Filters, *, actor: Principal,
+               output: str) -> QueryResult:
+    async def verifier(f: Filters) -> VerifyReport:
+        return await verify_log(container.unit_of_work, public_key=container.settings.public_key(),
+                                today=date.today(), from_seq_no=f.from_seq_no or 1, to_seq_no=f.to_seq_no)
+
+    return await run_query(query_id, filters, uow_factory=container.unit_of_work,
+                           actor=_actor(actor), output_format=output, verifier=verifier)
+
+
+def _filters(request: Request, *, export: bool) -> Filters:
+    raw: dict[str, Any] = {k: v for k, v in request.query_params.items() if k != "format" and v != ""}
+    if export and "limit" not in raw:
+        raw["limit"] = 100_000
+    try:
+        filters = Filters.model_validate(raw)
+    except ValidationError as error:
+        raise HTTPException(422, field_errors(error.errors())) from None
+    if not export and filters.limit > 1000:
+        raise HTTPException(422, "limit must be at most 1000 (use format=csv to export more)")
+    return filters
+
+
+def _page_links(query_id: str, params: dict[str, str], filters: Filters, result: QueryResult | None
+                ) -> dict[str, str | None]:
+    if result is None:
+        return {"prev_url": None, "next_url": None}
+    base = f"/revision/{query_id}?"
+    prev_url = next_url = None
+    if filters.offset > 0:
+        prev_url = base + urlencode({**params, "offset": max(0, filters.offset - filters.limit)})
+    if filters.offset + filters.limit < result.total:
+        next_url = base + urlencode({**params, "offset": filters.offset + filters.limit})
+    return {"prev_url": prev_url, "next_url": next_url}
+
+
+def _refusal(detail: list[dict[str, Any]], rejected: AppendResult | None = None) -> JSONResponse:
+    return JSONResponse(status_code=422, content={
+        "detail": detail, "decision_rejected_record": None if rejected is None else _appended(rejected)})
+
+
+def _appended(result: AppendResult) -> dict[str, Any]:
+    return {"seq_no": result.seq_no, "record_id": str(result.record_id), "record_hash": result.record_hash,
+            "kind": result.kind, "created": result.created}
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, datetime | date | UUID):
+        return str(value)
+    return value
+
+
+def _csv(result: QueryResult) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(result.columns)
+    for row in result.rows:
+        writer.writerow([_cell(row.get(c)) for c in result.columns])
+    return buffer.getvalue()
+
+
+def _cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    # No formulas: a cell starting with = + - @ would be run by a spreadsheet.
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def build() -> tuple[AuditContainer, FastAPI]:
+    container = bootstrap()
+    return container, create_app(container)

@@ -1,0 +1,229 @@
+"""Append a disclosure to the log: validate, check the invariants, chain it to the head, commit.
+
+Nothing is written for a record that breaks an invariant. Where §D makes a refused proposal itself a
+loggable fact (the rules about what may lawfully *leave*, which ``DECISION_REJECTED`` records are
+exempt from, see ``invariant_types.moves_data``), a tovholder's refused proposal is logged as a
+``DECISION_REJECTED`` record instead, so that Q18 shows the necessity assessments are real.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
+
+from contracts.envelope import Envelope
+from contracts.events import DisclosureKind, DisclosureRecorded
+from infohus.kit.messaging import PermanentError
+from infohus.kit.telemetry import current_trace_id
+from services.audit.adapters.unit_of_work import AuditUnitOfWork, appending
+from services.audit.domain.codes import Channel, DeliveryStatus
+from services.audit.domain.hashing import GENESIS_PREV_HASH, canonical_json, hashed_content
+from services.audit.domain.invariant_types import InvariantContext, InvariantViolation, moves_data, violation
+from services.audit.domain.invariants import check_invariants as check_record_invariants
+from services.audit.domain.record import DisclosureDraft, DisclosureRecord, from_event, seal
+
+APPEND_ATTEMPTS = 3
+REJECTION_NAMESPACE = uuid5(NAMESPACE_URL, "urn:infohus:audit:decision-rejected")
+# Fields that differ between two submissions of the same record without it being another record.
+_VOLATILE = frozenset({"recorded_at", "seq_no", "prev_hash"})
+
+
+class InvalidDisclosure(PermanentError):
+    """The event cannot be represented as a record at all (unknown code, instant without offset, ...).
+
+    The message names the fields and error types only, never the values: it travels in dead-letter
+    headers and logs.
+    """
+
+    def __init__(self, error: ValidationError) -> None:
+        self.errors = error.errors(include_input=False, include_url=False)
+        problems = sorted({f"{'.'.join(str(p) for p in e['loc']) or 'record'}:{e['type']}" for e in self.errors})
+        super().__init__(f"invalid disclosure record: {', '.join(problems)}")
+
+
+class DisclosureRefused(PermanentError):
+    """The record breaks §D1–§D3 rules. The message names rule codes and fields only (no personal data)."""
+
+    def __init__(self, violations: Sequence[InvariantViolation],
+                 rejected: AppendResult | None = None) -> None:
+        self.violations = list(violations)
+        self.rejected = rejected
+        found = sorted({f"{v.code}({v.field})" for v in self.violations})
+        super().__init__("refused by invariants " + ", ".join(found))
+
+
+class RecordIdConflict(Exception):
+    """A record with this record_id exists with other content: a record is never replaced."""
+
+
+@dataclass(frozen=True)
+class AppendResult:
+    seq_no: int
+    record_id: UUID
+    record_hash: str
+    kind: str
+    created: bool
+
+
+def completeness_violations(draft: DisclosureDraft) -> list[InvariantViolation]:
+    """I7, the part a single record can show: a secure e-mail that left must carry the transport
+    reference (SMTP Message-ID) by which the mail-gateway log confirms it. The reconciliation against
+    that log is Q12's."""
+    if moves_data(draft) and draft.channel is Channel.SECURE_EMAIL and draft.transport_ref is None \
+            and draft.delivery_status is not DeliveryStatus.FAILED:
+        return [violation(
+            "I7", "transport_ref",
+            da="En videregivelse med sikker mail skal have mailens Message-ID (transport_ref), så "
+               "mail-gatewayens log kan bekræfte den.",
+            en="A secure e-mail disclosure needs its Message-ID (transport_ref) so the mail-gateway log can "
+               "confirm it.")]
+    return []
+
+
+def check_invariants(draft: DisclosureDraft, *, context: InvariantContext) -> list[InvariantViolation]:
+    """The domain's §D1–§D3 rules (I3–I6, I8–I10) plus I7's per-record part."""
+    return [*check_record_invariants(draft, context=context), *completeness_violations(draft)]
+
+
+def draft_from_event(event: DisclosureRecorded, *, now: datetime) -> DisclosureDraft:
+    try:
+        return from_event(event, recorded_at=now)
+    except ValidationError as error:
+        raise InvalidDisclosure(error) from None
+
+
+def event_context(event: DisclosureRecorded, base: InvariantContext) -> InvariantContext:
+    """The I10 context an event carries. ``DisclosureRecorded`` v1 has no reporter-anonymity field yet
+    (proposed: ``reporter_anonymous: bool``); once it has, it is honoured here without further change."""
+    anonymous = bool(getattr(event, "reporter_anonymous", False))
+    return InvariantContext(reporter_anonymous=anonymous, reporter_markers=base.reporter_markers,
+                            police_authorities=base.police_authorities,
+                            social_authority_units=base.social_authority_units)
+
+
+async def append_disclosure(event: DisclosureRecorded, *, uow: AuditUnitOfWork, now: datetime,
+                            context: InvariantContext | None = None, source_event_id: UUID | None = None,
+                            log_rejection: bool = False) -> AppendResult | None:
+    """Check and append one record. Returns None when the source event was processed before.
+
+    Raises ``InvalidDisclosure`` or ``DisclosureRefused`` (both ``PermanentError``s) before writing
+    anything; with ``log_rejection`` a proposal refused on lawfulness grounds only is appended as a
+    ``DECISION_REJECTED`` record, which the exception carries.
+    """
+    context = context or InvariantContext()
+    draft = draft_from_event(event, now=now)
+    violations = check_invariants(draft, context=context)
+    if violations:
+        rejected = None
+        if log_rejection:
+            rejection = rejection_draft(draft, violations)
+            if rejection is not None and not check_invariants(rejection, context=context):
+                rejected = await append_draft(rejection, uow=uow)
+        raise DisclosureRefused(violations, rejected)
+    return await append_draft(draft, uow=uow, source_event_id=source_event_id)
+
+
+def rejection_draft(draft: DisclosureDraft, violations: Sequence[InvariantViolation]) -> DisclosureDraft | None:
+    """The ``DECISION_REJECTED`` record of a refused proposal, or None if it was already a rejection."""
+    if draft.kind is DisclosureKind.DECISION_REJECTED:
+        return None
+    codes = ", ".join(sorted({f"{v.code} ({v.field})" for v in violations}))
+    note = f"Afvist af Infohus ved registrering: {codes}"
+    if draft.legal_basis_note:
+        note = f"{draft.legal_basis_note} | {note}"
+    fields: dict[str, Any] = {
+        **draft.model_dump(),
+        "record_id": uuid5(REJECTION_NAMESPACE, str(draft.record_id)),
+        "kind": DisclosureKind.DECISION_REJECTED,
+        "legal_basis_note": note,
+    }
+    try:
+        return DisclosureDraft.model_validate(fields)
+    except ValidationError:
+        return None
+
+
+async def append_draft(draft: DisclosureDraft, *, uow: AuditUnitOfWork,
+                       source_event_id: UUID | None = None) -> AppendResult | None:
+    """Chain ``draft`` onto the head and commit. Idempotent by ``record_id`` (and by event id).
+
+    Should another writer have taken the same seq_no or record_id after all (a second SQLite process),
+    the database refuses the row and the append starts again from the new head.
+    """
+    for attempt in range(1, APPEND_ATTEMPTS + 1):
+        try:
+            return await _append_once(draft, uow=uow, source_event_id=source_event_id)
+        except IntegrityError:
+            if attempt == APPEND_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
+
+
+async def _append_once(draft: DisclosureDraft, *, uow: AuditUnitOfWork,
+                       source_event_id: UUID | None) -> AppendResult | None:
+    async with uow, (nullcontext() if uow.is_postgres else appending()):
+        await uow.lock_for_append()
+        if source_event_id is not None and await uow.inbox.seen(source_event_id):
+            return None
+        existing = await uow.log.find(draft.record_id)
+        if existing is not None:
+            _same_record_or_raise(existing, draft)
+            if source_event_id is not None:
+                await uow.inbox.mark(source_event_id)
+                await uow.commit()
+            return AppendResult(int(existing["seq_no"]), draft.record_id, str(existing["record_hash"]),
+                                str(draft.kind), created=False)
+        if draft.corrects_record_id is not None and not await uow.log.contains(draft.corrects_record_id):
+            raise DisclosureRefused([violation(
+                "D1", "corrects_record_id",
+                da="Den post, der rettes eller henvises til, findes ikke i loggen.",
+                en="The record this one corrects or refers to is not in the log.")])
+        head = await uow.log.head()
+        seq_no, prev_hash = (1, GENESIS_PREV_HASH) if head is None else (head[0] + 1, head[1])
+        record, content = seal_with_content(draft, seq_no=seq_no, prev_hash=prev_hash)
+        await uow.log.append(record, content=content, trace_id=current_trace_id())
+        if source_event_id is not None:
+            await uow.inbox.mark(source_event_id)
+        await uow.commit()
+        return AppendResult(seq_no, record.record_id, record.record_hash, str(record.kind), created=True)
+
+
+def seal_with_content(draft: DisclosureDraft, *, seq_no: int, prev_hash: str) -> tuple[DisclosureRecord, bytes]:
+    """The sealed record and the exact bytes its hash covers (stored, so verification need not
+    re-canonicalise)."""
+    record = seal(draft, seq_no=seq_no, prev_hash=prev_hash)
+    content = canonical_json(hashed_content(seq_no=seq_no, prev_hash=prev_hash, payload=record.payload()))
+    if hashlib.sha256(bytes.fromhex(prev_hash) + content).hexdigest() != record.record_hash:
+        raise AssertionError("the stored content must be what the record hash covers")
+    return record, content
+
+
+def _same_record_or_raise(existing: dict[str, Any], draft: DisclosureDraft) -> None:
+    if existing.get("content") is None:
+        return  # erased after retention: nothing left to compare
+    stored = {k: v for k, v in json.loads(existing["content"]).items() if k not in _VOLATILE}
+    offered = {k: v for k, v in json.loads(canonical_json(draft.payload())).items() if k not in _VOLATILE}
+    if stored != offered:
+        raise RecordIdConflict(f"record {draft.record_id} exists with other content")
+
+
+async def handle_disclosure_recorded(envelope: Envelope[DisclosureRecorded], *, uow: AuditUnitOfWork,
+                                     now: datetime, context: InvariantContext | None = None) -> None:
+    """The consumer: a refused or invalid event raises a PermanentError, so it is dead-lettered with
+    the reason; a record id reused with other content is permanent too."""
+    base = context or InvariantContext()
+    try:
+        await append_disclosure(envelope.payload, uow=uow, now=now,
+                                context=event_context(envelope.payload, base),
+                                source_event_id=envelope.event_id)
+    except RecordIdConflict as error:
+        raise PermanentError(str(error)) from None

@@ -1,0 +1,464 @@
+"""The auditor queries Q1–Q18 of legal-research.md §D4, with filters and pagination; each run is logged.
+
+Every query reads ``disclosure_payloads`` (so an erased record no longer shows, except in Q11 and
+Q16) and is logged in ``auditor_query_log`` with who ran it and the criteria (SIKBEK § 19: "bruger,
+tidspunkt ... det anvendte søgekriterium").
+
+Q9 and Q17 need case and underretning data that only routing holds, and Q12's gateway-log half needs
+notify's mail log; audit answers what its own log can show and says what is missing (``note_da``).
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Select, and_, exists, func, literal, or_, select
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql import ColumnElement
+
+from contracts.envelope import new_uuid7
+from infohus.kit.telemetry import current_trace_id
+from services.audit.adapters.columns import parse_instant
+from services.audit.adapters.orm import disclosure_log, disclosure_payloads, disclosure_subjects
+from services.audit.adapters.unit_of_work import AuditUnitOfWork
+from services.audit.domain.office_days import office_days_between
+from services.audit.domain.values import format_utc
+
+p = disclosure_payloads
+lg = disclosure_log
+MOVING_KINDS = ("DISCLOSURE", "RECEIPT", "INTERNAL_TRANSFER")
+NOT_REJECTED = p.c.kind != "DECISION_REJECTED"
+# "RPL115_*": the § 115 bases proper. The underscore is a LIKE wildcard, so it is escaped; this
+# leaves out RPL115A_FAMILY (§ 115 a), which Q6 covers.
+RPL115 = p.c.legal_basis.like("RPL115\\_%", escape="\\")
+MAX_PAGE = 1000
+MAX_EXPORT = 100_000
+STAFF_COLUMNS = ("executed_by", "decided_by")
+
+
+class Filters(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    date_from: date | None = None
+    date_to: date | None = None
+    subject: str | None = Field(default=None, max_length=200)
+    recipient: str | None = Field(default=None, max_length=80)
+    legal_basis: str | None = Field(default=None, max_length=40)
+    kind: str | None = Field(default=None, max_length=32)
+    employee: str | None = Field(default=None, max_length=200)
+    from_seq_no: int | None = Field(default=None, ge=1)
+    to_seq_no: int | None = Field(default=None, ge=1)
+    include_staff: bool = False
+    limit: int = Field(default=100, ge=1, le=MAX_EXPORT)
+    offset: int = Field(default=0, ge=0)
+
+    def logged(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+
+
+@dataclass(frozen=True)
+class QuerySpec:
+    id: str
+    title_da: str
+    description_da: str
+    zero_is_compliant: bool = False
+    needs: tuple[str, ...] = ()
+    note_da: str | None = None
+
+
+SPECS: tuple[QuerySpec, ...] = (
+    QuerySpec("Q1", "Pr. registreret person",
+              "Alle videregivelser, modtagelser og interne overførsler om en person (person-id eller "
+              "CPR-HMAC) i en periode: tidspunkt, modtager eller kilde, hjemmel, formål og kategorier. "
+              "Medarbejderes identitet vises ikke (C-579/21).", needs=("subject",)),
+    QuerySpec("Q2", "Pr. modtager", "Alt sendt til en modtager i en periode, grupperet efter hjemmel, "
+              "samarbejdsform og formål, med antal.", needs=("recipient",)),
+    QuerySpec("Q3", "§ 115 uden nødvendighedsvurdering eller beslutningstager",
+              "Videregivelser efter § 115 uden (tilstrækkelig) nødvendighedsvurdering eller uden angivelse "
+              "af, hvem der besluttede. Skal give 0 rækker.", zero_is_compliant=True),
+    QuerySpec("Q4", "Efterforskningsformål under § 115",
+              "§ 115-videregivelser med formålet anmeldelse, eller uden bekræftelse af, at oplysningerne "
+              "ikke bruges til efterforskning. Skal give 0 rækker.", zero_is_compliant=True),
+    QuerySpec("Q5", "Modtagere uden for samarbejdet under § 115",
+              "§ 115-videregivelser til modtagere, der ikke deltager i samarbejdet. Skal give 0 rækker.",
+              zero_is_compliant=True),
+    QuerySpec("Q6", "§ 115 a om mindreårige", "§ 115 a-videregivelser om personer under 18 år eller "
+              "uden kendt alder. Skal give 0 rækker.", zero_is_compliant=True),
+    QuerySpec("Q7", "Følsomme oplysninger, strafbare forhold og bandeoplysninger",
+              "Videregivelser med særlige kategorier, strafbare forhold eller bandetilknytning, pr. "
+              "hjemmel og modtager, til stikprøvekontrol."),
+    QuerySpec("Q8", "Videregivelseskæde", "Videregivelser af oplysninger modtaget efter § 115, med "
+              "kildeposten og den selvstændige hjemmel for den videre videregivelse."),
+    QuerySpec("Q9", "Underretninger", "Underretningspligt: manglende underretninger, 24-timers-frister, "
+              "kvitteringer og orientering af fagpersoner.",
+              note_da="Kræver sags- og underretningsdata, som kun routing har. Auditloggen kan ikke "
+                      "besvare forespørgslen, før routing sender hændelser om underretningernes forløb."),
+    QuerySpec("Q10", "Sen registrering", "Poster registreret mere end 24 timer efter videregivelsen, og "
+              "mundtlige mødevideregivelser registreret mere end 2 arbejdsdage senere."),
+    QuerySpec("Q11", "Integritet", "Genberegning af hashkæden over et interval af løbenumre: første "
+              "brud og eventuelle huller.", zero_is_compliant=True),
+    QuerySpec("Q12", "Fuldstændighed", "Mislykkede leverancer og sikre mails uden transportreference.",
+              note_da="Afstemningen mod mail-gatewayens log (eksterne mails uden post) kræver notify's "
+                      "leveringslog og er ikke med her."),
+    QuerySpec("Q13", "Rettelser og fejlmeddelelser", "Poster, der senere er rettet, og om modtageren "
+              "fik en fejlmeddelelse (RECIPIENT_ERROR_NOTICE)."),
+    QuerySpec("Q14", "Underretning af den registrerede", "Poster med udsat underretning (DEFERRED_*) og "
+              "poster med status PENDING ældre end 1 måned, som ikke er rettet siden.",
+              note_da="DisclosureRecorded v1 har ikke feltet review_at; alle udsatte poster vises."),
+    QuerySpec("Q15", "Pr. medarbejder", "Udførte og besluttede videregivelser pr. medarbejder pr. måned, "
+              "med markering af afvigere (mere end 3 gange månedens median og mindst 10)."),
+    QuerySpec("Q16", "Opbevaring", "Poster, hvis opbevaringsfrist er udløbet, men hvis indhold endnu ikke "
+              "er slettet. Skal give 0 rækker efter hver sletning.", zero_is_compliant=True,
+              note_da="Retlig tilbageholdelse (legal hold) er endnu ikke en del af loggen."),
+    QuerySpec("Q17", "Videregivelse efter lukket sag", "Videregivelser efter sagens lukning eller efter "
+              "triageudfaldet OUT_OF_SCOPE.",
+              note_da="Kræver sagernes lukketidspunkt og triageudfald fra routing; kan ikke besvares af "
+                      "auditloggen endnu."),
+    QuerySpec("Q18", "Afviste forslag", "Antal DECISION_REJECTED pr. hjemmel: viser, at "
+              "nødvendighedsvurderingerne er reelle."),
+)
+BY_ID = {spec.id: spec for spec in SPECS}
+
+# Column headings on the auditor page (the API and CSV keep the field names of §D1).
+LABELS_DA: dict[str, str] = {
+    "seq_no": "Løbenr.", "record_id": "Post-id", "kind": "Art", "occurred_at": "Tidspunkt (UTC)",
+    "recorded_at": "Registreret (UTC)", "discloser_authority": "Afgivende myndighed",
+    "discloser_unit": "Afgivende enhed", "recipient_authority": "Modtager", "recipient_unit": "Modtagende enhed",
+    "legal_basis": "Hjemmel", "cooperation_form": "Samarbejdsform", "purpose": "Formål",
+    "data_categories": "Kategorier", "channel": "Kanal", "delivery_status": "Levering",
+    "executed_by": "Udført af", "decided_by": "Besluttet af", "direction": "Retning", "counterpart": "Modpart",
+    "count": "Antal", "necessity_assessment": "Nødvendighedsvurdering",
+    "not_for_investigation": "Ikke til efterforskning",
+    "recipient_is_cooperation_participant": "Deltager i samarbejdet",
+    "subject_age_at_occurrence": "Alder", "contains_special_categories": "Følsomme oplysninger",
+    "contains_criminal_data": "Strafbare forhold", "contains_gang_info": "Bandeoplysninger",
+    "onward_legal_basis": "Hjemmel for videregivelsen", "source_record_id": "Kildepost",
+    "source_seq_no": "Kildens løbenr.", "source_legal_basis": "Kildens hjemmel", "source_authority": "Kilde",
+    "source_occurred_at": "Modtaget (UTC)", "source_missing": "Kildepost mangler",
+    "recording_lag_s": "Forsinkelse (sek.)", "lag_hours": "Forsinkelse (timer)",
+    "oral_over_2_office_days": "Mundtlig, over 2 arbejdsdage", "finding": "Fund", "transport_ref": "Transportreference",
+    "original_seq_no": "Rettet løbenr.", "original_record_id": "Rettet post", "original_recipient": "Modtager",
+    "correction_seq_no": "Rettelsens løbenr.", "correction_record_id": "Rettelse", "corrected_at": "Rettet (UTC)",
+    "recipient_notified": "Modtager underrettet", "notice_record_id": "Fejlmeddelelse",
+    "subject_information_status": "Underretning af den registrerede", "month": "Måned", "employee": "Medarbejder",
+    "role": "Rolle", "month_median": "Månedens median", "outlier": "Afviger", "retention_until": "Opbevares til",
+}
+
+
+@dataclass
+class QueryResult:
+    query: str
+    title_da: str
+    columns: list[str]
+    rows: list[dict[str, Any]]
+    total: int
+    limit: int
+    offset: int
+    zero_is_compliant: bool
+    note_da: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def compliant(self) -> bool | None:
+        return (self.total == 0) if self.zero_is_compliant else None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"query": self.query, "title_da": self.title_da, "columns": self.columns, "rows": self.rows,
+                "total": self.total, "limit": self.limit, "offset": self.offset,
+                "zero_is_compliant": self.zero_is_compliant, "compliant": self.compliant,
+                "note_da": self.note_da, **self.extra}
+
+
+class QueryError(ValueError):
+    """A query asked for without what it needs (e.g. Q1 without a subject)."""
+
+
+UowFactory = Callable[[], AuditUnitOfWork]
+Verifier = Callable[[Filters], Any]
+
+
+async def run_query(query_id: str, filters: Filters, *, uow_factory: UowFactory, actor: str,
+                    output_format: str = "json", now: datetime | None = None,
+                    verifier: Verifier | None = None) -> QueryResult:
+    """Run an auditor query and log it (append-only) in the same breath."""
+    spec = BY_ID.get(query_id.upper())
+    if spec is None:
+        raise QueryError(f"unknown query {query_id}")
+    missing = [name for name in spec.needs if getattr(filters, name) in (None, "")]
+    if missing:
+        raise QueryError(f"{spec.id} needs {', '.join(missing)}")
+    now = now or datetime.now(UTC)
+    async with uow_factory() as uow:
+        if spec.id == "Q11":
+            result = await _q11(spec, filters, verifier)
+        else:
+            result = await RUNNERS[spec.id](uow, spec, filters, now)
+        await uow.query_log.add(entry_id=new_uuid7(), at=format_utc(now), actor=actor, query=spec.id,
+                                parameters=filters.logged(), result_rows=result.total,
+                                output_format=output_format, trace_id=current_trace_id())
+        await uow.commit()
+    return result
+
+
+# --- shared pieces ----------------------------------------------------------------------------------
+
+RECORD_COLUMNS = ("seq_no", "record_id", "kind", "occurred_at", "recorded_at", "discloser_authority",
+                  "discloser_unit", "recipient_authority", "recipient_unit", "legal_basis", "cooperation_form",
+                  "purpose", "data_categories", "channel", "delivery_status", "executed_by", "decided_by")
+
+
+def _columns(*names: str) -> list[ColumnElement[Any]]:
+    out: list[ColumnElement[Any]] = []
+    for name in names:
+        if name == "record_id":
+            out.append(lg.c.record_id)
+        elif name == "seq_no":
+            out.append(p.c.seq_no)
+        else:
+            out.append(p.c[name])
+    return out
+
+
+def _instant(day: date) -> str:
+    return f"{day.isoformat()}T00:00:00.000000Z"
+
+
+def _common(query: Select[Any], filters: Filters, *, basis: bool = True, recipient: bool = True,
+            kind: bool = True) -> Select[Any]:
+    if filters.date_from:
+        query = query.where(p.c.occurred_at >= _instant(filters.date_from))
+    if filters.date_to:
+        query = query.where(p.c.occurred_at < _instant(filters.date_to + timedelta(days=1)))
+    if recipient and filters.recipient:
+        query = query.where(p.c.recipient_authority == filters.recipient)
+    if basis and filters.legal_basis:
+        query = query.where(p.c.legal_basis == filters.legal_basis)
+    if kind and filters.kind:
+        query = query.where(p.c.kind == filters.kind)
+    if filters.employee:
+        query = query.where(or_(p.c.executed_by == filters.employee, p.c.decided_by == filters.employee))
+    return query
+
+
+def _joined() -> Any:
+    return p.join(lg, lg.c.seq_no == p.c.seq_no)
+
+
+async def _page(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, query: Select[Any],
+                columns: list[str], *, order: list[Any] | None = None) -> QueryResult:
+    total = int((await uow.session.execute(
+        select(func.count()).select_from(query.order_by(None).subquery()))).scalar_one())
+    ordered = query.order_by(*(order or [p.c.seq_no])).limit(filters.limit).offset(filters.offset)
+    rows = [dict(r) for r in (await uow.session.execute(ordered)).mappings()]
+    return QueryResult(spec.id, spec.title_da, columns, rows, total, filters.limit, filters.offset,
+                       spec.zero_is_compliant, spec.note_da)
+
+
+async def _records(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, *conditions: Any,
+                   extra: tuple[str, ...] = ()) -> QueryResult:
+    names = (*RECORD_COLUMNS, *extra)
+    query = _common(select(*_columns(*names)).select_from(_joined()).where(*conditions), filters)
+    return await _page(uow, spec, filters, query, list(names))
+
+
+# --- the queries -------------------------------------------------------------------------------------
+
+async def _q1(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, _now: datetime) -> QueryResult:
+    names = ["occurred_at", "kind", "recipient_authority", "recipient_unit", "discloser_authority",
+             "discloser_unit", "legal_basis", "purpose", "data_categories", "channel"]
+    if filters.include_staff:
+        names += list(STAFF_COLUMNS)
+    query = _common(
+        select(*_columns(*names)).select_from(
+            p.join(disclosure_subjects, disclosure_subjects.c.seq_no == p.c.seq_no))
+        .where(disclosure_subjects.c.subject_key == filters.subject, p.c.kind.in_(MOVING_KINDS)), filters)
+    result = await _page(uow, spec, filters, query, names, order=[p.c.occurred_at, p.c.seq_no])
+    for row in result.rows:
+        outgoing = row["kind"] != "RECEIPT"
+        row["counterpart"] = row["recipient_authority"] if outgoing else row["discloser_authority"]
+        row["direction"] = "videregivet til" if outgoing else "modtaget fra"
+    result.columns = ["occurred_at", "kind", "direction", "counterpart", *names[2:]]
+    result.extra["staff_hidden"] = not filters.include_staff
+    return result
+
+
+async def _q2(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, _now: datetime) -> QueryResult:
+    count = func.count().label("count")
+    query = _common(select(p.c.legal_basis, p.c.cooperation_form, p.c.purpose, count).where(NOT_REJECTED)
+                    .group_by(p.c.legal_basis, p.c.cooperation_form, p.c.purpose), filters)
+    return await _page(uow, spec, filters, query, ["legal_basis", "cooperation_form", "purpose", "count"],
+                       order=[p.c.legal_basis, p.c.cooperation_form, p.c.purpose])
+
+
+async def _q3(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, _now: datetime) -> QueryResult:
+    weak = or_(p.c.necessity_assessment.is_(None), func.length(func.trim(p.c.necessity_assessment)) < 30,
+               p.c.decided_by.is_(None))
+    return await _records(uow, spec, filters, RPL115, NOT_REJECTED, weak, extra=("necessity_assessment",))
+
+
+async def _q4(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, _now: datetime) -> QueryResult:
+    investigation = or_(p.c.purpose == "CRIMINAL_REPORT", p.c.not_for_investigation.is_(False))
+    return await _records(uow, spec, filters, RPL115, NOT_REJECTED, investigation,
+                          extra=("not_for_investigation",))
+
+
+async def _q5(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, _now: datetime) -> QueryResult:
+    return await _records(uow, spec, filters, RPL115, NOT_REJECTED,
+                          p.c.recipient_is_cooperation_participant.is_(False),
+                          extra=("recipient_is_cooperation_participant",))
+
+
+async def _q6(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, _now: datetime) -> QueryResult:
+    minor = or_(p.c.subject_age_at_occurrence.is_(None), p.c.subject_age_at_occurrence < 18)
+    return await _records(uow, spec, filters, p.c.legal_basis == "RPL115A_FAMILY", NOT_REJECTED, minor,
+                          extra=("subject_age_at_occurrence",))
+
+
+async def _q7(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, _now: datetime) -> QueryResult:
+    sensitive = or_(p.c.contains_special_categories.is_(True), p.c.contains_criminal_data.is_(True),
+                    p.c.contains_gang_info.is_(True))
+    names = (*RECORD_COLUMNS, "contains_special_categories", "contains_criminal_data", "contains_gang_info")
+    query = _common(select(*_columns(*names)).select_from(_joined()).where(NOT_REJECTED, sensitive), filters)
+    result = await _page(uow, spec, filters, query, list(names),
+                         order=[p.c.legal_basis, p.c.recipient_authority, p.c.seq_no])
+    groups = await uow.session.execute(
+        _common(select(p.c.legal_basis, p.c.recipient_authority, func.count().label("count"))
+                .where(NOT_REJECTED, sensitive).group_by(p.c.legal_basis, p.c.recipient_authority), filters)
+        .order_by(p.c.legal_basis, p.c.recipient_authority))
+    result.extra["groups"] = [dict(g) for g in groups.mappings()]
+    return result
+
+
+async def _q8(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, _now: datetime) -> QueryResult:
+    src_log, src = aliased(lg), aliased(p)
+    query = _common(
+        select(p.c.seq_no, lg.c.record_id, p.c.occurred_at, p.c.recipient_authority,
+               p.c.legal_basis.label("onward_legal_basis"), p.c.purpose, p.c.source_record_id,
+               src.c.seq_no.label("source_seq_no"), src.c.legal_basis.label("source_legal_basis"),
+               src.c.discloser_authority.label("source_authority"), src.c.occurred_at.label("source_occurred_at"))
+        .select_from(_joined().outerjoin(src_log, src_log.c.record_id == p.c.source_record_id)
+                     .outerjoin(src, src.c.seq_no == src_log.c.seq_no))
+        .where(p.c.kind == "DISCLOSURE", p.c.source_of_data == "RECEIVED_UNDER_RPL115"), filters)
+    result = await _page(uow, spec, filters, query,
+                         ["seq_no", "record_id", "occurred_at", "recipient_authority", "onward_legal_basis",
+                          "purpose", "source_record_id", "source_seq_no", "source_legal_basis",
+                          "source_authority", "source_occurred_at", "source_missing"])
+    for row in result.rows:
+        row["source_missing"] = row["source_seq_no"] is None
+    return result
+
+
+async def _unavailable(_uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, _now: datetime) -> QueryResult:
+    return QueryResult(spec.id, spec.title_da, [], [], 0, filters.limit, filters.offset, False, spec.note_da,
+                       {"available": False})
+
+
+async def _q10(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, _now: datetime) -> QueryResult:
+    result = await _records(uow, spec, filters, p.c.recording_lag_s > 24 * 3600, extra=("recording_lag_s",))
+    for row in result.rows:
+        row["lag_hours"] = round(row["recording_lag_s"] / 3600, 1)
+        row["oral_over_2_office_days"] = row["channel"] == "MEETING_ORAL" and office_days_between(
+            parse_instant(row["occurred_at"]), parse_instant(row["recorded_at"])) > 2
+    result.columns += ["lag_hours", "oral_over_2_office_days"]
+    return result
+
+
+async def _q11(spec: QuerySpec, filters: Filters, verifier: Verifier | None) -> QueryResult:
+    if verifier is None:
+        raise QueryError("Q11 needs the verifier")
+    report = await verifier(filters)
+    rows = [{"seq_no": b.seq_no, "finding": ",".join(b.reasons)} for b in report.breaks]
+    rows += [{"seq_no": g.first_missing, "finding": f"GAP {g.first_missing}-{g.last_missing}"} for g in report.gaps]
+    rows.sort(key=lambda r: r["seq_no"])
+    page = rows[filters.offset:filters.offset + filters.limit]
+    return QueryResult(spec.id, spec.title_da, ["seq_no", "finding"], page, len(rows), filters.limit,
+                       filters.offset, True, None,
+                       {"checked": report.checked, "erased": report.erased,
+                        "first_broken_seq_no": report.first_broken_seq_no, "head_seq_no": report.head_seq_no})
+
+
+async def _q12(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, _now: datetime) -> QueryResult:
+    failed = or_(p.c.delivery_status == "FAILED",
+                 and_(p.c.channel == "SECURE_EMAIL", p.c.transport_ref.is_(None), NOT_REJECTED))
+    return await _records(uow, spec, filters, failed, extra=("transport_ref",))
+
+
+async def _q13(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, _now: datetime) -> QueryResult:
+    orig_log, orig = aliased(lg), aliased(p)
+    notice = aliased(p)
+    notice_log = aliased(lg)
+    notice_exists = exists(select(literal(1)).select_from(notice).where(
+        notice.c.kind == "RECIPIENT_ERROR_NOTICE",
+        or_(notice.c.corrects_record_id == orig_log.c.record_id, notice.c.corrects_record_id == lg.c.record_id)))
+    first_notice = (select(func.min(notice_log.c.record_id)).select_from(
+        notice.join(notice_log, notice_log.c.seq_no == notice.c.seq_no)).where(
+        notice.c.kind == "RECIPIENT_ERROR_NOTICE",
+        or_(notice.c.corrects_record_id == orig_log.c.record_id, notice.c.corrects_record_id == lg.c.record_id))
+        .scalar_subquery())
+    query = _common(
+        select(orig_log.c.seq_no.label("original_seq_no"), orig_log.c.record_id.label("original_record_id"),
+               orig.c.recipient_authority.label("original_recipient"), p.c.seq_no.label("correction_seq_no"),
+               lg.c.record_id.label("correction_record_id"), p.c.recorded_at.label("corrected_at"),
+               notice_exists.label("recipient_notified"), first_notice.label("notice_record_id"))
+        .select_from(_joined().join(orig_log, orig_log.c.record_id == p.c.corrects_record_id)
+                     .outerjoin(orig, orig.c.seq_no == orig_log.c.seq_no))
+        .where(p.c.kind == "CORRECTION"), filters, recipient=False, kind=False)
+    return await _page(uow, spec, filters, query,
+                       ["original_seq_no", "original_record_id", "original_recipient", "correction_seq_no",
+                        "correction_record_id", "corrected_at", "recipient_notified", "notice_record_id"])
+
+
+async def _q14(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, now: datetime) -> QueryResult:
+    corrector = aliased(p)
+    corrected = exists(select(literal(1)).select_from(corrector).where(
+        corrector.c.kind == "CORRECTION", corrector.c.corrects_record_id == lg.c.record_id))
+    month_ago = format_utc(now - timedelta(days=30))
+    open_status = or_(p.c.subject_information_status.like("DEFERRED\\_%", escape="\\"),
+                      and_(p.c.subject_information_status == "PENDING", p.c.recorded_at < month_ago))
+    return await _records(uow, spec, filters, open_status, ~corrected, NOT_REJECTED,
+                          extra=("subject_information_status",))
+
+
+async def _q15(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, _now: datetime) -> QueryResult:
+    rows: list[dict[str, Any]] = []
+    for role, column in (("executed", p.c.executed_by), ("decided", p.c.decided_by)):
+        query = _common(select(column.label("employee"), p.c.occurred_month.label("month"),
+                               func.count().label("count")).where(column.is_not(None), NOT_REJECTED)
+                        .group_by(column, p.c.occurred_month), filters)
+        rows += [{**dict(r), "role": role} for r in (await uow.session.execute(query)).mappings()]
+    by_month: dict[tuple[str, str], list[int]] = {}
+    for row in rows:
+        by_month.setdefault((row["month"], row["role"]), []).append(row["count"])
+    for row in rows:
+        median = statistics.median(by_month[(row["month"], row["role"])])
+        row["month_median"] = median
+        row["outlier"] = row["count"] >= 10 and row["count"] > 3 * median
+    rows.sort(key=lambda r: (r["month"], r["role"], -r["count"], r["employee"]))
+    page = rows[filters.offset:filters.offset + filters.limit]
+    return QueryResult(spec.id, spec.title_da, ["month", "employee", "role", "count", "month_median", "outlier"],
+                       page, len(rows), filters.limit, filters.offset, False, spec.note_da)
+
+
+async def _q16(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, now: datetime) -> QueryResult:
+    return await _records(uow, spec, filters, p.c.retention_until < now.date().isoformat(),
+                          extra=("retention_until",))
+
+
+async def _q18(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, _now: datetime) -> QueryResult:
+    query = _common(select(p.c.legal_basis, func.count().label("count"))
+                    .where(p.c.kind == "DECISION_REJECTED").group_by(p.c.legal_basis), filters, kind=False)
+    return await _page(uow, spec, filters, query, ["legal_basis", "count"], order=[p.c.legal_basis])
+
+
+Runner = Callable[[AuditUnitOfWork, QuerySpec, Filters, datetime], Any]
+RUNNERS: dict[str, Runner] = {
+    "Q1": _q1, "Q2": _q2, "Q3": _q3, "Q4": _q4, "Q5": _q5, "Q6": _q6, "Q7": _q7, "Q8": _q8, "Q9": _unavailable,
+    "Q10": _q10, "Q12": _q12, "Q13": _q13, "Q14": _q14, "Q15": _q15, "Q16": _q16, "Q17": _unavailable,
+    "Q18": _q18,
+}
+

@@ -1,0 +1,296 @@
+"""Verification of the stored log (Q11 and ``infohus audit verify``): chain, tree and checkpoints.
+
+The chain is checked as ``chain.verify_chain`` does (gap-free seq_no, each prev_hash the previous
+record_hash, each record_hash recomputed), but over the stored ``content`` (the exact RFC 8785 bytes
+the hash covers), so that no record needs re-canonicalising: one SHA-256 per record. The content must
+also name its own seq_no and prev_hash. ``deep`` additionally parses every content, checks it is
+canonical, and compares the query columns and subject rows with it (slow; finds a column changed
+behind the log's back that the hash does not cover).
+
+Erased records (payload removed after ``retention_until``) are checked for linkage only; a payload
+missing before ``retention_until`` is a break.
+
+Then the Merkle tree of all record hashes is compared with every stored checkpoint: its signature
+(Ed25519), its root at its size, and its head. A checkpoint that no longer matches means the log was
+rewritten or truncated below it, even where the chain itself is consistent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from services.audit.adapters.columns import payload_columns, subject_keys
+from services.audit.adapters.unit_of_work import AuditUnitOfWork
+from services.audit.domain.chain import BreakReason
+from services.audit.domain.checkpoint import Checkpoint, verify_checkpoint
+from services.audit.domain.hashing import GENESIS_PREV_HASH, canonical_json, is_sha256_hex
+from services.audit.domain.merkle_cache import MerkleCache
+
+BATCH = 20_000
+HASH_HEX = 64
+PAYLOAD_MISSING = "PAYLOAD_MISSING_BEFORE_RETENTION"
+COLUMNS_DIFFER = "COLUMNS_DIFFER_FROM_CONTENT"
+NOT_CANONICAL = "CONTENT_NOT_CANONICAL"
+
+UowFactory = Callable[[], AuditUnitOfWork]
+
+
+@dataclass(frozen=True)
+class Break:
+    seq_no: int
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Gap:
+    first_missing: int
+    last_missing: int
+
+
+@dataclass(frozen=True)
+class CheckpointCheck:
+    tree_size: int
+    issued_at: str
+    signature_ok: bool | None
+    root_ok: bool
+    head_ok: bool
+    problem: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.signature_ok is not False and self.root_ok and self.head_ok
+
+
+@dataclass
+class VerifyReport:
+    from_seq_no: int
+    to_seq_no: int | None
+    checked: int = 0
+    erased: int = 0
+    breaks: list[Break] = field(default_factory=list)
+    gaps: list[Gap] = field(default_factory=list)
+    head_seq_no: int | None = None
+    head_record_hash: str = GENESIS_PREV_HASH
+    checkpoints: list[CheckpointCheck] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.breaks and not self.gaps and all(c.ok for c in self.checkpoints)
+
+    @property
+    def first_broken_seq_no(self) -> int | None:
+        candidates = [b.seq_no for b in self.breaks] + [g.first_missing for g in self.gaps]
+        return min(candidates) if candidates else None
+
+    @property
+    def first_failing_checkpoint(self) -> CheckpointCheck | None:
+        return next((c for c in self.checkpoints if not c.ok), None)
+
+    def as_dict(self) -> dict[str, Any]:
+        failing = self.first_failing_checkpoint
+        good_below = max((c.tree_size for c in self.checkpoints if c.ok
+                          and (failing is None or c.tree_size < failing.tree_size)), default=0)
+        return {
+            "ok": self.ok, "from_seq_no": self.from_seq_no, "to_seq_no": self.to_seq_no,
+            "checked": self.checked, "erased": self.erased, "head_seq_no": self.head_seq_no,
+            "head_record_hash": self.head_record_hash, "first_broken_seq_no": self.first_broken_seq_no,
+            "breaks": [{"seq_no": b.seq_no, "reasons": list(b.reasons)} for b in self.breaks[:100]],
+            "gaps": [{"first_missing": g.first_missing, "last_missing": g.last_missing} for g in self.gaps[:100]],
+            "checkpoints": [c.__dict__ for c in self.checkpoints],
+            # A failing checkpoint over a consistent chain: the rewrite lies in this seq_no range.
+            "rewritten_between": None if failing is None else [good_below + 1, failing.tree_size],
+            "warnings": self.warnings,
+        }
+
+
+async def verify_log(uow_factory: UowFactory, *, public_key: Ed25519PublicKey | None, today: date,
+                     from_seq_no: int = 1, to_seq_no: int | None = None, deep: bool = False,
+                     on_progress: Callable[[int], Awaitable[None] | None] | None = None) -> VerifyReport:
+    report = VerifyReport(from_seq_no, to_seq_no)
+    async with uow_factory() as uow:
+        head = await uow.log.head()
+        start_prev = GENESIS_PREV_HASH
+        if from_seq_no > 1:
+            before = await uow.log.log_row(from_seq_no - 1)
+            if before is None:
+                report.warnings.append(f"record {from_seq_no - 1} before the range is missing")
+            else:
+                start_prev = str(before["record_hash"])
+    if head is None:
+        report.warnings.append("the log is empty")
+    last = head[0] if head else 0
+    upper = last if to_seq_no is None else min(to_seq_no, last)
+    whole_log = from_seq_no == 1 and (to_seq_no is None or to_seq_no >= last)
+    leaves: list[bytes] | None = [] if whole_log else None
+    walker = _Walker(report, start_prev, from_seq_no, today)
+    cursor = from_seq_no - 1
+    while cursor < upper:
+        async with uow_factory() as uow:
+            rows = await uow.log.chain_rows_fast(after_seq_no=cursor, up_to_seq_no=upper, limit=BATCH)
+            if deep and rows:
+                await _deep_check(uow, rows, report)
+        if not rows:
+            break
+        walker.visit_batch(rows, leaves)
+        cursor = rows[-1][0]
+        if on_progress is not None:
+            result = on_progress(report.checked)
+            if result is not None:
+                await result
+    walker.finish(upper)
+    tree = None if leaves is None else MerkleCache(leaves)
+    if tree is not None:
+        async with uow_factory() as uow:
+            stored = await uow.checkpoints.all()
+        report.checkpoints = [check_checkpoint(c, tree, public_key) for c in stored]
+        if not stored:
+            report.warnings.append("no signed checkpoint stored: truncation at the head cannot be ruled out")
+        if public_key is None and stored:
+            report.warnings.append("no public key given: checkpoint signatures not checked")
+    return report
+
+
+def check_checkpoint(checkpoint: Checkpoint, tree: MerkleCache, public_key: Ed25519PublicKey | None
+                     ) -> CheckpointCheck:
+    signature_ok = None if public_key is None else verify_checkpoint(checkpoint, public_key)
+    if checkpoint.tree_size > tree.size:
+        return CheckpointCheck(checkpoint.tree_size, checkpoint.model_dump(mode="json")["issued_at"],
+                               signature_ok, False, False,
+                               f"the log has {tree.size} records, fewer than the checkpoint's {checkpoint.tree_size}")
+    root_ok = tree.root(checkpoint.tree_size).hex() == checkpoint.root_hash
+    head_ok = checkpoint.head_seq_no == checkpoint.tree_size
+    if checkpoint.tree_size:
+        head_ok = head_ok and tree.leaf_hash_at(checkpoint.tree_size - 1) == _leaf_hash_of(checkpoint.head_record_hash)
+    problem = None
+    if signature_ok is False:
+        problem = "signature does not verify"
+    elif not root_ok:
+        problem = "the tree root at this size differs from the signed root"
+    elif not head_ok:
+        problem = "the head record differs from the signed head"
+    return CheckpointCheck(checkpoint.tree_size, checkpoint.model_dump(mode="json")["issued_at"],
+                           signature_ok, root_ok, head_ok, problem)
+
+
+def _leaf_hash_of(record_hash: str) -> bytes:
+    from services.audit.domain.merkle import leaf_hash
+
+    return leaf_hash(bytes.fromhex(record_hash))
+
+
+class _Walker:
+    """The chain check over batches of raw rows; a tight loop, since it runs once per record."""
+
+    def __init__(self, report: VerifyReport, expected_prev: str, expected_seq: int, today: date) -> None:
+        self.report = report
+        self.expected_prev = expected_prev
+        self.expected_seq = expected_seq
+        self.today = today.isoformat()
+
+    def visit_batch(self, rows: Sequence[Sequence[Any]], leaves: list[bytes] | None) -> None:
+        sha256, fromhex = hashlib.sha256, bytes.fromhex
+        collected: list[bytes] = [] if leaves is None else leaves
+        expected_seq, expected_prev, fast = self.expected_seq, self.expected_prev, 0
+        for row in rows:
+            seq_no, prev_hash, record_hash, content, _retention = row
+            # The common case in a few operations; anything unusual goes the careful way below.
+            if seq_no == expected_seq and prev_hash == expected_prev and content is not None \
+                    and len(record_hash) == HASH_HEX:
+                data = content if isinstance(content, bytes) else content.encode("utf-8")
+                if sha256(fromhex(prev_hash) + data).hexdigest() == record_hash \
+                        and b'"seq_no":%d,' % seq_no in data \
+                        and b'"prev_hash":"' + prev_hash.encode() + b'"' in data:
+                    collected.append(fromhex(record_hash))
+                    expected_seq, expected_prev, fast = seq_no + 1, record_hash, fast + 1
+                    continue
+            self.report.checked += fast
+            fast = 0
+            self.expected_seq, self.expected_prev = expected_seq, expected_prev
+            self._visit(row, collected)
+            expected_seq, expected_prev = self.expected_seq, self.expected_prev
+        self.report.checked += fast
+        if expected_seq != self.expected_seq or fast:
+            self.report.head_seq_no, self.report.head_record_hash = expected_seq - 1, expected_prev
+        self.expected_seq, self.expected_prev = expected_seq, expected_prev
+
+    def _advance(self, seq_no: int, record_hash: str) -> None:
+        self.report.checked += 1
+        self.expected_seq, self.expected_prev = seq_no + 1, record_hash
+        self.report.head_seq_no, self.report.head_record_hash = seq_no, record_hash
+
+    def _visit(self, row: Sequence[Any], leaves: list[bytes] | None) -> None:
+        seq_no, prev_hash, record_hash, content, retention_until = row
+        report, sha256 = self.report, hashlib.sha256
+        if seq_no < self.expected_seq:
+            report.breaks.append(Break(seq_no, (BreakReason.SEQ_NOT_INCREASING.value,)))
+            return
+        reasons: list[str] = []
+        if seq_no > self.expected_seq:
+            report.gaps.append(Gap(self.expected_seq, seq_no - 1))
+        elif prev_hash != self.expected_prev:
+            reasons.append(BreakReason.LINK_MISMATCH.value)
+        if not (is_sha256_hex(prev_hash) and is_sha256_hex(record_hash)):
+            reasons.append(BreakReason.MALFORMED.value)
+            leaf = sha256(str(record_hash).encode()).digest()  # a leaf that matches nothing
+        else:
+            leaf = bytes.fromhex(record_hash)
+            if content is None:
+                report.erased += 1
+                if str(retention_until)[:10] >= self.today:
+                    reasons.append(PAYLOAD_MISSING)
+            else:
+                data = content if isinstance(content, bytes) else content.encode("utf-8")
+                if sha256(bytes.fromhex(prev_hash) + data).hexdigest() != record_hash:
+                    reasons.append(BreakReason.HASH_MISMATCH.value)
+                elif (b'"seq_no":%d,' % seq_no) not in data \
+                        or b'"prev_hash":"' + prev_hash.encode() + b'"' not in data:
+                    reasons.append(BreakReason.MALFORMED.value)  # the content names another position
+        if reasons:
+            report.breaks.append(Break(seq_no, tuple(reasons)))
+        if leaves is not None:
+            leaves.append(leaf)
+        self._advance(seq_no, record_hash)
+
+    def finish(self, upper: int) -> None:
+        if self.expected_seq <= upper:
+            self.report.gaps.append(Gap(self.expected_seq, upper))
+        self.report.breaks.sort(key=lambda b: b.seq_no)
+
+
+async def _deep_check(uow: AuditUnitOfWork, rows: Sequence[Sequence[Any]], report: VerifyReport) -> None:
+    seq_nos = [r[0] for r in rows if r[3] is not None]
+    payloads = await uow.log.payload_rows(seq_nos)
+    subjects = await uow.log.subject_rows(seq_nos)
+    for seq_no, _prev, _hash, content, _retention in rows:
+        if content is None:
+            continue
+        reasons = []
+        if isinstance(content, bytes):
+            content = content.decode("utf-8")
+        try:
+            parsed = json.loads(content)
+            if canonical_json(parsed).decode("utf-8") != content:
+                reasons.append(NOT_CANONICAL)
+            payload = {k: v for k, v in parsed.items() if k not in ("seq_no", "prev_hash")}
+            expected = payload_columns(payload)
+            stored = payloads.get(seq_no, {})
+            if any(_norm(stored.get(k)) != _norm(v) for k, v in expected.items()):
+                reasons.append(COLUMNS_DIFFER)
+            if sorted(subjects.get(seq_no, [])) != subject_keys(payload):
+                reasons.append(COLUMNS_DIFFER)
+        except (ValueError, KeyError, TypeError):
+            reasons.append(BreakReason.MALFORMED.value)
+        if reasons:
+            report.breaks.append(Break(seq_no, tuple(dict.fromkeys(reasons))))
+
+
+def _norm(value: Any) -> Any:
+    return value if value is None or isinstance(value, bool | int) else str(value)

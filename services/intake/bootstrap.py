@@ -1,0 +1,54 @@
+"""Wires intake's dependencies in one place."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from infohus.kit.runtime import ServiceRuntime
+from services.intake.adapters.orm import tables
+from services.intake.adapters.unit_of_work import IntakeUnitOfWork
+from services.intake.domain.ratelimit import TokenBucketLimiter
+from services.intake.settings import IntakeSettings
+from services.routing.config_loader import load_municipality_config
+from services.routing.domain.config import MunicipalityConfig
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class IntakeContainer:
+    settings: IntakeSettings
+    runtime: ServiceRuntime
+    config: MunicipalityConfig
+    clock: Callable[[], datetime] = field(default=utc_now)
+    limiter: TokenBucketLimiter = field(init=False)
+    client_key_salt: bytes = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.limiter = TokenBucketLimiter(per_minute=self.settings.rate_limit_per_minute,
+                                          burst=self.settings.rate_limit_burst,
+                                          max_clients=self.settings.rate_limit_max_clients)
+        # Rate-limit keys are keyed hashes of the client address under this per-process salt: the address
+        # itself is never kept, and the hashes mean nothing after a restart.
+        self.client_key_salt = secrets.token_bytes(32)
+
+    @property
+    def max_backdate(self) -> timedelta:
+        return timedelta(days=self.settings.max_backdate_days)
+
+    def unit_of_work(self) -> IntakeUnitOfWork:
+        return IntakeUnitOfWork(self.runtime.sessions, outbox_table=tables.outbox, inbox_table=tables.inbox,
+                                topic_prefix=self.settings.kafka.topic_prefix, consumer="intake",
+                                on_commit=self.runtime.relay.wake)
+
+
+def bootstrap(settings: IntakeSettings | None = None) -> IntakeContainer:
+    settings = settings or IntakeSettings()
+    runtime = ServiceRuntime("intake", settings, tables)
+    return IntakeContainer(settings=settings, runtime=runtime,
+                           config=load_municipality_config(settings.municipality_config))

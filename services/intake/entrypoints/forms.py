@@ -1,0 +1,215 @@
+"""Form-encoded input of the web forms, turned into the JSON shape of ``ConcernIn``.
+
+Inputs are named by their path in the concern with ``-`` (``reporter-name``, ``subjects-0-stated_age``),
+so a validation error's location points straight at the input to fix.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+
+from contracts.concern import Channel, ReporterCategory
+from services.intake.entrypoints.problems import FieldProblem
+
+MAX_PERSONS = 20
+# The two offsets of Danish time, for a call in the hour that exists twice when summer time ends.
+OFFSETS = {"+02:00": timezone(timedelta(hours=2)), "+01:00": timezone(timedelta(hours=1))}
+OFFSET_OPTIONS: list[tuple[str, str, str]] = [
+    ("", "Dansk tid (vælges automatisk)", ""),
+    ("+02:00", "+02:00 (sommertid)", "Første gang klokken viser tidspunktet i natten til vintertid."),
+    ("+01:00", "+01:00 (vintertid)", "Anden gang klokken viser tidspunktet i natten til vintertid."),
+]
+PERSON_FIELDS = ("name", "cpr", "date_of_birth", "stated_age", "municipality")
+REPORTER_FIELDS = ("name", "role", "workplace", "phone", "email")
+
+
+class FormValues(Mapping[str, str]):
+    """The submitted values (first value per name, stripped) and the lists of repeated names."""
+
+    def __init__(self, items: Sequence[tuple[str, str]]) -> None:
+        self._first: dict[str, str] = {}
+        self._lists: dict[str, list[str]] = {}
+        for name, value in items:
+            text = value.strip() if isinstance(value, str) else ""
+            self._first.setdefault(name, text)
+            self._lists.setdefault(name, []).append(text)
+
+    def __getitem__(self, name: str) -> str:
+        return self._first[name]
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._first)
+
+    def __len__(self) -> int:
+        return len(self._first)
+
+    def text(self, name: str) -> str:
+        return self._first.get(name, "")
+
+    def all(self, name: str) -> list[str]:
+        return [value for value in self._lists.get(name, []) if value]
+
+    def count(self, name: str, default: int) -> int:
+        value = self.text(name)
+        return max(0, min(MAX_PERSONS, int(value))) if value.isdigit() else default
+
+
+@dataclass
+class ParsedForm:
+    data: dict[str, Any]
+    problems: list[FieldProblem] = field(default_factory=list)
+    # Index in the concern -> index on the form, for subjects and children (empty blocks are dropped).
+    index_maps: dict[str, list[int]] = field(default_factory=dict)
+
+    def input_id(self, location: str) -> str:
+        """The form input a problem location points at (``subjects.0.name`` -> ``subjects-2-name``)."""
+        parts = location.split(".")
+        if len(parts) >= 2 and parts[0] in self.index_maps and parts[1].isdigit():
+            mapping = self.index_maps[parts[0]]
+            index = int(parts[1])
+            if index < len(mapping):
+                parts[1] = str(mapping[index])
+        return "-".join(parts)
+
+
+_DANISH_DATE = re.compile(r"^(\d{1,2})[.\-/ ](\d{1,2})[.\-/ ](\d{4})$")
+
+
+def parse_date(text: str) -> date | None:
+    """'24.12.2010', '24-12-2010', '24/12/2010' or '2010-12-24'."""
+    if match := _DANISH_DATE.fullmatch(text):
+        day, month, year = (int(group) for group in match.groups())
+        try:
+            return date(year, month, day)
+        except ValueError:
+            return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def parse_time(text: str) -> time | None:
+    match = re.fullmatch(r"(\d{1,2})[:.](\d{2})", text)
+    if match is None:
+        return None
+    hour, minute = int(match.group(1)), int(match.group(2))
+    return time(hour, minute) if hour < 24 and minute < 60 else None
+
+
+def _person(values: FormValues, prefix: str, *, with_cpr: bool) -> dict[str, Any]:
+    person: dict[str, Any] = {}
+    for name in PERSON_FIELDS:
+        if name == "cpr" and not with_cpr:
+            continue
+        text = values.text(f"{prefix}-{name}")
+        if not text:
+            continue
+        if name == "stated_age":
+            person[name] = int(text) if text.isdigit() else text
+        elif name == "date_of_birth":
+            parsed = parse_date(text)
+            person[name] = parsed.isoformat() if parsed else text
+        else:
+            person[name] = text
+    return person
+
+
+def _persons(values: FormValues, kind: str, count: int, *, with_cpr: bool, keep_one: bool
+             ) -> tuple[list[dict[str, Any]], list[int]]:
+    persons, mapping = [], []
+    for index in range(count):
+        person = _person(values, f"{kind}-{index}", with_cpr=with_cpr)
+        if person:
+            persons.append(person)
+            mapping.append(index)
+    if not persons and keep_one:  # "someone": a concern may be about a person the reporter cannot name
+        persons.append({})
+        mapping.append(0)
+    return persons, mapping
+
+
+def parse_concern_form(values: FormValues, *, channel: Channel, staff: bool) -> ParsedForm:
+    reporter: dict[str, Any] = {"category": values.text("reporter-category") or None}
+    if reporter["category"] is None:
+        del reporter["category"]
+    if values.text("reporter-claims_professional"):
+        reporter["claims_professional"] = True
+    for name in REPORTER_FIELDS:
+        if text := values.text(f"reporter-{name}"):
+            reporter[name] = text
+    subjects, subject_map = _persons(values, "subjects", values.count("subject_count", 1), with_cpr=staff,
+                                     keep_one=True)
+    children, child_map = _persons(values, "children_at_risk", values.count("child_count", 0), with_cpr=staff,
+                                   keep_one=False)
+    data: dict[str, Any] = {
+        "submission_id": values.text("submission_id"),
+        "channel": channel.value,
+        "reporter": reporter,
+        "subjects": subjects,
+        "children_at_risk": children,
+        "description": values.text("description"),
+        "warning_signs": values.all("warning_signs"),
+        "acuteness": values.text("acuteness") or "ROUTINE",
+        "crime_suspicion": bool(values.text("crime_suspicion")),
+    }
+    parsed = ParsedForm(data, index_maps={"subjects": subject_map, "children_at_risk": child_map})
+    if channel is Channel.PHONE:
+        received_at, problems = _call_time(values)
+        parsed.problems += problems
+        if received_at is not None:
+            data["received_at"] = received_at.isoformat()
+    return parsed
+
+
+def _call_time(values: FormValues) -> tuple[datetime | None, list[FieldProblem]]:
+    day_text, time_text = values.text("received_at-date"), values.text("received_at-time")
+    problems = []
+    day = parse_date(day_text) if day_text else None
+    moment = parse_time(time_text) if time_text else None
+    if day is None:
+        problems.append(FieldProblem(
+            "received_at-date", "missing" if not day_text else "date_parsing",
+            "Skriv datoen for opkaldet som dd.mm.åååå, fx 22.11.2026.",
+            "Give the date of the call as dd.mm.yyyy."))
+    if moment is None:
+        problems.append(FieldProblem(
+            "received_at-time", "missing" if not time_text else "time_parsing",
+            "Skriv klokkeslættet for opkaldet som tt:mm, fx 14:05.", "Give the time of the call as hh:mm."))
+    if day is None or moment is None:
+        return None, problems
+    wall_clock = datetime.combine(day, moment)
+    offset = OFFSETS.get(values.text("received_at-offset"))
+    if offset is not None:
+        return wall_clock.replace(tzinfo=offset), []
+    return wall_clock, []  # local wall-clock time: the contract resolves it, refusing DST gaps and overlaps
+
+
+CATEGORY_LABELS_PUBLIC: list[tuple[str, str, str]] = [
+    (ReporterCategory.CITIZEN, "Privatperson", "Fx forælder, familie, ven, nabo eller kollega."),
+    (ReporterCategory.SELF, "Jeg er bekymret for mig selv", "Du kan få gratis og fortrolig rådgivning."),
+    (ReporterCategory.PROF_PUBLIC, "Fagperson i en offentlig myndighed",
+     "Fx skole, daginstitution, jobcenter, sundhedspleje. Du har skærpet underretningspligt."),
+    (ReporterCategory.PROF_BEK1602, "Fagperson med underretningspligt efter særlige regler",
+     "Fx læge, friskole, efterskole eller privat tilbud, der løser opgaver for det offentlige."),
+    (ReporterCategory.ANONYMOUS, "Jeg vil være anonym",
+     "Vi gemmer ikke, hvem du er. Så kan vi heller ikke kontakte dig eller sende en kvittering."),
+]
+CATEGORY_LABELS_STAFF: list[tuple[str, str, str]] = [
+    (ReporterCategory.CITIZEN, "Privatperson", "Fx forælder, familie, ven eller nabo."),
+    (ReporterCategory.SELF, "Personen selv", "Ringer om sig selv (serviceloven § 12 b)."),
+    (ReporterCategory.PROF_PUBLIC, "Fagperson i en offentlig myndighed", "Skærpet underretningspligt (§ 133)."),
+    (ReporterCategory.PROF_BEK1602, "Fagperson efter BEK 1602", "Fx læge, friskole eller privat tilbud."),
+    (ReporterCategory.PARTNER_AUTHORITY, "Samarbejdspartner (anden myndighed)", "Fx politi eller kriminalforsorg."),
+    (ReporterCategory.ANONYMOUS, "Anonym", "Ingen navn eller kontaktoplysninger registreres."),
+]
+
+ACUTENESS_LABELS: list[tuple[str, str, str]] = [
+    ("ROUTINE", "Det haster ikke, men jeg er bekymret", ""),
+    ("URGENT", "Det haster – noget kan ske inden for få dage", "Fx en planlagt rejse eller et møde."),
+    ("ACUTE", "Nogen er i fare lige nu", "Ring 112 nu. Vi kan ikke rykke ud på baggrund af denne formular."),
+]

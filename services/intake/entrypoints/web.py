@@ -1,0 +1,339 @@
+"""The web forms: the public concern form and the staff phone form.
+
+Server-rendered (Jinja2, Det Fælles Designsystem markup), form-encoded, and complete without JavaScript.
+Both forms become a ``ConcernIn`` and go through the same service function as the API.
+
+Every route states its access rule (``infohus.kit.auth``): the public form and its receipt are
+``Permission.PUBLIC``; the staff phone form needs ``Permission.CONCERN_CREATE_PHONE`` (the intake role).
+Sign-in is the kit's (OpenID Connect; ``/auth/login`` in development), and so are the CSRF tokens.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import time
+from typing import Annotated, Any
+from urllib.parse import quote, urlsplit
+
+from fastapi import APIRouter, Request, Response, status
+from fastapi.responses import RedirectResponse
+from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+
+from contracts.concern import WARNING_SIGN_CODES, Channel, ConcernIn, ReporterCategory, WarningSign
+from infohus.kit.auth import ANONYMOUS, AuthMode, Permission, Principal, require
+from infohus.kit.security_headers import CSRF_FIELD, CSRF_HEADER, CsrfProtection, csrf_template_globals
+from services.intake.bootstrap import IntakeContainer
+from services.intake.domain.model import SYSTEM
+from services.intake.entrypoints.forms import (
+    ACUTENESS_LABELS,
+    CATEGORY_LABELS_PUBLIC,
+    CATEGORY_LABELS_STAFF,
+    MAX_PERSONS,
+    OFFSET_OPTIONS,
+    FormValues,
+    ParsedForm,
+    parse_concern_form,
+)
+from services.intake.entrypoints.problems import FieldProblem, field_label_da, problems_from_errors, problems_from_rules
+from services.intake.service_layer.submit import ConcernRejected, Receipt, submit_concern
+from services.intake.settings import WEB_DIR
+from services.routing.domain.config import MunicipalityConfig
+
+templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
+templates.env.globals.update(csrf_template_globals())
+
+PUBLIC_FORM = "/henvendelse"
+STAFF_ROOT = "/personale"
+PHONE_FORM = "/personale/telefon"
+DEV_LOGIN = "/auth/login"
+DEV_LOGOUT = "/auth/logout"
+
+PUBLIC = require(Permission.PUBLIC)
+PHONE_STAFF = require(Permission.CONCERN_CREATE_PHONE)
+
+_UNAVAILABLE_PROBLEM = FieldProblem(
+    "csrf_token", "temporarily_unavailable",
+    "Vi kan ikke tage imod henvendelser lige nu. Dine svar er bevaret – prøv at sende igen om lidt. "
+    "Er nogen i akut fare, så ring 112.",
+    "We cannot receive concerns right now. Your answers have been kept; please try again in a moment.")
+
+_CSRF_PROBLEM = FieldProblem(
+    "csrf_token", "csrf",
+    "Af sikkerhedshensyn skal du sende formularen igen. Dine svar er bevaret.",
+    "For your security, please send the form again. Your answers have been kept.")
+
+
+def _container(request: Request) -> IntakeContainer:
+    container: IntakeContainer = request.app.state.container
+    return container
+
+
+def _hour(moment: time) -> str:
+    return str(moment.hour) if moment.minute == 0 else f"{moment.hour}.{moment.minute:02d}"
+
+
+def contact_context(config: MunicipalityConfig) -> dict[str, str]:
+    """The action card's contact lines, from the municipality's configuration."""
+    contacts = config.contacts
+    return {
+        "municipality_name": config.municipality_name, "infohus_name": config.infohus_name,
+        "tk_phone": contacts.tk_phone, "straxen_phone": contacts.straxen_phone,
+        "hotline_phone": contacts.hotline_phone,
+        "hotline_hours": f"{_hour(config.hotline_hours.opens)}-{_hour(config.hotline_hours.closes)}",
+        "police_non_emergency": contacts.police_non_emergency, "police_emergency": contacts.police_emergency,
+    }
+
+
+def _sign_groups() -> list[tuple[str, list[tuple[str, str]]]]:
+    individual = [(sign.value, WARNING_SIGN_CODES[sign]) for sign in WarningSign if sign.individual]
+    social = [(sign.value, WARNING_SIGN_CODES[sign]) for sign in WarningSign if not sign.individual]
+    return [("Personen selv", individual), ("Personens netværk og hverdag", social)]
+
+
+class _Page:
+    """One HTML response: no caching, and the shared context. The forms' CSRF token is the kit's
+    (``{{ csrf_input(request) }}``; its cookie is set by the kit's middleware)."""
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self.container = _container(request)
+        self.principal = current_principal(request)
+
+    def render(self, name: str, context: Mapping[str, Any], status_code: int = 200) -> Response:
+        signed_in = self.principal.authenticated
+        base = {"contacts": contact_context(self.container.config),
+                "staff_name": self.principal.display_name if signed_in else None,
+                "logout_href": DEV_LOGOUT if signed_in and _development_login(self.request) else None,
+                "has_errors": False}
+        response = templates.TemplateResponse(self.request, name, {**base, **context}, status_code=status_code)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+def current_principal(request: Request) -> Principal:
+    """Who the route's rule let in (``ANONYMOUS`` on public pages when nobody is signed in)."""
+    principal = getattr(request.state, "principal", None)
+    return principal if isinstance(principal, Principal) else ANONYMOUS
+
+
+def _development_login(request: Request) -> bool:
+    """Whether the kit's development login (``/auth/login``) is mounted; never in production."""
+    authenticator = getattr(request.app.state, "infohus_auth", None)
+    return authenticator is not None and authenticator.settings.mode is AuthMode.DEVELOPMENT
+
+
+def _same_origin(request: Request) -> bool:
+    """False only for a request that names another origin; "null" (privacy settings) leaves it to the token."""
+    origin = request.headers.get("origin")
+    if origin is None or origin == "null":
+        return True
+    return urlsplit(origin).netloc == request.headers.get("host", "")
+
+
+def _csrf_passes(request: Request, values: FormValues) -> bool:
+    """The kit's CSRF check (token in the form, or in the header as the kit allows), answered on the form
+    itself so that the reporter's answers are kept."""
+    protection: CsrfProtection = request.app.state.infohus_csrf
+    submitted = request.headers.get(CSRF_HEADER) or values.text(CSRF_FIELD)
+    return _same_origin(request) and protection.valid(request, submitted)
+
+
+async def _form_values(request: Request) -> FormValues:
+    form = await request.form()
+    return FormValues([(name, value if isinstance(value, str) else "") for name, value in form.multi_items()])
+
+
+def message_page(request: Request, *, title: str, paragraphs: list[str], status_code: int,
+                 link: tuple[str, str] | None = None, show_acute: bool = False, show_contacts: bool = False,
+                 headers: Mapping[str, str] | None = None) -> Response:
+    page = _Page(request)
+    response = page.render("message.html", {
+        "title": title, "paragraphs": paragraphs, "show_acute": show_acute, "show_contacts": show_contacts,
+        "link_href": link[0] if link else None, "link_text": link[1] if link else None}, status_code)
+    response.headers.update(headers or {})
+    return response
+
+
+# Where each input sits on the form, so the error summary lists problems in the order a person meets them.
+_FORM_ORDER = ("csrf_token", "received_at", "subjects", "description", "warning_signs", "acuteness",
+               "crime_suspicion", "children_at_risk", "reporter-category", "reporter-claims_professional",
+               "reporter-name", "reporter-role", "reporter-workplace", "reporter-phone", "reporter-email")
+_RADIO_GROUPS = frozenset({"acuteness", "reporter-category", "received_at-offset"})
+
+
+def _form_position(input_id: str) -> tuple[int, str]:
+    for position, prefix in enumerate(_FORM_ORDER):
+        if input_id.startswith(prefix):
+            return position, input_id
+    return len(_FORM_ORDER), input_id
+
+
+def _summary(problems: list[FieldProblem], parsed: ParsedForm | None) -> tuple[dict[str, FieldProblem], list[Any]]:
+    by_input: dict[str, FieldProblem] = {}
+    for problem in problems:
+        input_id = parsed.input_id(problem.field) if parsed else problem.field.replace(".", "-")
+        if input_id.startswith("warning_signs"):
+            input_id = "warning_signs"
+        by_input.setdefault(input_id, problem)
+    summary = []
+    for input_id in sorted(by_input, key=_form_position):
+        problem = by_input[input_id]
+        target = {"received_at": "received_at-date",
+                  "warning_signs": f"warning_signs-{WarningSign.IND_VIOLENCE_READINESS.value}",
+                  "csrf_token": "main-content"}.get(input_id, input_id)
+        if target in _RADIO_GROUPS:
+            target += "-1"
+        label = "Formularen" if input_id == "csrf_token" else _label(problem.field)
+        summary.append({"id": target, "label": label, "message": problem.message_da})
+    return by_input, summary
+
+
+def _label(location: str) -> str:
+    if location.startswith("received_at-"):
+        return {"received_at-date": "Dato for opkaldet", "received_at-time": "Klokkeslæt for opkaldet"}.get(
+            location, "Tidspunkt")
+    label = field_label_da(location)
+    parts = location.split(".")
+    if len(parts) >= 2 and parts[0] in ("subjects", "children_at_risk") and parts[1].isdigit():
+        who = "Person" if parts[0] == "subjects" else "Barn"
+        return f"{who} {int(parts[1]) + 1}, {label}" if len(parts) > 2 else who
+    return label[:1].upper() + label[1:]
+
+
+def _render_form(page: _Page, values: FormValues | Mapping[str, str], *, staff: bool, subject_count: int,
+                 child_count: int, problems: list[FieldProblem] | None = None, parsed: ParsedForm | None = None,
+                 status_code: int = 200) -> Response:
+    by_input, summary = _summary(problems or [], parsed)
+    chosen_signs = values.all("warning_signs") if isinstance(values, FormValues) else []
+    return page.render("concern_form.html", {
+        "title": "Registrér telefonisk henvendelse" if staff else "Fortæl os om din bekymring",
+        "solution_name": "Infohus – personale" if staff else None,
+        "home_href": PHONE_FORM if staff else PUBLIC_FORM,
+        "has_errors": bool(summary), "staff": staff, "action": PHONE_FORM if staff else PUBLIC_FORM,
+        "values": values, "problems": by_input, "summary": summary,
+        "subject_count": max(1, subject_count), "child_count": child_count, "max_persons": MAX_PERSONS,
+        "categories": CATEGORY_LABELS_STAFF if staff else CATEGORY_LABELS_PUBLIC,
+        "acuteness_options": ACUTENESS_LABELS, "offset_options": OFFSET_OPTIONS,
+        "sign_groups": _sign_groups(), "chosen_signs": chosen_signs,
+    }, status_code)
+
+
+async def _submit(container: IntakeContainer, concern: ConcernIn, recorded_by: str) -> Receipt:
+    async def once() -> Receipt:
+        return await submit_concern(concern, uow=container.unit_of_work(), now=container.clock(),
+                                    config=container.config, recorded_by=recorded_by,
+                                    max_backdate=container.max_backdate)
+    try:
+        return await once()
+    except IntegrityError:  # the same form sent twice at once: the other request stored it
+        return await once()
+
+
+async def _handle_concern_form(request: Request, *, staff_member: Principal | None) -> Response:
+    """``staff_member``: the signed-in intake staff member on the phone form, None on the public form."""
+    staff = staff_member is not None
+    staff_id = staff_member.user_id if staff_member is not None else None
+    page = _Page(request)
+    values = await _form_values(request)
+    subject_count = max(1, values.count("subject_count", 1))
+    child_count = values.count("child_count", 0)
+    action = values.text("handling")
+    if action == "tilfoej-person":
+        return _render_form(page, values, staff=staff, subject_count=min(MAX_PERSONS, subject_count + 1),
+                            child_count=child_count)
+    if action == "tilfoej-barn":
+        return _render_form(page, values, staff=staff, subject_count=subject_count,
+                            child_count=min(MAX_PERSONS, child_count + 1))
+    if not _csrf_passes(request, values):
+        return _render_form(page, values, staff=staff, subject_count=subject_count, child_count=child_count,
+                            problems=[_CSRF_PROBLEM], status_code=status.HTTP_403_FORBIDDEN)
+    parsed = parse_concern_form(values, channel=Channel.PHONE if staff else Channel.WEB, staff=staff)
+    if not parsed.data["submission_id"]:
+        parsed.data["submission_id"] = f"web-{uuid.uuid4().hex}"
+    problems = list(parsed.problems)
+    concern: ConcernIn | None = None
+    try:
+        concern = ConcernIn.model_validate(parsed.data)
+    except ValidationError as error:
+        problems = problems_from_errors(error.errors(include_url=False)) + problems
+    if concern is not None and not problems:
+        try:
+            receipt = await _submit(page.container, concern, staff_id or SYSTEM)
+        except ConcernRejected as rejected:
+            problems = problems_from_rules(rejected.problems)
+        except (OperationalError, InterfaceError, OSError):  # the database is down: nothing was stored
+            response = _render_form(page, values, staff=staff, subject_count=subject_count,
+                                    child_count=child_count, problems=[_UNAVAILABLE_PROBLEM],
+                                    status_code=status.HTTP_503_SERVICE_UNAVAILABLE)
+            response.headers["Retry-After"] = "5"
+            return response
+        else:
+            return page.render("receipt.html", {
+                "title": "Henvendelsen er registreret" if staff else "Tak – vi har modtaget din bekymring",
+                "reference": receipt.reference, "messages": receipt.messages, "staff": staff,
+                "anonymous": concern.reporter.category is ReporterCategory.ANONYMOUS,
+                "again_href": PHONE_FORM if staff else PUBLIC_FORM,
+                "home_href": PHONE_FORM if staff else PUBLIC_FORM,
+                "solution_name": "Infohus – personale" if staff else None,
+            })
+    return _render_form(page, values, staff=staff, subject_count=subject_count, child_count=child_count,
+                        problems=problems, parsed=parsed, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+
+def _fresh_values() -> dict[str, str]:
+    return {"submission_id": f"web-{uuid.uuid4().hex}"}
+
+
+def web_router() -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/", dependencies=[PUBLIC])
+    async def root() -> RedirectResponse:
+        return RedirectResponse(PUBLIC_FORM, status_code=status.HTTP_303_SEE_OTHER)
+
+    @router.get(PUBLIC_FORM, dependencies=[PUBLIC])
+    async def public_form(request: Request) -> Response:
+        return _render_form(_Page(request), _fresh_values(), staff=False, subject_count=1, child_count=0)
+
+    @router.post(PUBLIC_FORM, dependencies=[PUBLIC])
+    async def public_form_post(request: Request) -> Response:
+        return await _handle_concern_form(request, staff_member=None)
+
+    @router.get(STAFF_ROOT, dependencies=[PHONE_STAFF])
+    async def staff_root() -> RedirectResponse:
+        return RedirectResponse(PHONE_FORM, status_code=status.HTTP_303_SEE_OTHER)
+
+    @router.get(PHONE_FORM)
+    async def phone_form(request: Request, _staff: Annotated[Principal, PHONE_STAFF]) -> Response:
+        return _render_form(_Page(request), _fresh_values(), staff=True, subject_count=1, child_count=0)
+
+    @router.post(PHONE_FORM)
+    async def phone_form_post(request: Request, staff: Annotated[Principal, PHONE_STAFF]) -> Response:
+        return await _handle_concern_form(request, staff_member=staff)
+
+    return router
+
+
+def refusal_page(request: Request, status_code: int, headers: Mapping[str, str]) -> Response:
+    """The page for a 401 (not signed in) or 403 (wrong role) from a staff page's access rule."""
+    back = request.url.path if request.method == "GET" else PHONE_FORM
+    if status_code == status.HTTP_401_UNAUTHORIZED:
+        if _development_login(request):
+            return message_page(
+                request, title="Log ind som medarbejder", status_code=status_code, headers=headers,
+                paragraphs=["Telefonformularen er kun for modtagelsens personale. Log ind for at fortsætte."],
+                link=(f"{DEV_LOGIN}?next={quote(back, safe='/')}", "Log ind (udviklingslogin)"))
+        return message_page(
+            request, title="Log ind som medarbejder", status_code=status_code, headers=headers,
+            paragraphs=["Telefonformularen er kun for modtagelsens personale. Log ind med kommunens log-ind, "
+                        "og åbn siden igen.",
+                        "Vil du selv fortælle os om en bekymring, så brug formularen."],
+            link=(PUBLIC_FORM, "Gå til formularen"))
+    return message_page(
+        request, title="Din rolle giver ikke adgang", status_code=status_code, headers=headers,
+        paragraphs=["Telefonformularen kræver rollen som medarbejder i modtagelsen (intake). Bed din "
+                    "administrator om adgang, eller log ind med en anden bruger."],
+        link=(PUBLIC_FORM, "Gå til den offentlige formular"))

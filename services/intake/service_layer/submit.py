@@ -1,0 +1,80 @@
+"""Accept a concern: store it with its ConcernSubmitted event in one transaction, answer at once."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from pydantic_core import PydanticCustomError
+
+from contracts.concern import LOCAL_TIME_ZONE, ConcernIn
+from contracts.envelope import Envelope, new_uuid7
+from contracts.events import ConcernSubmitted
+from services.intake.adapters.unit_of_work import IntakeUnitOfWork
+from services.intake.domain.model import SYSTEM, Concern, make_reference
+from services.intake.domain.rules import problems_at
+from services.routing.domain.config import MunicipalityConfig
+from services.routing.domain.messages import ReporterMessage, render_reporter_messages
+from services.routing.domain.rules import decide
+
+DEFAULT_MAX_BACKDATE = timedelta(days=31)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    reference: str
+    received_at: datetime
+    messages: list[ReporterMessage]
+    created: bool
+
+
+class ConcernRejected(Exception):
+    """The concern is well-formed but cannot be true now (e.g. a call time in the future). Nothing is stored."""
+
+    def __init__(self, problems: list[tuple[str, PydanticCustomError]]) -> None:
+        super().__init__(", ".join(f"{location}: {error.type}" for location, error in problems))
+        self.problems = problems
+
+
+def reporter_messages(concern: Concern, config: MunicipalityConfig) -> list[ReporterMessage]:
+    """The same rules implementation routing uses decides what the reporter is told."""
+    decision = decide(concern.body, concern.received_at, config)
+    return render_reporter_messages(decision, reference=concern.reference, received_at=concern.received_at,
+                                    config=config, contactable=concern.body.reporter.contactable)
+
+
+async def submit_concern(body: ConcernIn, *, uow: IntakeUnitOfWork, now: datetime,
+                         config: MunicipalityConfig, random_bits: Callable[[], int] = lambda: secrets.randbits(40),
+                         recorded_by: str = SYSTEM, max_backdate: timedelta = DEFAULT_MAX_BACKDATE,
+                         ) -> Receipt:
+    """Store ``body`` and its event in one transaction, committed before this returns.
+
+    The same ``submission_id`` again returns the original receipt and stores nothing (R0a).
+    """
+    async with uow:
+        existing = await uow.concerns.get_by_submission_id(body.submission_id)
+        if existing is not None:
+            return Receipt(existing.reference, existing.received_at, reporter_messages(existing, config), False)
+        if problems := problems_at(body, now, max_backdate=max_backdate):
+            raise ConcernRejected(problems)
+        received_at = (body.received_at or now).astimezone(UTC)  # stored as UTC on every backend
+        concern = Concern(concern_id=new_uuid7(), reference=await _unused_reference(uow, received_at, random_bits),
+                          received_at=received_at, recorded_at=now, body=body, recorded_by=recorded_by)
+        await uow.concerns.add(concern)
+        await uow.outbox.add(Envelope.wrap(
+            ConcernSubmitted(concern_id=concern.concern_id, reference=concern.reference,
+                             received_at=concern.received_at, concern=body),
+            producer="intake", correlation_id=concern.concern_id))
+        messages = reporter_messages(concern, config)
+        await uow.commit()
+    return Receipt(concern.reference, concern.received_at, messages, True)
+
+
+async def _unused_reference(uow: IntakeUnitOfWork, received_at: datetime, random_bits: Callable[[], int]) -> str:
+    year = received_at.astimezone(LOCAL_TIME_ZONE).year
+    while True:
+        reference = make_reference(year, random_bits())
+        if not await uow.concerns.reference_exists(reference):
+            return reference

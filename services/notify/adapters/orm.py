@@ -1,0 +1,51 @@
+"""Notify's tables: one delivery row per notification id (the durable queue), plus outbox and inbox."""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, Column, Index, Integer, MetaData, String, Table, Text, false, text
+
+from infohus.kit.db import UtcDateTime
+from infohus.kit.runtime import ServiceTables
+
+metadata = MetaData()
+
+deliveries = Table(
+    "deliveries", metadata,
+    Column("notification_id", String(36), primary_key=True),
+    Column("concern_id", String(36), nullable=False, index=True),
+    Column("reference", String(32), nullable=False),
+    Column("destination", String(32), nullable=False),
+    Column("purpose", String(32), nullable=False),
+    Column("recipient", String(320), nullable=True),  # None: no mailbox configured (dead-lettered at once)
+    Column("message_id", String(255), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("sent_at", UtcDateTime, nullable=True),
+    Column("trace_id", String(32), nullable=True),
+    # Where the row came from, and what the mail says (MailContent as JSON: references and codes only).
+    Column("origin", String(16), nullable=False, server_default="REQUEST"),
+    Column("infohus_case_id", String(36), nullable=True),
+    Column("underretning_id", String(36), nullable=True),
+    Column("content", Text, nullable=True),
+    Column("trace_context", Text, nullable=True),
+    # The queue: when the next attempt may start, who holds the current one and how far it got.
+    Column("next_attempt_at", UtcDateTime, nullable=True),
+    Column("claim_token", String(36), nullable=True),
+    Column("lease_until", UtcDateTime, nullable=True),
+    Column("attempt_started_at", UtcDateTime, nullable=True),
+    Column("smtp_phase", String(8), nullable=True),
+    Column("last_error", String(200), nullable=True),
+    Column("smtp_reply", String(255), nullable=True),
+    Column("possible_duplicate", Boolean, nullable=False, server_default=false()),
+    # Dead letters: the original event, for notify's dead-letter topic.
+    Column("source_topic", String(255), nullable=True),
+    Column("source_event", Text, nullable=True),
+    Column("dead_lettered_at", UtcDateTime, nullable=True),
+    Column("dlt_published_at", UtcDateTime, nullable=True),
+    # Watchdog
+    Column("overdue_alerted_at", UtcDateTime, nullable=True),
+    Index("ix_deliveries_state_due", "state", "next_attempt_at"),
+)
+
+tables = ServiceTables(metadata)

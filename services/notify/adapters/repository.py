@@ -1,0 +1,216 @@
+"""The deliveries table. Every change to a claimed row is conditional on its claim token, so two
+workers (two replicas, or a worker and the watchdog) can never both own an attempt."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import CursorResult, and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.notify.adapters.orm import deliveries
+from services.notify.domain.delivery import Phase, State
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """SQLite gives naive datetimes back; every stored time is UTC."""
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    notification_id: UUID
+    concern_id: UUID
+    reference: str
+    destination: str
+    purpose: str
+    recipient: str | None
+    message_id: str
+    state: str
+    attempts: int
+    origin: str
+    created_at: datetime
+    infohus_case_id: UUID | None
+    underretning_id: UUID | None
+    content: str | None
+    trace_context: str | None
+    next_attempt_at: datetime | None
+    claim_token: str | None
+    lease_until: datetime | None
+    attempt_started_at: datetime | None
+    smtp_phase: str | None
+    last_error: str | None
+    smtp_reply: str | None
+    possible_duplicate: bool
+    source_topic: str | None
+    source_event: str | None
+    sent_at: datetime | None
+    dead_lettered_at: datetime | None
+    dlt_published_at: datetime | None
+    overdue_alerted_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: Any) -> Delivery:
+        def uuid_or_none(value: str | None) -> UUID | None:
+            return UUID(value) if value else None
+
+        return cls(
+            notification_id=UUID(row["notification_id"]), concern_id=UUID(row["concern_id"]),
+            reference=row["reference"], destination=row["destination"], purpose=row["purpose"],
+            recipient=row["recipient"], message_id=row["message_id"], state=row["state"], attempts=row["attempts"],
+            origin=row["origin"], created_at=aware(row["created_at"]),  # type: ignore[arg-type]
+            infohus_case_id=uuid_or_none(row["infohus_case_id"]), underretning_id=uuid_or_none(row["underretning_id"]),
+            content=row["content"], trace_context=row["trace_context"],
+            next_attempt_at=aware(row["next_attempt_at"]), claim_token=row["claim_token"],
+            lease_until=aware(row["lease_until"]), attempt_started_at=aware(row["attempt_started_at"]),
+            smtp_phase=row["smtp_phase"], last_error=row["last_error"], smtp_reply=row["smtp_reply"],
+            possible_duplicate=bool(row["possible_duplicate"]), source_topic=row["source_topic"],
+            source_event=row["source_event"], sent_at=aware(row["sent_at"]),
+            dead_lettered_at=aware(row["dead_lettered_at"]), dlt_published_at=aware(row["dlt_published_at"]),
+            overdue_alerted_at=aware(row["overdue_alerted_at"]))
+
+
+class DeliveryRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    # --- reading --------------------------------------------------------------------------------
+
+    async def get(self, notification_id: UUID) -> Delivery | None:
+        row = (await self._session.execute(select(deliveries).where(
+            deliveries.c.notification_id == str(notification_id)))).mappings().first()
+        return None if row is None else Delivery.from_row(row)
+
+    async def existing_ids(self, notification_ids: Iterable[UUID]) -> set[UUID]:
+        wanted = [str(i) for i in notification_ids]
+        if not wanted:
+            return set()
+        rows = await self._session.execute(select(deliveries.c.notification_id)
+                                           .where(deliveries.c.notification_id.in_(wanted)))
+        return {UUID(r[0]) for r in rows}
+
+    async def by_concern(self, concern_id: UUID) -> list[Delivery]:
+        rows = (await self._session.execute(select(deliveries).where(deliveries.c.concern_id == str(concern_id))
+                                            .order_by(deliveries.c.created_at))).mappings().all()
+        return [Delivery.from_row(r) for r in rows]
+
+    async def due(self, now: datetime, limit: int) -> list[Delivery]:
+        rows = (await self._session.execute(
+            select(deliveries).where(deliveries.c.state == State.PENDING, deliveries.c.next_attempt_at <= now)
+            .order_by(deliveries.c.next_attempt_at).limit(limit))).mappings().all()
+        return [Delivery.from_row(r) for r in rows]
+
+    async def interrupted(self, now: datetime, limit: int) -> list[Delivery]:
+        """Attempts whose lease ran out: their worker died or lost the database."""
+        rows = (await self._session.execute(
+            select(deliveries).where(deliveries.c.state == State.SENDING,
+                                     or_(deliveries.c.lease_until.is_(None), deliveries.c.lease_until < now))
+            .order_by(deliveries.c.lease_until).limit(limit))).mappings().all()
+        return [Delivery.from_row(r) for r in rows]
+
+    async def overdue(self, created_before: datetime, limit: int) -> list[Delivery]:
+        rows = (await self._session.execute(
+            select(deliveries).where(deliveries.c.state.in_([State.PENDING, State.SENDING]),
+                                     deliveries.c.created_at <= created_before,
+                                     deliveries.c.overdue_alerted_at.is_(None),
+                                     deliveries.c.origin != "ALERT")
+            .order_by(deliveries.c.created_at).limit(limit))).mappings().all()
+        return [Delivery.from_row(r) for r in rows]
+
+    async def dead_letters_to_publish(self, limit: int) -> list[Delivery]:
+        rows = (await self._session.execute(
+            select(deliveries).where(deliveries.c.dead_lettered_at.is_not(None),
+                                     deliveries.c.source_event.is_not(None),
+                                     deliveries.c.dlt_published_at.is_(None))
+            .order_by(deliveries.c.dead_lettered_at).limit(limit))).mappings().all()
+        return [Delivery.from_row(r) for r in rows]
+
+    # --- writing --------------------------------------------------------------------------------
+
+    async def add(self, **values: Any) -> None:
+        for key in ("notification_id", "concern_id", "infohus_case_id", "underretning_id"):
+            if values.get(key) is not None:
+                values[key] = str(values[key])
+        await self._session.execute(deliveries.insert().values(**values))
+
+    async def claim(self, delivery: Delivery, *, token: str, now: datetime, lease_until: datetime) -> bool:
+        """PENDING and due, or SENDING with an expired lease (the caller checked which) → ours, SESSION phase."""
+        if delivery.state == State.PENDING:
+            condition = and_(deliveries.c.state == State.PENDING, deliveries.c.next_attempt_at <= now)
+        else:
+            condition = and_(deliveries.c.state == State.SENDING, _token_is(delivery.claim_token))
+        return await self._update_one(
+            delivery.notification_id, condition,
+            state=State.SENDING, claim_token=token, lease_until=lease_until, attempt_started_at=now,
+            smtp_phase=Phase.SESSION, attempts=deliveries.c.attempts + 1)
+
+    async def take_over(self, delivery: Delivery, *, token: str, lease_until: datetime) -> bool:
+        """An interrupted attempt: become its owner without starting a new one (to reconcile it)."""
+        return await self._update_one(delivery.notification_id,
+                                      and_(deliveries.c.state == State.SENDING, _token_is(delivery.claim_token)),
+                                      claim_token=token, lease_until=lease_until)
+
+    async def enter_data(self, notification_id: UUID, token: str) -> bool:
+        return await self._owned(notification_id, token, smtp_phase=Phase.DATA)
+
+    async def mark_sent(self, notification_id: UUID, token: str, *, now: datetime, reply: str) -> bool:
+        return await self._owned(notification_id, token, state=State.SENT, sent_at=now, smtp_reply=reply[:255],
+                                 claim_token=None, lease_until=None, next_attempt_at=None, smtp_phase=None)
+
+    async def schedule_retry(self, notification_id: UUID, token: str, *, at: datetime, error: str,
+                             possible_duplicate: bool = False) -> bool:
+        values: dict[str, Any] = {"state": State.PENDING, "next_attempt_at": at, "last_error": error[:200],
+                                  "claim_token": None, "lease_until": None, "smtp_phase": None}
+        if possible_duplicate:
+            values["possible_duplicate"] = True
+        return await self._owned(notification_id, token, **values)
+
+    async def mark_uncertain(self, notification_id: UUID, token: str, *, error: str) -> bool:
+        return await self._owned(notification_id, token, state=State.UNCERTAIN, last_error=error[:200],
+                                 claim_token=None, lease_until=None)
+
+    async def mark_dead_lettered(self, notification_id: UUID, token: str | None, *, now: datetime,
+                                 error: str) -> bool:
+        values: dict[str, Any] = {"state": State.DEAD_LETTERED, "dead_lettered_at": now, "last_error": error[:200],
+                                  "claim_token": None, "lease_until": None, "next_attempt_at": None}
+        if token is None:
+            return await self._update_one(notification_id, deliveries.c.state != State.DEAD_LETTERED, **values)
+        return await self._owned(notification_id, token, **values)
+
+    async def mark_dlt_published(self, notification_id: UUID, now: datetime) -> None:
+        await self._session.execute(update(deliveries).where(deliveries.c.notification_id == str(notification_id))
+                                    .values(dlt_published_at=now))
+
+    async def mark_overdue(self, notification_id: UUID, *, now: datetime) -> bool:
+        """Record the overdue alert once; a PENDING row is driven again at once (its backoff skipped)."""
+        done = await self._update_one(notification_id, deliveries.c.overdue_alerted_at.is_(None),
+                                      overdue_alerted_at=now)
+        if done:
+            await self._session.execute(update(deliveries).where(
+                deliveries.c.notification_id == str(notification_id), deliveries.c.state == State.PENDING)
+                .values(next_attempt_at=now))
+        return done
+
+    async def _owned(self, notification_id: UUID, token: str, **values: Any) -> bool:
+        return await self._update_one(notification_id,
+                                      and_(deliveries.c.state == State.SENDING, deliveries.c.claim_token == token),
+                                      **values)
+
+    async def _update_one(self, notification_id: UUID, condition: Any, **values: Any) -> bool:
+        result = await self._session.execute(
+            update(deliveries).where(deliveries.c.notification_id == str(notification_id), condition).values(**values))
+        assert isinstance(result, CursorResult)
+        return result.rowcount == 1
+
+
+def _token_is(token: str | None) -> Any:
+    return deliveries.c.claim_token.is_(None) if token is None else deliveries.c.claim_token == token
+
+
+__all__: Sequence[str] = ["Delivery", "DeliveryRepository", "aware"]

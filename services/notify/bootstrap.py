@@ -1,0 +1,83 @@
+"""Wires notify's dependencies in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from contracts.envelope import Envelope
+from contracts.events import DeadlineReached, NotificationRequested
+from contracts.topics import topic_name
+from infohus.kit.messaging import subscribe
+from infohus.kit.runtime import ServiceRuntime
+from services.notify.adapters.acceptance import AcceptanceCheck, MailFolderAcceptance, UnknownAcceptance
+from services.notify.adapters.dead_letters import BrokerDeadLetters
+from services.notify.adapters.expected import ExpectedNotifications, RoutingExpectedNotifications
+from services.notify.adapters.mailer import Mailer, SmtpMailer
+from services.notify.adapters.orm import tables
+from services.notify.adapters.unit_of_work import NotifyUnitOfWork
+from services.notify.service_layer.handlers import handle_deadline_reached, handle_notification_requested
+from services.notify.service_layer.watchdog import Watchdog
+from services.notify.service_layer.worker import DeliveryWorker
+from services.notify.settings import NotifySettings
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class NotifyContainer:
+    settings: NotifySettings
+    runtime: ServiceRuntime
+    mailer: Mailer
+    acceptance: AcceptanceCheck
+    expected: ExpectedNotifications | None
+    now: Callable[[], datetime] = utc_now
+    worker: DeliveryWorker = field(init=False)
+    watchdog: Watchdog = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.worker = DeliveryWorker(uow=self.unit_of_work, mailer=self.mailer, settings=self.settings,
+                                     acceptance=self.acceptance, dead_letters=BrokerDeadLetters(self.runtime),
+                                     now=self.now)
+        self.watchdog = Watchdog(uow=self.unit_of_work, settings=self.settings, now=self.now, wake=self.worker.wake,
+                                 expected=self.expected)
+
+    def unit_of_work(self) -> NotifyUnitOfWork:
+        return NotifyUnitOfWork(self.runtime.sessions, outbox_table=tables.outbox, inbox_table=tables.inbox,
+                                topic_prefix=self.settings.kafka.topic_prefix, consumer="notify",
+                                on_commit=self.runtime.relay.wake)
+
+    async def on_notification_requested(self, envelope: Envelope[NotificationRequested]) -> None:
+        await handle_notification_requested(
+            envelope, uow=self.unit_of_work, settings=self.settings, now=self.now, wake=self.worker.wake,
+            source_topic=topic_name(NotificationRequested, self.settings.kafka.topic_prefix))
+
+    async def on_deadline_reached(self, envelope: Envelope[DeadlineReached]) -> None:
+        await handle_deadline_reached(
+            envelope, uow=self.unit_of_work, settings=self.settings, now=self.now, wake=self.worker.wake,
+            source_topic=topic_name(DeadlineReached, self.settings.kafka.topic_prefix))
+
+
+def acceptance_check_for(settings: NotifySettings) -> AcceptanceCheck:
+    return MailFolderAcceptance(settings.acceptance_folder) if settings.acceptance_folder else UnknownAcceptance()
+
+
+def bootstrap(settings: NotifySettings | None = None, mailer: Mailer | None = None, *,
+              acceptance: AcceptanceCheck | None = None, expected: ExpectedNotifications | None = None,
+              now: Callable[[], datetime] = utc_now) -> NotifyContainer:
+    settings = settings or NotifySettings()
+    runtime = ServiceRuntime("notify", settings, tables)
+    if expected is None and settings.routing_url:
+        expected = RoutingExpectedNotifications(settings.routing_url)
+    container = NotifyContainer(settings, runtime, mailer or SmtpMailer(settings),
+                                acceptance or acceptance_check_for(settings), expected, now)
+    subscribe(runtime.broker, settings.kafka, payload_type=NotificationRequested, service="notify",
+              handle=container.on_notification_requested)
+    subscribe(runtime.broker, settings.kafka, payload_type=DeadlineReached, service="notify",
+              handle=container.on_deadline_reached)
+    runtime.add_background_task(container.worker.run)
+    runtime.add_background_task(container.watchdog.run)
+    return container

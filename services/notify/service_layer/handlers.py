@@ -1,0 +1,70 @@
+"""Notify's message handlers: record what must be mailed, once per notification id.
+
+A handler commits the delivery row, its status event and the inbox mark in one transaction and
+returns: the Kafka offset is then committed and the broker is no longer needed for this mail. The
+delivery worker sends it (and retries, and dead-letters) from the table, so an SMTP outage never
+blocks the consumer and a redelivered message never sends a second mail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from uuid import UUID, uuid5
+
+from contracts.envelope import Envelope
+from contracts.events import DeadlineReached, NotificationRequested
+from services.notify.adapters.unit_of_work import NotifyUnitOfWork
+from services.notify.domain.content import case_link, content_for_deadline, deadline_mails
+from services.notify.domain.delivery import Origin, State
+from services.notify.service_layer.recording import NewDelivery, record, request_delivery, sent_event
+from services.notify.settings import NotifySettings
+
+
+async def handle_notification_requested(envelope: Envelope[NotificationRequested], *,
+                                        uow: Callable[[], NotifyUnitOfWork], settings: NotifySettings,
+                                        now: Callable[[], datetime], wake: Callable[[], None],
+                                        source_topic: str | None = None) -> None:
+    n = envelope.payload
+    async with uow() as tx:
+        if await tx.inbox.seen(envelope.event_id):
+            return
+        existing = await tx.deliveries.get(n.notification_id)
+        if existing is None:
+            new = request_delivery(n, settings, origin=Origin.REQUEST, source_topic=source_topic,
+                                   source_event=envelope.model_dump_json())
+            await record(tx, new, settings=settings, now=now(), causation_id=envelope.event_id)
+        elif existing.state == State.SENT:
+            # Asked again (routing re-publishing what it saw no confirmation for): confirm again, send nothing.
+            await tx.outbox.add(sent_event(existing, sent_at=existing.sent_at or now(), causation_id=envelope.event_id))
+        await tx.inbox.mark(envelope.event_id)
+        await tx.commit()
+    wake()
+
+
+def deadline_notification_id(event: DeadlineReached, destination: str) -> UUID:
+    """One reminder per clock, kind and mailbox, however often the event is delivered."""
+    return uuid5(event.deadline_id, f"notify:deadline:{event.kind.value}:{destination}")
+
+
+async def handle_deadline_reached(envelope: Envelope[DeadlineReached], *, uow: Callable[[], NotifyUnitOfWork],
+                                  settings: NotifySettings, now: Callable[[], datetime], wake: Callable[[], None],
+                                  source_topic: str | None = None) -> None:
+    event = envelope.payload
+    link = case_link(settings.case_link_base_url, infohus_case_id=event.infohus_case_id, reference=event.reference)
+    async with uow() as tx:
+        if await tx.inbox.seen(envelope.event_id):
+            return
+        for mail in deadline_mails(event):
+            notification_id = deadline_notification_id(event, mail.destination.value)
+            if await tx.deliveries.get(notification_id) is not None:
+                continue
+            await record(tx, NewDelivery(
+                notification_id=notification_id, concern_id=event.concern_id, reference=event.reference,
+                destination=mail.destination.value, purpose=mail.purpose.value, origin=Origin.DEADLINE,
+                content=content_for_deadline(event, mail, link=link), infohus_case_id=event.infohus_case_id,
+                underretning_id=event.underretning_id, source_topic=source_topic,
+                source_event=envelope.model_dump_json()), settings=settings, now=now(), causation_id=envelope.event_id)
+        await tx.inbox.mark(envelope.event_id)
+        await tx.commit()
+    wake()

@@ -1,0 +1,111 @@
+"""The delivery watchdog: every notification routing asked for is delivered, or a person hears of it.
+
+Each round:
+
+1. **Overdue**: a delivery still PENDING or SENDING ``watchdog_deliver_within_s`` after it was recorded
+   gets one OVERDUE status event and one ops alert, and is driven again at once (its backoff skipped).
+2. **Missing**: when routing's expected-notifications endpoint is configured, every request routing made
+   between ``watchdog_lookback_s`` and ``watchdog_missing_after_s`` ago that notify has no delivery for
+   (the broker lost it) is recorded as if it had arrived, and ops get one alert about it.
+
+A request notify never saw is invisible from notify's own tables; routing's record of what it asked
+for is the source of truth for part 2.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from contracts.events import DeliveryStatus
+from services.notify.adapters.expected import ExpectedNotifications
+from services.notify.adapters.unit_of_work import NotifyUnitOfWork
+from services.notify.domain.content import AlertKind
+from services.notify.domain.delivery import Origin
+from services.notify.service_layer.recording import queue_alert, record, request_delivery, status_event
+from services.notify.settings import NotifySettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class WatchdogRound:
+    overdue: int
+    missing: int
+
+
+class Watchdog:
+    def __init__(self, *, uow: Callable[[], NotifyUnitOfWork], settings: NotifySettings, now: Callable[[], datetime],
+                 wake: Callable[[], None], expected: ExpectedNotifications | None) -> None:
+        self._uow = uow
+        self._settings = settings
+        self._now = now
+        self._wake = wake
+        self._expected = expected
+
+    async def run(self) -> None:
+        while True:
+            await asyncio.sleep(self._settings.watchdog_interval_s)
+            try:
+                await self.run_once()
+            except Exception as error:
+                log.warning("delivery watchdog round failed (%s)", type(error).__name__)
+
+    async def run_once(self) -> WatchdogRound:
+        now = self._now()
+        result = WatchdogRound(overdue=await self._overdue(now), missing=await self._missing(now))
+        if result.overdue or result.missing:
+            self._wake()
+        return result
+
+    async def _overdue(self, now: datetime) -> int:
+        limit = timedelta(seconds=self._settings.watchdog_deliver_within_s)
+        async with self._uow() as tx:
+            late = await tx.deliveries.overdue(now - limit, limit=500)
+        count = 0
+        for delivery in late:
+            async with self._uow() as tx:
+                if not await tx.deliveries.mark_overdue(delivery.notification_id, now=now):
+                    continue
+                age = int((now - delivery.created_at).total_seconds() // 60)
+                detail = (f"Ikke leveret efter {age} min ({delivery.attempts} forsøg; seneste fejl: "
+                          f"{delivery.last_error or 'ingen'}). Notify forsøger igen nu.")
+                await tx.outbox.add(status_event(delivery, DeliveryStatus.OVERDUE, now=now, detail=detail))
+                await queue_alert(tx, AlertKind.OVERDUE, about=delivery, detail=detail, settings=self._settings,
+                                  now=now)
+                await tx.commit()
+            count += 1
+            log.error("notification %s (%s, %s) is overdue: %d attempts, last error %s", delivery.notification_id,
+                      delivery.reference, delivery.destination, delivery.attempts, delivery.last_error)
+        return count
+
+    async def _missing(self, now: datetime) -> int:
+        if self._expected is None:
+            return 0
+        s = self._settings
+        expected = await self._expected.requested_between(now - timedelta(seconds=s.watchdog_lookback_s),
+                                                          now - timedelta(seconds=s.watchdog_missing_after_s))
+        count = 0
+        for start in range(0, len(expected), 500):
+            chunk = expected[start:start + 500]
+            async with self._uow() as tx:
+                known = await tx.deliveries.existing_ids(e.notification.notification_id for e in chunk)
+            for item in chunk:
+                n = item.notification
+                if n.notification_id in known:
+                    continue
+                async with self._uow() as tx:
+                    if await tx.deliveries.get(n.notification_id) is not None:
+                        continue  # arrived meanwhile
+                    delivery = await record(tx, request_delivery(n, s, origin=Origin.WATCHDOG), settings=s, now=now)
+                    await queue_alert(tx, AlertKind.MISSING, about=delivery, settings=s, now=now,
+                                      detail=f"Bestilt af routing {item.requested_at.isoformat()}, aldrig modtaget af "
+                                             "notify. Sendt nu af vagthunden.")
+                    await tx.commit()
+                count += 1
+                log.error("notification %s (%s, %s) was requested by routing but never reached notify; sending it now",
+                          n.notification_id, n.reference, n.destination.value)
+        return count

@@ -1,0 +1,145 @@
+"""Notify's settings (``INFOHUS_NOTIFY_*``).
+
+Where each destination is mailed is configuration, never code: the municipality's file
+(``[contacts] underretning_mailbox`` / ``infohus_mailbox`` and an optional top-level
+``ooh_escalation_channel`` that is an e-mail address) gives the defaults, and the
+``INFOHUS_NOTIFY_MAILBOX_*`` variables override them. The ops mailbox has no default.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import EmailStr, Field, PrivateAttr, SecretStr, TypeAdapter, ValidationError, model_validator
+from pydantic_settings import SettingsConfigDict
+
+from infohus.kit.settings import Environment, ServiceSettings
+
+DEFAULT_MUNICIPALITY_CONFIG = Path(__file__).resolve().parents[2] / "config" / "municipalities" / "ishoj.toml"
+
+_EMAIL: TypeAdapter[str] = TypeAdapter(EmailStr)
+
+
+class NotifySettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="INFOHUS_NOTIFY_", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///data/notify.db"
+    http_port: int = 8002
+
+    # --- SMTP relay -------------------------------------------------------------------------------
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 587
+    smtp_starttls: Literal["required", "opportunistic", "off"] = "required"
+    smtp_validate_certs: bool = True
+    smtp_ca_file: Path | None = None  # extra CA bundle for the relay's certificate (an internal CA)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_timeout_s: float = Field(default=30.0, gt=0)  # each SMTP command
+    smtp_send_deadline_s: float = Field(default=120.0, gt=0)  # one whole SMTP session
+
+    # --- delivery: retries, leases, and a crash between send and commit ---------------------------
+    retry_max_attempts: int = Field(default=12, ge=1)
+    retry_initial_backoff_s: float = Field(default=5.0, gt=0)
+    retry_max_backoff_s: float = Field(default=600.0, gt=0)
+    delivery_lease_s: float = Field(default=300.0, gt=0)  # a claimed send; must outlast smtp_send_deadline_s
+    worker_poll_interval_s: float = Field(default=1.0, gt=0)
+    worker_concurrency: int = Field(default=4, ge=1)
+    # An attempt interrupted after DATA began (crash, lost connection) may or may not have been accepted.
+    # "resend": send again with the same Message-ID and alert ops (at least once: a lost statutory mail is
+    # worse than a duplicate); "hold": mark it UNCERTAIN and alert ops, who decide (at most once).
+    uncertain_policy: Literal["resend", "hold"] = "resend"
+    # Development and tests only: the folder where the local mailbox stores .eml files, so an interrupted
+    # attempt can be checked against what the server really stored (exactly once on the local stack).
+    acceptance_folder: Path | None = None
+
+    # --- watchdog ---------------------------------------------------------------------------------
+    watchdog_interval_s: float = Field(default=60.0, gt=0)
+    watchdog_deliver_within_s: float = Field(default=900.0, gt=0)  # undelivered after this: alert, drive again
+    watchdog_missing_after_s: float = Field(default=120.0, gt=0)  # requested by routing, unseen by notify
+    watchdog_lookback_s: float = Field(default=7 * 24 * 3600.0, gt=0)
+    routing_url: str | None = None  # routing's HTTP API, for the expected-notifications check
+
+    # --- addresses --------------------------------------------------------------------------------
+    municipality_config: str | None = None
+    mail_from: EmailStr = "infohus-noreply@ishoj.dk"
+    mailbox_underretning: EmailStr | None = None
+    mailbox_infohus_tk: EmailStr | None = None
+    mailbox_ooh: EmailStr | None = None
+    mailbox_ops: EmailStr | None = None
+    case_link_base_url: str = "https://infohus.ishoj.dk/sager/"
+
+    _file_mailboxes: dict[str, str] | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> NotifySettings:
+        if self.delivery_lease_s <= self.smtp_send_deadline_s:
+            raise ValueError("INFOHUS_NOTIFY_DELIVERY_LEASE_S must be longer than INFOHUS_NOTIFY_SMTP_SEND_DEADLINE_S")
+        if self.retry_max_backoff_s < self.retry_initial_backoff_s:
+            raise ValueError("INFOHUS_NOTIFY_RETRY_MAX_BACKOFF_S must be at least RETRY_INITIAL_BACKOFF_S")
+        if (self.smtp_username is None) != (self.smtp_password is None):
+            raise ValueError("INFOHUS_NOTIFY_SMTP_USERNAME and _SMTP_PASSWORD are set together or not at all")
+        return self
+
+    def production_problems(self) -> list[str]:
+        problems = []
+        if self.smtp_starttls != "required":
+            problems.append("INFOHUS_NOTIFY_SMTP_STARTTLS must be 'required' in production")
+        if not self.smtp_validate_certs:
+            problems.append("INFOHUS_NOTIFY_SMTP_VALIDATE_CERTS must be true in production")
+        if self.acceptance_folder is not None:
+            problems.append("INFOHUS_NOTIFY_ACCEPTANCE_FOLDER is for the local mailbox only, not production")
+        mailboxes = self.mailboxes()
+        for destination, variable in (("UNDERRETNING", "MAILBOX_UNDERRETNING"), ("INFOHUS_TK", "MAILBOX_INFOHUS_TK")):
+            if not mailboxes[destination]:
+                problems.append(f"INFOHUS_NOTIFY_{variable} or the municipality file must give an address")
+        if not mailboxes["OPS_ALERT"]:
+            problems.append("INFOHUS_NOTIFY_MAILBOX_OPS must be set in production: alerts go there")
+        return problems
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment is Environment.PRODUCTION
+
+    def mailboxes(self) -> dict[str, str | None]:
+        """Destination → address: the environment first, then the municipality's file."""
+        from_file = self._municipality_mailboxes()
+        return {"UNDERRETNING": self.mailbox_underretning or from_file.get("UNDERRETNING"),
+                "INFOHUS_TK": self.mailbox_infohus_tk or from_file.get("INFOHUS_TK"),
+                "OOH_ESCALATION": self.mailbox_ooh or from_file.get("OOH_ESCALATION"),
+                "OPS_ALERT": self.mailbox_ops}
+
+    def _municipality_mailboxes(self) -> dict[str, str]:
+        if self._file_mailboxes is None:
+            self._file_mailboxes = read_municipality_mailboxes(
+                Path(self.municipality_config) if self.municipality_config else DEFAULT_MUNICIPALITY_CONFIG,
+                required=self.municipality_config is not None)
+        return self._file_mailboxes
+
+
+def read_municipality_mailboxes(path: Path, *, required: bool) -> dict[str, str]:
+    """The mailbox addresses in a municipality's routing file (a missing default file gives none)."""
+    try:
+        with path.open("rb") as file:
+            raw: dict[str, Any] = tomllib.load(file)
+    except FileNotFoundError:
+        if required:
+            raise ValueError(f"municipality config {path} does not exist") from None
+        return {}
+    contacts = raw.get("contacts", {})
+    found = {"UNDERRETNING": contacts.get("underretning_mailbox"), "INFOHUS_TK": contacts.get("infohus_mailbox"),
+             "OOH_ESCALATION": raw.get("ooh_escalation_channel")}
+    out = {}
+    for destination, value in found.items():
+        if not isinstance(value, str):
+            continue
+        try:
+            out[destination] = _EMAIL.validate_python(value)
+        except ValidationError:
+            if destination != "OOH_ESCALATION":  # the on-call channel may be a phone number, not a mailbox
+                raise ValueError(f"{path}: the {destination} mailbox is not an e-mail address") from None
+    return out
+
+
+Settings = NotifySettings

@@ -1,0 +1,156 @@
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    text,
+)
+
+from infohus.kit.runtime import ServiceTables
+
+metadata = MetaData()
+
+decisions = Table(
+    "decisions", metadata,
+    Column("decision_id", String(36), primary_key=True),
+    Column("concern_id", String(36), nullable=False, unique=True),
+    Column("reference", String(32), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("decided_at", DateTime(timezone=True), nullable=False),
+    Column("config_version", String(64), nullable=False),
+    Column("decision", Text, nullable=False),
+    Column("trace_id", String(32), nullable=True),
+)
+
+infohus_cases = Table(
+    "infohus_cases", metadata,
+    Column("case_id", String(36), primary_key=True),
+    Column("concern_id", String(36), nullable=False, index=True),
+    Column("reference", String(32), nullable=False, index=True),
+    Column("subject_index", Integer, nullable=False),
+    Column("person_id", String(36), nullable=False, index=True),
+    Column("group_id", String(36), nullable=False),
+    Column("state", String(32), nullable=False),
+    Column("priority", String(2), nullable=False),
+    Column("triage_due_at", DateTime(timezone=True), nullable=False),
+    Column("flags", Text, nullable=False),
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("trace_id", String(32), nullable=True),
+    # 0002: the case lifecycle
+    Column("version", Integer, nullable=False, server_default=text("0")),
+    Column("triage_signoffs", Text, nullable=False, server_default="{}"),
+    Column("record", Text, nullable=False, server_default="{}"),
+    Column("closed_at", DateTime(timezone=True), nullable=True),
+    Column("close_reason", String(32), nullable=True),
+)
+
+underretninger = Table(
+    "underretninger", metadata,
+    Column("underretning_id", String(36), primary_key=True),
+    Column("concern_id", String(36), nullable=False, index=True),
+    Column("case_id", String(36), ForeignKey("infohus_cases.case_id"), nullable=True),
+    Column("subject", String(32), nullable=False),
+    Column("person_id", String(36), nullable=False, index=True),
+    Column("legal_type", String(32), nullable=False),
+    Column("state", String(32), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("assessment_due_at", DateTime(timezone=True), nullable=False),
+    Column("receipt_confirmation_due_date", Date, nullable=True),
+    Column("professional_orientation_required", Boolean, nullable=False),
+    # 0002: what StraXen did, and where it came from
+    Column("origin", String(16), nullable=False, server_default="ROUTING"),
+    Column("assessed_at", DateTime(timezone=True), nullable=True),
+    Column("assessed_by", String(200), nullable=True),
+    Column("acute_measures_needed", Boolean, nullable=True),
+    Column("receipt_confirmed_at", DateTime(timezone=True), nullable=True),
+    Column("oriented_at", DateTime(timezone=True), nullable=True),
+    Column("orientation_outcome", String(32), nullable=True),
+    Column("forwarded_to", String(200), nullable=True),
+    Column("forwarded_at", DateTime(timezone=True), nullable=True),
+)
+
+# What routing keeps about a concern: codes, pseudonyms and keyed hashes (never plaintext CPR or text).
+concern_facts = Table(
+    "concern_facts", metadata,
+    Column("concern_id", String(36), primary_key=True),
+    Column("reference", String(32), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("effective_received_at", DateTime(timezone=True), nullable=False),
+    Column("reporter_category", String(32), nullable=False),
+    Column("reporter_contactable", Boolean, nullable=False),
+    Column("acute", Boolean, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("data_categories", Text, nullable=False),
+    Column("persons", Text, nullable=False),
+    Column("config_version", String(64), nullable=False),
+    Column("duplicate_of", String(36), nullable=True, index=True),
+    Column("description_hash", String(64), nullable=False, index=True),
+    Column("reporter_keys", Text, nullable=False),
+    Column("subject_keys", Text, nullable=False),
+)
+
+# Append-only: one row per thing that happened to a case, with actor and time.
+case_timeline = Table(
+    "case_timeline", metadata,
+    Column("entry_id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", String(36), ForeignKey("infohus_cases.case_id"), nullable=False, index=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("actor_role", String(32), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("from_state", String(32), nullable=False),
+    Column("to_state", String(32), nullable=False),
+    Column("details", Text, nullable=False),
+)
+
+tasks = Table(
+    "tasks", metadata,
+    Column("task_id", String(36), primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("concern_id", String(36), nullable=False, index=True),
+    Column("case_id", String(36), nullable=True, index=True),
+    Column("underretning_id", String(36), nullable=True),
+    Column("state", String(16), nullable=False, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("due_at", DateTime(timezone=True), nullable=True),
+    Column("due_date", Date, nullable=True),
+    Column("completed_at", DateTime(timezone=True), nullable=True),
+    Column("completed_by", String(200), nullable=True),
+    Column("outcome", String(32), nullable=True),
+    Column("details", Text, nullable=False),
+)
+
+clocks = Table(
+    "clocks", metadata,
+    Column("clock_id", String(36), primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("concern_id", String(36), nullable=False, index=True),
+    Column("case_id", String(36), nullable=True),
+    Column("underretning_id", String(36), nullable=True),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("warn_at", DateTime(timezone=True), nullable=True),
+    Column("stopped_at", DateTime(timezone=True), nullable=True, index=True),
+    Column("stop_reason", String(64), nullable=True),
+)
+
+# One row per deadline event emitted, written with its outbox row: each is emitted exactly once.
+deadline_events = Table(
+    "deadline_events", metadata,
+    Column("clock_id", String(36), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("event_id", String(36), nullable=False),
+    Column("emitted_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("clock_id", "kind"),
+)
+
+tables = ServiceTables(metadata)

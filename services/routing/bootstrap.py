@@ -1,0 +1,75 @@
+"""Wires routing's dependencies in one place."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib.metadata import version
+
+from contracts.envelope import Envelope
+from contracts.events import ConcernSubmitted
+from infohus.kit.messaging import subscribe
+from infohus.kit.runtime import ServiceRuntime
+from services.routing.adapters.orm import tables
+from services.routing.adapters.unit_of_work import RoutingUnitOfWork
+from services.routing.config_loader import load_municipality_config
+from services.routing.domain.config import MunicipalityConfig
+from services.routing.domain.disclosures import SystemInfo
+from services.routing.service_layer.deadlines import scan_deadlines
+from services.routing.service_layer.handlers import RoutingDeps, handle_concern_submitted
+from services.routing.settings import RoutingSettings
+
+log = logging.getLogger(__name__)
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class RoutingContainer:
+    settings: RoutingSettings
+    runtime: ServiceRuntime
+    config: MunicipalityConfig
+    clock: Callable[[], datetime] = field(default=system_clock)  # tests replace it to move time
+
+    @property
+    def deps(self) -> RoutingDeps:
+        return RoutingDeps(config=self.config, hmac_key=self.settings.cpr_hmac_key.get_secret_value().encode(),
+                           system=SystemInfo(retention_years=self.settings.disclosure_retention_years,
+                                             system_version=version("infohus")))
+
+    def unit_of_work(self) -> RoutingUnitOfWork:
+        return RoutingUnitOfWork(self.runtime.sessions, outbox_table=tables.outbox, inbox_table=tables.inbox,
+                                 topic_prefix=self.settings.kafka.topic_prefix, consumer="routing",
+                                 on_commit=self.runtime.relay.wake)
+
+    async def on_concern_submitted(self, envelope: Envelope[ConcernSubmitted]) -> None:
+        await handle_concern_submitted(envelope, uow=self.unit_of_work(), deps=self.deps, now=self.clock())
+
+    async def scan_deadlines_once(self) -> int:
+        return await scan_deadlines(self.unit_of_work, now=self.clock(), config=self.config)
+
+    async def run_deadline_scanner(self) -> None:
+        """Background task: emit deadline events as they fall due; a failed scan is retried next round."""
+        while True:
+            try:
+                await self.scan_deadlines_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # database down: try again next interval
+                log.warning("deadline scan failed (%s)", type(error).__name__)
+            await asyncio.sleep(self.settings.deadline_scan_interval_s)
+
+
+def bootstrap(settings: RoutingSettings | None = None) -> RoutingContainer:
+    settings = settings or RoutingSettings()
+    runtime = ServiceRuntime("routing", settings, tables)
+    container = RoutingContainer(settings, runtime, load_municipality_config(settings.municipality_config))
+    subscribe(runtime.broker, settings.kafka, payload_type=ConcernSubmitted, service="routing",
+              handle=container.on_concern_submitted)
+    runtime.add_background_task(container.run_deadline_scanner)
+    return container

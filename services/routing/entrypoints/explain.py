@@ -1,0 +1,102 @@
+"""``infohus explain``: print the routing decision for a concern, without touching a database or broker.
+
+infohus explain --received-at 2026-11-22T14:05:00+01:00 concern.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import NoReturn
+
+from pydantic import ValidationError
+
+from contracts.concern import ConcernIn
+from services.routing.config_loader import ConfigError, load_municipality_config
+from services.routing.domain.rules import DuplicateKind, decide
+
+EXIT_INVALID_INPUT = 2
+
+
+class _InputError(Exception):
+    pass
+
+
+class _ArgumentParser(argparse.ArgumentParser):
+    """Reports usage errors as an exception instead of exiting the process."""
+
+    def error(self, message: str) -> NoReturn:
+        raise _InputError(f"{self.prog}: {message}")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _ArgumentParser(
+        prog="infohus explain",
+        description="Print the routing decision (legal-research.md §C) for a concern as JSON.",
+    )
+    parser.add_argument(
+        "--received-at",
+        required=True,
+        type=_aware_datetime,
+        help="when the municipality received the concern, ISO 8601 with UTC offset",
+    )
+    parser.add_argument(
+        "--duplicate",
+        choices=[kind.value for kind in DuplicateKind],
+        default=DuplicateKind.NEW.value,
+        help="treat the concern as new (default) or as an exact/near duplicate",
+    )
+    parser.add_argument("--config", help="municipality config TOML (default: Ishøj)")
+    parser.add_argument("concern", help="path to the concern JSON (the intake request body), or - for stdin")
+    return parser
+
+
+def _aware_datetime(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 date-time") from error
+    if moment.utcoffset() is None:
+        raise argparse.ArgumentTypeError(f"{text!r} has no UTC offset; write e.g. 2026-11-22T14:05:00+01:00")
+    return moment
+
+
+def _read_concern(source: str) -> ConcernIn:
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise _InputError(f"cannot read {source}: {error}") from error
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise _InputError(f"{source} is not valid JSON: {error}") from error
+    try:
+        return ConcernIn.model_validate(document)
+    except ValidationError as error:
+        problems = "\n".join(
+            f"  {'.'.join(str(part) for part in problem['loc']) or '(top level)'}: {problem['msg']}"
+            for problem in error.errors(include_url=False)
+        )
+        raise _InputError(f"{source} is not a valid concern:\n{problems}") from error
+
+
+def explain_main(argv: list[str]) -> int:
+    try:
+        args = _parser().parse_args(argv)
+        concern = _read_concern(args.concern)
+        config = load_municipality_config(args.config)
+    except (_InputError, ConfigError) as error:
+        print(error, file=sys.stderr)
+        return EXIT_INVALID_INPUT
+    except SystemExit as exit_request:  # --help
+        return exit_request.code if isinstance(exit_request.code, int) else 0
+    decision = decide(concern, args.received_at, config, duplicate=DuplicateKind(args.duplicate))
+    print(json.dumps(decision.model_dump(mode="json"), ensure_ascii=False, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(explain_main(sys.argv[1:]))

@@ -1,0 +1,283 @@
+"""Routing's HTTP side: health, and the case API for tovholdere and StraXen under /api/v1/cases.
+
+Every route states its rule with the kit's ``require(...)`` (``infohus.kit.auth``), and the one
+permission matrix (``infohus.kit.auth.roles.MATRIX``) decides who passes; the signed-in ``Principal`` is
+mapped here to the domain's ``Actor`` (user id and the role the rule admitted), and the domain consults
+the same matrix for its finer checks. Every write commits its state change, timeline entries and outbox
+events in one transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from contracts.concern import CprNumber
+from infohus.kit.auth import AuthSettings, Principal, Role, install_auth, require, roles_for
+from infohus.kit.auth import Permission as P
+from infohus.kit.auth.oidc import JwksFetcher
+from infohus.kit.http import service_app
+from services.routing.adapters.requested_notifications import requested_between
+from services.routing.bootstrap import RoutingContainer, bootstrap
+from services.routing.domain.actors import Actor
+from services.routing.domain.case import CloseReason, Recommendation, TriageOutcome
+from services.routing.domain.disclosures import DisclosureChannel, PoliceDisclosureBasis, PoliceDisclosureDecision
+from services.routing.domain.errors import (
+    ConcurrentModification,
+    DomainError,
+    InvalidCommand,
+    NotFound,
+    NotPermitted,
+)
+from services.routing.domain.tasks import OrientationOutcome
+from services.routing.service_layer import commands
+
+
+def actor_of(principal: Principal, *permissions: P) -> Actor:
+    """The domain's actor for a signed-in principal: the user, in the first of their roles (in the kit's
+    order) that holds one of ``permissions`` (``require`` has already checked that one does)."""
+    admitted = roles_for(*permissions)
+    for role in Role:
+        if role in principal.roles and role in admitted:
+            return Actor(user_id=principal.user_id, role=role)
+    raise HTTPException(403, "Din rolle giver ikke adgang til dette / your role does not give access to this")
+
+
+def acting(*permissions: P) -> Any:
+    """``require(*permissions)`` and the caller as the domain's :class:`Actor`."""
+    # The rule as a default (not inside Annotated): annotations are strings here and could not see it.
+    async def actor(principal: Principal = require(*permissions)) -> Actor:  # noqa: B008
+        return actor_of(principal, *permissions)
+
+    return Depends(actor)
+
+
+CaseReader = Annotated[Actor, acting(P.CASE_READ)]
+Triager = Annotated[Actor, acting(P.CASE_TRIAGE_MUNICIPAL, P.CASE_TRIAGE_POLICE)]
+CaseMover = Annotated[Actor, acting(P.CASE_TRANSITION)]
+UnderretningReader = Annotated[Actor, acting(P.UNDERRETNING_READ)]
+UnderretningAssessor = Annotated[Actor, acting(P.UNDERRETNING_ASSESS)]
+DisclosureRecorder = Annotated[Actor, acting(P.DISCLOSURE_RECORD)]
+TaskHandler = Annotated[Actor, acting(P.DISCLOSURE_RECORD, P.UNDERRETNING_ASSESS)]
+"""Open tasks: each kind needs its permission (``domain.tasks.TASK_PERMISSION``); the domain filters."""
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+PersonPath = Annotated[str, StringConstraints(pattern=r"^(subjects|children_at_risk)\[\d{1,2}\]$")]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TriageBody(_Body):
+    outcome: TriageOutcome
+
+
+class RecommendationBody(_Body):
+    measure: Text
+    responsible_authority: Text
+    proposed_legal_basis: Text | None = None
+
+
+class CaseActionBody(_Body):
+    action: Annotated[str, StringConstraints(pattern=r"^[A-Z_]{3,40}$")]
+    expected_version: int | None = None
+    analysis_needed: bool = False
+    sources_consulted: list[Text] = []
+    meeting_at: AwareDatetime | None = None
+    tool_version: Text = "CDE 2021"
+    dimensions_assessed: list[Text] = []
+    participants: list[Text] = []
+    at_risk: bool = False
+    summary_ref: Text | None = None
+    recommendations: list[RecommendationBody] = []
+    to_authorities: list[Text] = []
+    follow_up_due: date | None = None
+    note_ref: Text | None = None
+    reason: CloseReason | None = None
+    hold_reason: Text = "Afventer oplysninger"
+
+
+class AgeCorrectionBody(_Body):
+    reason: LongText
+    person: PersonPath | None = None
+    cpr: CprNumber | None = None
+    date_of_birth: date | None = None
+    stated_age: Annotated[int, Field(ge=0, le=130)] | None = None
+
+
+class AssessmentBody(_Body):
+    acute_measures_needed: bool
+
+
+class ReceiptBody(_Body):
+    sent_at: AwareDatetime | None = None
+
+
+class OrientationBody(_Body):
+    outcome: OrientationOutcome
+    withheld_reason: LongText | None = None
+
+
+class DisclosureDecisionBody(_Body):
+    approved: bool
+    legal_basis: PoliceDisclosureBasis
+    necessity_assessment: LongText
+    cooperation_form: Text = "NONE"
+    channel: DisclosureChannel = DisclosureChannel.PHONE
+    legal_basis_note: LongText | None = None
+    recipient_persons: list[Text] = []
+    transport_ref: Text | None = None
+    decided_at: AwareDatetime | None = None
+    occurred_at: AwareDatetime | None = None
+
+
+class ForwardingBody(_Body):
+    recipient_municipality: Text
+    channel: DisclosureChannel = DisclosureChannel.SECURE_EMAIL
+    occurred_at: AwareDatetime | None = None
+    transport_ref: Text | None = None
+    complete: bool = True
+
+
+_STATUS: list[tuple[type[DomainError], int]] = [
+    (NotFound, 404), (NotPermitted, 403), (InvalidCommand, 422), (ConcurrentModification, 409), (DomainError, 409)]
+
+
+def case_router(container: RoutingContainer) -> APIRouter:
+    router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
+
+    def uow() -> Any:
+        return container.unit_of_work()
+
+    def now() -> Any:
+        return container.clock()
+
+    deps = container.deps
+
+    @router.get("/tasks")
+    async def open_tasks(actor: TaskHandler) -> list[dict[str, Any]]:
+        """Open tasks of the kinds the caller's role handles."""
+        return await commands.open_tasks(uow(), actor)
+
+    @router.get("/by-reference/{reference}")
+    async def cases_by_reference(reference: str, actor: CaseReader) -> list[dict[str, Any]]:
+        commands.require(actor, P.CASE_READ)
+        async with container.unit_of_work() as work:
+            cases = await work.routing.case_by_reference(reference)
+        if not cases:
+            raise HTTPException(404, "Ingen sag med den reference / no case with that reference")
+        return cases
+
+    @router.get("/underretninger/{underretning_id}")
+    async def underretning(underretning_id: UUID, actor: UnderretningReader) -> dict[str, Any]:
+        return await commands.underretning_view(uow(), underretning_id, actor)
+
+    @router.post("/underretninger/{underretning_id}/assessment")
+    async def assess(underretning_id: UUID, body: AssessmentBody, actor: UnderretningAssessor) -> dict[str, Any]:
+        """Barnets lov § 136, stk. 2: record StraXen's assessment (stops the 24-hour clock)."""
+        return await commands.assess_underretning(uow(), underretning_id, actor,
+                                                  acute_measures_needed=body.acute_measures_needed, now=now(),
+                                                  deps=deps)
+
+    @router.post("/tasks/{task_id}/receipt")
+    async def receipt(task_id: UUID, body: ReceiptBody, actor: UnderretningAssessor) -> dict[str, Any]:
+        """Barnets lov § 138, stk. 1: the receipt was sent to the reporter."""
+        return await commands.confirm_receipt(uow(), task_id, actor, sent_at=body.sent_at, now=now(), deps=deps)
+
+    @router.post("/tasks/{task_id}/orientation")
+    async def orientation(task_id: UUID, body: OrientationBody, actor: UnderretningAssessor) -> dict[str, Any]:
+        """Barnets lov § 138, stk. 2: the professional reporter was told the outcome (or why not)."""
+        return await commands.record_orientation(uow(), task_id, actor, outcome=body.outcome,
+                                                 withheld_reason=body.withheld_reason, now=now())
+
+    @router.post("/tasks/{task_id}/disclosure-decision")
+    async def disclosure_decision(task_id: UUID, body: DisclosureDecisionBody,
+                                  actor: DisclosureRecorder) -> dict[str, Any]:
+        """Record the tovholder's decision on passing an acute concern to the police (never automatic)."""
+        decision = PoliceDisclosureDecision(
+            approved=body.approved, legal_basis=body.legal_basis, necessity_assessment=body.necessity_assessment,
+            cooperation_form=body.cooperation_form, channel=body.channel, legal_basis_note=body.legal_basis_note,
+            recipient_persons=tuple(body.recipient_persons), transport_ref=body.transport_ref)
+        return await commands.decide_police_disclosure(uow(), task_id, actor, decision, decided_at=body.decided_at,
+                                                       occurred_at=body.occurred_at, now=now(), deps=deps)
+
+    @router.post("/tasks/{task_id}/forwarding")
+    async def forward(task_id: UUID, body: ForwardingBody, actor: DisclosureRecorder) -> dict[str, Any]:
+        """Confirm a forwarding to the competent municipality; logs it as a disclosure."""
+        return await commands.confirm_forwarding(
+            uow(), task_id, actor, recipient_municipality=body.recipient_municipality, channel=body.channel,
+            occurred_at=body.occurred_at, transport_ref=body.transport_ref, complete=body.complete, now=now(),
+            deps=deps)
+
+    @router.get("/{case_id}")
+    async def case(case_id: UUID, actor: CaseReader) -> dict[str, Any]:
+        return await commands.case_view(uow(), case_id, actor)
+
+    @router.post("/{case_id}/triage")
+    async def triage(case_id: UUID, body: TriageBody, actor: Triager) -> dict[str, Any]:
+        """One tovholder's triage sign-off; the triage completes when both sign the same outcome."""
+        return await commands.sign_triage(uow(), case_id, actor, body.outcome, now=now(), deps=deps)
+
+    @router.post("/{case_id}/actions")
+    async def act(case_id: UUID, body: CaseActionBody, actor: CaseMover) -> dict[str, Any]:
+        """A lifecycle step after triage: START_SCREENING, COMPLETE_SCREENING, RECORD_ANALYSIS,
+        ISSUE_ASSESSMENT, ISSUE_RECOMMENDATIONS, HAND_OVER, START_FOLLOW_UP, RECORD_FOLLOW_UP, CLOSE,
+        PUT_ON_HOLD or RESUME."""
+        action = commands.CaseAction(
+            action=body.action, analysis_needed=body.analysis_needed, sources_consulted=tuple(body.sources_consulted),
+            meeting_at=body.meeting_at, tool_version=body.tool_version,
+            dimensions_assessed=tuple(body.dimensions_assessed), participants=tuple(body.participants),
+            at_risk=body.at_risk, summary_ref=body.summary_ref,
+            recommendations=tuple(Recommendation(r.measure, r.responsible_authority, r.proposed_legal_basis)
+                                  for r in body.recommendations),
+            to_authorities=tuple(body.to_authorities), follow_up_due=body.follow_up_due, note_ref=body.note_ref,
+            reason=body.reason, hold_reason=body.hold_reason)
+        return await commands.act_on_case(uow(), case_id, actor, action, now=now(), deps=deps,
+                                          expected_version=body.expected_version)
+
+    @router.post("/{case_id}/age-corrections")
+    async def correct_age(case_id: UUID, body: AgeCorrectionBody, actor: CaseMover) -> dict[str, Any]:
+        """Correct a person's age; opens the missing underretning with the original receipt time."""
+        correction = commands.AgeCorrection(reason=body.reason, person=body.person, cpr=body.cpr,
+                                            date_of_birth=body.date_of_birth, stated_age=body.stated_age)
+        return await commands.correct_age(uow(), case_id, actor, correction, now=now(), deps=deps)
+
+    return router
+
+
+def create_app(container: RoutingContainer, *, manage_runtime: bool = True, auth: AuthSettings | None = None,
+               jwks_fetcher: JwksFetcher | None = None) -> FastAPI:
+    app = service_app("Infohus routing", container.runtime, manage_runtime=manage_runtime)
+    app.state.environment = container.settings.environment
+    install_auth(app, auth if auth is not None else AuthSettings(), jwks_fetcher=jwks_fetcher)
+    app.include_router(case_router(container))
+
+    # Service-to-service, no sign-in: notify's delivery watchdog reads references and codes only (no
+    # personal data). The network policy admits only notify to this path; hence PUBLIC in the matrix's terms.
+    @app.get("/api/v1/notifications/requested", tags=["watchdog"], dependencies=[require(P.PUBLIC)])
+    async def notifications_requested(
+            start: Annotated[datetime, Query(alias="from")], end: Annotated[datetime, Query(alias="to")],
+            cursor: str | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 500) -> dict[str, Any]:
+        """For notify's delivery watchdog: what routing asked to be mailed (references and codes only).
+        Internal: the network policy admits only notify."""
+        async with container.unit_of_work() as uow:
+            page = await requested_between(uow.session, start, end, cursor=cursor, limit=limit)
+        return {"items": page.items, "next_cursor": page.next_cursor}
+
+    @app.exception_handler(DomainError)
+    async def _domain_error(_request: Request, error: DomainError) -> JSONResponse:
+        status = next(code for kind, code in _STATUS if isinstance(error, kind))
+        return JSONResponse(status_code=status, content={"detail": str(error), "code": type(error).__name__})
+
+    return app
+
+
+def build() -> tuple[RoutingContainer, FastAPI]:
+    container = bootstrap()
+    return container, create_app(container)

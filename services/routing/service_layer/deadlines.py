@@ -1,0 +1,88 @@
+"""Deadline events: the periodic scan of running clocks, and the catch-up when a clock stops late.
+
+Each (clock, kind) is emitted once: its ``deadline_events`` row and its outbox row commit together,
+and the row's primary key refuses a second emission (two scanners racing lose one transaction).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy.exc import IntegrityError
+
+from contracts.envelope import Envelope
+from contracts.events import DeadlineKind, DeadlineReached, Priority
+from services.routing.adapters.unit_of_work import RoutingUnitOfWork
+from services.routing.domain.calendar import OfficeCalendar
+from services.routing.domain.clocks import Clock
+from services.routing.domain.config import MunicipalityConfig
+from services.routing.domain.vocabulary import TimeContext
+
+log = logging.getLogger(__name__)
+PRODUCER = "routing"
+
+
+async def emit_owed(uow: RoutingUnitOfWork, clock: Clock, now: datetime,
+                    config: MunicipalityConfig) -> list[DeadlineKind]:
+    """Add the deadline events ``clock`` owes at ``now`` to the caller's transaction."""
+    emitted = (await uow.routing.emitted_kinds([clock.clock_id]))[clock.clock_id]
+    owed = clock.owed(now, emitted)
+    if not owed:
+        return []
+    reference, priority = await _case_summary(uow, clock)
+    out_of_hours = OfficeCalendar(config).time_context(now) is not TimeContext.OFFICE_OPEN
+    for kind in owed:
+        # due_at is the deadline itself, for the warning too ("75 % gone; due at ...").
+        event = DeadlineReached(deadline_id=clock.clock_id, kind=kind, concern_id=clock.concern_id,
+                                reference=reference, infohus_case_id=clock.infohus_case_id,
+                                underretning_id=clock.underretning_id, due_at=clock.due_at, reached_at=now,
+                                priority=priority, out_of_hours=out_of_hours)
+        envelope = Envelope.wrap(event, producer=PRODUCER, correlation_id=clock.concern_id)
+        await uow.routing.record_emitted(clock.clock_id, kind, envelope.event_id, now)
+        await uow.outbox.add(envelope)
+    return owed
+
+
+async def stop_clock(uow: RoutingUnitOfWork, clock_id: UUID, at: datetime, reason: str,
+                     config: MunicipalityConfig) -> list[DeadlineKind]:
+    """Stop a clock because its duty is done; a clock stopped after its due time still reports the breach."""
+    clock = await uow.routing.get_clock(clock_id)
+    if clock is None or not clock.running:
+        return []
+    clock.stop(at, reason)
+    await uow.routing.save_clock(clock)
+    return await emit_owed(uow, clock, at, config)
+
+
+async def scan_deadlines(unit_of_work: Callable[[], RoutingUnitOfWork], *, now: datetime,
+                         config: MunicipalityConfig) -> int:
+    """Emit every deadline event due by ``now``; returns how many were emitted."""
+    async with unit_of_work() as uow:
+        due = await uow.routing.running_clocks_due(now)
+        emitted = await uow.routing.emitted_kinds([clock.clock_id for clock in due])
+    pending = [clock.clock_id for clock in due if clock.owed(now, emitted[clock.clock_id])]
+    count = 0
+    for clock_id in pending:
+        try:
+            async with unit_of_work() as uow:
+                clock = await uow.routing.get_clock(clock_id)  # again, inside the transaction
+                if clock is None or not clock.running:
+                    continue
+                count += len(await emit_owed(uow, clock, now, config))
+                await uow.commit()
+        except IntegrityError:
+            log.info("deadline for clock %s was emitted concurrently", clock_id)
+    return count
+
+
+async def _case_summary(uow: RoutingUnitOfWork, clock: Clock) -> tuple[str, Priority]:
+    if clock.infohus_case_id is not None:
+        case = await uow.routing.get_case(clock.infohus_case_id)
+        if case is not None:
+            return case.reference, case.priority
+    facts = await uow.routing.facts(clock.concern_id)
+    decision = await uow.routing.decision_for(clock.concern_id)
+    return (facts.reference if facts else "?"), (Priority(decision.priority) if decision else Priority.P1)

@@ -1,0 +1,164 @@
+"""Routing's message handler: decide, open cases (or link a near duplicate), and emit what follows,
+all in one transaction with the inbox row."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from uuid import UUID, uuid5
+
+from contracts.envelope import Envelope, EventPayload
+from contracts.events import CaseOpened, ConcernSubmitted, Destination, NotificationPurpose
+from infohus.kit.telemetry import current_trace_id
+from services.routing.adapters.unit_of_work import RoutingUnitOfWork
+from services.routing.domain.actors import SYSTEM
+from services.routing.domain.casework import (
+    PlanContext,
+    move_to_earlier_receipt,
+    new_case_notification,
+    plan_cases,
+)
+from services.routing.domain.config import MunicipalityConfig
+from services.routing.domain.disclosures import SystemInfo, internal_transfer
+from services.routing.domain.duplicates import Fingerprint, fingerprint, is_near_duplicate
+from services.routing.domain.facts import ConcernFacts, concern_facts
+from services.routing.domain.rules import Decision, decide, derive_facts
+from services.routing.domain.vocabulary import DuplicateKind, Flag
+from services.routing.service_layer.common import publish, save_case
+from services.routing.service_layer.deadlines import emit_owed
+
+
+@dataclass(frozen=True)
+class RoutingDeps:
+    config: MunicipalityConfig
+    hmac_key: bytes
+    system: SystemInfo
+
+
+async def handle_concern_submitted(envelope: Envelope[ConcernSubmitted], *, uow: RoutingUnitOfWork,
+                                   deps: RoutingDeps, now: datetime) -> None:
+    event = envelope.payload
+    config = deps.config
+    async with uow:
+        if await uow.inbox.seen(envelope.event_id):
+            return
+        if await uow.routing.facts(event.concern_id) is not None:  # the same concern under another event id
+            await uow.inbox.mark(envelope.event_id)
+            await uow.commit()
+            return
+        print_ = fingerprint(event.concern, event.received_at, deps.hmac_key)
+        original = await _near_duplicate_original(uow, print_, config)
+        duplicate = DuplicateKind.NEW if original is None else DuplicateKind.NEAR
+        decision = decide(event.concern, event.received_at, config, duplicate=duplicate)
+        facts = concern_facts(concern_id=event.concern_id, reference=event.reference, concern=event.concern,
+                              facts=derive_facts(event.concern, event.received_at, config), key=deps.hmac_key,
+                              fingerprint=print_, config_version=decision.config_version)
+        facts.duplicate_of = None if original is None else original.concern_id
+        decision_id = uuid5(event.concern_id, "decision")
+        await uow.routing.add_decision(decision_id=decision_id, concern_id=event.concern_id,
+                                       reference=event.reference, received_at=event.received_at, decided_at=now,
+                                       decision=decision, trace_id=current_trace_id())
+        await uow.routing.add_facts(facts)
+        if original is None:
+            await _open(uow, envelope, decision, decision_id, facts, deps, now)
+        else:
+            await _link_near_duplicate(uow, envelope, facts, original, deps, now)
+        await uow.inbox.mark(envelope.event_id)
+        await uow.commit()
+
+
+async def _near_duplicate_original(uow: RoutingUnitOfWork, print_: Fingerprint,
+                                   config: MunicipalityConfig) -> ConcernFacts | None:
+    window = timedelta(hours=config.near_duplicate_window_hours)
+    candidates = await uow.routing.near_duplicate_candidates(print_.description_hash, print_.received_at, window)
+    return next((c for c in candidates if is_near_duplicate(print_, c.fingerprint, window)), None)
+
+
+async def _open(uow: RoutingUnitOfWork, envelope: Envelope[ConcernSubmitted], decision: Decision,
+                decision_id: UUID, facts: ConcernFacts, deps: RoutingDeps, now: datetime) -> None:
+    event = envelope.payload
+    ctx = PlanContext(concern_id=event.concern_id, reference=event.reference, received_at=event.received_at,
+                      concern=event.concern, config=deps.config, system=deps.system, now=now)
+    plan = plan_cases(ctx, decision, facts)
+    trace_id = current_trace_id()
+    for case in plan.cases:
+        await uow.routing.add_case(case, trace_id=trace_id)
+    for underretning in plan.underretninger:
+        await uow.routing.add_underretning(underretning)
+    for clock in plan.clocks:
+        await uow.routing.add_clock(clock)
+    for task in plan.tasks:
+        await uow.routing.add_task(task)
+
+    async def emit(payload: EventPayload) -> None:
+        await publish(uow, payload, concern_id=event.concern_id, causation_id=envelope.event_id)
+
+    for case in plan.cases:
+        await emit(CaseOpened(
+            concern_id=event.concern_id, reference=event.reference, infohus_case_id=case.case_id,
+            subject_index=case.subject_index, priority=case.priority,
+            age_bands=[str(b) for b in decision.age_bands], triage_due_at=case.triage_due_at,
+            underretning_ids=[u.underretning_id for u in plan.underretninger_for(case.case_id)],
+            decision_id=decision_id, config_version=decision.config_version))
+    for notification in plan.notifications:
+        await emit(notification)
+    for disclosure in plan.disclosures:
+        await emit(disclosure)
+    for clock in plan.clocks:  # a concern entered late (a phone note) may already be at risk or late
+        await emit_owed(uow, clock, now, deps.config)
+
+
+async def _link_near_duplicate(uow: RoutingUnitOfWork, envelope: Envelope[ConcernSubmitted], facts: ConcernFacts,
+                               original: ConcernFacts, deps: RoutingDeps, now: datetime) -> None:
+    """R0b: link to the original, tell its destinations, create nothing new; move clocks only earlier."""
+    event = envelope.payload
+    original_decision = await uow.routing.decision_for(original.concern_id)
+    assert original_decision is not None
+    cases = [c for c in [await uow.routing.get_case(i) for i in await uow.routing.case_ids_for_concern(
+        original.concern_id)] if c is not None]
+    underretninger = await uow.routing.underretning_objects_for_concern(original.concern_id)
+    clocks = await uow.routing.clocks_for_concern(original.concern_id)
+    tasks = await uow.routing.tasks_for_concern(original.concern_id)
+    for case in cases:
+        case.note(SYSTEM, now, "SUPPLEMENT_LINKED", {
+            "concern_id": str(event.concern_id), "reference": event.reference,
+            "received_at": event.received_at.isoformat()})
+    moved = move_to_earlier_receipt(event.received_at, facts=original, cases=cases, underretninger=underretninger,
+                                    clocks=clocks, tasks=tasks, config=deps.config, now=now,
+                                    because_of=event.concern_id)
+    if moved:
+        await uow.routing.save_facts(original)
+        for underretning in underretninger:
+            await uow.routing.save_underretning(underretning)
+        for task in tasks:
+            await uow.routing.save_task(task)
+        for clock in moved:
+            await uow.routing.save_clock(clock)
+    for case in cases:
+        await save_case(uow, case, causation_id=envelope.event_id)
+    for clock in moved:
+        await emit_owed(uow, clock, now, deps.config)
+
+    first_case = cases[0]
+    supplement = original_decision.model_copy(update={
+        "infohus_triage_due": first_case.triage_due_at,
+        "flags": (*original_decision.flags, Flag.DUPLICATE_NEAR, Flag.SUPPLEMENT_TO_ORIGINAL)})
+    for destination in (Destination.INFOHUS_TK, Destination.UNDERRETNING):
+        if destination not in original_decision.destinations:
+            continue
+        await publish(uow, new_case_notification(
+            original, supplement, first_case.case_id, underretninger, destination, now,
+            purpose=NotificationPurpose.SUPPLEMENT, key=f":{event.concern_id}"),
+            concern_id=original.concern_id, causation_id=envelope.event_id)
+        to_child_welfare = destination is Destination.UNDERRETNING
+        # The supplement's own content, about the original's (pseudonymised) persons.
+        supplied = replace(original, concern_id=facts.concern_id, content_hash=facts.content_hash,
+                           data_categories=facts.data_categories)
+        await publish(uow, internal_transfer(
+            supplied, to_child_welfare=to_child_welfare,
+            record_id=uuid5(event.concern_id, f"transfer:{destination.value}"), case_id=first_case.case_id,
+            underretning_id=underretninger[0].underretning_id if to_child_welfare and underretninger else None,
+            person_ids=([u.person_id for u in underretninger] if to_child_welfare
+                        else [c.person_id for c in cases]),
+            occurred_at=event.received_at, config_version=original_decision.config_version, system=deps.system,
+            supplement=True), concern_id=original.concern_id, causation_id=envelope.event_id)

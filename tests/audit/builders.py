@@ -1,0 +1,61 @@
+"""Helpers for the audit service tests: records in the log, and changes made out of band."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import text
+
+from services.audit.bootstrap import AuditContainer
+from services.audit.domain.record import from_event
+from services.audit.service_layer.append import AppendResult, append_disclosure, append_draft
+from tests.audit.domain.builders import an_event, event_fields
+
+__all__ = ["AppendResult", "an_event", "event_fields", "expired", "out_of_band", "seed", "seed_unchecked"]
+
+
+def expired(**overrides: Any) -> dict[str, Any]:
+    """Fields of a record from 2019 whose retention ran out in 2020."""
+    occurred = datetime(2019, 5, 6, 10, 0, tzinfo=UTC)
+    return {"occurred_at": occurred, "decision_at": occurred - timedelta(hours=1),
+            "retention_until": date(2020, 5, 6), **overrides}
+
+
+async def seed(container: AuditContainer, count: int, *, first_id: int = 1, **overrides: Any) -> list[AppendResult]:
+    """``count`` lawful records through the normal path (invariants checked)."""
+    results = []
+    for n in range(first_id, first_id + count):
+        fields = {"subject_person_ids": [f"person-{n}"], **overrides, "record_id": UUID(int=n)}
+        result = await append_disclosure(an_event(**fields), uow=container.unit_of_work(), now=datetime.now(UTC))
+        assert result is not None
+        results.append(result)
+    return results
+
+
+async def seed_unchecked(container: AuditContainer, record_id: int, *, recorded_at: datetime | None = None,
+                         **overrides: Any) -> AppendResult:
+    """A record appended without the invariant checks: a record from before a rule existed, which the
+    auditor queries must still find."""
+    draft = from_event(an_event(**{**overrides, "record_id": UUID(int=record_id)}),
+                       recorded_at=recorded_at or datetime.now(UTC))
+    result = await append_draft(draft, uow=container.unit_of_work())
+    assert result is not None
+    return result
+
+
+async def out_of_band(container: AuditContainer, *statements: str, params: dict[str, Any] | None = None) -> None:
+    """Run SQL as someone who can switch the triggers off: the superuser on PostgreSQL (replica mode
+    disables triggers), anyone with the file on SQLite (who can drop them)."""
+    async with container.runtime.engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            await connection.execute(text("SET LOCAL session_replication_role = replica"))
+        else:
+            names = (await connection.execute(text(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger'"))).scalars().all()
+            for name in names:
+                await connection.execute(text(f'DROP TRIGGER "{name}"'))
+        for statement in statements:
+            await connection.execute(text(statement), params or {})
+        await connection.commit()

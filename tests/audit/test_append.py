@@ -1,0 +1,104 @@
+"""Appending from DisclosureRecorded events: chain, idempotency, refusal and dead-letter reasons."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from datetime import UTC, datetime
+from uuid import UUID, uuid4
+
+import pytest
+
+from contracts.envelope import Envelope
+from infohus.kit.messaging import PermanentError
+from services.audit.bootstrap import bootstrap
+from services.audit.domain.hashing import GENESIS_PREV_HASH, canonical_json, hashed_content
+from services.audit.service_layer.append import (
+    DisclosureRefused,
+    InvalidDisclosure,
+    append_disclosure,
+    handle_disclosure_recorded,
+)
+from services.audit.service_layer.verify import verify_log
+from tests.audit.builders import an_event, seed
+from tests.audit.conftest import audit_settings
+
+
+async def test_records_form_a_gap_free_chain_over_their_stored_content(audit) -> None:
+    results = await seed(audit, 5)
+    assert [r.seq_no for r in results] == [1, 2, 3, 4, 5]
+    prev = GENESIS_PREV_HASH
+    for result in results:
+        async with audit.unit_of_work() as uow:
+            row = await uow.log.find(result.record_id)
+        assert row is not None and row["prev_hash"] == prev
+        content = row["content"].encode()
+        assert hashlib.sha256(bytes.fromhex(prev) + content).hexdigest() == row["record_hash"]
+        payload = {k: v for k, v in json.loads(content).items() if k not in ("seq_no", "prev_hash")}
+        assert content == canonical_json(hashed_content(seq_no=result.seq_no, prev_hash=prev, payload=payload))
+        prev = row["record_hash"]
+    async with audit.unit_of_work() as uow:
+        rows = await uow.log.by_concern(UUID(int=100))
+    assert [(r["seq_no"], r["kind"]) for r in rows] == [(n, "DISCLOSURE") for n in range(1, 6)]
+    assert all("trace_id" in r for r in rows)
+
+
+async def test_a_redelivered_event_and_a_repeated_record_id_append_once(audit) -> None:
+    envelope = Envelope.wrap(an_event(), producer="routing", correlation_id=uuid4())
+    now = datetime.now(UTC)
+    await handle_disclosure_recorded(envelope, uow=audit.unit_of_work(), now=now)
+    await handle_disclosure_recorded(envelope, uow=audit.unit_of_work(), now=now)
+    again = Envelope.wrap(an_event(), producer="routing", correlation_id=uuid4())  # new event id, same record
+    await handle_disclosure_recorded(again, uow=audit.unit_of_work(), now=now)
+    async with audit.unit_of_work() as uow:
+        assert await uow.log.count() == 1
+
+
+async def test_a_record_id_reused_with_other_content_is_dead_lettered(audit) -> None:
+    await seed(audit, 1)
+    other = Envelope.wrap(an_event(record_id=UUID(int=1), purpose_description="Noget andet"),
+                          producer="routing", correlation_id=uuid4())
+    with pytest.raises(PermanentError, match="exists with other content"):
+        await handle_disclosure_recorded(other, uow=audit.unit_of_work(), now=datetime.now(UTC))
+
+
+async def test_an_unrepresentable_event_is_permanent_and_its_reason_holds_no_personal_data(audit) -> None:
+    event = an_event(legal_basis="ANNA_JENSEN_BASIS", occurred_at=datetime(2026, 3, 2, 10, 0),
+                     executed_by="Anna Jensen")
+    envelope = Envelope.wrap(event, producer="routing", correlation_id=uuid4())
+    with pytest.raises(InvalidDisclosure) as raised:
+        await handle_disclosure_recorded(envelope, uow=audit.unit_of_work(), now=datetime.now(UTC))
+    reason = str(raised.value)
+    assert isinstance(raised.value, PermanentError)
+    assert "legal_basis" in reason and "occurred_at" in reason
+    assert "ANNA" not in reason.upper() and "Jensen" not in reason
+    async with audit.unit_of_work() as uow:
+        assert await uow.log.count() == 0
+
+
+async def test_a_refused_event_names_the_invariant_and_writes_nothing(audit) -> None:
+    envelope = Envelope.wrap(an_event(purpose="CRIMINAL_REPORT", executed_by="user-17:Anna Jensen"),
+                             producer="routing", correlation_id=uuid4())
+    with pytest.raises(DisclosureRefused) as raised:
+        await handle_disclosure_recorded(envelope, uow=audit.unit_of_work(), now=datetime.now(UTC))
+    assert str(raised.value) == "refused by invariants I3(purpose)"
+    assert raised.value.rejected is None  # an event is dead-lettered, not turned into a rejection
+    async with audit.unit_of_work() as uow:
+        assert await uow.log.count() == 0
+        assert not await uow.inbox.seen(envelope.event_id)
+
+
+async def test_concurrent_writers_with_their_own_connections_never_fork_the_chain(audit, databases, unique) -> None:
+    other = bootstrap(audit_settings(databases, unique))  # a second replica: its own engine and pool
+    try:
+        async def write(container, first: int) -> None:
+            for n in range(first, first + 15):
+                await append_disclosure(an_event(record_id=UUID(int=n)), uow=container.unit_of_work(),
+                                        now=datetime.now(UTC))
+
+        await asyncio.gather(write(audit, 1), write(other, 100), write(audit, 200), write(other, 300))
+    finally:
+        await other.runtime.engine.dispose()
+    report = await verify_log(audit.unit_of_work, public_key=None, today=datetime.now(UTC).date())
+    assert report.ok and report.checked == 60 and report.head_seq_no == 60

@@ -1,0 +1,128 @@
+"""POST /api/v1/disclosures: a tovholder records a disclosure made in a meeting, by phone or by mail.
+
+Each invariant with a record the service accepts (201) and one it refuses (422 naming the invariant);
+a proposal refused as unlawful is itself logged as DECISION_REJECTED (Q18), one refused for its form
+is not.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from tests.audit.domain.builders import NECESSITY, event_fields
+from tests.audit.domain.test_invariants import FAMILY_DISCLOSURE, GANG_RECEIPT, INTERNAL_SENSITIVE
+
+EXTERNAL_SENSITIVE = {**INTERNAL_SENSITIVE, "kind": "DISCLOSURE", "recipient_authority": "REGION_PSYKIATRI",
+                      "necessity_assessment": NECESSITY}
+GANG_ONWARD = {"data_categories": ["IDENTITY", "GANG_AFFILIATION"], "source_of_data": "OTHER_AUTHORITY"}
+
+
+def body(**overrides: Any) -> dict[str, Any]:
+    fields = event_fields(**overrides)
+    return {k: (str(v) if isinstance(v, UUID | datetime) or k == "retention_until" else v)
+            for k, v in fields.items()}
+
+
+async def record(client: Any, credentials: Any, payload: dict[str, Any]) -> Any:
+    """A tovholder records a disclosure."""
+    return await client.post("/api/v1/disclosures", headers=credentials.tovholder, json=payload)
+
+
+def case(test_id: str, invariant: str | None, logged_as_rejection: bool = False, **overrides: Any) -> Any:
+    return pytest.param(overrides, invariant, logged_as_rejection, id=test_id)
+
+
+CASES = [
+    case("I3 accepts a § 115 stk. 2 disclosure", None),
+    case("I3 refuses an investigation purpose", "I3", True, purpose="CRIMINAL_REPORT"),
+    case("I4 accepts § 115 a to a parent of an adult", None, **FAMILY_DISCLOSURE),
+    case("I4 refuses § 115 a about a minor", "I4", True, **{**FAMILY_DISCLOSURE, "subject_age_at_occurrence": 16}),
+    case("I5 accepts a gang receipt from the police in SSP", None, **GANG_RECEIPT),
+    case("I5 refuses gang data passed on without the stk. 5 condition", "I5", True, **GANG_ONWARD),
+    case("I6 accepts sensitive data inside the controller", None, **INTERNAL_SENSITIVE),
+    case("I6 refuses the internal basis for an external recipient", "I6", True, **EXTERNAL_SENSITIVE),
+    case("I7 accepts a secure mail with its Message-ID", None),
+    case("I7 refuses a secure mail without its Message-ID", "I7", True, transport_ref=None),
+    case("I7 accepts a failed secure mail without a Message-ID", None, transport_ref=None,
+         delivery_status="FAILED"),
+    case("I8 accepts a meeting recorded afterwards", None, channel="MEETING_ORAL", content_hash=None),
+    case("I8 refuses a disclosure recorded before it occurred", "I8", False,
+         occurred_at=datetime.now(UTC) + timedelta(days=2), decision_at=datetime.now(UTC) + timedelta(days=1)),
+    case("I9 accepts a phone number in the assessment", None,
+         necessity_assessment=NECESSITY + " Ring 43 57 70 00."),
+    case("I9 refuses a CPR number in the assessment", "I9", False,
+         necessity_assessment=NECESSITY + " (010203-1234)"),
+]
+
+
+@pytest.mark.parametrize(("overrides", "invariant", "logged_as_rejection"), CASES)
+async def test_each_invariant_accepts_and_refuses(client, credentials, overrides: dict[str, Any], invariant: str | None,
+                                                  logged_as_rejection: bool) -> None:
+    response = await record(client, credentials, body(**overrides))
+    if invariant is None:
+        assert response.status_code == 201, response.text
+        assert response.json()["seq_no"] == 1
+        return
+    assert response.status_code == 422, response.text
+    refusal = response.json()
+    assert invariant in {d["invariant"] for d in refusal["detail"]}
+    assert all(d["message_da"] and d["message_en"] for d in refusal["detail"])
+    rejected = refusal["decision_rejected_record"]
+    assert (rejected is not None) is logged_as_rejection
+    log = await client.get("/api/v1/disclosures/by-concern/" + str(UUID(int=100)), headers=credentials.auditor)
+    assert [r["kind"] for r in log.json()] == (["DECISION_REJECTED"] if logged_as_rejection else [])
+
+
+@pytest.mark.parametrize(("anonymous", "overrides", "status"), [
+    (True, {}, 201),
+    (False, {"transport_ref": "<web-7H2KQ9@ishoj.dk>"}, 201),
+    (True, {"transport_ref": "<web-7H2KQ9@ishoj.dk>"}, 422),
+    (True, {"content_manifest": ["concern.reporter.email"]}, 422),
+    (True, {"recipient_persons": ["10.20.30.40"]}, 422),
+])
+async def test_i10_anonymous_reporters_leave_no_trace(client, credentials, anonymous: bool, overrides: dict[str, Any],
+                                                      status: int) -> None:
+    payload = {**body(**overrides), "reporter_anonymous": anonymous, "reporter_markers": ["web-7H2KQ9"]}
+    response = await record(client, credentials, payload)
+    assert response.status_code == status, response.text
+    if status == 422:
+        assert {d["invariant"] for d in response.json()["detail"]} == {"I10"}
+        assert response.json()["decision_rejected_record"] is None
+
+
+async def test_a_repeat_is_idempotent_and_a_changed_repeat_is_a_conflict(client, credentials) -> None:
+    first = await record(client, credentials, body())
+    again = await record(client, credentials, body())
+    changed = await record(client, credentials, body(purpose_description="Andet formål"))
+    assert (first.status_code, again.status_code, changed.status_code) == (201, 200, 409)
+    assert first.json()["record_hash"] == again.json()["record_hash"]
+    correction = await record(client, credentials, body(
+        record_id=str(UUID(int=2)), kind="CORRECTION", corrects_record_id=str(UUID(int=1)),
+        purpose="ERROR_CORRECTION", purpose_description="Rettelse: andet formål"))
+    assert correction.status_code == 201 and correction.json()["seq_no"] == 2
+    dangling = await record(client, credentials, body(
+        record_id=str(UUID(int=3)), kind="CORRECTION", corrects_record_id=str(UUID(int=42)),
+        purpose="ERROR_CORRECTION", purpose_description="Rettelse af en post, der ikke findes"))
+    assert dangling.status_code == 422
+    assert [(d["invariant"], d["field"]) for d in dangling.json()["detail"]] == [("D1", "corrects_record_id")]
+
+
+async def test_a_refused_proposal_is_logged_once_however_often_it_is_sent(client, credentials) -> None:
+    for _ in range(2):
+        response = await record(client, credentials, body(purpose="CRIMINAL_REPORT"))
+        assert response.status_code == 422
+    rows = (await client.get("/api/v1/disclosures/by-concern/" + str(UUID(int=100)),
+                             headers=credentials.auditor)).json()
+    assert [(r["kind"], r["legal_basis"]) for r in rows] == [("DECISION_REJECTED", "RPL115_2")]
+
+
+async def test_an_unknown_code_is_a_field_error_without_the_value(client, credentials) -> None:
+    response = await record(client, credentials, body(legal_basis="RPL999_ANNA"))
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    assert [d["field"] for d in detail] == ["legal_basis"]
+    assert "ANNA" not in response.text

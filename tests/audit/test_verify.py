@@ -1,0 +1,144 @@
+"""I2 and tamper evidence: ``infohus audit verify`` over the stored log, changed out of band."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import json
+from datetime import UTC, date, datetime
+from uuid import UUID
+
+from sqlalchemy import text
+
+from services.audit.domain.record import DisclosureDraft
+from services.audit.entrypoints.cli import run_async
+from services.audit.service_layer.append import append_disclosure, seal_with_content
+from services.audit.service_layer.retention import purge_expired
+from services.audit.service_layer.tree import LogTree, issue_checkpoint
+from services.audit.service_layer.verify import verify_log
+from tests.audit.builders import an_event, expired, out_of_band, seed
+
+
+async def verify_cli(audit, *extra: str) -> tuple[int, dict]:
+    args = argparse.Namespace(audit_command="verify", from_seq=1, to_seq=None, deep="--deep" in extra,
+                              public_key=None, require_checkpoint=True, json=True)
+    out = io.StringIO()
+    code = await run_async(args, audit.settings, out=out)
+    return code, json.loads(out.getvalue())
+
+
+async def checkpoint(audit) -> None:
+    # A fresh tree each time, as a separate process (the CLI, another replica) would have.
+    await issue_checkpoint(LogTree(audit.unit_of_work), audit.unit_of_work, audit.settings.private_key(),
+                           now=datetime.now(UTC))
+
+
+async def test_an_untouched_log_verifies_against_its_signed_checkpoint(audit) -> None:
+    await seed(audit, 12)
+    await checkpoint(audit)
+    code, report = await verify_cli(audit)
+    assert code == 0 and report["ok"]
+    assert report["checked"] == 12 and report["first_broken_seq_no"] is None
+    assert [c["tree_size"] for c in report["checkpoints"]] == [12]
+    assert report["checkpoints"][0]["signature_ok"] is True
+
+
+async def test_a_record_changed_out_of_band_is_found_at_its_seq_no(audit) -> None:
+    await seed(audit, 12)
+    await checkpoint(audit)
+    await out_of_band(audit, "UPDATE disclosure_payloads SET content = replace(content, 'Screening', 'Skreening') "
+                             "WHERE seq_no = 5")
+    code, report = await verify_cli(audit)
+    assert code == 1 and not report["ok"]
+    assert report["first_broken_seq_no"] == 5
+    assert report["breaks"] == [{"seq_no": 5, "reasons": ["HASH_MISMATCH"]}]
+
+
+async def test_a_query_column_changed_behind_the_hash_is_found_by_deep_verification(audit) -> None:
+    await seed(audit, 6)
+    await out_of_band(audit, "UPDATE disclosure_payloads SET purpose = 'PET_REQUEST' WHERE seq_no = 4")
+    code, report = await verify_cli(audit)
+    assert code == 2  # the chain holds (no checkpoint to compare with); the column is not hashed
+    code, report = await verify_cli(audit, "--deep")
+    assert code == 1 and report["first_broken_seq_no"] == 4
+    assert report["breaks"][0]["reasons"] == ["COLUMNS_DIFFER_FROM_CONTENT"]
+
+
+async def test_a_consistent_rewrite_of_the_tail_fails_the_signed_checkpoints(audit) -> None:
+    await seed(audit, 6)
+    await checkpoint(audit)
+    await seed(audit, 6, first_id=7)
+    await checkpoint(audit)
+    await _rewrite_from(audit, 9)
+    report = await verify_log(audit.unit_of_work, public_key=audit.settings.public_key(), today=date.today())
+    assert report.breaks == [] and report.gaps == []  # the chain alone cannot tell
+    assert [c.ok for c in report.checkpoints] == [True, False]
+    assert report.as_dict()["rewritten_between"] == [7, 12]
+    code, _ = await verify_cli(audit)
+    assert code == 1
+
+
+async def test_truncation_at_the_head_and_a_gap_are_found(audit) -> None:
+    await seed(audit, 8)
+    await checkpoint(audit)
+    await out_of_band(audit, *(f"DELETE FROM {t} WHERE seq_no >= 7" for t in
+                               ("disclosure_subjects", "disclosure_payloads", "disclosure_log")))
+    code, report = await verify_cli(audit)
+    assert code == 1 and "fewer than" in report["checkpoints"][0]["problem"]
+    await out_of_band(audit, *(f"DELETE FROM {t} WHERE seq_no = 3" for t in
+                               ("disclosure_subjects", "disclosure_payloads", "disclosure_log")))
+    code, report = await verify_cli(audit)
+    assert report["gaps"] == [{"first_missing": 3, "last_missing": 3}] and report["first_broken_seq_no"] == 3
+
+
+async def test_retention_erases_payloads_and_verification_still_passes(audit) -> None:
+    await seed(audit, 3)
+    for n in (4, 5):
+        await append_disclosure(an_event(**expired(record_id=UUID(int=n), subject_person_ids=[f"person-{n}"])),
+                                uow=audit.unit_of_work(), now=datetime.now(UTC))
+    await seed(audit, 2, first_id=6)
+    await checkpoint(audit)
+    assert await purge_expired(audit.unit_of_work, today=date.today()) == 2
+    code, report = await verify_cli(audit, "--deep")
+    assert code == 0 and report["erased"] == 2 and report["checked"] == 7
+    # A payload removed before its retention_until is a break, even though the chain still links.
+    await out_of_band(audit, "DELETE FROM disclosure_payloads WHERE seq_no = 6")
+    code, report = await verify_cli(audit)
+    assert code == 1 and report["breaks"] == [{"seq_no": 6, "reasons": ["PAYLOAD_MISSING_BEFORE_RETENTION"]}]
+
+
+async def test_a_range_can_be_verified_on_its_own(audit) -> None:
+    await seed(audit, 10)
+    await out_of_band(audit, "UPDATE disclosure_log SET prev_hash = record_hash WHERE seq_no = 8")
+    report = await verify_log(audit.unit_of_work, public_key=None, today=date.today(), from_seq_no=3, to_seq_no=6)
+    assert report.ok and report.checked == 4
+    report = await verify_log(audit.unit_of_work, public_key=None, today=date.today(), from_seq_no=6)
+    assert report.first_broken_seq_no == 8
+
+
+async def _rewrite_from(audit, first: int) -> None:
+    """What someone with the database and no signing key could do: change a record and recompute every
+    hash after it, so the chain links again."""
+    async with audit.runtime.engine.connect() as connection:
+        rows = (await connection.execute(text(
+            "SELECT l.seq_no, l.prev_hash, p.content FROM disclosure_log l JOIN disclosure_payloads p "
+            f"ON p.seq_no = l.seq_no WHERE l.seq_no >= {first - 1} ORDER BY l.seq_no"))).all()
+    prev = None
+    statements, params = [], {}
+    for seq_no, prev_hash, content in rows:
+        payload = {k: v for k, v in json.loads(content).items() if k not in ("seq_no", "prev_hash")}
+        if seq_no < first:
+            prev = hashlib.sha256(bytes.fromhex(prev_hash) + content.encode()).hexdigest()
+            continue
+        if seq_no == first:
+            payload["purpose_description"] = "Omskrevet bagefter"
+        record, new_content = seal_with_content(DisclosureDraft.model_validate(payload), seq_no=seq_no,
+                                                prev_hash=prev)
+        params[f"c{seq_no}"], params[f"h{seq_no}"], params[f"p{seq_no}"] = (
+            new_content.decode(), record.record_hash, prev)
+        statements.append(f"UPDATE disclosure_log SET prev_hash = :p{seq_no}, record_hash = :h{seq_no} "
+                          f"WHERE seq_no = {seq_no}")
+        statements.append(f"UPDATE disclosure_payloads SET content = :c{seq_no} WHERE seq_no = {seq_no}")
+        prev = record.record_hash
+    await out_of_band(audit, *statements, params=params)

@@ -1,0 +1,209 @@
+"""Both forms in headless Chromium (Debian's ``chromium``, driven by Playwright), with and without JavaScript;
+axe-core finds no WCAG 2.1 A/AA violations on any page, and no page asks another origin for anything."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from contracts.concern import LOCAL_TIME_ZONE
+from services.intake.settings import WEB_DIR
+from tests.intake.conftest import DEV_PASSWORD, LiveIntake, dev_auth, intake_settings, live_intake
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+if not Path(CHROMIUM).exists():
+    pytest.skip("headless Chromium is not installed (Debian: apt-get install -y chromium)", allow_module_level=True)
+
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright  # noqa: E402
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+AXE = WEB_DIR / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+REFERENCE = re.compile(r"IH-\d{4}-[0-9A-Z]{4}-[0-9A-Z]{4}")
+
+
+@pytest.fixture(scope="module")
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        await chromium.close()
+
+
+class Visit:
+    """A browser context on the live intake that records every URL it requests."""
+
+    def __init__(self, context: BrowserContext, live: LiveIntake) -> None:
+        self.context = context
+        self.live = live
+        self.requested: list[str] = []
+        self.errors: list[str] = []  # console errors (CSP violations included) and uncaught exceptions
+        context.on("request", lambda request: self.requested.append(request.url))
+        context.on("response", self._response)
+
+    def _response(self, response: Any) -> None:
+        if response.status >= 400 and response.request.resource_type != "document":
+            self.errors.append(f"{response.status} {response.url}")  # a missing asset
+
+    async def page(self, path: str) -> Page:
+        page = await self.context.new_page()
+        page.on("console", self._console)
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+        response = await page.goto(self.live.url + path)
+        assert response is not None
+        return page
+
+    def _console(self, message: Any) -> None:
+        # Chromium logs every 4xx answer as "Failed to load resource"; pages answer 4xx on purpose
+        # (422, 403, 404, 429) and missing assets are caught in _response.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            self.errors.append(message.text)
+
+    def foreign_requests(self) -> list[str]:
+        return [url for url in self.requested if not url.startswith((self.live.url + "/", "data:"))]
+
+
+async def visit(browser: Browser, live: LiveIntake, *, javascript: bool) -> Visit:
+    context = await browser.new_context(java_script_enabled=javascript, locale="da-DK")
+    return Visit(context, live)
+
+
+async def axe_violations(page: Page) -> list[str]:
+    if not AXE.is_file():
+        pytest.fail(f"axe-core is missing at {AXE}: run `npm ci --prefix services/intake/web`")
+    await page.evaluate(AXE.read_text(encoding="utf-8"))  # through DevTools, so the page's CSP does not apply
+    result: dict[str, Any] = await page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+        WCAG_21_AA)
+    return [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}" for v in result["violations"]]
+
+
+async def check_page(visit_: Visit, page: Page, javascript: bool) -> None:
+    """Every page: Danish, styled by the design system from our origin, and (with JS) no axe violations."""
+    assert await page.get_attribute("html", "lang") == "da"
+    assert visit_.errors == []
+    if javascript:
+        assert await axe_violations(page) == []
+        background = await page.evaluate("getComputedStyle(document.querySelector('.skipnav')).position")
+        assert background == "absolute", "DKFDS stylesheet not applied"
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+async def test_a_citizen_fills_the_public_form_and_reads_the_receipt(
+        browser: Browser, live: LiveIntake, javascript: bool) -> None:
+    v = await visit(browser, live, javascript=javascript)
+    page = await v.page("/henvendelse")
+    first_text = (await page.inner_text("main")).strip()
+    assert first_text.startswith("Er nogen i akut fare, så ring 112")
+    await check_page(v, page, javascript)
+
+    await page.click("button:has-text('Send bekymringen')")  # nothing filled in
+    assert await page.is_visible("text=Der mangler noget")
+    await check_page(v, page, javascript)
+
+    await page.click("button:has-text('Tilføj en person mere')")
+    await page.fill("#subjects-0-name", "Mads")
+    await page.fill("#subjects-0-stated_age", "16")
+    await page.fill("#subjects-1-name", "Ali")
+    await page.fill("#description", "Mads og Ali ser voldelige videoer og taler om at rejse ud for at kæmpe.")
+    await page.click("summary:has-text('Hjælp til at beskrive bekymringen')")
+    await page.check("label:has-text('Viser interesse for at rejse til udlandet')")
+    await page.check("label:has-text('Det haster – noget kan ske inden for få dage')")
+    await page.check("label:has-text('Privatperson')")
+    await page.fill("#reporter-name", "Anna Jensen")
+    await page.fill("#reporter-email", "anna@example.org")
+    await page.click("button:has-text('Send bekymringen')")
+
+    await page.wait_for_selector("#reference")
+    assert REFERENCE.fullmatch((await page.inner_text("#reference")).strip())
+    messages = await page.eval_on_selector_all("[data-message-id]", "els => els.map(e => e.dataset.messageId)") \
+        if javascript else re.findall(r'data-message-id="([A-Z_0-9]+)"', await page.content())
+    assert messages[0] == "M_ACK" and "M_UND_CITIZEN" in messages
+    assert "Tak for din henvendelse" in await page.inner_text("#messages")
+    await check_page(v, page, javascript)
+    assert v.foreign_requests() == []
+    await v.context.close()
+
+
+def _call_time() -> tuple[str, str]:
+    local = (datetime.now(UTC) - timedelta(hours=2)).astimezone(LOCAL_TIME_ZONE)
+    return local.strftime("%d.%m.%Y"), local.strftime("%H:%M")
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+async def test_staff_register_a_phone_call_and_read_the_receipt(
+        browser: Browser, live: LiveIntake, javascript: bool) -> None:
+    v = await visit(browser, live, javascript=javascript)
+    page = await v.page("/personale/telefon")
+    assert await page.is_visible("text=Log ind som medarbejder")  # 401: not signed in
+    await check_page(v, page, javascript)
+    await page.click("text=Log ind (udviklingslogin)")
+    assert "/auth/login" in page.url and await page.is_visible("text=Kun til udvikling")  # the kit's login
+    await page.select_option("#username", "udvikler-modtagelse")
+    await page.fill("#password", "forkert")
+    await page.click("button:has-text('Log ind')")
+    assert await page.is_visible("text=Forkert brugernavn eller adgangskode")
+    await page.select_option("#username", "udvikler-modtagelse")
+    await page.fill("#password", DEV_PASSWORD)
+    await page.click("button:has-text('Log ind')")
+
+    assert page.url.endswith("/personale/telefon")
+    assert await page.is_visible("text=Logget ind som Udvikler Modtagelse")
+    await check_page(v, page, javascript)
+    await page.click("button:has-text('Registrér henvendelsen')")  # nothing filled in
+    assert await page.is_visible("text=Der mangler noget")
+    await check_page(v, page, javascript)
+    day, moment = _call_time()
+    await page.fill("#received_at-date", day)
+    await page.fill("#received_at-time", moment)
+    await page.fill("#subjects-0-cpr", "010190-1234")
+    await page.fill("#description", "Borgeren fortæller, at naboen samler våben og truer andre.")
+    await page.check("input#crime_suspicion")
+    await page.check("label:has-text('Samarbejdspartner')")
+    await page.fill("#reporter-workplace", "Københavns Vestegns Politi")
+    await page.fill("#reporter-phone", "43 86 14 48")
+    await page.click("button:has-text('Registrér henvendelsen')")
+
+    await page.wait_for_selector("#reference")
+    assert REFERENCE.fullmatch((await page.inner_text("#reference")).strip())
+    assert "Giv referencenummeret til opkalderen" in await page.inner_text("main")
+    await check_page(v, page, javascript)
+    assert v.foreign_requests() == []
+    await v.context.close()
+
+
+async def test_the_other_pages_have_no_accessibility_violations(
+        browser: Browser, live: LiveIntake, tmp_path: Path) -> None:
+    v = await visit(browser, live, javascript=True)
+    missing = await v.page("/findes-ikke")
+    assert await missing.is_visible("text=Siden findes ikke")
+    await check_page(v, missing, True)
+
+    settings = intake_settings(f"sqlite+aiosqlite:///{tmp_path}/intake.db", None, rate_limit_per_minute=1,
+                               rate_limit_burst=1, auth=dev_auth(cookie_secure=False))
+    with live_intake(settings) as limited:
+        lv = await visit(browser, limited, javascript=True)
+        page = await lv.page("/henvendelse")
+        await page.fill("#description", "Første henvendelse.")
+        await page.check("label:has-text('Jeg vil være anonym')")
+        await page.click("button:has-text('Send bekymringen')")
+        await page.wait_for_selector("#reference")
+        page = await lv.page("/henvendelse")
+        await page.fill("#description", "Anden henvendelse.")
+        await page.check("label:has-text('Jeg vil være anonym')")
+        await page.click("button:has-text('Send bekymringen')")
+        assert await page.is_visible("text=Vent lidt, og prøv igen")
+        await check_page(lv, page, True)
+        assert lv.foreign_requests() == []
+        await lv.context.close()
+    assert v.foreign_requests() == []
+    await v.context.close()

@@ -1,0 +1,144 @@
+"""No personal data in any mail: a concern full of personal values goes through intake, routing and notify,
+and every value (in the usual spellings) is searched for in the bytes sent, decoded or not."""
+
+from __future__ import annotations
+
+import email
+import json
+import re
+import uuid
+from collections.abc import Iterator
+from datetime import date
+from email import policy
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from contracts.concern import WARNING_SIGN_CODES
+from infohus.devstack.mailbox import LocalMailbox
+from services.notify.adapters.orm import deliveries, tables
+from tests.conftest import Databases
+from tests.notify.conftest import TK, UND, wait_until
+from tests.system import build_system
+
+# Fields whose values are codes, not personal data (they may legitimately show up as a label).
+NOT_PERSONAL = {"channel", "category", "acuteness", "warning_signs", "crime_suspicion", "claims_professional",
+                "stated_age", "municipality"}
+
+
+def full_concern() -> dict[str, Any]:
+    return {
+        "submission_id": f"web-{uuid.uuid4().hex}",
+        "channel": "WEB",
+        "reporter": {"category": "PROF_PUBLIC", "name": "Birgitte Sørensen-Haugaard", "role": "Klasselærer",
+                     "workplace": "Strandgårdskolen, Vejlebrovej 65", "phone": "+45 21 43 65 87",
+                     "email": "birgitte.haugaard@skole.example.org"},
+        "subjects": [{"name": "Mikkel Østergaard Rasmussen", "cpr": "150310-4321", "date_of_birth": "2010-03-15",
+                      "stated_age": 16, "municipality": "Ishøj"}],
+        "children_at_risk": [{"name": "Freja Østergaard Rasmussen", "cpr": "0207154562",
+                              "date_of_birth": "2015-07-02"}],
+        "description": "Mikkel har vist sin lillesøster videoer fra Telegram-kanalen Nordfront Ungdom og taler om "
+                       "at tage til Gellerupparken med en kniv. Familien bor på Ishøj Strandvej 112, 2. th.",
+        "warning_signs": [str(code) for code in list(WARNING_SIGN_CODES)[:2]],  # codes, not personal data
+        "acuteness": "URGENT",
+        "crime_suspicion": True,
+    }
+
+
+def personal_values(concern: dict[str, Any]) -> set[str]:
+    """Every personal string of the concern, and the ways it could be written in a mail."""
+    values: set[str] = set()
+    for key, value in _leaves(concern):
+        if key in NOT_PERSONAL or not isinstance(value, str):
+            continue
+        values.add(value)
+        if key == "cpr":
+            digits = value.replace("-", "")
+            values |= {digits, f"{digits[:6]}-{digits[6:]}", digits[:6]}
+        elif key == "date_of_birth":
+            born = date.fromisoformat(value)
+            values |= {born.strftime("%d.%m.%Y"), born.strftime("%d-%m-%Y"), born.strftime("%d%m%y")}
+        elif key == "phone":
+            values.add(re.sub(r"\D", "", value)[-8:])
+        elif key in ("name", "workplace", "description"):
+            values |= {word for word in re.findall(r"\w+", value) if len(word) >= 5 and word[0].isupper()}
+            values |= {value[i:i + 24] for i in range(0, max(1, len(value) - 24), 12)}
+    values.add(concern["submission_id"])
+    return values
+
+
+def _leaves(node: Any, key: str = "") -> Iterator[tuple[str, Any]]:
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _leaves(v, k)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _leaves(item, key)
+    else:
+        yield key, node
+
+
+def readable_forms(raw: bytes) -> list[str]:
+    """The bytes as sent, and every header and part as a reader sees it (decoded from QP/base64/RFC 2047)."""
+    message = email.message_from_bytes(raw, policy=policy.default)
+    forms = [raw.decode("utf-8", errors="replace")]
+    forms += [f"{name}: {value}" for name, value in message.items()]
+    for part in message.walk():
+        if not part.is_multipart():
+            forms.append(str(part.get_content()))  # type: ignore[attr-defined]
+    return forms
+
+
+async def test_no_personal_value_of_the_concern_reaches_any_mail_or_notify_record(
+        tmp_path: Path, kafka: Any, mailbox: LocalMailbox, unique: str) -> None:
+    services = ("intake", "routing", "notify", "audit")
+    databases = Databases("sqlite", {s: f"sqlite+aiosqlite:///{tmp_path}/{s}.db" for s in services},
+                          dict.fromkeys(services))
+    system = build_system(databases, kafka.bootstrap_servers, unique, mailbox)
+    await system.start()
+    try:
+        concern = full_concern()
+        async with system.http() as client:
+            response = await client.post("/api/v1/concerns", json=concern)
+        assert response.status_code == 201, response.text
+        reference = response.json()["reference"]
+        mails = await mailbox.wait_for(2, timeout=30)
+
+        async def notify_records() -> list[str] | None:
+            async with system.notify.unit_of_work() as uow:
+                rows = [json.dumps(dict(r), default=str) for r in
+                        (await uow.session.execute(select(deliveries))).mappings()]
+                events = list((await uow.session.execute(select(tables.outbox.c.payload))).scalars())
+            return rows + events if sum("NotificationSent" in e for e in events) >= 2 else None
+
+        records = await wait_until(notify_records, within=20)
+    finally:
+        await system.stop()
+
+    assert {str(m["To"]) for m in mails} >= {TK, UND}
+    assert all(reference in str(m["Subject"]) for m in mails)
+    haystacks = [form.casefold() for raw in mailbox.raw_messages() for form in readable_forms(raw)]
+    haystacks += [record.casefold() for record in records]
+    values = personal_values(concern)
+    assert len(values) > 30  # the search covers the whole concern, not a token few
+    leaked = sorted(v for v in values if any(v.casefold() in h for h in haystacks))
+    assert leaked == [], f"personal data in mails or notify's records: {leaked}"
+
+
+def test_the_search_finds_values_hidden_by_transfer_encodings() -> None:
+    """The leak search itself: a value in a base64 body, a quoted-printable part or an encoded subject is found."""
+    from email.message import EmailMessage
+
+    concern = full_concern()
+    name, cpr = concern["subjects"][0]["name"], concern["subjects"][0]["cpr"]
+    message = EmailMessage()
+    message["Subject"] = f"Sag om {name}"  # RFC 2047 encoded: ø is not ASCII
+    message["To"] = "tk@ishoj.dk"
+    message.set_content(f"CPR {cpr.replace('-', '')}", cte="base64")
+    message.add_alternative(f"<p>{concern['description']}</p>", subtype="html", cte="quoted-printable")
+    raw = message.as_bytes()
+    assert name.encode() not in raw and concern["description"][:30].encode() not in raw  # hidden in the bytes
+    haystacks = [form.casefold() for form in readable_forms(raw)]
+    found = {v for v in personal_values(concern) if any(v.casefold() in h for h in haystacks)}
+    assert {name, cpr.replace("-", ""), concern["description"][:24]} <= found

@@ -1,0 +1,104 @@
+"""The delivery watchdog: a request the broker lost is sent, and a late delivery raises an alert and is driven again."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import pytest
+from fastapi import FastAPI, Query
+
+from contracts.events import Destination, NotificationRequested
+from infohus.devstack.mailbox import LocalMailbox
+from services.notify.adapters.expected import RoutingExpectedNotifications
+from services.notify.domain.delivery import State
+from tests.notify.conftest import OPS, TK, UND, NotifyUnderTest, notification, to, wait_until, wrap
+
+
+def routing_stand_in(requested: list[tuple[datetime, NotificationRequested]]) -> FastAPI:
+    """Routing's side of the expected-notifications contract (services/notify/adapters/expected.py),
+    one item per page so the client has to follow the cursor."""
+    app = FastAPI()
+
+    @app.get("/api/v1/notifications/requested")
+    def requested_between(start: Annotated[datetime, Query(alias="from")], end: Annotated[datetime, Query(alias="to")],
+                          cursor: int = 0) -> dict[str, Any]:
+        items = [{"requested_at": at.isoformat(), "notification": n.model_dump(mode="json")}
+                 for at, n in requested if start <= at < end]
+        return {"items": items[cursor:cursor + 1], "next_cursor": str(cursor + 1) if cursor + 1 < len(items) else None}
+
+    return app
+
+
+@pytest.fixture
+async def relay(tmp_path: Path) -> AsyncIterator[LocalMailbox]:
+    box = LocalMailbox(tmp_path / "mail")
+    await box.start()
+    yield box
+    await box.stop()
+
+
+async def test_the_watchdog_sends_a_request_the_broker_lost_once_and_alerts(
+        relay: LocalMailbox, make_notify: Callable[..., NotifyUnderTest]) -> None:
+    tk = notification(Destination.INFOHUS_TK, reference="IH-2026-004040")
+    lost = notification(Destination.UNDERRETNING, concern_id=tk.concern_id, reference="IH-2026-004040")
+    too_recent = notification(Destination.UNDERRETNING, reference="IH-2026-004041")  # may still be in transit
+    now = datetime.now(UTC)
+    stand_in = routing_stand_in([(now - timedelta(minutes=10), tk), (now - timedelta(minutes=10), lost),
+                                 (now + timedelta(minutes=5), too_recent)])
+    expected = RoutingExpectedNotifications("http://routing.test", client=lambda: httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=stand_in), base_url="http://routing.test"))
+    notify = await make_notify(smtp_port=relay.smtp_port, expected=expected, watchdog_interval_s=0.2,
+                               watchdog_missing_after_s=60).start(broker=False)
+    await notify.deliver_directly(wrap(tk))  # the one the broker did deliver
+
+    found = await wait_until(lambda: notify.state_is(lost.notification_id, State.SENT))
+    assert found.origin == "WATCHDOG"
+    await asyncio.sleep(1.0)  # several more watchdog rounds: nothing more may happen
+    mails = relay.messages()
+    assert len(to(mails, TK)) == 1 and len(to(mails, UND)) == 1 and len(to(mails, OPS)) == 1
+    (alert,) = to(mails, OPS)
+    assert "manglede" in str(alert["Subject"]) and "IH-2026-004040" in str(alert["Subject"])
+    assert await notify.delivery(too_recent.notification_id) is None
+    round_ = await notify.container.watchdog.run_once()
+    assert round_.missing == 0
+
+
+async def test_a_late_delivery_raises_one_alert_and_is_driven_again_at_once(
+        tmp_path: Path, make_notify: Callable[..., NotifyUnderTest]) -> None:
+    box = LocalMailbox(tmp_path / "mail")
+    await box.start()
+    port = box.smtp_port
+    await box.stop()  # the relay is down
+    # After a failure the next attempt would come 20-40 s later: only the watchdog can bring it sooner.
+    notify = await make_notify(smtp_port=port, retry_initial_backoff_s=40.0, retry_max_backoff_s=40.0,
+                               watchdog_deliver_within_s=1.5, watchdog_interval_s=0.3).start(broker=False)
+    request = wrap(notification(Destination.INFOHUS_TK, reference="IH-2026-001500"))
+    await notify.deliver_directly(request)
+    failed = await wait_until(lambda: _failed_once(notify, request.payload.notification_id))
+    assert failed.next_attempt_at > datetime.now(UTC) + timedelta(seconds=15)
+
+    back = LocalMailbox(tmp_path / "mail", smtp_port=port)
+    await back.start()
+    try:
+        sent = await wait_until(lambda: notify.state_is(request.payload.notification_id, State.SENT), within=10)
+        assert sent.overdue_alerted_at is not None and sent.attempts == 2
+        mails = await back.wait_for(2, timeout=10)
+        await asyncio.sleep(1.0)  # more watchdog rounds
+        assert len(to(back.messages(), TK)) == 1
+        (alert,) = to(back.messages(), OPS)
+        assert "forsinket" in str(alert["Subject"]) and "IH-2026-001500" in str(alert["Subject"])
+        assert "CONNECT" in alert.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        overdue = [s for s in await notify.outbox("DeliveryStatusChanged") if s["status"] == "OVERDUE"]
+        assert len(overdue) == 1 and len(mails) == 2
+    finally:
+        await back.stop()
+
+
+async def _failed_once(notify: NotifyUnderTest, notification_id: Any) -> Any:
+    found = await notify.delivery(notification_id)
+    return found if found and found.state == State.PENDING and found.attempts == 1 else None
