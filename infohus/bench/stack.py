@@ -80,8 +80,11 @@ class Stack:
         env = service_environment(service, self.data_dir, self.broker.bootstrap_servers)
         env |= {prefix + "DATABASE_URL": self.database_url, prefix + "DB_SCHEMA": service,
                 prefix + "HTTP_PORT": str(self.ports[service]), "INFOHUS_ENVIRONMENT": "test"}
-        if service == "notify":
-            env |= {prefix + "SMTP_PORT": str(self.smtp_port)}
+        if service == "notify":  # short leases and watchdog rounds, so what a fault interrupts is resumed in seconds
+            env |= {prefix + "SMTP_PORT": str(self.smtp_port), prefix + "SMTP_SEND_DEADLINE_S": "10",
+                    prefix + "DELIVERY_LEASE_S": "15", prefix + "WATCHDOG_INTERVAL_S": "10",
+                    prefix + "WATCHDOG_MISSING_AFTER_S": "30",
+                    prefix + "ROUTING_URL": f"http://127.0.0.1:{self.ports['routing']}"}
         if service == "intake":  # the load comes from one loopback client: lift the per-client limit
             env |= {prefix + "RATE_LIMIT_PER_MINUTE": "10000000", prefix + "RATE_LIMIT_BURST": "100000"}
         return env

@@ -54,6 +54,8 @@ from fastapi import FastAPI, HTTPException
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
+from infohus.kit.aio import cancel_within, finish_within
+
 __all__ = [
     "LocalMailbox",
     "StoredMail",
@@ -570,19 +572,14 @@ class LocalMailbox:
                 transport = session.transport
                 if transport is not None:
                     transport.close()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(server.wait_closed(), 5)
+            await finish_within(server.wait_closed(), 5, "mailbox: closing the SMTP server")
         web, task = self._web, self._web_task
         self._web, self._web_task = None, None
         if web is not None and task is not None:
             web.should_exit = True
-            try:
-                await asyncio.wait_for(task, 10)
-            except TimeoutError:
+            if not await finish_within(asyncio.shield(task), 10, "mailbox: stopping the web server"):
                 web.force_exit = True
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                await cancel_within([task])
         self._smtp_port = self._web_port = None
 
     async def __aenter__(self) -> LocalMailbox:

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.types import TypeDecorator
 
@@ -42,6 +43,35 @@ def _sqlite_engine(url: str) -> AsyncEngine:
         cursor.close()
 
     return engine
+
+
+# SQLSTATE classes of a database that is away or busy, not of a bad statement: connection exception,
+# insufficient resources, operator intervention (shutdown, restart, "starting up"); and the two
+# transaction conflicts that succeed when retried.
+_TRANSIENT_SQLSTATE_CLASSES = ("08", "53", "57")
+_TRANSIENT_SQLSTATES = ("40001", "40P01")
+
+
+def is_dependency_unavailable(error: BaseException) -> bool:
+    """True if ``error`` means a dependency (the database, a network peer) is down or restarting, so the
+    work should be retried later, not that the work itself is wrong.
+
+    A PostgreSQL restart reaches asyncpg callers as a plain ``DBAPIError`` (SQLSTATE 08003, 57P01, 57P03),
+    not only as ``OperationalError``; classifying by class alone would dead-letter good messages.
+    """
+    if isinstance(error, OperationalError | InterfaceError | OSError | TimeoutError):
+        return True
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    code = _sqlstate(error.orig) or _sqlstate(getattr(error.orig, "__cause__", None))
+    return code is not None and (code[:2] in _TRANSIENT_SQLSTATE_CLASSES or code in _TRANSIENT_SQLSTATES)
+
+
+def _sqlstate(error: object) -> str | None:
+    code = getattr(error, "sqlstate", None) or getattr(error, "pgcode", None)
+    return code if isinstance(code, str) else None
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[Any]:

@@ -15,9 +15,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from infohus.kit.db import is_dependency_unavailable
 from infohus.kit.runtime import ServiceRuntime
 
 tracer = trace.get_tracer("infohus.http")
@@ -177,6 +178,10 @@ def install_error_handlers(app: FastAPI) -> None:
                           "If anyone is in immediate danger, call 112.",
         }]})
 
-    app.add_exception_handler(OperationalError, _unavailable)
-    app.add_exception_handler(InterfaceError, _unavailable)
+    async def _database_error(request: Request, error: Exception) -> JSONResponse:
+        if is_dependency_unavailable(error):
+            return await _unavailable(request, error)
+        raise error  # a real fault: the server error handler answers 500 without the driver's message
+
+    app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(OSError, _unavailable)  # e.g. asyncpg cannot connect at all

@@ -21,17 +21,14 @@ from faststream.kafka import KafkaBroker, KafkaMessage
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from opentelemetry import trace
 from pydantic import ValidationError
-from sqlalchemy.exc import InterfaceError, OperationalError
 
 from contracts.envelope import Envelope, EventPayload
 from contracts.topics import BY_PAYLOAD, dead_letter_topic
+from infohus.kit.db import is_dependency_unavailable
 from infohus.kit.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
 
-
-# Infrastructure that is down now and will be back: never dead-letter for these, redeliver instead.
-TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (OperationalError, InterfaceError, OSError, TimeoutError)
 
 
 class DependencyUnavailable(Exception):
@@ -137,7 +134,7 @@ async def _handle_with_retries(broker: KafkaBroker, settings: KafkaSettings, dlt
                         settings.handler_max_attempts, type(error).__name__)
             if attempt < settings.handler_max_attempts:
                 await asyncio.sleep(backoff_delay(attempt, settings))
-    if isinstance(last_error, TRANSIENT_ERRORS):
+    if last_error is not None and is_dependency_unavailable(last_error):  # down now, back later: never dead-letter
         # Not committed: the broker redelivers once the dependency is back. The original error is not
         # chained, since driver messages can quote SQL parameters, i.e. personal data, into the log.
         raise DependencyUnavailable(type(last_error).__name__) from None

@@ -7,7 +7,6 @@ service whose broker is down still starts and (for intake) still accepts.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -18,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from contracts.topics import all_topics
 from infohus.kit import migrations
+from infohus.kit.aio import cancel_within, finish_within
 from infohus.kit.db import create_engine, session_factory
 from infohus.kit.messaging import KafkaPublisher, ensure_topics, make_broker
 from infohus.kit.outbox import OutboxRelay, outbox_table, processed_events_table
@@ -69,16 +69,9 @@ class ServiceRuntime:
 
     async def stop(self) -> None:
         self.relay.stop()
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        try:  # a consumer caught in a group rebalance can wait forever to leave the group
-            await asyncio.wait_for(self.broker.stop(), timeout=self.settings.kafka.stop_timeout_s)
-        except TimeoutError:
-            log.warning("%s: the broker connection did not close within %.0fs; leaving it",
-                        self.name, self.settings.kafka.stop_timeout_s)
+        await cancel_within(self._tasks, grace=self.settings.kafka.stop_timeout_s)
+        # a consumer caught in a group rebalance can wait for ever to leave the group
+        await finish_within(self.broker.stop(), self.settings.kafka.stop_timeout_s, f"{self.name}: closing the broker")
         await self.engine.dispose()
 
     @property

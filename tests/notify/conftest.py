@@ -6,7 +6,6 @@ Settings are short (timeouts, backoffs, leases) so faults play out in seconds.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import signal
@@ -34,6 +33,7 @@ from contracts.events import (
 )
 from contracts.topics import all_topics, topic_name
 from infohus.devstack.mailbox import LocalMailbox
+from infohus.kit.aio import cancel_within
 from infohus.kit.messaging import ensure_topics
 from infohus.kit.settings import Environment, KafkaSettings, TelemetrySettings
 from services.notify.adapters.orm import deliveries, tables
@@ -129,10 +129,7 @@ class NotifyUnderTest:
         return self
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await cancel_within(self._tasks)
         if self._with_broker:
             await self.container.runtime.stop()
         else:

@@ -20,10 +20,11 @@ from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
-from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from contracts.concern import WARNING_SIGN_CODES, Channel, ConcernIn, ReporterCategory, WarningSign
 from infohus.kit.auth import ANONYMOUS, AuthMode, Permission, Principal, require
+from infohus.kit.db import is_dependency_unavailable
 from infohus.kit.security_headers import CSRF_FIELD, CSRF_HEADER, CsrfProtection, csrf_template_globals
 from services.intake.bootstrap import IntakeContainer
 from services.intake.domain.model import SYSTEM
@@ -264,7 +265,9 @@ async def _handle_concern_form(request: Request, *, staff_member: Principal | No
             receipt = await _submit(page.container, concern, staff_id or SYSTEM)
         except ConcernRejected as rejected:
             problems = problems_from_rules(rejected.problems)
-        except (OperationalError, InterfaceError, OSError):  # the database is down: nothing was stored
+        except (DBAPIError, OSError) as error:  # the database is down: nothing was stored
+            if not is_dependency_unavailable(error):
+                raise
             response = _render_form(page, values, staff=staff, subject_count=subject_count,
                                     child_count=child_count, problems=[_UNAVAILABLE_PROBLEM],
                                     status_code=status.HTTP_503_SERVICE_UNAVAILABLE)

@@ -33,9 +33,9 @@ from uuid import uuid4
 
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
-from sqlalchemy.exc import InterfaceError, OperationalError
 
 from contracts.events import DeliveryStatus
+from infohus.kit.db import is_dependency_unavailable
 from infohus.kit.telemetry import current_trace_id
 from services.notify.adapters.acceptance import AcceptanceCheck
 from services.notify.adapters.dead_letters import DeadLetterPublisher
@@ -51,9 +51,6 @@ from services.notify.settings import NotifySettings
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer("infohus.notify.worker")
 T = TypeVar("T")
-DATABASE_ERRORS = (OperationalError, InterfaceError, OSError)
-
-
 class LeaseLost(Exception):
     """Another worker owns the attempt now (our lease ran out); stop before DATA."""
 
@@ -337,8 +334,8 @@ class DeliveryWorker:
         while True:
             try:
                 return await action()
-            except DATABASE_ERRORS as error:
-                if asyncio.get_running_loop().time() + delay > deadline:
+            except Exception as error:
+                if not is_dependency_unavailable(error) or asyncio.get_running_loop().time() + delay > deadline:
                     raise
                 log.warning("notify database unavailable (%s); retrying in %.1fs", type(error).__name__, delay)
                 await asyncio.sleep(delay)
