@@ -59,7 +59,7 @@ LOCAL_TIME_ZONE = ZoneInfo("Europe/Copenhagen")
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()-]{6,20}$")]
-CprNumber = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{6}-?\d{4}$")]
+CprNumber = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{6}-?[0-9]{4}$")]
 Email = Annotated[EmailStr, StringConstraints(max_length=254)]
 
 

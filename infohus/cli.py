@@ -70,9 +70,20 @@ def audit(rest: list[str]) -> int:
     return audit_main(rest)
 
 
+# Driver loggers that write SQL parameters, i.e. personal data, at DEBUG: held at WARNING even when
+# someone turns the root logger up to DEBUG for troubleshooting.
+PARAMETER_QUOTING_LOGGERS = ("aiosqlite", "sqlalchemy.engine", "sqlalchemy.pool")
+
+
+def quiet_loggers_that_quote_parameters() -> None:
+    for name in PARAMETER_QUOTING_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    quiet_loggers_that_quote_parameters()
     parser = argparse.ArgumentParser(prog="infohus", description="Infohus: concerns about radicalisation.")
     sub = parser.add_subparsers(dest="command", required=True)
     p_serve = sub.add_parser("serve", help="run one service")
