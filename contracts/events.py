@@ -158,7 +158,10 @@ class DisclosureRecorded(EventPayload):
     source_record_id: UUID | None = None
     onward_conditions_communicated: list[str] = []
     subject_information_status: str = "PENDING"
+    review_at: date | None = None  # when a DEFERRED_* subject information is to be reviewed (Q14)
     consent_ref: str | None = None
+    request_ref: str | None = None  # the request a disclosure answers (PETL4_ON_REQUEST)
+    reporter_anonymous: bool = False  # the concern came from an ANONYMOUS reporter: invariant I10 applies
     delivery_status: str = "DELIVERED"
     corrects_record_id: UUID | None = None
     retention_until: date
@@ -195,6 +198,30 @@ class DeadlineReached(EventPayload):
     reached_at: datetime
     priority: Priority
     out_of_hours: bool
+
+
+class UnderretningUpdated(EventPayload):
+    """An underretning was registered or StraXen acted on it. Dates and states only, no narrative:
+    what auditors check for barnets lov §§ 133-138 (legal-research.md §D4 Q9)."""
+
+    event_type = "UnderretningUpdated"
+
+    underretning_id: UUID
+    concern_id: UUID
+    reference: str
+    infohus_case_id: UUID | None = None
+    legal_type: str
+    origin: str
+    state: str
+    received_at: datetime
+    assessment_due_at: datetime
+    receipt_confirmation_due_date: date | None = None
+    professional_orientation_required: bool = False
+    assessed_at: datetime | None = None
+    receipt_confirmed_at: datetime | None = None
+    oriented_at: datetime | None = None
+    forwarded_at: datetime | None = None
+    updated_at: datetime
 
 
 class CaseTransitioned(EventPayload):

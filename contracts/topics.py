@@ -15,6 +15,7 @@ from contracts.events import (
     NotificationDeadLettered,
     NotificationRequested,
     NotificationSent,
+    UnderretningUpdated,
 )
 
 
@@ -32,21 +33,24 @@ CATALOGUE: tuple[TopicSpec, ...] = (
     TopicSpec("concern_submitted", "infohus.intake.concern-submitted.v1", ConcernSubmitted,
               "intake", ("routing",), "A concern was accepted and stored by intake."),
     TopicSpec("case_opened", "infohus.routing.case-opened.v1", CaseOpened,
-              "routing", (), "Routing opened an infohus case for a subject of a concern."),
+              "routing", ("audit",), "Routing opened an infohus case for a subject of a concern."),
     TopicSpec("notification_requested", "infohus.routing.notification-requested.v1", NotificationRequested,
               "routing", ("notify",), "A mailbox must be told about a case, by reference only."),
     TopicSpec("notification_sent", "infohus.notify.notification-sent.v1", NotificationSent,
-              "notify", (), "A notification was accepted by the SMTP relay."),
+              "notify", ("audit",), "A notification was accepted by the SMTP relay (audit's mail-gateway log)."),
     TopicSpec("disclosure_recorded", "infohus.audit.disclosure-recorded.v1", DisclosureRecorded,
               "routing", ("audit",), "Personal data was disclosed; audit appends it to the § 115 log."),
     TopicSpec("deadline_reached", "infohus.routing.deadline-reached.v1", DeadlineReached,
               "routing", ("notify",), "A statutory or SLA deadline fell due (75 %, at risk, breached)."),
     TopicSpec("case_transitioned", "infohus.routing.case-transitioned.v1", CaseTransitioned,
-              "routing", (), "An infohus case moved through its lifecycle (actor and time recorded)."),
+              "routing", ("audit",), "An infohus case moved through its lifecycle (actor and time recorded)."),
     TopicSpec("delivery_status_changed", "infohus.notify.delivery-status-changed.v1", DeliveryStatusChanged,
-              "notify", (), "A notification's delivery changed state (queued, retrying, sent, dead-lettered)."),
+              "notify", ("routing",),
+              "A notification's delivery changed state (queued, retrying, sent, dead-lettered); the case timeline."),
     TopicSpec("notification_dead_lettered", "infohus.notify.notification-dead-lettered.v1",
-              NotificationDeadLettered, "notify", (), "A notification was given up and ops were alerted."),
+              NotificationDeadLettered, "notify", ("audit",), "A notification was given up and ops were alerted."),
+    TopicSpec("underretning_updated", "infohus.routing.underretning-updated.v1", UnderretningUpdated,
+              "routing", ("audit",), "An underretning was registered or acted on (dates and states, for Q9)."),
 )
 
 BY_KEY: dict[str, TopicSpec] = {spec.key: spec for spec in CATALOGUE}
