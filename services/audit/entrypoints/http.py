@@ -49,15 +49,13 @@ RECORD = require(Permission.DISCLOSURE_RECORD)
 
 
 class DisclosureSubmission(DisclosureRecorded):
-    """A disclosure a tovholder records by hand (meeting, phone, mail): the §D1 fields of
-    ``DisclosureRecorded`` plus what I10 needs to know and the log does not store."""
+    """A disclosure a tovholder records by hand (meeting, phone, mail): ``DisclosureRecorded`` (whose
+    ``reporter_anonymous`` I10 honours and the log does not store) plus the reporter markers I10 looks for."""
 
-    reporter_anonymous: bool = False
     reporter_markers: list[str] = []
 
     def event(self) -> DisclosureRecorded:
-        return DisclosureRecorded.model_validate(
-            self.model_dump(exclude={"reporter_anonymous", "reporter_markers"}))
+        return DisclosureRecorded.model_validate(self.model_dump(exclude={"reporter_markers"}))
 
 
 def create_app(container: AuditContainer, *, manage_runtime: bool = True, auth: AuthSettings | None = None,
