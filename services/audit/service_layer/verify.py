@@ -26,7 +26,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from services.audit.adapters.columns import payload_columns, subject_keys
+from services.audit.adapters.columns import query_columns, subject_keys
 from services.audit.adapters.unit_of_work import AuditUnitOfWork
 from services.audit.domain.chain import BreakReason
 from services.audit.domain.checkpoint import Checkpoint, verify_checkpoint
@@ -280,7 +280,7 @@ async def _deep_check(uow: AuditUnitOfWork, rows: Sequence[Sequence[Any]], repor
             if canonical_json(parsed).decode("utf-8") != content:
                 reasons.append(NOT_CANONICAL)
             payload = {k: v for k, v in parsed.items() if k not in ("seq_no", "prev_hash")}
-            expected = payload_columns(payload)
+            expected = query_columns(payload)
             stored = payloads.get(seq_no, {})
             if any(_norm(stored.get(k)) != _norm(v) for k, v in expected.items()):
                 reasons.append(COLUMNS_DIFFER)
