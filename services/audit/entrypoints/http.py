@@ -204,7 +204,8 @@ async def _run(container: AuditContainer, query_id: str, filters: Filters, *, ac
                                 today=date.today(), from_seq_no=f.from_seq_no or 1, to_seq_no=f.to_seq_no)
 
     return await run_query(query_id, filters, uow_factory=container.unit_of_work,
-                           actor=_actor(actor), output_format=output, verifier=verifier)
+                           actor=_actor(actor), output_format=output, verifier=verifier,
+                           internal_mail_domains=tuple(container.settings.internal_mail_domains))
 
 
 def _filters(request: Request, *, export: bool) -> Filters:
