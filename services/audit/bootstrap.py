@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
+from typing import Any
 
 from contracts.envelope import Envelope
 from contracts.events import DisclosureRecorded
@@ -16,6 +19,7 @@ from services.audit.adapters.unit_of_work import AuditUnitOfWork
 from services.audit.domain.checkpoint import Checkpoint
 from services.audit.domain.invariant_types import InvariantContext
 from services.audit.service_layer.append import handle_disclosure_recorded
+from services.audit.service_layer.facts import FACT_HANDLERS
 from services.audit.service_layer.tree import LogTree, issue_checkpoint
 from services.audit.settings import AuditSettings
 
@@ -40,6 +44,10 @@ class AuditContainer:
     async def on_disclosure_recorded(self, envelope: Envelope[DisclosureRecorded]) -> None:
         await handle_disclosure_recorded(envelope, uow=self.unit_of_work(), now=datetime.now(UTC),
                                          context=self.context)
+
+    async def on_fact(self, handler: Callable[..., Awaitable[None]], envelope: Envelope[Any]) -> None:
+        """Case, underretning and mail events: the facts Q9, Q12 and Q17 read (not the log)."""
+        await handler(envelope, uow=self.unit_of_work())
 
     async def sign_checkpoint(self) -> Checkpoint | None:
         key = self.settings.private_key()
@@ -67,6 +75,9 @@ def bootstrap(settings: AuditSettings | None = None) -> AuditContainer:
     container = AuditContainer(settings, runtime, settings.invariant_context())
     subscribe(runtime.broker, settings.kafka, payload_type=DisclosureRecorded, service="audit",
               handle=container.on_disclosure_recorded)
+    for payload_type, handler in FACT_HANDLERS:
+        subscribe(runtime.broker, settings.kafka, payload_type=payload_type, service="audit",
+                  handle=partial(container.on_fact, handler))
     if settings.checkpoint_signing_key is not None and settings.checkpoint_interval_s > 0:
         runtime.add_background_task(container.checkpoint_loop)
     return container

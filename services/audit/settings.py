@@ -25,6 +25,9 @@ class AuditSettings(ServiceSettings):
     police_authorities: list[str] = []
     # Discloser units that are a social authority for § 115 a (I4): a municipal decision.
     social_authority_units: list[str] = sorted(DEFAULT_SOCIAL_AUTHORITY_UNITS)
+    # [P] The municipality's own mail domains (subdomains included): Q12 reconciles mails sent anywhere
+    # else with the disclosure log. JSON list in the environment, e.g. '["ishoj.dk"]'.
+    internal_mail_domains: list[str] = ["ishoj.dk"]
 
     def production_problems(self) -> list[str]:
         if self.checkpoint_signing_key is None:

@@ -102,3 +102,20 @@ async def test_concurrent_writers_with_their_own_connections_never_fork_the_chai
         await other.runtime.engine.dispose()
     report = await verify_log(audit.unit_of_work, public_key=None, today=datetime.now(UTC).date())
     assert report.ok and report.checked == 60 and report.head_seq_no == 60
+
+
+async def test_i10_is_checked_for_events_from_their_reporter_anonymous_flag(audit) -> None:
+    """The event's own flag decides: the same record is refused for an anonymous reporter only."""
+    manifest = ["concern.description", "concern.reporter.email"]
+    anonymous = Envelope.wrap(an_event(record_id=UUID(int=1), content_manifest=manifest, reporter_anonymous=True),
+                              producer="routing", correlation_id=uuid4())
+    with pytest.raises(DisclosureRefused) as refused:
+        await handle_disclosure_recorded(anonymous, uow=audit.unit_of_work(), now=datetime.now(UTC))
+    assert {(v.code, v.field) for v in refused.value.violations} == {("I10", "content_manifest")}
+    known = Envelope.wrap(an_event(record_id=UUID(int=2), content_manifest=manifest),
+                          producer="routing", correlation_id=uuid4())
+    await handle_disclosure_recorded(known, uow=audit.unit_of_work(), now=datetime.now(UTC))
+    async with audit.unit_of_work() as uow:
+        assert await uow.log.count() == 1
+        stored = await uow.log.find(UUID(int=2))
+    assert stored is not None and "reporter_anonymous" not in stored["content"]

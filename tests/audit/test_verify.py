@@ -44,15 +44,18 @@ async def test_an_untouched_log_verifies_against_its_signed_checkpoint(audit) ->
     assert report["checkpoints"][0]["signature_ok"] is True
 
 
-async def test_a_record_changed_out_of_band_is_found_at_its_seq_no(audit) -> None:
+async def test_records_changed_out_of_band_are_found_at_their_seq_nos(audit) -> None:
     await seed(audit, 12)
     await checkpoint(audit)
     await out_of_band(audit, "UPDATE disclosure_payloads SET content = replace(content, 'Screening', 'Skreening') "
-                             "WHERE seq_no = 5")
+                             "WHERE seq_no IN (5, 11)",
+                      "UPDATE disclosure_log SET prev_hash = record_hash WHERE seq_no = 8")
     code, report = await verify_cli(audit)
     assert code == 1 and not report["ok"]
     assert report["first_broken_seq_no"] == 5
-    assert report["breaks"] == [{"seq_no": 5, "reasons": ["HASH_MISMATCH"]}]
+    assert report["breaks"] == [{"seq_no": 5, "reasons": ["HASH_MISMATCH"]},
+                                {"seq_no": 8, "reasons": ["LINK_MISMATCH", "HASH_MISMATCH"]},
+                                {"seq_no": 11, "reasons": ["HASH_MISMATCH"]}]
 
 
 async def test_a_query_column_changed_behind_the_hash_is_found_by_deep_verification(audit) -> None:

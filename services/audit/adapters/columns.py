@@ -19,8 +19,10 @@ COPIED = (
     "subject_age_at_occurrence", "source_of_data", "source_record_id", "subject_information_status",
     "delivery_status", "corrects_record_id", "retention_until",
 )
+# Columns added after migration 0002 (which calls ``payload_columns`` and knows only the ones above).
+LATER = ("review_at",)
 DERIVED = ("occurred_month", "recording_lag_s", "data_categories")
-ALL_COLUMNS = (*COPIED, *DERIVED)
+ALL_COLUMNS = (*COPIED, *DERIVED, *LATER)
 
 
 def parse_instant(text: str) -> datetime:
@@ -29,13 +31,19 @@ def parse_instant(text: str) -> datetime:
 
 
 def payload_columns(payload: Mapping[str, Any]) -> dict[str, Any]:
-    """Column values for ``disclosure_payloads`` from the JSON form of a record (``record.payload()``)."""
+    """Column values for ``disclosure_payloads`` from the JSON form of a record (``record.payload()``), as
+    migration 0002 created the table; use ``query_columns`` for today's."""
     columns = {name: payload.get(name) for name in COPIED}
     occurred, recorded = parse_instant(payload["occurred_at"]), parse_instant(payload["recorded_at"])
     columns["occurred_month"] = payload["occurred_at"][:7]
     columns["recording_lag_s"] = int((recorded - occurred).total_seconds())
     columns["data_categories"] = ",".join(payload["data_categories"])
     return columns
+
+
+def query_columns(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """Every column of today's ``disclosure_payloads``: ``payload_columns`` plus the ``LATER`` ones."""
+    return {**payload_columns(payload), **{name: payload.get(name) for name in LATER}}
 
 
 def subject_keys(payload: Mapping[str, Any]) -> list[str]:

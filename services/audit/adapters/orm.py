@@ -10,6 +10,13 @@ rows of ``disclosure_payloads`` and ``disclosure_subjects`` may be deleted once 
 - ``checkpoints``: signed Merkle checkpoints.
 - ``auditor_query_log``: every auditor query, who ran it, with which criteria.
 
+Next to the log, and *not* part of it (not hashed, not append-only; upserted from events), the facts
+the auditor queries Q9, Q12 and Q17 need (``domain/facts.py``):
+
+- ``case_facts``: per infohus case, from CaseOpened and CaseTransitioned.
+- ``underretning_facts``: per underretning, the latest UnderretningUpdated (by ``updated_at``).
+- ``mail_gateway_log``: notify's sent mails (recipient domain only) and dead-lettered notifications.
+
 Instants in ``disclosure_payloads`` are stored as the record's own UTC text
 (``YYYY-MM-DDTHH:MM:SS.ffffffZ``), which sorts and compares the same on SQLite and PostgreSQL.
 """
@@ -89,6 +96,7 @@ disclosure_payloads = Table(
     Column("delivery_status", String(20), nullable=False),
     Column("corrects_record_id", String(36), nullable=True),
     Column("retention_until", String(10), nullable=False),
+    Column("review_at", String(10), nullable=True),
     # I9 in the database as well: no free text over 2,000 characters in the necessity assessment.
     CheckConstraint("length(necessity_assessment) <= 2000", name="ck_necessity_assessment_length"),
     Index("ix_payloads_concern", "concern_id"),
@@ -132,6 +140,70 @@ auditor_query_log = Table(
     Column("trace_id", String(32), nullable=True),
     Index("ix_auditor_query_log_at", "at"),
 )
+
+# --- facts for Q9, Q12 and Q17: projections of routing's and notify's events --------------------------
+
+case_facts = Table(
+    "case_facts", metadata,
+    Column("infohus_case_id", String(36), primary_key=True),
+    Column("concern_id", String(36), nullable=True),
+    Column("reference", String(64), nullable=True),
+    Column("subject_index", Integer, nullable=True),
+    Column("age_bands", String(200), nullable=True),
+    Column("minor_possible", Boolean, nullable=True),  # NULL until CaseOpened arrived
+    Column("underretning_ids", Text, nullable=True),
+    Column("underretning_count", Integer, nullable=True),
+    Column("opened_at", String(INSTANT), nullable=True),
+    Column("triage_outcome", String(20), nullable=True),
+    Column("triage_completed_at", String(INSTANT), nullable=True),
+    Column("closed_at", String(INSTANT), nullable=True),
+    Index("ix_case_facts_concern", "concern_id"),
+)
+
+underretning_facts = Table(
+    "underretning_facts", metadata,
+    Column("underretning_id", String(36), primary_key=True),
+    Column("concern_id", String(36), nullable=False),
+    Column("reference", String(64), nullable=False),
+    Column("infohus_case_id", String(36), nullable=True),
+    Column("legal_type", String(40), nullable=False),
+    Column("origin", String(40), nullable=False),
+    Column("state", String(40), nullable=False),
+    Column("received_at", String(INSTANT), nullable=False),
+    Column("assessment_due_at", String(INSTANT), nullable=False),
+    Column("receipt_confirmation_due_date", String(10), nullable=True),
+    Column("receipt_confirmation_due_end", String(INSTANT), nullable=True),  # end of that Danish day, UTC
+    Column("professional_orientation_required", Boolean, nullable=False),
+    Column("assessed_at", String(INSTANT), nullable=True),
+    Column("receipt_confirmed_at", String(INSTANT), nullable=True),
+    Column("oriented_at", String(INSTANT), nullable=True),
+    Column("forwarded_at", String(INSTANT), nullable=True),
+    Column("updated_at", String(INSTANT), nullable=False),
+    Index("ix_underretning_facts_case", "infohus_case_id"),
+)
+
+mail_gateway_log = Table(
+    "mail_gateway_log", metadata,
+    Column("notification_id", String(36), primary_key=True),
+    Column("outcome", String(16), primary_key=True),  # SENT or DEAD_LETTERED
+    Column("concern_id", String(36), nullable=False),
+    Column("reference", String(64), nullable=True),  # NotificationSent carries none: see case_facts
+    Column("destination", String(40), nullable=False),
+    Column("purpose", String(40), nullable=True),
+    Column("recipient_domain", String(255), nullable=True),
+    Column("message_id", String(500), nullable=True),
+    Column("at", String(INSTANT), nullable=False),
+    Column("reason", String(200), nullable=True),
+    Column("smtp_code", Integer, nullable=True),
+    Column("attempts", Integer, nullable=True),
+    Column("infohus_case_id", String(36), nullable=True),
+    Column("underretning_id", String(36), nullable=True),
+    Index("ix_mail_gateway_log_at", "outcome", "at"),
+    Index("ix_mail_gateway_log_message", "message_id"),
+    Index("ix_mail_gateway_log_concern", "concern_id"),
+)
+
+FACT_TABLES = ("case_facts", "underretning_facts", "mail_gateway_log")
 
 APPEND_ONLY_TABLES = ("disclosure_log", "disclosure_payloads", "disclosure_subjects", "checkpoints",
                       "auditor_query_log")

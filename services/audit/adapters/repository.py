@@ -1,4 +1,5 @@
-"""Insert and select only: every audit table is append-only (the database refuses the rest).
+"""Insert and select only: every audit table of the log is append-only (the database refuses the rest).
+The facts next to the log (``FactsRepository``) are projections, upserted as events arrive.
 
 The one deletion is retention (``purge_expired``), which the database allows for payload and subject
 rows past ``retention_until`` only.
@@ -11,16 +12,21 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Table, and_, case, func, or_, select, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.audit.adapters.columns import payload_columns, subject_keys
+from services.audit.adapters.columns import query_columns, subject_keys
 from services.audit.adapters.orm import (
     auditor_query_log,
+    case_facts,
     checkpoints,
     disclosure_log,
     disclosure_payloads,
     disclosure_subjects,
+    mail_gateway_log,
+    underretning_facts,
 )
 from services.audit.domain.checkpoint import Checkpoint
 from services.audit.domain.record import DisclosureRecord
@@ -58,7 +64,7 @@ class DisclosureLogRepository:
             record_hash=record.record_hash, recorded_at=record.recorded_at,
             retention_until=record.retention_until, trace_id=trace_id))
         await self._session.execute(disclosure_payloads.insert().values(
-            seq_no=record.seq_no, content=content.decode("utf-8"), **payload_columns(payload)))
+            seq_no=record.seq_no, content=content.decode("utf-8"), **query_columns(payload)))
         keys = subject_keys(payload)
         if keys:
             await self._session.execute(disclosure_subjects.insert(),
@@ -188,3 +194,73 @@ class QueryLogRepository:
 
 def _as_date(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+class FactsRepository:
+    """Case, underretning and mail facts (not the log): upserts that converge whatever order events
+    arrive in, as one statement each (``INSERT ... ON CONFLICT DO UPDATE``, on SQLite and PostgreSQL)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    def _insert(self, table: Table) -> Any:
+        if self._session.get_bind().dialect.name == "postgresql":
+            return postgresql_insert(table)
+        return sqlite_insert(table)
+
+    async def case_opened(self, values: dict[str, Any]) -> None:
+        """What CaseOpened says; it leaves what CaseTransitioned recorded (triage, closing) alone."""
+        statement = self._insert(case_facts).values(**values)
+        opened = {name: statement.excluded[name] for name in values if name != "infohus_case_id"}
+        await self._session.execute(statement.on_conflict_do_update(
+            index_elements=[case_facts.c.infohus_case_id], set_=opened))
+
+    async def case_transitioned(self, *, infohus_case_id: str, concern_id: str, reference: str,
+                                triage_outcome: str | None, triage_completed_at: str | None,
+                                closed_at: str | None) -> None:
+        """The earliest close and the earliest completed triage win: a fold that ignores arrival order."""
+        statement = self._insert(case_facts).values(
+            infohus_case_id=infohus_case_id, concern_id=concern_id, reference=reference,
+            triage_outcome=triage_outcome, triage_completed_at=triage_completed_at, closed_at=closed_at)
+        new, old = statement.excluded, case_facts.c
+        earlier_triage = and_(new.triage_completed_at.is_not(None),
+                              or_(old.triage_completed_at.is_(None),
+                                  new.triage_completed_at < old.triage_completed_at))
+        earlier_close = and_(new.closed_at.is_not(None), or_(old.closed_at.is_(None), new.closed_at < old.closed_at))
+        await self._session.execute(statement.on_conflict_do_update(
+            index_elements=[case_facts.c.infohus_case_id], set_={
+                "concern_id": func.coalesce(old.concern_id, new.concern_id),
+                "reference": func.coalesce(old.reference, new.reference),
+                "triage_outcome": case((earlier_triage, new.triage_outcome), else_=old.triage_outcome),
+                "triage_completed_at": case((earlier_triage, new.triage_completed_at),
+                                            else_=old.triage_completed_at),
+                "closed_at": case((earlier_close, new.closed_at), else_=old.closed_at)}))
+
+    async def underretning_updated(self, values: dict[str, Any]) -> None:
+        """Keep the update with the latest ``updated_at``; an older one arriving late changes nothing."""
+        statement = self._insert(underretning_facts).values(**values)
+        await self._session.execute(statement.on_conflict_do_update(
+            index_elements=[underretning_facts.c.underretning_id],
+            set_={name: statement.excluded[name] for name in values if name != "underretning_id"},
+            where=statement.excluded.updated_at > underretning_facts.c.updated_at))
+
+    async def mail(self, values: dict[str, Any]) -> None:
+        """One row per notification and outcome (SENT, DEAD_LETTERED); the same event again adds nothing."""
+        statement = self._insert(mail_gateway_log).values(**values)
+        await self._session.execute(statement.on_conflict_do_nothing(
+            index_elements=[mail_gateway_log.c.notification_id, mail_gateway_log.c.outcome]))
+
+    async def case(self, infohus_case_id: str) -> dict[str, Any] | None:
+        row = (await self._session.execute(
+            select(case_facts).where(case_facts.c.infohus_case_id == infohus_case_id))).mappings().first()
+        return None if row is None else dict(row)
+
+    async def underretning(self, underretning_id: str) -> dict[str, Any] | None:
+        row = (await self._session.execute(select(underretning_facts).where(
+            underretning_facts.c.underretning_id == underretning_id))).mappings().first()
+        return None if row is None else dict(row)
+
+    async def mails(self, concern_id: str) -> list[dict[str, Any]]:
+        rows = await self._session.execute(select(mail_gateway_log).where(
+            mail_gateway_log.c.concern_id == concern_id).order_by(mail_gateway_log.c.at))
+        return [dict(r) for r in rows.mappings()]

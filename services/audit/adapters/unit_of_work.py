@@ -6,7 +6,12 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from infohus.kit.unit_of_work import SqlUnitOfWork
-from services.audit.adapters.repository import CheckpointRepository, DisclosureLogRepository, QueryLogRepository
+from services.audit.adapters.repository import (
+    CheckpointRepository,
+    DisclosureLogRepository,
+    FactsRepository,
+    QueryLogRepository,
+)
 
 # One writer at a time in this process. SQLite allows one writing connection anyway; the seq_no
 # primary key and the chain trigger refuse a second writer that read the same head.
@@ -17,11 +22,13 @@ class AuditUnitOfWork(SqlUnitOfWork):
     log: DisclosureLogRepository
     checkpoints: CheckpointRepository
     query_log: QueryLogRepository
+    facts: FactsRepository
 
     def _open_repositories(self, session: AsyncSession) -> None:
         self.log = DisclosureLogRepository(session)
         self.checkpoints = CheckpointRepository(session)
         self.query_log = QueryLogRepository(session)
+        self.facts = FactsRepository(session)
 
     @property
     def is_postgres(self) -> bool:

@@ -154,13 +154,24 @@ def gang_basis_is_receipt_only(draft: DisclosureDraft, _: InvariantContext) -> F
         )
 
 
-def request_reference_for_pet(draft: DisclosureDraft, _: InvariantContext) -> Found:
-    # §D2 asks for a request_ref, which DisclosureRecorded v1 lacks; until it has one, the note carries it.
-    if draft.legal_basis is LegalBasis.PETL4_ON_REQUEST and draft.legal_basis_note is None:
+def review_date_for_deferral(draft: DisclosureDraft, _: InvariantContext) -> Found:
+    # §D1: DEFERRED_DBL22_2_4 "(+ review_at)": a deferral names when it is reviewed (Q14 lists the overdue).
+    if draft.subject_information_status.startswith("DEFERRED_") and draft.review_at is None:
         yield violation(
-            "D2", "legal_basis_note",
-            da="Hjemlen PETL4_ON_REQUEST kræver en henvisning til PET's anmodning i noten.",
-            en="Legal basis PETL4_ON_REQUEST needs PET's request reference in the note.",
+            "D1", "review_at",
+            da="Når underretningen af den registrerede udsættes, skal det angives, hvornår udsættelsen "
+               "tages op igen (review_at).",
+            en="A deferred subject information needs the date it is reviewed (review_at).",
+        )
+
+
+def request_reference_for_pet(draft: DisclosureDraft, _: InvariantContext) -> Found:
+    # §D2: PETL4_ON_REQUEST needs the reference of PET's request (``request_ref``).
+    if draft.legal_basis is LegalBasis.PETL4_ON_REQUEST and draft.request_ref is None:
+        yield violation(
+            "D2", "request_ref",
+            da="Hjemlen PETL4_ON_REQUEST kræver en henvisning til PET's anmodning (request_ref).",
+            en="Legal basis PETL4_ON_REQUEST needs the reference of PET's request (request_ref).",
         )
 
 
@@ -175,5 +186,6 @@ FIELD_RULES: tuple[Rule, ...] = (
     source_record_for_onward_disclosure,
     police_only_bases,
     gang_basis_is_receipt_only,
+    review_date_for_deferral,
     request_reference_for_pet,
 )

@@ -36,6 +36,13 @@ from services.audit.domain.hashing import HASH_FIELDS, compute_record_hash
 from services.audit.domain.values import OptionalText, Sha256Hex, Text, UtcInstant
 
 RECORD_SCHEMA_VERSION = 1
+# Fields added to the record after its first version. They are left out of the hashed content when
+# absent, so a record without them has the same bytes (and hash) as before they existed, and
+# ``verify --deep`` re-canonicalises the older records unchanged.
+LATER_OPTIONAL_FIELDS = ("review_at", "request_ref")
+# Fields of the event that are facts *about* the record for the invariant checks, not §D1 fields of
+# it: never stored (I10's reporter anonymity is a context, see ``InvariantContext``).
+EVENT_CONTEXT_FIELDS = frozenset({"reporter_anonymous"})
 
 DERIVED_FLAGS = {
     "contains_special_categories": codes.contains_special_categories,
@@ -99,7 +106,9 @@ class DisclosureDraft(BaseModel):
     source_record_id: UUID | None = None
     onward_conditions_communicated: tuple[OnwardCondition, ...] = ()
     subject_information_status: SubjectInformationStatus
+    review_at: date | None = None  # when a DEFERRED_* subject information is to be reviewed (Q14)
     consent_ref: OptionalText = None
+    request_ref: OptionalText = None  # the request a disclosure answers (PETL4_ON_REQUEST)
     delivery_status: DeliveryStatus
     corrects_record_id: UUID | None = None
     retention_until: date
@@ -133,7 +142,11 @@ class DisclosureDraft(BaseModel):
 
     def payload(self) -> dict[str, Any]:
         """The JSON form of every field except the chain fields: what is stored and hashed."""
-        return self.model_dump(mode="json", include=set(DisclosureDraft.model_fields))
+        payload = self.model_dump(mode="json", include=set(DisclosureDraft.model_fields))
+        for name in LATER_OPTIONAL_FIELDS:
+            if payload[name] is None:
+                del payload[name]
+        return payload
 
     @classmethod
     def from_event(cls, event: DisclosureRecorded, *, recorded_at: datetime) -> DisclosureDraft:
@@ -162,7 +175,8 @@ def from_event(event: DisclosureRecorded, *, recorded_at: datetime) -> Disclosur
     Raises ``pydantic.ValidationError`` (a ``ValueError``) when a code is unknown or an instant has no
     UTC offset: such an event cannot be represented in the log at all.
     """
-    return DisclosureDraft.model_validate({**event.model_dump(), "recorded_at": recorded_at})
+    fields = event.model_dump(exclude=set(EVENT_CONTEXT_FIELDS))
+    return DisclosureDraft.model_validate({**fields, "recorded_at": recorded_at})
 
 
 def seal(draft: DisclosureDraft, *, seq_no: int, prev_hash: str) -> DisclosureRecord:

@@ -148,8 +148,8 @@ async def measure(settings: AuditSettings, count: int, subjects: int, samples: i
             filters = Filters(subject=subject, limit=100)
             started = time.perf_counter()
             async with factory() as uow:
-                from services.audit.service_layer.queries import BY_ID, RUNNERS
-                result = await RUNNERS["Q1"](uow, BY_ID["Q1"], filters, datetime.now(UTC))
+                from services.audit.service_layer.queries import BY_ID, RUNNERS, QueryContext
+                result = await RUNNERS["Q1"](uow, BY_ID["Q1"], filters, QueryContext(datetime.now(UTC)))
             raw.append((time.perf_counter() - started) * 1000)
             assert result.total >= 1
             started = time.perf_counter()

@@ -49,15 +49,13 @@ RECORD = require(Permission.DISCLOSURE_RECORD)
 
 
 class DisclosureSubmission(DisclosureRecorded):
-    """A disclosure a tovholder records by hand (meeting, phone, mail): the §D1 fields of
-    ``DisclosureRecorded`` plus what I10 needs to know and the log does not store."""
+    """A disclosure a tovholder records by hand (meeting, phone, mail): ``DisclosureRecorded`` (whose
+    ``reporter_anonymous`` I10 honours and the log does not store) plus the reporter markers I10 looks for."""
 
-    reporter_anonymous: bool = False
     reporter_markers: list[str] = []
 
     def event(self) -> DisclosureRecorded:
-        return DisclosureRecorded.model_validate(
-            self.model_dump(exclude={"reporter_anonymous", "reporter_markers"}))
+        return DisclosureRecorded.model_validate(self.model_dump(exclude={"reporter_markers"}))
 
 
 def create_app(container: AuditContainer, *, manage_runtime: bool = True, auth: AuthSettings | None = None,
@@ -206,7 +204,8 @@ async def _run(container: AuditContainer, query_id: str, filters: Filters, *, ac
                                 today=date.today(), from_seq_no=f.from_seq_no or 1, to_seq_no=f.to_seq_no)
 
     return await run_query(query_id, filters, uow_factory=container.unit_of_work,
-                           actor=_actor(actor), output_format=output, verifier=verifier)
+                           actor=_actor(actor), output_format=output, verifier=verifier,
+                           internal_mail_domains=tuple(container.settings.internal_mail_domains))
 
 
 def _filters(request: Request, *, export: bool) -> Filters:

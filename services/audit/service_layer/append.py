@@ -102,10 +102,9 @@ def draft_from_event(event: DisclosureRecorded, *, now: datetime) -> DisclosureD
 
 
 def event_context(event: DisclosureRecorded, base: InvariantContext) -> InvariantContext:
-    """The I10 context an event carries. ``DisclosureRecorded`` v1 has no reporter-anonymity field yet
-    (proposed: ``reporter_anonymous: bool``); once it has, it is honoured here without further change."""
-    anonymous = bool(getattr(event, "reporter_anonymous", False))
-    return InvariantContext(reporter_anonymous=anonymous, reporter_markers=base.reporter_markers,
+    """The I10 context an event carries: ``reporter_anonymous`` (the concern came from an ANONYMOUS
+    reporter). It is checked, never stored."""
+    return InvariantContext(reporter_anonymous=event.reporter_anonymous, reporter_markers=base.reporter_markers,
                             police_authorities=base.police_authorities,
                             social_authority_units=base.social_authority_units)
 

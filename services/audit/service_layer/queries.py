@@ -4,8 +4,9 @@ Every query reads ``disclosure_payloads`` (so an erased record no longer shows, 
 Q16) and is logged in ``auditor_query_log`` with who ran it and the criteria (SIKBEK § 19: "bruger,
 tidspunkt ... det anvendte søgekriterium").
 
-Q9 and Q17 need case and underretning data that only routing holds, and Q12's gateway-log half needs
-notify's mail log; audit answers what its own log can show and says what is missing (``note_da``).
+Q9, Q12 (its mail-gateway half) and Q17 also read the case, underretning and mail facts audit keeps
+from routing's and notify's events (``case_facts``, ``underretning_facts``, ``mail_gateway_log``; see
+``domain/facts.py``). Instants are compared as the fixed-width UTC text both databases sort alike.
 """
 
 from __future__ import annotations
@@ -17,20 +18,32 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Select, and_, exists, func, literal, or_, select
+from sqlalchemy import Select, String, and_, cast, exists, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 
 from contracts.envelope import new_uuid7
 from infohus.kit.telemetry import current_trace_id
 from services.audit.adapters.columns import parse_instant
-from services.audit.adapters.orm import disclosure_log, disclosure_payloads, disclosure_subjects
+from services.audit.adapters.orm import (
+    case_facts,
+    disclosure_log,
+    disclosure_payloads,
+    disclosure_subjects,
+    mail_gateway_log,
+    underretning_facts,
+)
 from services.audit.adapters.unit_of_work import AuditUnitOfWork
-from services.audit.domain.office_days import office_days_between
+from services.audit.domain.facts import DEAD_LETTERED, OUT_OF_SCOPE, SENT
+from services.audit.domain.office_days import COPENHAGEN, office_days_between
 from services.audit.domain.values import format_utc
 
 p = disclosure_payloads
 lg = disclosure_log
+cf = case_facts
+uf = underretning_facts
+mg = mail_gateway_log
+LEAVING_KINDS = ("DISCLOSURE", "INTERNAL_TRANSFER")
 MOVING_KINDS = ("DISCLOSURE", "RECEIPT", "INTERNAL_TRANSFER")
 NOT_REJECTED = p.c.kind != "DECISION_REJECTED"
 # "RPL115_*": the § 115 bases proper. The underscore is a LIKE wildcard, so it is escaped; this
@@ -94,31 +107,34 @@ SPECS: tuple[QuerySpec, ...] = (
               "hjemmel og modtager, til stikprøvekontrol."),
     QuerySpec("Q8", "Videregivelseskæde", "Videregivelser af oplysninger modtaget efter § 115, med "
               "kildeposten og den selvstændige hjemmel for den videre videregivelse."),
-    QuerySpec("Q9", "Underretninger", "Underretningspligt: manglende underretninger, 24-timers-frister, "
-              "kvitteringer og orientering af fagpersoner.",
-              note_da="Kræver sags- og underretningsdata, som kun routing har. Auditloggen kan ikke "
-                      "besvare forespørgslen, før routing sender hændelser om underretningernes forløb."),
+    QuerySpec("Q9", "Underretninger", "Underretningspligt (barnets lov §§ 133-138): (a) sager om en mulig "
+              "mindreårig uden underretning, (b) vurdering efter 24-timers-fristen eller endnu ikke vurderet "
+              "efter fristen, (c) kvittering efter fristens udløb eller endnu ikke kvitteret efter fristen, "
+              "(d) fagpersoner, der endnu ikke er orienteret, med alder i dage. (a)-(c) skal give 0 rækker; "
+              "videresendte underretninger tæller ikke som udestående.",
+              note_da="Bygger på routings hændelser om sager og underretninger. En sag, hvis alderskilder var "
+                      "uenige, men hvis førende kilde sagde voksen, kan ikke ses som mulig mindreårig."),
     QuerySpec("Q10", "Sen registrering", "Poster registreret mere end 24 timer efter videregivelsen, og "
               "mundtlige mødevideregivelser registreret mere end 2 arbejdsdage senere."),
     QuerySpec("Q11", "Integritet", "Genberegning af hashkæden over et interval af løbenumre: første "
               "brud og eventuelle huller.", zero_is_compliant=True),
-    QuerySpec("Q12", "Fuldstændighed", "Mislykkede leverancer og sikre mails uden transportreference.",
-              note_da="Afstemningen mod mail-gatewayens log (eksterne mails uden post) kræver notify's "
-                      "leveringslog og er ikke med her."),
+    QuerySpec("Q12", "Fuldstændighed", "Afstemning mod mail-gatewayens log: mails til modtagere uden for "
+              "kommunens egne domæner, hvis henvendelse ikke har en post i loggen (skal give 0); "
+              "mislykkede leverancer (gatewayens og loggens); sikre mails uden transportreference.",
+              zero_is_compliant=True),
     QuerySpec("Q13", "Rettelser og fejlmeddelelser", "Poster, der senere er rettet, og om modtageren "
               "fik en fejlmeddelelse (RECIPIENT_ERROR_NOTICE)."),
-    QuerySpec("Q14", "Underretning af den registrerede", "Poster med udsat underretning (DEFERRED_*) og "
-              "poster med status PENDING ældre end 1 måned, som ikke er rettet siden.",
-              note_da="DisclosureRecorded v1 har ikke feltet review_at; alle udsatte poster vises."),
+    QuerySpec("Q14", "Underretning af den registrerede", "Poster med udsat underretning (DEFERRED_*), hvis "
+              "revurderingsdato (review_at) er overskredet eller mangler, og poster med status PENDING ældre "
+              "end 1 måned, som ikke er rettet siden. Skal give 0 rækker.", zero_is_compliant=True),
     QuerySpec("Q15", "Pr. medarbejder", "Udførte og besluttede videregivelser pr. medarbejder pr. måned, "
               "med markering af afvigere (mere end 3 gange månedens median og mindst 10)."),
     QuerySpec("Q16", "Opbevaring", "Poster, hvis opbevaringsfrist er udløbet, men hvis indhold endnu ikke "
               "er slettet. Skal give 0 rækker efter hver sletning.", zero_is_compliant=True,
               note_da="Retlig tilbageholdelse (legal hold) er endnu ikke en del af loggen."),
-    QuerySpec("Q17", "Videregivelse efter lukket sag", "Videregivelser efter sagens lukning eller efter "
-              "triageudfaldet OUT_OF_SCOPE.",
-              note_da="Kræver sagernes lukketidspunkt og triageudfald fra routing; kan ikke besvares af "
-                      "auditloggen endnu."),
+    QuerySpec("Q17", "Videregivelse efter lukket sag", "Videregivelser og interne overførsler efter sagens "
+              "lukning eller efter triageudfaldet OUT_OF_SCOPE, til gennemgang (fx en lovlig underretning "
+              "efter et OUT_OF_SCOPE-udfald)."),
     QuerySpec("Q18", "Afviste forslag", "Antal DECISION_REJECTED pr. hjemmel: viser, at "
               "nødvendighedsvurderingerne er reelle."),
 )
@@ -147,6 +163,29 @@ LABELS_DA: dict[str, str] = {
     "recipient_notified": "Modtager underrettet", "notice_record_id": "Fejlmeddelelse",
     "subject_information_status": "Underretning af den registrerede", "month": "Måned", "employee": "Medarbejder",
     "role": "Rolle", "month_median": "Månedens median", "outlier": "Afviger", "retention_until": "Opbevares til",
+    "finding_da": "Fund (forklaring)", "reference": "Sagsreference", "infohus_case_id": "Sag",
+    "underretning_id": "Underretning", "legal_type": "Type", "state": "Tilstand", "at": "Tidspunkt (UTC)",
+    "due_at": "Frist (UTC)", "done_at": "Udført (UTC)", "age_days": "Alder (dage)", "closed_at": "Lukket (UTC)",
+    "triage_outcome": "Triageudfald", "triage_completed_at": "Triage afsluttet (UTC)", "source": "Kilde",
+    "concern_id": "Henvendelse", "recipient": "Modtager", "reason": "Årsag", "review_at": "Revurderes",
+}
+
+FINDINGS_DA: dict[str, str] = {
+    "MISSING_UNDERRETNING": "Mulig mindreårig uden underretning",
+    "ASSESSED_LATE": "Vurderet efter 24-timers-fristen",
+    "NOT_ASSESSED_PAST_DUE": "Ikke vurderet, fristen er overskredet",
+    "RECEIPT_CONFIRMED_LATE": "Kvitteret efter fristen",
+    "RECEIPT_NOT_CONFIRMED_PAST_DUE": "Ikke kvitteret, fristen er overskredet",
+    "PROFESSIONAL_NOT_ORIENTED": "Fagperson endnu ikke orienteret",
+    "EXTERNAL_MAIL_WITHOUT_RECORD": "Ekstern mail uden post i loggen",
+    "DELIVERY_DEAD_LETTERED": "Mail opgivet af gatewayen",
+    "RECORD_DELIVERY_FAILED": "Post med mislykket levering",
+    "SECURE_EMAIL_WITHOUT_TRANSPORT_REF": "Sikker mail uden transportreference",
+    "AFTER_CLOSE": "Efter sagens lukning",
+    "AFTER_OUT_OF_SCOPE": "Efter triageudfaldet OUT_OF_SCOPE",
+    "REVIEW_OVERDUE": "Revurdering overskredet",
+    "NO_REVIEW_DATE": "Udsat uden revurderingsdato",
+    "PENDING_OVER_1_MONTH": "PENDING i mere end 1 måned",
 }
 
 
@@ -174,6 +213,14 @@ class QueryResult:
                 "note_da": self.note_da, **self.extra}
 
 
+@dataclass(frozen=True)
+class QueryContext:
+    """What a query needs besides its filters: the time it runs at and the municipality's settings."""
+
+    now: datetime
+    internal_mail_domains: tuple[str, ...] = ("ishoj.dk",)
+
+
 class QueryError(ValueError):
     """A query asked for without what it needs (e.g. Q1 without a subject)."""
 
@@ -184,7 +231,8 @@ Verifier = Callable[[Filters], Any]
 
 async def run_query(query_id: str, filters: Filters, *, uow_factory: UowFactory, actor: str,
                     output_format: str = "json", now: datetime | None = None,
-                    verifier: Verifier | None = None) -> QueryResult:
+                    verifier: Verifier | None = None,
+                    internal_mail_domains: tuple[str, ...] = ("ishoj.dk",)) -> QueryResult:
     """Run an auditor query and log it (append-only) in the same breath."""
     spec = BY_ID.get(query_id.upper())
     if spec is None:
@@ -197,7 +245,7 @@ async def run_query(query_id: str, filters: Filters, *, uow_factory: UowFactory,
         if spec.id == "Q11":
             result = await _q11(spec, filters, verifier)
         else:
-            result = await RUNNERS[spec.id](uow, spec, filters, now)
+            result = await RUNNERS[spec.id](uow, spec, filters, QueryContext(now, internal_mail_domains))
         await uow.query_log.add(entry_id=new_uuid7(), at=format_utc(now), actor=actor, query=spec.id,
                                 parameters=filters.logged(), result_rows=result.total,
                                 output_format=output_format, trace_id=current_trace_id())
@@ -266,9 +314,36 @@ async def _records(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, *con
     return await _page(uow, spec, filters, query, list(names))
 
 
+async def _union_page(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, parts: list[Select[Any]],
+                      columns: list[str], order: tuple[str, ...]) -> QueryResult:
+    """One page over the union of ``parts`` (each selecting ``columns``, by label); adds ``finding_da``."""
+    rows_of = union_all(*parts).subquery()
+    total = int((await uow.session.execute(select(func.count()).select_from(rows_of))).scalar_one())
+    page = select(rows_of).order_by(*(rows_of.c[name] for name in order)).limit(filters.limit).offset(filters.offset)
+    rows = [dict(r) for r in (await uow.session.execute(page)).mappings()]
+    for row in rows:
+        row["finding_da"] = FINDINGS_DA.get(row["finding"], row["finding"])
+    return QueryResult(spec.id, spec.title_da, [*columns, "finding_da"], rows, total, filters.limit, filters.offset,
+                       spec.zero_is_compliant, spec.note_da)
+
+
+def _between(column: Any, filters: Filters) -> list[ColumnElement[bool]]:
+    """The date filters on an instant column other than ``occurred_at``."""
+    conditions: list[ColumnElement[bool]] = []
+    if filters.date_from:
+        conditions.append(column >= _instant(filters.date_from))
+    if filters.date_to:
+        conditions.append(column < _instant(filters.date_to + timedelta(days=1)))
+    return conditions
+
+
+def _text(value: Any) -> Any:
+    return cast(value, String) if value is not None else cast(null(), String)
+
+
 # --- the queries -------------------------------------------------------------------------------------
 
-async def _q1(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, _now: datetime) -> QueryResult:
+async def _q1(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, _ctx: QueryContext) -> QueryResult:
     names = ["occurred_at", "kind", "recipient_authority", "recipient_unit", "discloser_authority",
              "discloser_unit", "legal_basis", "purpose", "data_categories", "channel"]
     if filters.include_staff:
@@ -287,7 +362,7 @@ async def _q1(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, _now: dat
     return result
 
 
-async def _q2(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, _now: datetime) -> QueryResult:
+async def _q2(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, _ctx: QueryContext) -> QueryResult:
     count = func.count().label("count")
     query = _common(select(p.c.legal_basis, p.c.cooperation_form, p.c.purpose, count).where(NOT_REJECTED)
                     .group_by(p.c.legal_basis, p.c.cooperation_form, p.c.purpose), filters)
@@ -295,31 +370,31 @@ async def _q2(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, _now: dat
                        order=[p.c.legal_basis, p.c.cooperation_form, p.c.purpose])
 
 
-async def _q3(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, _now: datetime) -> QueryResult:
+async def _q3(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, _ctx: QueryContext) -> QueryResult:
     weak = or_(p.c.necessity_assessment.is_(None), func.length(func.trim(p.c.necessity_assessment)) < 30,
                p.c.decided_by.is_(None))
     return await _records(uow, spec, filters, RPL115, NOT_REJECTED, weak, extra=("necessity_assessment",))
 
 
-async def _q4(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, _now: datetime) -> QueryResult:
+async def _q4(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, _ctx: QueryContext) -> QueryResult:
     investigation = or_(p.c.purpose == "CRIMINAL_REPORT", p.c.not_for_investigation.is_(False))
     return await _records(uow, spec, filters, RPL115, NOT_REJECTED, investigation,
                           extra=("not_for_investigation",))
 
 
-async def _q5(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, _now: datetime) -> QueryResult:
+async def _q5(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, _ctx: QueryContext) -> QueryResult:
     return await _records(uow, spec, filters, RPL115, NOT_REJECTED,
                           p.c.recipient_is_cooperation_participant.is_(False),
                           extra=("recipient_is_cooperation_participant",))
 
 
-async def _q6(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, _now: datetime) -> QueryResult:
+async def _q6(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, _ctx: QueryContext) -> QueryResult:
     minor = or_(p.c.subject_age_at_occurrence.is_(None), p.c.subject_age_at_occurrence < 18)
     return await _records(uow, spec, filters, p.c.legal_basis == "RPL115A_FAMILY", NOT_REJECTED, minor,
                           extra=("subject_age_at_occurrence",))
 
 
-async def _q7(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, _now: datetime) -> QueryResult:
+async def _q7(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, _ctx: QueryContext) -> QueryResult:
     sensitive = or_(p.c.contains_special_categories.is_(True), p.c.contains_criminal_data.is_(True),
                     p.c.contains_gang_info.is_(True))
     names = (*RECORD_COLUMNS, "contains_special_categories", "contains_criminal_data", "contains_gang_info")
@@ -334,7 +409,7 @@ async def _q7(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, _now: dat
     return result
 
 
-async def _q8(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, _now: datetime) -> QueryResult:
+async def _q8(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, _ctx: QueryContext) -> QueryResult:
     src_log, src = aliased(lg), aliased(p)
     query = _common(
         select(p.c.seq_no, lg.c.record_id, p.c.occurred_at, p.c.recipient_authority,
@@ -353,12 +428,7 @@ async def _q8(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, _now: dat
     return result
 
 
-async def _unavailable(_uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, _now: datetime) -> QueryResult:
-    return QueryResult(spec.id, spec.title_da, [], [], 0, filters.limit, filters.offset, False, spec.note_da,
-                       {"available": False})
-
-
-async def _q10(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, _now: datetime) -> QueryResult:
+async def _q10(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, _ctx: QueryContext) -> QueryResult:
     result = await _records(uow, spec, filters, p.c.recording_lag_s > 24 * 3600, extra=("recording_lag_s",))
     for row in result.rows:
         row["lag_hours"] = round(row["recording_lag_s"] / 3600, 1)
@@ -382,13 +452,100 @@ async def _q11(spec: QuerySpec, filters: Filters, verifier: Verifier | None) -> 
                         "first_broken_seq_no": report.first_broken_seq_no, "head_seq_no": report.head_seq_no})
 
 
-async def _q12(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, _now: datetime) -> QueryResult:
-    failed = or_(p.c.delivery_status == "FAILED",
-                 and_(p.c.channel == "SECURE_EMAIL", p.c.transport_ref.is_(None), NOT_REJECTED))
-    return await _records(uow, spec, filters, failed, extra=("transport_ref",))
+Q9_COLUMNS = ["finding", "reference", "infohus_case_id", "underretning_id", "legal_type", "state", "at",
+              "due_at", "done_at"]
 
 
-async def _q13(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, _now: datetime) -> QueryResult:
+async def _q9(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, ctx: QueryContext) -> QueryResult:
+    """(a) from the case facts; (b)-(d) from the latest state of each underretning. ``at`` is when the
+    case was opened or the underretning received (what the date filters select on)."""
+    now = format_utc(ctx.now)
+    has_underretning = exists(select(literal(1)).select_from(uf).where(uf.c.infohus_case_id == cf.c.infohus_case_id))
+    missing = select(
+        literal("MISSING_UNDERRETNING").label("finding"), cf.c.reference.label("reference"),
+        cf.c.infohus_case_id.label("infohus_case_id"), _text(None).label("underretning_id"),
+        _text(None).label("legal_type"), _text(None).label("state"), cf.c.opened_at.label("at"),
+        _text(None).label("due_at"), _text(None).label("done_at"),
+    ).where(cf.c.minor_possible.is_(True), func.coalesce(cf.c.underretning_count, 0) == 0, ~has_underretning,
+            *_between(cf.c.opened_at, filters))
+    not_forwarded = uf.c.forwarded_at.is_(None)
+
+    def part(finding: str, due: Any, done: Any, *conditions: Any) -> Select[Any]:
+        return select(
+            literal(finding).label("finding"), uf.c.reference.label("reference"),
+            uf.c.infohus_case_id.label("infohus_case_id"), uf.c.underretning_id.label("underretning_id"),
+            uf.c.legal_type.label("legal_type"), uf.c.state.label("state"), uf.c.received_at.label("at"),
+            _text(due).label("due_at"), _text(done).label("done_at"),
+        ).where(*conditions, *_between(uf.c.received_at, filters))
+
+    parts = [
+        missing,
+        part("ASSESSED_LATE", uf.c.assessment_due_at, uf.c.assessed_at, uf.c.assessed_at > uf.c.assessment_due_at),
+        part("NOT_ASSESSED_PAST_DUE", uf.c.assessment_due_at, None, uf.c.assessed_at.is_(None),
+             uf.c.assessment_due_at < now, not_forwarded),
+        part("RECEIPT_CONFIRMED_LATE", uf.c.receipt_confirmation_due_end, uf.c.receipt_confirmed_at,
+             uf.c.receipt_confirmed_at > uf.c.receipt_confirmation_due_end),
+        part("RECEIPT_NOT_CONFIRMED_PAST_DUE", uf.c.receipt_confirmation_due_end, None,
+             uf.c.receipt_confirmed_at.is_(None), uf.c.receipt_confirmation_due_end < now, not_forwarded),
+        part("PROFESSIONAL_NOT_ORIENTED", None, None, uf.c.professional_orientation_required.is_(True),
+             uf.c.oriented_at.is_(None), not_forwarded),
+    ]
+    result = await _union_page(uow, spec, filters, parts, Q9_COLUMNS, order=("at", "finding", "underretning_id"))
+    for row in result.rows:
+        row["age_days"] = None if row["at"] is None else (ctx.now - parse_instant(row["at"])).days
+    result.columns.insert(result.columns.index("done_at") + 1, "age_days")
+    return result
+
+
+Q12_COLUMNS = ["finding", "source", "at", "reference", "concern_id", "seq_no", "record_id", "recipient",
+               "transport_ref", "delivery_status", "reason"]
+
+
+async def _q12(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, ctx: QueryContext) -> QueryResult:
+    """Three sources in one list: the gateway's external mails without a record for their concern (or
+    with their Message-ID), the gateway's dead-lettered notifications, and the log's own failed or
+    unreferenced secure mails. ``recipient`` is an authority code (log) or a mail domain (gateway)."""
+    internal = or_(*(or_(mg.c.recipient_domain == d.lower(), mg.c.recipient_domain.endswith("." + d.lower(),
+                                                                                            autoescape=True))
+                     for d in ctx.internal_mail_domains)) if ctx.internal_mail_domains else literal(False)
+    recorded = exists(select(literal(1)).select_from(p).where(
+        p.c.kind.in_(LEAVING_KINDS), or_(p.c.transport_ref == mg.c.message_id, p.c.concern_id == mg.c.concern_id)))
+    reference = func.coalesce(
+        mg.c.reference,
+        select(func.max(cf.c.reference)).where(cf.c.concern_id == mg.c.concern_id).scalar_subquery(),
+        select(func.max(uf.c.reference)).where(uf.c.concern_id == mg.c.concern_id).scalar_subquery())
+    recipient_filter = [mg.c.recipient_domain == filters.recipient.lower()] if filters.recipient else []
+
+    def gateway(finding: str, *conditions: Any) -> Select[Any]:
+        return select(
+            literal(finding).label("finding"), literal("mail-gateway").label("source"), mg.c.at.label("at"),
+            reference.label("reference"), mg.c.concern_id.label("concern_id"),
+            cast(null(), p.c.seq_no.type).label("seq_no"), _text(None).label("record_id"),
+            mg.c.recipient_domain.label("recipient"), mg.c.message_id.label("transport_ref"),
+            literal(None, String).label("delivery_status"), mg.c.reason.label("reason"),
+        ).where(*conditions, *_between(mg.c.at, filters), *recipient_filter)
+
+    def in_log(finding: str, *conditions: Any) -> Select[Any]:
+        return _common(select(
+            literal(finding).label("finding"), literal("log").label("source"), p.c.occurred_at.label("at"),
+            _text(None).label("reference"), p.c.concern_id.label("concern_id"), p.c.seq_no.label("seq_no"),
+            lg.c.record_id.label("record_id"), p.c.recipient_authority.label("recipient"),
+            p.c.transport_ref.label("transport_ref"), p.c.delivery_status.label("delivery_status"),
+            _text(None).label("reason"),
+        ).select_from(_joined()).where(*conditions), filters)
+
+    parts = [
+        gateway("EXTERNAL_MAIL_WITHOUT_RECORD", mg.c.outcome == SENT,
+                or_(mg.c.recipient_domain.is_(None), ~internal), ~recorded),
+        gateway("DELIVERY_DEAD_LETTERED", mg.c.outcome == DEAD_LETTERED),
+        in_log("RECORD_DELIVERY_FAILED", p.c.delivery_status == "FAILED"),
+        in_log("SECURE_EMAIL_WITHOUT_TRANSPORT_REF", p.c.delivery_status != "FAILED", p.c.channel == "SECURE_EMAIL",
+               p.c.transport_ref.is_(None), NOT_REJECTED),
+    ]
+    return await _union_page(uow, spec, filters, parts, Q12_COLUMNS, order=("at", "finding", "transport_ref"))
+
+
+async def _q13(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, _ctx: QueryContext) -> QueryResult:
     orig_log, orig = aliased(lg), aliased(p)
     notice = aliased(p)
     notice_log = aliased(lg)
@@ -413,18 +570,26 @@ async def _q13(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, _now: da
                         "correction_record_id", "corrected_at", "recipient_notified", "notice_record_id"])
 
 
-async def _q14(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, now: datetime) -> QueryResult:
+async def _q14(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, ctx: QueryContext) -> QueryResult:
     corrector = aliased(p)
     corrected = exists(select(literal(1)).select_from(corrector).where(
         corrector.c.kind == "CORRECTION", corrector.c.corrects_record_id == lg.c.record_id))
-    month_ago = format_utc(now - timedelta(days=30))
-    open_status = or_(p.c.subject_information_status.like("DEFERRED\\_%", escape="\\"),
+    month_ago = format_utc(ctx.now - timedelta(days=30))
+    today = ctx.now.astimezone(COPENHAGEN).date().isoformat()
+    deferred = p.c.subject_information_status.like("DEFERRED\\_%", escape="\\")
+    open_status = or_(and_(deferred, or_(p.c.review_at.is_(None), p.c.review_at < today)),
                       and_(p.c.subject_information_status == "PENDING", p.c.recorded_at < month_ago))
-    return await _records(uow, spec, filters, open_status, ~corrected, NOT_REJECTED,
-                          extra=("subject_information_status",))
+    result = await _records(uow, spec, filters, open_status, ~corrected, NOT_REJECTED,
+                            extra=("subject_information_status", "review_at"))
+    for row in result.rows:
+        finding = "PENDING_OVER_1_MONTH" if row["subject_information_status"] == "PENDING" else (
+            "NO_REVIEW_DATE" if row["review_at"] is None else "REVIEW_OVERDUE")
+        row["finding"], row["finding_da"] = finding, FINDINGS_DA[finding]
+    result.columns += ["finding", "finding_da"]
+    return result
 
 
-async def _q15(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, _now: datetime) -> QueryResult:
+async def _q15(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, _ctx: QueryContext) -> QueryResult:
     rows: list[dict[str, Any]] = []
     for role, column in (("executed", p.c.executed_by), ("decided", p.c.decided_by)):
         query = _common(select(column.label("employee"), p.c.occurred_month.label("month"),
@@ -444,21 +609,40 @@ async def _q15(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, _now: da
                        page, len(rows), filters.limit, filters.offset, False, spec.note_da)
 
 
-async def _q16(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, now: datetime) -> QueryResult:
-    return await _records(uow, spec, filters, p.c.retention_until < now.date().isoformat(),
+async def _q16(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, ctx: QueryContext) -> QueryResult:
+    return await _records(uow, spec, filters, p.c.retention_until < ctx.now.date().isoformat(),
                           extra=("retention_until",))
 
 
-async def _q18(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, _now: datetime) -> QueryResult:
+async def _q17(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, _ctx: QueryContext) -> QueryResult:
+    """Records that moved data after their case was closed, or after its triage found it OUT_OF_SCOPE."""
+    after_close = and_(cf.c.closed_at.is_not(None), p.c.occurred_at > cf.c.closed_at)
+    after_out_of_scope = and_(cf.c.triage_outcome == OUT_OF_SCOPE, p.c.occurred_at > cf.c.triage_completed_at)
+    names = (*RECORD_COLUMNS, "infohus_case_id")
+    query = _common(
+        select(*_columns(*names), cf.c.reference, cf.c.closed_at, cf.c.triage_outcome, cf.c.triage_completed_at)
+        .select_from(_joined().join(cf, cf.c.infohus_case_id == p.c.infohus_case_id))
+        .where(p.c.kind.in_(LEAVING_KINDS), or_(after_close, after_out_of_scope)), filters)
+    result = await _page(uow, spec, filters, query,
+                         [*names, "reference", "closed_at", "triage_outcome", "triage_completed_at"])
+    for row in result.rows:
+        closed = row["closed_at"] is not None and row["occurred_at"] > row["closed_at"]
+        row["finding"] = "AFTER_CLOSE" if closed else "AFTER_OUT_OF_SCOPE"
+        row["finding_da"] = FINDINGS_DA[row["finding"]]
+    result.columns += ["finding", "finding_da"]
+    return result
+
+
+async def _q18(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, _ctx: QueryContext) -> QueryResult:
     query = _common(select(p.c.legal_basis, func.count().label("count"))
                     .where(p.c.kind == "DECISION_REJECTED").group_by(p.c.legal_basis), filters, kind=False)
     return await _page(uow, spec, filters, query, ["legal_basis", "count"], order=[p.c.legal_basis])
 
 
-Runner = Callable[[AuditUnitOfWork, QuerySpec, Filters, datetime], Any]
+Runner = Callable[[AuditUnitOfWork, QuerySpec, Filters, QueryContext], Any]
 RUNNERS: dict[str, Runner] = {
-    "Q1": _q1, "Q2": _q2, "Q3": _q3, "Q4": _q4, "Q5": _q5, "Q6": _q6, "Q7": _q7, "Q8": _q8, "Q9": _unavailable,
-    "Q10": _q10, "Q12": _q12, "Q13": _q13, "Q14": _q14, "Q15": _q15, "Q16": _q16, "Q17": _unavailable,
+    "Q1": _q1, "Q2": _q2, "Q3": _q3, "Q4": _q4, "Q5": _q5, "Q6": _q6, "Q7": _q7, "Q8": _q8, "Q9": _q9,
+    "Q10": _q10, "Q12": _q12, "Q13": _q13, "Q14": _q14, "Q15": _q15, "Q16": _q16, "Q17": _q17,
     "Q18": _q18,
 }
 

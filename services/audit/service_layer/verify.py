@@ -12,11 +12,16 @@ missing before ``retention_until`` is a break.
 
 Then the Merkle tree of all record hashes is compared with every stored checkpoint: its signature
 (Ed25519), its root at its size, and its head. A checkpoint that no longer matches means the log was
-rewritten or truncated below it, even where the chain itself is consistent.
+rewritten or truncated below it, even where the chain itself is consistent. (With no checkpoint stored
+the tree is not built: there is nothing to compare it with.)
+
+Speed: the record hashes of a batch (``domain/chain_match.py``) are computed while the next batch is
+being read; the walk over links and seq_nos then needs no hashing.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from collections.abc import Awaitable, Callable, Sequence
@@ -26,9 +31,10 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from services.audit.adapters.columns import payload_columns, subject_keys
+from services.audit.adapters.columns import query_columns, subject_keys
 from services.audit.adapters.unit_of_work import AuditUnitOfWork
 from services.audit.domain.chain import BreakReason
+from services.audit.domain.chain_match import match_rows
 from services.audit.domain.checkpoint import Checkpoint, verify_checkpoint
 from services.audit.domain.hashing import GENESIS_PREV_HASH, canonical_json, is_sha256_hex
 from services.audit.domain.merkle_cache import MerkleCache
@@ -116,6 +122,7 @@ async def verify_log(uow_factory: UowFactory, *, public_key: Ed25519PublicKey | 
                      on_progress: Callable[[int], Awaitable[None] | None] | None = None) -> VerifyReport:
     report = VerifyReport(from_seq_no, to_seq_no)
     async with uow_factory() as uow:
+        stored = await uow.checkpoints.all()
         head = await uow.log.head()
         start_prev = GENESIS_PREV_HASH
         if from_seq_no > 1:
@@ -129,27 +136,33 @@ async def verify_log(uow_factory: UowFactory, *, public_key: Ed25519PublicKey | 
     last = head[0] if head else 0
     upper = last if to_seq_no is None else min(to_seq_no, last)
     whole_log = from_seq_no == 1 and (to_seq_no is None or to_seq_no >= last)
-    leaves: list[bytes] | None = [] if whole_log else None
+    leaves: list[bytes] | None = [] if whole_log and stored else None
     walker = _Walker(report, start_prev, from_seq_no, today)
-    cursor = from_seq_no - 1
-    while cursor < upper:
+    async def read(after: int) -> Sequence[Sequence[Any]]:
+        if after >= upper:
+            return []
         async with uow_factory() as uow:
-            rows = await uow.log.chain_rows_fast(after_seq_no=cursor, up_to_seq_no=upper, limit=BATCH)
+            rows = await uow.log.chain_rows_fast(after_seq_no=after, up_to_seq_no=upper, limit=BATCH)
             if deep and rows:
                 await _deep_check(uow, rows, report)
-        if not rows:
-            break
-        walker.visit_batch(rows, leaves)
-        cursor = rows[-1][0]
+        return rows
+
+    async def matched(rows: Sequence[Sequence[Any]]) -> bytes:
+        return match_rows(rows)
+
+    rows = await read(from_seq_no - 1)
+    while rows:
+        matching = asyncio.ensure_future(matched(rows))
+        following = await read(rows[-1][0])  # the hashing runs while the read waits for the database
+        walker.visit_batch(rows, leaves, await matching)
+        rows = following
         if on_progress is not None:
             result = on_progress(report.checked)
             if result is not None:
                 await result
     walker.finish(upper)
-    tree = None if leaves is None else MerkleCache(leaves)
-    if tree is not None:
-        async with uow_factory() as uow:
-            stored = await uow.checkpoints.all()
+    if whole_log:
+        tree = MerkleCache(leaves or [])
         report.checkpoints = [check_checkpoint(c, tree, public_key) for c in stored]
         if not stored:
             report.warnings.append("no signed checkpoint stored: truncation at the head cannot be ruled out")
@@ -195,22 +208,22 @@ class _Walker:
         self.expected_seq = expected_seq
         self.today = today.isoformat()
 
-    def visit_batch(self, rows: Sequence[Sequence[Any]], leaves: list[bytes] | None) -> None:
-        sha256, fromhex = hashlib.sha256, bytes.fromhex
+    def visit_batch(self, rows: Sequence[Sequence[Any]], leaves: list[bytes] | None,
+                    matched: bytes | None = None) -> None:
+        """``matched``: ``match_rows(rows)``, computed here when not given."""
+        fromhex = bytes.fromhex
         collected: list[bytes] = [] if leaves is None else leaves
+        matched = match_rows(rows) if matched is None else matched
         expected_seq, expected_prev, fast = self.expected_seq, self.expected_prev, 0
-        for row in rows:
-            seq_no, prev_hash, record_hash, content, _retention = row
-            # The common case in a few operations; anything unusual goes the careful way below.
-            if seq_no == expected_seq and prev_hash == expected_prev and content is not None \
-                    and len(record_hash) == HASH_HEX:
-                data = content if isinstance(content, bytes) else content.encode("utf-8")
-                if sha256(fromhex(prev_hash) + data).hexdigest() == record_hash \
-                        and b'"seq_no":%d,' % seq_no in data \
-                        and b'"prev_hash":"' + prev_hash.encode() + b'"' in data:
+        for row, hash_ok in zip(rows, matched, strict=True):
+            seq_no, prev_hash, record_hash = row[0], row[1], row[2]
+            # The common case: the hash matched, so only the position and the link are left to check;
+            # anything unusual goes the careful way below.
+            if hash_ok and seq_no == expected_seq and prev_hash == expected_prev:
+                if leaves is not None:
                     collected.append(fromhex(record_hash))
-                    expected_seq, expected_prev, fast = seq_no + 1, record_hash, fast + 1
-                    continue
+                expected_seq, expected_prev, fast = seq_no + 1, record_hash, fast + 1
+                continue
             self.report.checked += fast
             fast = 0
             self.expected_seq, self.expected_prev = expected_seq, expected_prev
@@ -280,7 +293,7 @@ async def _deep_check(uow: AuditUnitOfWork, rows: Sequence[Sequence[Any]], repor
             if canonical_json(parsed).decode("utf-8") != content:
                 reasons.append(NOT_CANONICAL)
             payload = {k: v for k, v in parsed.items() if k not in ("seq_no", "prev_hash")}
-            expected = payload_columns(payload)
+            expected = query_columns(payload)
             stored = payloads.get(seq_no, {})
             if any(_norm(stored.get(k)) != _norm(v) for k, v in expected.items()):
                 reasons.append(COLUMNS_DIFFER)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -88,7 +88,9 @@ def refuses(test_id: str, code: str, field: str, **overrides: Any) -> Any:
     accepts("D1 onward disclosure with source record", source_of_data="RECEIVED_UNDER_RPL115",
             source_record_id=UUID(int=98)),
     accepts("D2 PET request with reference", legal_basis="PETL4_ON_REQUEST", cooperation_form="NONE",
-            purpose="PET_REQUEST", legal_basis_note="PET-anmodning 2026-0042"),
+            purpose="PET_REQUEST", request_ref="PET-anmodning 2026-0042"),
+    accepts("D1 deferred subject information with review date", subject_information_status="DEFERRED_DBL22_2_4",
+            review_at=date(2026, 6, 1)),
 ])
 def test_accepted(overrides: dict[str, Any]) -> None:
     assert codes_and_fields(**overrides) == set()
@@ -168,8 +170,11 @@ def test_accepted(overrides: dict[str, Any]) -> None:
             legal_basis="RPL115_1_1_SSP"),
     refuses("D2 stk. 5 basis used for a disclosure", "D2", "legal_basis",
             legal_basis="RPL115_5_GANG", data_categories=["IDENTITY"]),
-    refuses("D2 PET request without reference", "D2", "legal_basis_note",
-            legal_basis="PETL4_ON_REQUEST", cooperation_form="NONE", purpose="PET_REQUEST"),
+    refuses("D2 PET request without reference", "D2", "request_ref",
+            legal_basis="PETL4_ON_REQUEST", cooperation_form="NONE", purpose="PET_REQUEST",
+            legal_basis_note="PET-anmodning 2026-0042"),
+    refuses("D1 deferred subject information without review date", "D1", "review_at",
+            subject_information_status="DEFERRED_DBL22_2_4"),
 ])
 def test_refused(overrides: dict[str, Any], expected: tuple[str, str]) -> None:
     assert expected in codes_and_fields(**overrides)

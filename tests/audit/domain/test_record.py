@@ -10,14 +10,21 @@ from contracts.events import DisclosureRecorded
 from services.audit.domain.chain import verify_chain
 from services.audit.domain.codes import DataCategory, OnwardCondition
 from services.audit.domain.hashing import GENESIS_PREV_HASH, HASH_FIELDS
-from services.audit.domain.record import DisclosureDraft, DisclosureRecord, from_event, seal
+from services.audit.domain.record import (
+    EVENT_CONTEXT_FIELDS,
+    LATER_OPTIONAL_FIELDS,
+    DisclosureDraft,
+    DisclosureRecord,
+    from_event,
+    seal,
+)
 from tests.audit.domain.builders import RECORDED_AT, a_draft, an_event, event_fields
 
 DERIVED = {"contains_special_categories", "contains_criminal_data", "contains_cpr", "contains_gang_info"}
 
 
 def test_the_draft_carries_every_event_field_and_only_audit_adds_the_rest() -> None:
-    event_names = set(DisclosureRecorded.model_fields)
+    event_names = set(DisclosureRecorded.model_fields) - EVENT_CONTEXT_FIELDS
     draft_names = set(DisclosureDraft.model_fields)
     assert event_names <= draft_names
     assert draft_names - event_names == {"recorded_at", "record_schema_version", *DERIVED}
@@ -27,7 +34,7 @@ def test_the_draft_carries_every_event_field_and_only_audit_adds_the_rest() -> N
 def test_from_event_copies_every_value() -> None:
     event = an_event(data_categories=["RELIGION", "CPR", "IDENTITY"])
     draft = from_event(event, recorded_at=RECORDED_AT)
-    for name, value in event.model_dump().items():
+    for name, value in event.model_dump(exclude=set(EVENT_CONTEXT_FIELDS)).items():
         got = getattr(draft, name)
         if isinstance(got, tuple):
             assert sorted(got) == sorted(value), name
@@ -105,3 +112,21 @@ def test_a_record_read_back_from_its_json_still_verifies() -> None:
 def test_seal_refuses_a_malformed_prev_hash() -> None:
     with pytest.raises(ValueError, match="prev_hash"):
         seal(a_draft(), seq_no=1, prev_hash="not-a-hash")
+
+
+def test_the_reporter_anonymity_flag_is_checked_but_never_stored() -> None:
+    draft = from_event(an_event(reporter_anonymous=True), recorded_at=RECORDED_AT)
+    assert "reporter_anonymous" not in draft.payload()
+
+
+def test_fields_added_later_are_hashed_when_present_and_absent_otherwise() -> None:
+    """A record without review_at/request_ref has the bytes it had before the fields existed, so older
+    records still re-canonicalise to their stored content; one with them has them hashed."""
+    plain = a_draft().payload()
+    assert not set(LATER_OPTIONAL_FIELDS) & set(plain)
+    deferred = a_draft(subject_information_status="DEFERRED_DBL22_2_4", review_at="2026-06-01",
+                       request_ref="PET-2026-0042").payload()
+    assert (deferred["review_at"], deferred["request_ref"]) == ("2026-06-01", "PET-2026-0042")
+    first = seal(a_draft(review_at="2026-06-01"), seq_no=1, prev_hash=GENESIS_PREV_HASH)
+    second = seal(a_draft(review_at="2026-06-02"), seq_no=1, prev_hash=GENESIS_PREV_HASH)
+    assert first.record_hash != second.record_hash
