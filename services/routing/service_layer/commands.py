@@ -42,7 +42,7 @@ from services.routing.domain.errors import InvalidCommand, NotFound, NotPermitte
 from services.routing.domain.facts import ConcernFacts, cpr_hmac, with_age
 from services.routing.domain.rules import triage_due_at
 from services.routing.domain.tasks import TASK_PERMISSION, OrientationOutcome, Task, TaskKind
-from services.routing.service_layer.common import publish, save_case
+from services.routing.service_layer.common import add_underretning, publish, save_case, save_underretning
 from services.routing.service_layer.deadlines import emit_owed, stop_clock
 from services.routing.service_layer.handlers import RoutingDeps
 
@@ -279,7 +279,7 @@ async def _open_missing_underretning(uow: RoutingUnitOfWork, case: InfohusCase, 
     assert person is not None
     underretning = underretning_after_age_correction(facts, person, case_id=case.case_id, config=config)
     clocks, tasks = underretning_duties(underretning, config, now=now, at_risk_from_start=False)
-    await uow.routing.add_underretning(underretning)
+    await add_underretning(uow, underretning, reference=facts.reference, at=now)
     for task in tasks:
         await uow.routing.add_task(task)
     for clock in clocks:
@@ -327,7 +327,7 @@ async def assess_underretning(uow: RoutingUnitOfWork, underretning_id: UUID, act
         if u is None:
             raise NotFound("no such underretning")
         u.assess(actor, now, acute_measures_needed=acute_measures_needed)
-        await uow.routing.save_underretning(u)
+        await save_underretning(uow, u, reference=(await _facts(uow, u.concern_id)).reference, at=now)
         reported = await stop_clock(uow, clock_id(underretning_id, ClockKind.ASSESSMENT), now, "ASSESSED", deps.config)
         await uow.commit()
     return {"state": u.state, "assessed_at": u.assessed_at, "late": u.assessment_late,
@@ -356,7 +356,7 @@ async def confirm_receipt(uow: RoutingUnitOfWork, task_id: UUID, actor: Actor, *
         u = await uow.routing.get_underretning(_needed(task.underretning_id))
         assert u is not None
         u.receipt_confirmed_at = at
-        await uow.routing.save_underretning(u)
+        await save_underretning(uow, u, reference=(await _facts(uow, u.concern_id)).reference, at=now)
         await uow.routing.save_task(task)
         reported = await stop_clock(uow, clock_id(u.underretning_id, ClockKind.RECEIPT_CONFIRMATION), at,
                                     "RECEIPT_CONFIRMED", deps.config)
@@ -375,7 +375,7 @@ async def record_orientation(uow: RoutingUnitOfWork, task_id: UUID, actor: Actor
         u = await uow.routing.get_underretning(_needed(task.underretning_id))
         assert u is not None
         u.oriented_at, u.orientation_outcome = now, outcome.value
-        await uow.routing.save_underretning(u)
+        await save_underretning(uow, u, reference=(await _facts(uow, u.concern_id)).reference, at=now)
         await uow.routing.save_task(task)
         await uow.commit()
     return {"task": task_view(task)}
@@ -446,7 +446,7 @@ async def confirm_forwarding(uow: RoutingUnitOfWork, task_id: UUID, actor: Actor
         await uow.routing.save_task(task)
         for u in underretninger:
             u.forwarded_to, u.forwarded_at = f"OTHER_MUNICIPALITY:{municipality}", occurred
-            await uow.routing.save_underretning(u)
+            await save_underretning(uow, u, reference=facts.reference, at=now)
         if task.infohus_case_id is not None:
             case = await _case(uow, task.infohus_case_id)
             case.note(actor, now, "FORWARDED", {"to": record.recipient_authority, "legal_basis": record.legal_basis,

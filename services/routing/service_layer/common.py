@@ -1,13 +1,16 @@
-"""Helpers the routing handlers and commands share: wrapping events and saving a case with its events."""
+"""Helpers the routing handlers and commands share: wrapping events, and saving a case or an underretning
+with its events."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
 from contracts.envelope import Envelope, EventPayload
 from contracts.events import CaseTransitioned
 from services.routing.adapters.unit_of_work import RoutingUnitOfWork
 from services.routing.domain.case import InfohusCase
+from services.routing.domain.casework import Underretning
 
 PRODUCER = "routing"
 
@@ -27,3 +30,23 @@ async def save_case(uow: RoutingUnitOfWork, case: InfohusCase, *, causation_id: 
             concern_id=case.concern_id, reference=case.reference, infohus_case_id=case.case_id,
             action=entry.action, from_state=entry.from_state, to_state=entry.to_state, actor=entry.actor,
             actor_role=entry.actor_role, at=entry.at), concern_id=case.concern_id, causation_id=causation_id)
+
+
+async def add_underretning(uow: RoutingUnitOfWork, underretning: Underretning, *, reference: str, at: datetime,
+                           causation_id: UUID | None = None) -> None:
+    """Register a new underretning and publish its UnderretningUpdated (state REGISTERED)."""
+    await uow.routing.add_underretning(underretning)
+    await publish_underretning(uow, underretning, reference=reference, at=at, causation_id=causation_id)
+
+
+async def save_underretning(uow: RoutingUnitOfWork, underretning: Underretning, *, reference: str, at: datetime,
+                            causation_id: UUID | None = None) -> None:
+    """Save a changed underretning and publish its UnderretningUpdated in the same transaction."""
+    await uow.routing.save_underretning(underretning)
+    await publish_underretning(uow, underretning, reference=reference, at=at, causation_id=causation_id)
+
+
+async def publish_underretning(uow: RoutingUnitOfWork, underretning: Underretning, *, reference: str,
+                               at: datetime, causation_id: UUID | None = None) -> None:
+    await publish(uow, underretning.updated_event(reference=reference, at=at), concern_id=underretning.concern_id,
+                  causation_id=causation_id)

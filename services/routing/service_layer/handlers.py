@@ -24,7 +24,7 @@ from services.routing.domain.duplicates import Fingerprint, fingerprint, is_near
 from services.routing.domain.facts import ConcernFacts, concern_facts
 from services.routing.domain.rules import Decision, decide, derive_facts
 from services.routing.domain.vocabulary import DuplicateKind, Flag
-from services.routing.service_layer.common import publish, save_case
+from services.routing.service_layer.common import publish, publish_underretning, save_case, save_underretning
 from services.routing.service_layer.deadlines import emit_owed
 
 
@@ -100,6 +100,9 @@ async def _open(uow: RoutingUnitOfWork, envelope: Envelope[ConcernSubmitted], de
             age_bands=[str(b) for b in decision.age_bands], triage_due_at=case.triage_due_at,
             underretning_ids=[u.underretning_id for u in plan.underretninger_for(case.case_id)],
             decision_id=decision_id, config_version=decision.config_version))
+    for underretning in plan.underretninger:  # after its case, so a consumer knows the case first
+        await publish_underretning(uow, underretning, reference=event.reference, at=now,
+                                   causation_id=envelope.event_id)
     for notification in plan.notifications:
         await emit(notification)
     for disclosure in plan.disclosures:
@@ -128,8 +131,9 @@ async def _link_near_duplicate(uow: RoutingUnitOfWork, envelope: Envelope[Concer
                                     because_of=event.concern_id)
     if moved:
         await uow.routing.save_facts(original)
-        for underretning in underretninger:
-            await uow.routing.save_underretning(underretning)
+        for underretning in underretninger:  # its receipt and 24-hour deadline moved earlier
+            await save_underretning(uow, underretning, reference=original.reference, at=now,
+                                    causation_id=envelope.event_id)
         for task in tasks:
             await uow.routing.save_task(task)
         for clock in moved:
