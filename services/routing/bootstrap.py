@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from importlib.metadata import version
 
 from contracts.envelope import Envelope
-from contracts.events import ConcernSubmitted
+from contracts.events import ConcernSubmitted, DeliveryStatusChanged
 from infohus.kit.messaging import subscribe
 from infohus.kit.runtime import ServiceRuntime
 from services.routing.adapters.orm import tables
@@ -19,7 +19,11 @@ from services.routing.config_loader import load_municipality_config
 from services.routing.domain.config import MunicipalityConfig
 from services.routing.domain.disclosures import SystemInfo
 from services.routing.service_layer.deadlines import scan_deadlines
-from services.routing.service_layer.handlers import RoutingDeps, handle_concern_submitted
+from services.routing.service_layer.handlers import (
+    RoutingDeps,
+    handle_concern_submitted,
+    handle_delivery_status_changed,
+)
 from services.routing.settings import RoutingSettings
 
 log = logging.getLogger(__name__)
@@ -50,6 +54,9 @@ class RoutingContainer:
     async def on_concern_submitted(self, envelope: Envelope[ConcernSubmitted]) -> None:
         await handle_concern_submitted(envelope, uow=self.unit_of_work(), deps=self.deps, now=self.clock())
 
+    async def on_delivery_status_changed(self, envelope: Envelope[DeliveryStatusChanged]) -> None:
+        await handle_delivery_status_changed(envelope, uow=self.unit_of_work())
+
     async def scan_deadlines_once(self) -> int:
         return await scan_deadlines(self.unit_of_work, now=self.clock(), config=self.config)
 
@@ -71,5 +78,7 @@ def bootstrap(settings: RoutingSettings | None = None) -> RoutingContainer:
     container = RoutingContainer(settings, runtime, load_municipality_config(settings.municipality_config))
     subscribe(runtime.broker, settings.kafka, payload_type=ConcernSubmitted, service="routing",
               handle=container.on_concern_submitted)
+    subscribe(runtime.broker, settings.kafka, payload_type=DeliveryStatusChanged, service="routing",
+              handle=container.on_delivery_status_changed)
     runtime.add_background_task(container.run_deadline_scanner)
     return container
