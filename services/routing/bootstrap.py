@@ -11,9 +11,10 @@ from importlib.metadata import version
 
 from contracts.envelope import Envelope
 from contracts.events import ConcernSubmitted, DeliveryStatusChanged
+from infohus.kit.auth import ReadAccessLogger
 from infohus.kit.messaging import subscribe
 from infohus.kit.runtime import ServiceRuntime
-from services.routing.adapters.orm import tables
+from services.routing.adapters.orm import read_access_log, tables
 from services.routing.adapters.unit_of_work import RoutingUnitOfWork
 from services.routing.config_loader import load_municipality_config
 from services.routing.domain.config import MunicipalityConfig
@@ -39,6 +40,11 @@ class RoutingContainer:
     runtime: ServiceRuntime
     config: MunicipalityConfig
     clock: Callable[[], datetime] = field(default=system_clock)  # tests replace it to move time
+
+    @property
+    def read_log(self) -> ReadAccessLogger:
+        """The read-access log (append-only), stamped with the container's clock."""
+        return ReadAccessLogger(read_access_log, service="routing", clock=lambda: self.clock())
 
     @property
     def deps(self) -> RoutingDeps:

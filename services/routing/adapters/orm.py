@@ -15,6 +15,7 @@ from sqlalchemy import (
     text,
 )
 
+from infohus.kit.auth.read_log import read_access_log_table
 from infohus.kit.runtime import ServiceTables
 
 metadata = MetaData()
@@ -152,5 +153,8 @@ deadline_events = Table(
     Column("emitted_at", DateTime(timezone=True), nullable=False),
     PrimaryKeyConstraint("clock_id", "kind"),
 )
+
+# Append-only (migration 0003): every read of a case's personal data, with who, when, which case and why.
+read_access_log = read_access_log_table(metadata)
 
 tables = ServiceTables(metadata)
