@@ -10,16 +10,21 @@ from datetime import UTC, datetime
 from importlib.metadata import version
 
 from contracts.envelope import Envelope
-from contracts.events import ConcernSubmitted
+from contracts.events import ConcernSubmitted, DeliveryStatusChanged
+from infohus.kit.auth import ReadAccessLogger
 from infohus.kit.messaging import subscribe
 from infohus.kit.runtime import ServiceRuntime
-from services.routing.adapters.orm import tables
+from services.routing.adapters.orm import read_access_log, tables
 from services.routing.adapters.unit_of_work import RoutingUnitOfWork
 from services.routing.config_loader import load_municipality_config
 from services.routing.domain.config import MunicipalityConfig
 from services.routing.domain.disclosures import SystemInfo
 from services.routing.service_layer.deadlines import scan_deadlines
-from services.routing.service_layer.handlers import RoutingDeps, handle_concern_submitted
+from services.routing.service_layer.handlers import (
+    RoutingDeps,
+    handle_concern_submitted,
+    handle_delivery_status_changed,
+)
 from services.routing.settings import RoutingSettings
 
 log = logging.getLogger(__name__)
@@ -37,6 +42,11 @@ class RoutingContainer:
     clock: Callable[[], datetime] = field(default=system_clock)  # tests replace it to move time
 
     @property
+    def read_log(self) -> ReadAccessLogger:
+        """The read-access log (append-only), stamped with the container's clock."""
+        return ReadAccessLogger(read_access_log, service="routing", clock=lambda: self.clock())
+
+    @property
     def deps(self) -> RoutingDeps:
         return RoutingDeps(config=self.config, hmac_key=self.settings.cpr_hmac_key.get_secret_value().encode(),
                            system=SystemInfo(retention_years=self.settings.disclosure_retention_years,
@@ -49,6 +59,9 @@ class RoutingContainer:
 
     async def on_concern_submitted(self, envelope: Envelope[ConcernSubmitted]) -> None:
         await handle_concern_submitted(envelope, uow=self.unit_of_work(), deps=self.deps, now=self.clock())
+
+    async def on_delivery_status_changed(self, envelope: Envelope[DeliveryStatusChanged]) -> None:
+        await handle_delivery_status_changed(envelope, uow=self.unit_of_work())
 
     async def scan_deadlines_once(self) -> int:
         return await scan_deadlines(self.unit_of_work, now=self.clock(), config=self.config)
@@ -71,5 +84,7 @@ def bootstrap(settings: RoutingSettings | None = None) -> RoutingContainer:
     container = RoutingContainer(settings, runtime, load_municipality_config(settings.municipality_config))
     subscribe(runtime.broker, settings.kafka, payload_type=ConcernSubmitted, service="routing",
               handle=container.on_concern_submitted)
+    subscribe(runtime.broker, settings.kafka, payload_type=DeliveryStatusChanged, service="routing",
+              handle=container.on_delivery_status_changed)
     runtime.add_background_task(container.run_deadline_scanner)
     return container

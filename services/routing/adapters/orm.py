@@ -1,10 +1,12 @@
+"""Routing's tables. Every instant is a ``UtcDateTime``: written as UTC and read back aware on both backends
+(SQLite keeps no offset), so nothing the service returns is a naive time."""
+
 from __future__ import annotations
 
 from sqlalchemy import (
     Boolean,
     Column,
     Date,
-    DateTime,
     ForeignKey,
     Integer,
     MetaData,
@@ -15,6 +17,8 @@ from sqlalchemy import (
     text,
 )
 
+from infohus.kit.auth.read_log import read_access_log_table
+from infohus.kit.db import UtcDateTime
 from infohus.kit.runtime import ServiceTables
 
 metadata = MetaData()
@@ -24,8 +28,8 @@ decisions = Table(
     Column("decision_id", String(36), primary_key=True),
     Column("concern_id", String(36), nullable=False, unique=True),
     Column("reference", String(32), nullable=False),
-    Column("received_at", DateTime(timezone=True), nullable=False),
-    Column("decided_at", DateTime(timezone=True), nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("decided_at", UtcDateTime, nullable=False),
     Column("config_version", String(64), nullable=False),
     Column("decision", Text, nullable=False),
     Column("trace_id", String(32), nullable=True),
@@ -41,15 +45,15 @@ infohus_cases = Table(
     Column("group_id", String(36), nullable=False),
     Column("state", String(32), nullable=False),
     Column("priority", String(2), nullable=False),
-    Column("triage_due_at", DateTime(timezone=True), nullable=False),
+    Column("triage_due_at", UtcDateTime, nullable=False),
     Column("flags", Text, nullable=False),
-    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("opened_at", UtcDateTime, nullable=False),
     Column("trace_id", String(32), nullable=True),
     # 0002: the case lifecycle
     Column("version", Integer, nullable=False, server_default=text("0")),
     Column("triage_signoffs", Text, nullable=False, server_default="{}"),
     Column("record", Text, nullable=False, server_default="{}"),
-    Column("closed_at", DateTime(timezone=True), nullable=True),
+    Column("closed_at", UtcDateTime, nullable=True),
     Column("close_reason", String(32), nullable=True),
 )
 
@@ -62,20 +66,20 @@ underretninger = Table(
     Column("person_id", String(36), nullable=False, index=True),
     Column("legal_type", String(32), nullable=False),
     Column("state", String(32), nullable=False),
-    Column("received_at", DateTime(timezone=True), nullable=False),
-    Column("assessment_due_at", DateTime(timezone=True), nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("assessment_due_at", UtcDateTime, nullable=False),
     Column("receipt_confirmation_due_date", Date, nullable=True),
     Column("professional_orientation_required", Boolean, nullable=False),
     # 0002: what StraXen did, and where it came from
     Column("origin", String(16), nullable=False, server_default="ROUTING"),
-    Column("assessed_at", DateTime(timezone=True), nullable=True),
+    Column("assessed_at", UtcDateTime, nullable=True),
     Column("assessed_by", String(200), nullable=True),
     Column("acute_measures_needed", Boolean, nullable=True),
-    Column("receipt_confirmed_at", DateTime(timezone=True), nullable=True),
-    Column("oriented_at", DateTime(timezone=True), nullable=True),
+    Column("receipt_confirmed_at", UtcDateTime, nullable=True),
+    Column("oriented_at", UtcDateTime, nullable=True),
     Column("orientation_outcome", String(32), nullable=True),
     Column("forwarded_to", String(200), nullable=True),
-    Column("forwarded_at", DateTime(timezone=True), nullable=True),
+    Column("forwarded_at", UtcDateTime, nullable=True),
 )
 
 # What routing keeps about a concern: codes, pseudonyms and keyed hashes (never plaintext CPR or text).
@@ -83,8 +87,8 @@ concern_facts = Table(
     "concern_facts", metadata,
     Column("concern_id", String(36), primary_key=True),
     Column("reference", String(32), nullable=False),
-    Column("received_at", DateTime(timezone=True), nullable=False),
-    Column("effective_received_at", DateTime(timezone=True), nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("effective_received_at", UtcDateTime, nullable=False),
     Column("reporter_category", String(32), nullable=False),
     Column("reporter_contactable", Boolean, nullable=False),
     Column("acute", Boolean, nullable=False),
@@ -103,7 +107,7 @@ case_timeline = Table(
     "case_timeline", metadata,
     Column("entry_id", Integer, primary_key=True, autoincrement=True),
     Column("case_id", String(36), ForeignKey("infohus_cases.case_id"), nullable=False, index=True),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
     Column("actor", String(200), nullable=False),
     Column("actor_role", String(32), nullable=False),
     Column("action", String(64), nullable=False),
@@ -120,10 +124,10 @@ tasks = Table(
     Column("case_id", String(36), nullable=True, index=True),
     Column("underretning_id", String(36), nullable=True),
     Column("state", String(16), nullable=False, index=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("due_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("due_at", UtcDateTime, nullable=True),
     Column("due_date", Date, nullable=True),
-    Column("completed_at", DateTime(timezone=True), nullable=True),
+    Column("completed_at", UtcDateTime, nullable=True),
     Column("completed_by", String(200), nullable=True),
     Column("outcome", String(32), nullable=True),
     Column("details", Text, nullable=False),
@@ -136,10 +140,10 @@ clocks = Table(
     Column("concern_id", String(36), nullable=False, index=True),
     Column("case_id", String(36), nullable=True),
     Column("underretning_id", String(36), nullable=True),
-    Column("started_at", DateTime(timezone=True), nullable=False),
-    Column("due_at", DateTime(timezone=True), nullable=False),
-    Column("warn_at", DateTime(timezone=True), nullable=True),
-    Column("stopped_at", DateTime(timezone=True), nullable=True, index=True),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("due_at", UtcDateTime, nullable=False),
+    Column("warn_at", UtcDateTime, nullable=True),
+    Column("stopped_at", UtcDateTime, nullable=True, index=True),
     Column("stop_reason", String(64), nullable=True),
 )
 
@@ -149,8 +153,11 @@ deadline_events = Table(
     Column("clock_id", String(36), nullable=False),
     Column("kind", String(32), nullable=False),
     Column("event_id", String(36), nullable=False),
-    Column("emitted_at", DateTime(timezone=True), nullable=False),
+    Column("emitted_at", UtcDateTime, nullable=False),
     PrimaryKeyConstraint("clock_id", "kind"),
 )
+
+# Append-only (migration 0003): every read of a case's personal data, with who, when, which case and why.
+read_access_log = read_access_log_table(metadata)
 
 tables = ServiceTables(metadata)

@@ -212,11 +212,26 @@ class RoutingRepository:
 
     async def _add_entries(self, case: InfohusCase) -> None:
         for entry in case.new_entries:
-            await self._session.execute(case_timeline.insert().values(
-                case_id=str(case.case_id), at=utc(entry.at), actor=entry.actor, actor_role=entry.actor_role,
-                action=entry.action, from_state=entry.from_state, to_state=entry.to_state,
-                details=json.dumps(entry.details, default=str)))
+            await self.append_timeline_entry(case.case_id, entry)
         case.new_entries.clear()
+
+    async def append_timeline_entry(self, case_id: UUID, entry: TimelineEntry) -> None:
+        """One timeline row, without touching the case (its state and version stay as they are)."""
+        await self._session.execute(case_timeline.insert().values(
+            case_id=str(case_id), at=utc(entry.at), actor=entry.actor, actor_role=entry.actor_role,
+            action=entry.action, from_state=entry.from_state, to_state=entry.to_state,
+            details=json.dumps(entry.details, default=str)))
+
+    async def case_states(self, *, case_id: UUID | None = None, concern_id: UUID | None = None) -> dict[UUID, str]:
+        """The state of one case, or of every case of a concern; empty when there is none."""
+        query = select(infohus_cases.c.case_id, infohus_cases.c.state).order_by(infohus_cases.c.subject_index)
+        if case_id is not None:
+            query = query.where(infohus_cases.c.case_id == str(case_id))
+        elif concern_id is not None:
+            query = query.where(infohus_cases.c.concern_id == str(concern_id))
+        else:
+            raise ValueError("give a case or a concern")
+        return {UUID(row[0]): row[1] for row in await self._session.execute(query)}
 
     @staticmethod
     def _signoffs(case: InfohusCase) -> str:

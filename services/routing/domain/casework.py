@@ -19,6 +19,7 @@ from contracts.events import (
     NotificationPurpose,
     NotificationRequested,
     Priority,
+    UnderretningUpdated,
 )
 from infohus.kit.auth.roles import Permission
 from services.routing.domain.actors import SYSTEM, Actor
@@ -88,6 +89,17 @@ class Underretning:
     @property
     def assessment_late(self) -> bool:
         return self.assessed_at is not None and self.assessed_at > self.assessment_due_at
+
+    def updated_event(self, *, reference: str, at: datetime) -> UnderretningUpdated:
+        """What audit learns when the underretning is registered or acted on: dates and states only."""
+        return UnderretningUpdated(
+            underretning_id=self.underretning_id, concern_id=self.concern_id, reference=reference,
+            infohus_case_id=self.case_id, legal_type=self.legal_type, origin=self.origin, state=self.state,
+            received_at=self.received_at, assessment_due_at=self.assessment_due_at,
+            receipt_confirmation_due_date=self.receipt_confirmation_due_date,
+            professional_orientation_required=self.professional_orientation_required,
+            assessed_at=self.assessed_at, receipt_confirmed_at=self.receipt_confirmed_at,
+            oriented_at=self.oriented_at, forwarded_at=self.forwarded_at, updated_at=at)
 
 
 @dataclass

@@ -4,6 +4,10 @@
 - DISCLOSURE to another municipality: when a tovholder confirms a forwarding (R10), never automatically.
   Basis: barnets lov § 132 (mellemkommunal) when children are concerned, else forvaltningsloven § 7, stk. 2.
 - DISCLOSURE / DECISION_REJECTED to the police: the tovholder's decision on a DISCLOSURE_PROPOSED task.
+
+Every record carries ``reporter_anonymous`` from the concern's reporter category (invariant I10).
+``review_at`` and ``request_ref`` stay empty: routing records subject information only as PENDING (it never
+defers it, so there is no review date), and none of its disclosures answers a request (PETL4_ON_REQUEST).
 """
 
 from __future__ import annotations
@@ -80,6 +84,7 @@ def internal_transfer(facts: ConcernFacts, *, to_child_welfare: bool, record_id:
         data_categories=list(facts.data_categories),
         source_of_data="REPORTER",
         subject_information_status="PENDING",
+        reporter_anonymous=facts.reporter_anonymous,
         retention_until=years_after(occurred_at.date(), system.retention_years),
         routing_table_version=config_version,
         system_version=system.system_version,
@@ -118,6 +123,7 @@ def forwarding(facts: ConcernFacts, *, record_id: UUID, actor: Actor, case_id: U
         source_of_data="REPORTER",
         onward_conditions_communicated=list(STANDARD_ONWARD_CONDITIONS),
         subject_information_status="PENDING",
+        reporter_anonymous=facts.reporter_anonymous,
         retention_until=years_after(occurred_at.date(), system.retention_years),
         routing_table_version=facts.config_version,
         system_version=system.system_version,
@@ -186,6 +192,7 @@ def police_disclosure(facts: ConcernFacts, decision: PoliceDisclosureDecision, *
         source_of_data="REPORTER",
         onward_conditions_communicated=conditions if decision.approved else [],
         subject_information_status="PENDING",
+        reporter_anonymous=facts.reporter_anonymous,
         retention_until=years_after(occurred_at.date(), system.retention_years),
         routing_table_version=facts.config_version,
         system_version=system.system_version,

@@ -53,6 +53,11 @@ class ConcernFacts:
         return any(person.minor_possible for person in self.persons)
 
     @property
+    def reporter_anonymous(self) -> bool:
+        """An ANONYMOUS reporter: every disclosure record says so, and audit applies invariant I10."""
+        return self.reporter_category is ReporterCategory.ANONYMOUS
+
+    @property
     def professional(self) -> bool:
         return self.reporter_category in PROFESSIONAL_CATEGORIES
 

@@ -9,6 +9,7 @@ events in one transaction.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -18,7 +19,16 @@ from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from contracts.concern import CprNumber
-from infohus.kit.auth import AuthSettings, Principal, Role, install_auth, require, roles_for
+from infohus.kit.auth import (
+    AuthSettings,
+    Principal,
+    ReadPurpose,
+    Role,
+    install_auth,
+    read_log_router,
+    require,
+    roles_for,
+)
 from infohus.kit.auth import Permission as P
 from infohus.kit.auth.oidc import JwksFetcher
 from infohus.kit.http import service_app
@@ -36,6 +46,7 @@ from services.routing.domain.errors import (
 )
 from services.routing.domain.tasks import OrientationOutcome
 from services.routing.service_layer import commands
+from services.routing.service_layer.common import ReadLog
 
 
 def actor_of(principal: Principal, *permissions: P) -> Actor:
@@ -57,14 +68,32 @@ def acting(*permissions: P) -> Any:
     return Depends(actor)
 
 
-CaseReader = Annotated[Actor, acting(P.CASE_READ)]
+@dataclass(frozen=True)
+class Reader:
+    """A caller reading personal data: the domain's actor, and the principal the read-access log names."""
+
+    actor: Actor
+    principal: Principal
+
+
+def reading(*permissions: P) -> Any:
+    """``require(*permissions)`` and the caller as a :class:`Reader`."""
+    async def reader(principal: Principal = require(*permissions)) -> Reader:  # noqa: B008
+        return Reader(actor_of(principal, *permissions), principal)
+
+    return Depends(reader)
+
+
+CaseReader = Annotated[Reader, reading(P.CASE_READ)]
 Triager = Annotated[Actor, acting(P.CASE_TRIAGE_MUNICIPAL, P.CASE_TRIAGE_POLICE)]
 CaseMover = Annotated[Actor, acting(P.CASE_TRANSITION)]
-UnderretningReader = Annotated[Actor, acting(P.UNDERRETNING_READ)]
+UnderretningReader = Annotated[Reader, reading(P.UNDERRETNING_READ)]
 UnderretningAssessor = Annotated[Actor, acting(P.UNDERRETNING_ASSESS)]
 DisclosureRecorder = Annotated[Actor, acting(P.DISCLOSURE_RECORD)]
-TaskHandler = Annotated[Actor, acting(P.DISCLOSURE_RECORD, P.UNDERRETNING_ASSESS)]
+TaskHandler = Annotated[Reader, reading(P.DISCLOSURE_RECORD, P.UNDERRETNING_ASSESS)]
 """Open tasks: each kind needs its permission (``domain.tasks.TASK_PERMISSION``); the domain filters."""
+Purpose = Annotated[ReadPurpose | None, Query(description="Why the case is read (the read-access log); "
+                                                            "by default derived from the case's state")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 PersonPath = Annotated[str, StringConstraints(pattern=r"^(subjects|children_at_risk)\[\d{1,2}\]$")]
@@ -160,23 +189,25 @@ def case_router(container: RoutingContainer) -> APIRouter:
 
     deps = container.deps
 
+    def read_log(reader: Reader) -> ReadLog:
+        return ReadLog(container.read_log, reader.principal)
+
     @router.get("/tasks")
-    async def open_tasks(actor: TaskHandler) -> list[dict[str, Any]]:
-        """Open tasks of the kinds the caller's role handles."""
-        return await commands.open_tasks(uow(), actor)
+    async def open_tasks(reader: TaskHandler) -> list[dict[str, Any]]:
+        """Open tasks of the kinds the caller's role handles (each case listed is logged as read)."""
+        return await commands.open_tasks(uow(), reader.actor, read_log(reader))
 
     @router.get("/by-reference/{reference}")
-    async def cases_by_reference(reference: str, actor: CaseReader) -> list[dict[str, Any]]:
-        commands.require(actor, P.CASE_READ)
-        async with container.unit_of_work() as work:
-            cases = await work.routing.case_by_reference(reference)
-        if not cases:
-            raise HTTPException(404, "Ingen sag med den reference / no case with that reference")
-        return cases
+    async def cases_by_reference(reference: str, reader: CaseReader, purpose: Purpose = None) -> list[dict[str, Any]]:
+        """The cases of a reference (one per subject); each is logged as read."""
+        return await commands.cases_by_reference(uow(), reference, reader.actor, read_log(reader), purpose=purpose)
 
     @router.get("/underretninger/{underretning_id}")
-    async def underretning(underretning_id: UUID, actor: UnderretningReader) -> dict[str, Any]:
-        return await commands.underretning_view(uow(), underretning_id, actor)
+    async def underretning(underretning_id: UUID, reader: UnderretningReader,
+                           purpose: Purpose = None) -> dict[str, Any]:
+        """An underretning for StraXen; logged as read."""
+        return await commands.underretning_view(uow(), underretning_id, reader.actor, read_log(reader),
+                                                purpose=purpose)
 
     @router.post("/underretninger/{underretning_id}/assessment")
     async def assess(underretning_id: UUID, body: AssessmentBody, actor: UnderretningAssessor) -> dict[str, Any]:
@@ -216,8 +247,9 @@ def case_router(container: RoutingContainer) -> APIRouter:
             deps=deps)
 
     @router.get("/{case_id}")
-    async def case(case_id: UUID, actor: CaseReader) -> dict[str, Any]:
-        return await commands.case_view(uow(), case_id, actor)
+    async def case(case_id: UUID, reader: CaseReader, purpose: Purpose = None) -> dict[str, Any]:
+        """An infohus case with its timeline, tasks and clocks; logged as read."""
+        return await commands.case_view(uow(), case_id, reader.actor, read_log(reader), purpose=purpose)
 
     @router.post("/{case_id}/triage")
     async def triage(case_id: UUID, body: TriageBody, actor: Triager) -> dict[str, Any]:
@@ -257,6 +289,8 @@ def create_app(container: RoutingContainer, *, manage_runtime: bool = True, auth
     app.state.environment = container.settings.environment
     install_auth(app, auth if auth is not None else AuthSettings(), jwks_fetcher=jwks_fetcher)
     app.include_router(case_router(container))
+    # Auditors (READ_LOG_READ) list who read which case, when and why.
+    app.include_router(read_log_router(container.read_log, container.runtime.sessions))
 
     # Service-to-service, no sign-in: notify's delivery watchdog reads references and codes only (no
     # personal data). The network policy admits only notify to this path; hence PUBLIC in the matrix's terms.

@@ -10,6 +10,7 @@ from typing import Any
 from uuid import UUID, uuid5
 
 from contracts.events import Destination, Priority
+from infohus.kit.auth import CaseKind, ReadPurpose
 from infohus.kit.auth.roles import Permission
 from services.routing.adapters.unit_of_work import RoutingUnitOfWork
 from services.routing.domain.actors import SYSTEM, Actor
@@ -42,7 +43,13 @@ from services.routing.domain.errors import InvalidCommand, NotFound, NotPermitte
 from services.routing.domain.facts import ConcernFacts, cpr_hmac, with_age
 from services.routing.domain.rules import triage_due_at
 from services.routing.domain.tasks import TASK_PERMISSION, OrientationOutcome, Task, TaskKind
-from services.routing.service_layer.common import publish, save_case
+from services.routing.service_layer.common import (
+    ReadLog,
+    add_underretning,
+    publish,
+    save_case,
+    save_underretning,
+)
 from services.routing.service_layer.deadlines import emit_owed, stop_clock
 from services.routing.service_layer.handlers import RoutingDeps
 
@@ -69,7 +76,18 @@ async def _facts(uow: RoutingUnitOfWork, concern_id: UUID) -> ConcernFacts:
 # --- reading ------------------------------------------------------------------------------------------
 
 
-async def case_view(uow: RoutingUnitOfWork, case_id: UUID, actor: Actor) -> dict[str, Any]:
+def case_read_purpose(state: CaseState) -> ReadPurpose:
+    """Why a tovholder reads a case when they do not say: triage while it awaits triage, follow-up in
+    follow-up, case handling otherwise."""
+    if state is CaseState.RECEIVED:
+        return ReadPurpose.TRIAGE
+    if state is CaseState.FOLLOW_UP:
+        return ReadPurpose.FOLLOW_UP
+    return ReadPurpose.CASE_HANDLING
+
+
+async def case_view(uow: RoutingUnitOfWork, case_id: UUID, actor: Actor, read_log: ReadLog, *,
+                    purpose: ReadPurpose | None = None) -> dict[str, Any]:
     require(actor, Permission.CASE_READ)
     async with uow:
         case = await _case(uow, case_id)
@@ -78,6 +96,8 @@ async def case_view(uow: RoutingUnitOfWork, case_id: UUID, actor: Actor) -> dict
         events = await uow.routing.deadline_events_for([c.clock_id for c in clocks])
         underretninger = [u for u in await uow.routing.underretning_objects_for_concern(case.concern_id)
                           if u.case_id == case_id]
+        await read_log.record(uow, [(CaseKind.INFOHUS_CASE, case_id, purpose or case_read_purpose(case.state))])
+        await uow.commit()
     return {
         "case_id": case.case_id, "concern_id": case.concern_id, "reference": case.reference,
         "subject_index": case.subject_index, "person_id": case.person_id, "group_id": case.group_id,
@@ -99,15 +119,51 @@ def task_view(task: Task) -> dict[str, Any]:
     return vars(task).copy()
 
 
-async def open_tasks(uow: RoutingUnitOfWork, actor: Actor) -> list[dict[str, Any]]:
+async def cases_by_reference(uow: RoutingUnitOfWork, reference: str, actor: Actor, read_log: ReadLog, *,
+                             purpose: ReadPurpose | None = None) -> list[dict[str, Any]]:
+    """The case rows of a reference (one per subject); each read is logged."""
+    require(actor, Permission.CASE_READ)
+    async with uow:
+        cases = await uow.routing.case_by_reference(reference)
+        if not cases:
+            raise NotFound("Ingen sag med den reference / no case with that reference")
+        await read_log.record(uow, [(CaseKind.INFOHUS_CASE, UUID(c["case_id"]),
+                                     purpose or case_read_purpose(CaseState(c["state"]))) for c in cases])
+        await uow.commit()
+    return cases
+
+
+# Why a task list is read: the tasks of disclosures and forwardings prepare a disclosure; the § 138 tasks
+# follow up on a statutory deadline of an underretning.
+_TASK_READ: dict[TaskKind, tuple[CaseKind, ReadPurpose]] = {
+    TaskKind.DISCLOSURE_PROPOSED: (CaseKind.INFOHUS_CASE, ReadPurpose.DISCLOSURE),
+    TaskKind.JURISDICTION_REVIEW: (CaseKind.INFOHUS_CASE, ReadPurpose.DISCLOSURE),
+    TaskKind.RECEIPT_CONFIRMATION: (CaseKind.UNDERRETNING, ReadPurpose.FOLLOW_UP),
+    TaskKind.PROFESSIONAL_ORIENTATION: (CaseKind.UNDERRETNING, ReadPurpose.FOLLOW_UP),
+}
+
+
+def _task_read(task: Task) -> tuple[CaseKind, UUID, ReadPurpose] | None:
+    kind, purpose = _TASK_READ[task.kind]
+    owner = task.underretning_id if kind is CaseKind.UNDERRETNING else task.infohus_case_id
+    return None if owner is None else (kind, owner, purpose)
+
+
+async def open_tasks(uow: RoutingUnitOfWork, actor: Actor, read_log: ReadLog) -> list[dict[str, Any]]:
+    """Open tasks of the kinds the role handles. They name persons (pseudonyms, a person's municipality), so
+    the read of each case or underretning listed is logged."""
     kinds = [kind for kind, permission in TASK_PERMISSION.items() if actor.can(permission)]
     if not kinds:
         raise NotPermitted(f"role {actor.role_name} handles no tasks")
     async with uow:
-        return [task_view(t) for t in await uow.routing.open_tasks(kinds)]
+        tasks = await uow.routing.open_tasks(kinds)
+        await read_log.record(uow, [read for read in map(_task_read, tasks) if read is not None])
+        await uow.commit()
+    return [task_view(t) for t in tasks]
 
 
-async def underretning_view(uow: RoutingUnitOfWork, underretning_id: UUID, actor: Actor) -> dict[str, Any]:
+async def underretning_view(uow: RoutingUnitOfWork, underretning_id: UUID, actor: Actor, read_log: ReadLog, *,
+                            purpose: ReadPurpose | None = None) -> dict[str, Any]:
     require(actor, Permission.UNDERRETNING_READ)
     async with uow:
         u = await uow.routing.get_underretning(underretning_id)
@@ -116,6 +172,9 @@ async def underretning_view(uow: RoutingUnitOfWork, underretning_id: UUID, actor
         tasks = [t for t in await uow.routing.tasks_for_concern(u.concern_id) if t.underretning_id == underretning_id]
         clocks = [c for c in await uow.routing.clocks_for_concern(u.concern_id) if c.underretning_id == underretning_id]
         events = await uow.routing.deadline_events_for([c.clock_id for c in clocks])
+        await read_log.record(uow, [(CaseKind.UNDERRETNING, underretning_id,
+                                     purpose or ReadPurpose.UNDERRETNING_ASSESSMENT)])
+        await uow.commit()
     return {**vars(u), "tasks": [task_view(t) for t in tasks],
             "clocks": [{**vars(c), "events": [e["kind"] for e in events if e["clock_id"] == str(c.clock_id)]}
                        for c in clocks]}
@@ -279,7 +338,7 @@ async def _open_missing_underretning(uow: RoutingUnitOfWork, case: InfohusCase, 
     assert person is not None
     underretning = underretning_after_age_correction(facts, person, case_id=case.case_id, config=config)
     clocks, tasks = underretning_duties(underretning, config, now=now, at_risk_from_start=False)
-    await uow.routing.add_underretning(underretning)
+    await add_underretning(uow, underretning, reference=facts.reference, at=now)
     for task in tasks:
         await uow.routing.add_task(task)
     for clock in clocks:
@@ -327,7 +386,7 @@ async def assess_underretning(uow: RoutingUnitOfWork, underretning_id: UUID, act
         if u is None:
             raise NotFound("no such underretning")
         u.assess(actor, now, acute_measures_needed=acute_measures_needed)
-        await uow.routing.save_underretning(u)
+        await save_underretning(uow, u, reference=(await _facts(uow, u.concern_id)).reference, at=now)
         reported = await stop_clock(uow, clock_id(underretning_id, ClockKind.ASSESSMENT), now, "ASSESSED", deps.config)
         await uow.commit()
     return {"state": u.state, "assessed_at": u.assessed_at, "late": u.assessment_late,
@@ -356,7 +415,7 @@ async def confirm_receipt(uow: RoutingUnitOfWork, task_id: UUID, actor: Actor, *
         u = await uow.routing.get_underretning(_needed(task.underretning_id))
         assert u is not None
         u.receipt_confirmed_at = at
-        await uow.routing.save_underretning(u)
+        await save_underretning(uow, u, reference=(await _facts(uow, u.concern_id)).reference, at=now)
         await uow.routing.save_task(task)
         reported = await stop_clock(uow, clock_id(u.underretning_id, ClockKind.RECEIPT_CONFIRMATION), at,
                                     "RECEIPT_CONFIRMED", deps.config)
@@ -375,7 +434,7 @@ async def record_orientation(uow: RoutingUnitOfWork, task_id: UUID, actor: Actor
         u = await uow.routing.get_underretning(_needed(task.underretning_id))
         assert u is not None
         u.oriented_at, u.orientation_outcome = now, outcome.value
-        await uow.routing.save_underretning(u)
+        await save_underretning(uow, u, reference=(await _facts(uow, u.concern_id)).reference, at=now)
         await uow.routing.save_task(task)
         await uow.commit()
     return {"task": task_view(task)}
@@ -446,7 +505,7 @@ async def confirm_forwarding(uow: RoutingUnitOfWork, task_id: UUID, actor: Actor
         await uow.routing.save_task(task)
         for u in underretninger:
             u.forwarded_to, u.forwarded_at = f"OTHER_MUNICIPALITY:{municipality}", occurred
-            await uow.routing.save_underretning(u)
+            await save_underretning(uow, u, reference=facts.reference, at=now)
         if task.infohus_case_id is not None:
             case = await _case(uow, task.infohus_case_id)
             case.note(actor, now, "FORWARDED", {"to": record.recipient_authority, "legal_basis": record.legal_basis,

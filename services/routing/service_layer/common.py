@@ -1,13 +1,19 @@
-"""Helpers the routing handlers and commands share: wrapping events and saving a case with its events."""
+"""Helpers the routing handlers and commands share: wrapping events, saving a case or an underretning with
+its events, and logging reads of personal data."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 from contracts.envelope import Envelope, EventPayload
 from contracts.events import CaseTransitioned
+from infohus.kit.auth import CaseKind, Principal, ReadAccessLogger, ReadPurpose
 from services.routing.adapters.unit_of_work import RoutingUnitOfWork
 from services.routing.domain.case import InfohusCase
+from services.routing.domain.casework import Underretning
 
 PRODUCER = "routing"
 
@@ -27,3 +33,42 @@ async def save_case(uow: RoutingUnitOfWork, case: InfohusCase, *, causation_id: 
             concern_id=case.concern_id, reference=case.reference, infohus_case_id=case.case_id,
             action=entry.action, from_state=entry.from_state, to_state=entry.to_state, actor=entry.actor,
             actor_role=entry.actor_role, at=entry.at), concern_id=case.concern_id, causation_id=causation_id)
+
+
+async def add_underretning(uow: RoutingUnitOfWork, underretning: Underretning, *, reference: str, at: datetime,
+                           causation_id: UUID | None = None) -> None:
+    """Register a new underretning and publish its UnderretningUpdated (state REGISTERED)."""
+    await uow.routing.add_underretning(underretning)
+    await publish_underretning(uow, underretning, reference=reference, at=at, causation_id=causation_id)
+
+
+async def save_underretning(uow: RoutingUnitOfWork, underretning: Underretning, *, reference: str, at: datetime,
+                            causation_id: UUID | None = None) -> None:
+    """Save a changed underretning and publish its UnderretningUpdated in the same transaction."""
+    await uow.routing.save_underretning(underretning)
+    await publish_underretning(uow, underretning, reference=reference, at=at, causation_id=causation_id)
+
+
+async def publish_underretning(uow: RoutingUnitOfWork, underretning: Underretning, *, reference: str,
+                               at: datetime, causation_id: UUID | None = None) -> None:
+    await publish(uow, underretning.updated_event(reference=reference, at=at), concern_id=underretning.concern_id,
+                  causation_id=causation_id)
+
+
+@dataclass(frozen=True)
+class ReadLog:
+    """The read-access log for one signed-in reader: rows are written in the reading transaction, which
+    commits before the data leaves the service (no read without its row)."""
+
+    logger: ReadAccessLogger
+    principal: Principal
+
+    async def record(self, uow: RoutingUnitOfWork, reads: Iterable[tuple[CaseKind, UUID, ReadPurpose]]) -> None:
+        """One row per case read (a case listed twice is logged once)."""
+        grouped: dict[tuple[CaseKind, ReadPurpose], list[UUID]] = {}
+        for kind, case_id, purpose in reads:
+            ids = grouped.setdefault((kind, purpose), [])
+            if case_id not in ids:
+                ids.append(case_id)
+        for (kind, purpose), ids in grouped.items():
+            await self.logger.record_many(uow.session, self.principal, case_kind=kind, case_ids=ids, purpose=purpose)

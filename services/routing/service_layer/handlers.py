@@ -3,12 +3,13 @@ all in one transaction with the inbox row."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from uuid import UUID, uuid5
 
 from contracts.envelope import Envelope, EventPayload
-from contracts.events import CaseOpened, ConcernSubmitted, Destination, NotificationPurpose
+from contracts.events import CaseOpened, ConcernSubmitted, DeliveryStatusChanged, Destination, NotificationPurpose
 from infohus.kit.telemetry import current_trace_id
 from services.routing.adapters.unit_of_work import RoutingUnitOfWork
 from services.routing.domain.actors import SYSTEM
@@ -19,13 +20,16 @@ from services.routing.domain.casework import (
     plan_cases,
 )
 from services.routing.domain.config import MunicipalityConfig
+from services.routing.domain.delivery import delivery_entry
 from services.routing.domain.disclosures import SystemInfo, internal_transfer
 from services.routing.domain.duplicates import Fingerprint, fingerprint, is_near_duplicate
 from services.routing.domain.facts import ConcernFacts, concern_facts
 from services.routing.domain.rules import Decision, decide, derive_facts
 from services.routing.domain.vocabulary import DuplicateKind, Flag
-from services.routing.service_layer.common import publish, save_case
+from services.routing.service_layer.common import publish, publish_underretning, save_case, save_underretning
 from services.routing.service_layer.deadlines import emit_owed
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,9 @@ async def _open(uow: RoutingUnitOfWork, envelope: Envelope[ConcernSubmitted], de
             age_bands=[str(b) for b in decision.age_bands], triage_due_at=case.triage_due_at,
             underretning_ids=[u.underretning_id for u in plan.underretninger_for(case.case_id)],
             decision_id=decision_id, config_version=decision.config_version))
+    for underretning in plan.underretninger:  # after its case, so a consumer knows the case first
+        await publish_underretning(uow, underretning, reference=event.reference, at=now,
+                                   causation_id=envelope.event_id)
     for notification in plan.notifications:
         await emit(notification)
     for disclosure in plan.disclosures:
@@ -128,8 +135,9 @@ async def _link_near_duplicate(uow: RoutingUnitOfWork, envelope: Envelope[Concer
                                     because_of=event.concern_id)
     if moved:
         await uow.routing.save_facts(original)
-        for underretning in underretninger:
-            await uow.routing.save_underretning(underretning)
+        for underretning in underretninger:  # its receipt and 24-hour deadline moved earlier
+            await save_underretning(uow, underretning, reference=original.reference, at=now,
+                                    causation_id=envelope.event_id)
         for task in tasks:
             await uow.routing.save_task(task)
         for clock in moved:
@@ -162,3 +170,29 @@ async def _link_near_duplicate(uow: RoutingUnitOfWork, envelope: Envelope[Concer
                         else [c.person_id for c in cases]),
             occurred_at=event.received_at, config_version=original_decision.config_version, system=deps.system,
             supplement=True), concern_id=original.concern_id, causation_id=envelope.event_id)
+
+
+async def handle_delivery_status_changed(envelope: Envelope[DeliveryStatusChanged], *,
+                                         uow: RoutingUnitOfWork) -> int:
+    """Append the delivery status to the infohus case (``infohus_case_id``, else every case of the concern),
+    once per event. Returns the number of entries written.
+
+    A case routing does not know (only after data loss: a notification follows its CaseOpened in the same
+    transaction) is not an error to retry forever: nothing is recorded and the event is acknowledged.
+    """
+    event = envelope.payload
+    async with uow:
+        if await uow.inbox.seen(envelope.event_id):
+            return 0
+        if event.infohus_case_id is not None:
+            states = await uow.routing.case_states(case_id=event.infohus_case_id)
+        else:
+            states = await uow.routing.case_states(concern_id=event.concern_id)
+        if not states:
+            log.warning("delivery status %s of notification %s (event %s) names no known infohus case; "
+                        "nothing recorded", event.status.value, event.notification_id, envelope.event_id)
+        for case_id, state in states.items():
+            await uow.routing.append_timeline_entry(case_id, delivery_entry(event, state))
+        await uow.inbox.mark(envelope.event_id)
+        await uow.commit()
+    return len(states)

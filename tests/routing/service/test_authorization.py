@@ -28,6 +28,7 @@ ROUTES = {
     ("POST", "/api/v1/cases/{case_id}/actions"): (Permission.CASE_TRANSITION,),
     ("POST", "/api/v1/cases/{case_id}/age-corrections"): (Permission.CASE_TRANSITION,),
     ("GET", "/api/v1/notifications/requested"): (Permission.PUBLIC,),
+    ("GET", "/api/v1/read-access-log"): (Permission.READ_LOG_READ,),
 }
 """What each route requires (the matrix decides who holds it); a new route must be added here too."""
 
