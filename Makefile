@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV_VERSION := 0.13.9
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 
-.PHONY: install run test lint typecheck asyncapi k8s-tools k8s-validate browser-tools bench chaos
+.PHONY: install run test lint typecheck asyncapi k8s-tools k8s-validate browser-tools bench chaos fuzz
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -43,3 +43,7 @@ bench: install
 
 chaos: install
 	$(UV) run --frozen python -m infohus.chaos
+
+# 10,000 malformed and hostile inputs against intake's API and forms (a short run is part of `make test`).
+fuzz: install
+	$(UV) run --frozen python -m tests.fuzz --examples 10000

@@ -54,8 +54,8 @@ class FormValues(Mapping[str, str]):
         return [value for value in self._lists.get(name, []) if value]
 
     def count(self, name: str, default: int) -> int:
-        value = self.text(name)
-        return max(0, min(MAX_PERSONS, int(value))) if value.isdigit() else default
+        number = whole_number(self.text(name))
+        return default if number is None else min(MAX_PERSONS, number)
 
 
 @dataclass
@@ -74,6 +74,17 @@ class ParsedForm:
             if index < len(mapping):
                 parts[1] = str(mapping[index])
         return "-".join(parts)
+
+
+def whole_number(text: str, max_digits: int = 6) -> int | None:
+    """``text`` as a whole number if it is one written with 0-9 (at most ``max_digits`` of them), else None.
+
+    Not ``str.isdigit()`` alone: that also holds for "²" or "①", which ``int()`` refuses, and ``int()`` of a
+    very long digit string raises too.
+    """
+    if text.isascii() and text.isdigit() and len(text) <= max_digits:
+        return int(text)
+    return None
 
 
 _DANISH_DATE = re.compile(r"^(\d{1,2})[.\-/ ](\d{1,2})[.\-/ ](\d{4})$")
@@ -110,7 +121,8 @@ def _person(values: FormValues, prefix: str, *, with_cpr: bool) -> dict[str, Any
         if not text:
             continue
         if name == "stated_age":
-            person[name] = int(text) if text.isdigit() else text
+            number = whole_number(text)
+            person[name] = text if number is None else number  # not a number: the contract says what to fix
         elif name == "date_of_birth":
             parsed = parse_date(text)
             person[name] = parsed.isoformat() if parsed else text
