@@ -71,7 +71,7 @@ received_ats = st.one_of(
 )
 
 cprs = st.one_of(
-    st.from_regex(r"\d{10}", fullmatch=True),  # mostly impossible dates: unusable
+    st.from_regex(r"[0-9]{10}", fullmatch=True),  # mostly impossible dates: unusable
     st.builds(
         lambda born, digit, rest: f"{born:%d%m%y}{digit}{rest:03d}",
         st.dates(date(1900, 1, 1), date(2026, 12, 31)),
