@@ -54,6 +54,9 @@ class CaseOpened(EventPayload):
     underretning_ids: list[UUID] = []
     decision_id: UUID
     config_version: str
+    # The case's subject may be under 18, age conflicts included (a band alone can say ADULT while another
+    # source said minor). None from producers that predate the field: consumers then fall back to the band.
+    subject_minor_possible: bool | None = None
 
 
 class NotificationPurpose(StrEnum):

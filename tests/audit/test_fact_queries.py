@@ -51,6 +51,8 @@ async def seed_underretninger(audit) -> None:
         underretning(31, case=3, origin="AGE_CORRECTION", assessed_at=RECEIVED + timedelta(hours=1),
                      receipt_confirmed_at=RECEIVED + timedelta(days=1)),
         case_opened(4, bands=("ADULT",)),                         # (a) compliant: adult
+        case_opened(5, bands=("ADULT",), minor_possible=True),    # (a) MISSING: adult band, but ages conflict
+        case_opened(6, bands=("MINOR",), minor_possible=False),   # (a) compliant: routing says no minor
         underretning(11, case=1, assessed_at=RECEIVED + timedelta(hours=3), receipt_confirmed_at=DUE_DAY_LATE_EVENING,
                      professional_orientation_required=True, oriented_at=RECEIVED + timedelta(days=2)),
         underretning(12, case=12, assessed_at=RECEIVED + timedelta(hours=25), receipt_confirmed_at=DAY_AFTER_DUE),
@@ -66,7 +68,7 @@ async def test_q9_lists_each_kind_of_underretning_breach_and_nothing_compliant(a
     result = await ask(audit, "Q9")
     found = {(r["finding"], r["underretning_id"] or r["infohus_case_id"]) for r in result.rows}
     assert found == {
-        ("MISSING_UNDERRETNING", uid(2)),
+        ("MISSING_UNDERRETNING", uid(2)), ("MISSING_UNDERRETNING", uid(5)),
         ("ASSESSED_LATE", uid(12)), ("RECEIPT_CONFIRMED_LATE", uid(12)),
         ("NOT_ASSESSED_PAST_DUE", uid(13)), ("RECEIPT_NOT_CONFIRMED_PAST_DUE", uid(13)),
         ("PROFESSIONAL_NOT_ORIENTED", uid(13)),
@@ -75,10 +77,10 @@ async def test_q9_lists_each_kind_of_underretning_breach_and_nothing_compliant(a
     assert oriented["age_days"] == 18 and oriented["finding_da"] == "Fagperson endnu ikke orienteret"
     late = next(r for r in result.rows if r["finding"] == "RECEIPT_CONFIRMED_LATE")
     assert (late["due_at"], late["done_at"]) == ("2026-03-10T23:00:00.000000Z", "2026-03-10T23:30:00.000000Z")
-    assert result.total == 6 and not result.compliant
+    assert result.total == 7 and not result.compliant
     assert (await ask(audit, "Q9", date_from=date(2026, 3, 19))).total == 0  # by receipt date
     page = await ask(audit, "Q9", limit=4, offset=4)
-    assert len(page.rows) == 2 and page.total == 6
+    assert len(page.rows) == 3 and page.total == 7
 
 
 async def test_q17_lists_disclosures_after_closing_or_out_of_scope(audit) -> None:

@@ -51,7 +51,8 @@ async def handle_case_opened(envelope: Envelope[CaseOpened], *, uow: AuditUnitOf
     values = {"infohus_case_id": str(event.infohus_case_id), "concern_id": str(event.concern_id),
               "reference": event.reference, "subject_index": event.subject_index,
               "age_bands": ",".join(event.age_bands),
-              "minor_possible": minor_possible(event.age_bands, event.subject_index),
+              "minor_possible": (event.subject_minor_possible if event.subject_minor_possible is not None
+                                 else minor_possible(event.age_bands, event.subject_index)),
               "underretning_ids": ",".join(str(u) for u in event.underretning_ids),
               "underretning_count": len(event.underretning_ids),
               "opened_at": _utc(envelope.occurred_at)}

@@ -112,8 +112,8 @@ SPECS: tuple[QuerySpec, ...] = (
               "efter fristen, (c) kvittering efter fristens udløb eller endnu ikke kvitteret efter fristen, "
               "(d) fagpersoner, der endnu ikke er orienteret, med alder i dage. (a)-(c) skal give 0 rækker; "
               "videresendte underretninger tæller ikke som udestående.",
-              note_da="Bygger på routings hændelser om sager og underretninger. En sag, hvis alderskilder var "
-                      "uenige, men hvis førende kilde sagde voksen, kan ikke ses som mulig mindreårig."),
+              note_da="Bygger på routings hændelser om sager og underretninger; \"mulig mindreårig\" medregner "
+                      "sager, hvor alderskilderne var uenige."),
     QuerySpec("Q10", "Sen registrering", "Poster registreret mere end 24 timer efter videregivelsen, og "
               "mundtlige mødevideregivelser registreret mere end 2 arbejdsdage senere."),
     QuerySpec("Q11", "Integritet", "Genberegning af hashkæden over et interval af løbenumre: første "

@@ -103,7 +103,8 @@ async def _open(uow: RoutingUnitOfWork, envelope: Envelope[ConcernSubmitted], de
             subject_index=case.subject_index, priority=case.priority,
             age_bands=[str(b) for b in decision.age_bands], triage_due_at=case.triage_due_at,
             underretning_ids=[u.underretning_id for u in plan.underretninger_for(case.case_id)],
-            decision_id=decision_id, config_version=decision.config_version))
+            decision_id=decision_id, config_version=decision.config_version,
+            subject_minor_possible=any(p.minor_possible for p in facts.persons if p.person_id == case.person_id)))
     for underretning in plan.underretninger:  # after its case, so a consumer knows the case first
         await publish_underretning(uow, underretning, reference=event.reference, at=now,
                                    causation_id=envelope.event_id)
