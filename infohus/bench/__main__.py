@@ -39,7 +39,9 @@ def concern(i: int) -> dict[str, Any]:
     return {"submission_id": f"bench-{uuid.uuid4().hex}", "channel": "WEB",
             "reporter": {"category": "CITIZEN", "email": f"bench{i}@example.org"},
             "subjects": [{"stated_age": 16, "municipality": "Ishøj"}],
-            "description": "Benchmark-henvendelse uden personoplysninger.", "acuteness": "ROUTINE",
+            # distinct texts, as real concerns have: routing compares every concern with the originals that
+            # share its description hash (near-duplicates), so one text for all would measure that scan instead
+            "description": f"Benchmark-henvendelse nr. {i} uden personoplysninger.", "acuteness": "ROUTINE",
             "crime_suspicion": False}
 
 
