@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import uuid
 
@@ -16,7 +17,8 @@ from infohus.kit.settings import KafkaSettings
 async def raw_hop_rate(bootstrap_servers: str, messages: int) -> float:
     source, target = f"hop-in-{uuid.uuid4().hex[:8]}", f"hop-out-{uuid.uuid4().hex[:8]}"
     await ensure_topics(KafkaSettings(bootstrap_servers=bootstrap_servers), [source, target])
-    broker = KafkaBroker(bootstrap_servers, enable_idempotence=False)
+    # like the services (infohus.kit.messaging): no INFO line per message
+    broker = KafkaBroker(bootstrap_servers, enable_idempotence=False, log_level=logging.DEBUG)
     done = asyncio.Event()
     seen = 0
     first = last = 0.0

@@ -113,6 +113,11 @@ class Stack:
         return {name: _peak_rss_mb(proc.pid) for name, proc in self.processes.items()
                 if proc.returncode is None and name in SERVICES}
 
+    def cpu_seconds(self) -> dict[str, float]:
+        """User + system CPU time each service process has used so far."""
+        return {name: _cpu_seconds(proc.pid) for name, proc in self.processes.items()
+                if proc.returncode is None and name in SERVICES}
+
     async def stop(self) -> None:
         for process in self.processes.values():
             if process.returncode is None:
@@ -163,4 +168,11 @@ def _peak_rss_mb(pid: int) -> float:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _cpu_seconds(pid: int) -> float:
+    with contextlib.suppress(OSError):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
     return float("nan")

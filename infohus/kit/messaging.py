@@ -52,6 +52,7 @@ def make_broker(settings: KafkaSettings, client_id: str) -> KafkaBroker:
         middlewares=[KafkaTelemetryMiddleware(tracer_provider=trace.get_tracer_provider())],
         graceful_timeout=15.0,
         logger=logging.getLogger(f"infohus.{client_id}.kafka"),
+        log_level=logging.INFO if settings.log_every_message else logging.DEBUG,
     )
 
 
@@ -80,6 +81,11 @@ class KafkaPublisher:
 
     async def publish_raw(self, topic: str, key: str, value: bytes, headers: dict[str, str]) -> None:
         await self._broker.publish(value, topic, key=key.encode(), headers=headers)
+
+    async def send_raw(self, topic: str, key: str, value: bytes, headers: dict[str, str]) -> Awaitable[object]:
+        confirmation: Awaitable[object] = await self._broker.publish(value, topic, key=key.encode(), headers=headers,
+                                                                     no_confirm=True)
+        return confirmation
 
 
 Handler = Callable[[Envelope[Any]], Awaitable[None]]

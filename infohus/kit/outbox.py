@@ -12,7 +12,7 @@ import contextlib
 import json
 import logging
 import random
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
@@ -106,6 +106,13 @@ class Inbox:
 class Publisher(Protocol):
     async def publish_raw(self, topic: str, key: str, value: bytes, headers: dict[str, str]) -> None: ...
 
+    async def send_raw(self, topic: str, key: str, value: bytes, headers: dict[str, str]) -> Awaitable[object]:
+        """Hand the record to the producer and return its confirmation without waiting for it.
+
+        Records handed over one after another keep that order per partition.
+        """
+        ...
+
 
 class OutboxRelay:
     """Publishes committed outbox rows in order; survives broker outages by retrying with backoff."""
@@ -157,28 +164,41 @@ class OutboxRelay:
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     async def publish_pending(self) -> int:
-        """Publish one batch; returns how many rows were published."""
+        """Publish one batch; returns how many rows were published.
+
+        The batch's records are handed to the producer in order (so per key, i.e. per partition, they keep
+        their order) and confirmed together; only when every one is confirmed are the rows marked sent, in
+        one statement. A failure leaves the whole batch unsent, to be sent again (at least once).
+        """
         async with self._sessions() as session, session.begin():
             rows = (await session.execute(
                 select(self._table).where(self._table.c.published_at.is_(None))
                 .order_by(self._table.c.created_at, self._table.c.event_id)
                 .limit(self._batch_size).with_for_update(skip_locked=True)
             )).mappings().all()
-            for row in rows:
-                await self._publish_row(row)
-            if rows:
-                await session.execute(update(self._table)
-                                      .where(self._table.c.event_id.in_([r["event_id"] for r in rows]))
-                                      .values(published_at=utcnow()))
+            if not rows:
+                return 0
+            confirmations: list[Awaitable[object]] = []
+            try:
+                for row in rows:
+                    confirmations.append(await self._send_row(row))
+            finally:  # what was handed over is always awaited, so no confirmation's error goes unseen
+                results = await asyncio.gather(*confirmations, return_exceptions=True)
+            failed = next((r for r in results if isinstance(r, BaseException)), None)
+            if failed is not None:
+                raise failed
+            await session.execute(update(self._table)
+                                  .where(self._table.c.event_id.in_([r["event_id"] for r in rows]))
+                                  .values(published_at=utcnow()))
         return len(rows)
 
-    async def _publish_row(self, row: Any) -> None:
+    async def _send_row(self, row: Any) -> Awaitable[object]:
         stored_context = propagate.extract(json.loads(row["headers"]))
         token = otel_context.attach(stored_context)
         try:
             with tracer.start_as_current_span("outbox relay", attributes={"infohus.event_type": row["event_type"]}):
                 headers = {"event_id": row["event_id"], "event_type": row["event_type"], **current_trace_headers()}
-                await self._publisher.publish_raw(row["topic"], row["key"], row["payload"].encode(), headers)
+                return await self._publisher.send_raw(row["topic"], row["key"], row["payload"].encode(), headers)
         finally:
             otel_context.detach(token)
 

@@ -40,6 +40,9 @@ class KafkaSettings(BaseSettings):
     outbox_poll_interval_s: float = 0.5
     outbox_batch_size: int = 200
     stop_timeout_s: float = 20.0
+    # FastStream's "Received"/"Processed" lines for every message (INFO). Off by default: at load they cost
+    # a log write per message; failures are logged at ERROR either way.
+    log_every_message: bool = False
     # After the broker lost its data (an empty broker came back), events of this window are sent again;
     # consumers are idempotent, so only what was lost takes effect.
     replay_window_hours: float = 168.0
