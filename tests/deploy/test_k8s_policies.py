@@ -60,7 +60,7 @@ EXTERNAL_SECRETS = {
     "infohus-pg-ca",
 }
 
-POD_TEMPLATE_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "ReplicaSet"}
+POD_TEMPLATE_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "ReplicaSet", "CronJob"}
 LONG_RUNNING_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"}
 CRD_API_VERSIONS = {
     "Kafka": "kafka.strimzi.io/v1",
@@ -134,8 +134,14 @@ def named(docs: Docs, kind: str, name: str) -> dict[str, Any]:
     return found[0]
 
 
+def pod_template(workload: dict[str, Any]) -> dict[str, Any]:
+    holder = workload["spec"]["jobTemplate"]["spec"] if workload["kind"] == "CronJob" else workload["spec"]
+    template: dict[str, Any] = holder["template"]
+    return template
+
+
 def pod_spec(workload: dict[str, Any]) -> dict[str, Any]:
-    spec: dict[str, Any] = workload["spec"]["template"]["spec"]
+    spec: dict[str, Any] = pod_template(workload)["spec"]
     return spec
 
 
@@ -712,3 +718,13 @@ def test_validate_script_passes() -> None:
     result = subprocess.run(["bash", str(K8S_DIR / "validate.sh")], capture_output=True, text=True,
                             timeout=600, check=False, env=env)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_audit_maintenance_runs_nightly_as_the_service_role_never_the_owner(docs: Docs) -> None:
+    for name in ("infohus-audit-purge", "infohus-audit-verify"):
+        cronjob = named(docs, "CronJob", name)
+        assert cronjob["spec"]["concurrencyPolicy"] == "Forbid" and cronjob["spec"]["timeZone"] == "Europe/Copenhagen"
+        (container,) = pod_spec(cronjob)["containers"]
+        secrets = {e["valueFrom"]["secretKeyRef"]["name"] for e in container["env"]
+                   if e["name"] in ("PGUSER", "PGPASSWORD")}
+        assert secrets == {"infohus-audit-svc-db"}, f"{name} must not log in as the schema owner"

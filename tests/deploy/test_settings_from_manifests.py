@@ -43,6 +43,7 @@ from tests.deploy.test_k8s_policies import (
     named,
     of_kind,
     pod_spec,
+    pod_template,
     render,
 )
 
@@ -191,10 +192,18 @@ def env_names(cls: type[BaseModel], prefix: str | None = None) -> set[str]:
     return names
 
 
-def workloads_of(docs: Docs, service: str) -> list[tuple[str, dict[str, Any]]]:
-    """("serve", Deployment) and ("migrate", Job) of a service."""
-    return [("serve", named(docs, "Deployment", f"infohus-{service}")),
-            ("migrate", named(docs, "Job", f"infohus-migrate-{service}"))]
+# Scheduled `infohus` commands per service: (CronJob name, its arguments).
+CRONJOBS: dict[str, list[tuple[str, list[str]]]] = {
+    "audit": [("infohus-audit-purge", ["audit", "purge"]),
+              ("infohus-audit-verify", ["audit", "verify", "--require-checkpoint"])],
+}
+
+
+def workloads_of(docs: Docs, service: str) -> list[tuple[list[str], dict[str, Any]]]:
+    """(arguments, workload): the Deployment (serve), the migration Job and the service's CronJobs."""
+    return [(["serve", service], named(docs, "Deployment", f"infohus-{service}")),
+            (["migrate", service], named(docs, "Job", f"infohus-migrate-{service}")),
+            *((args, named(docs, "CronJob", name)) for name, args in CRONJOBS.get(service, []))]
 
 
 def only_env(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> None:
@@ -230,10 +239,11 @@ def overlay(request: pytest.FixtureRequest) -> str:
 def test_each_service_accepts_the_environment_of_its_manifests(
         overlay: str, service: str, monkeypatch: pytest.MonkeyPatch) -> None:
     docs = render(overlay)
-    for command, workload in workloads_of(docs, service):
+    for args, workload in workloads_of(docs, service):
+        command = args[0]
         where = f"{overlay}: {workload['kind']}/{workload['metadata']['name']}"
         container = pod_spec(workload)["containers"][0]
-        assert container["args"] == [command, service], where
+        assert container["args"] == args, where
         env = container_env(docs, workload, container)
         if overlay == "prod":
             env = fill_placeholders(env)
@@ -263,7 +273,7 @@ def test_each_service_accepts_the_environment_of_its_manifests(
 def test_every_infohus_variable_is_one_the_process_reads(overlay: str, service: str) -> None:
     """A misspelt or misplaced INFOHUS_* variable would be ignored silently (extra="ignore")."""
     docs = render(overlay)
-    for command, workload in workloads_of(docs, service):
+    for (command, *_), workload in workloads_of(docs, service):
         readable = env_names(settings_class(service))
         if command == "serve" and uses_kit_auth(service):
             readable |= env_names(AuthSettings)
@@ -356,7 +366,7 @@ def test_in_cluster_addresses_in_the_settings_are_reachable(overlay: str, servic
     docs = render(overlay)
     services = {s["metadata"]["name"]: s for s in of_kind(docs, "Service")}
     for _, workload in workloads_of(docs, service):
-        labels = workload["spec"]["template"]["metadata"]["labels"]
+        labels = pod_template(workload)["metadata"]["labels"]
         container = pod_spec(workload)["containers"][0]
         for name, value in container_env(docs, workload, container).items():
             url = urlsplit(value) if re.match(r"^https?://", value) else None
