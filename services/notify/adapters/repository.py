@@ -114,12 +114,6 @@ class DeliveryRepository:
                                             .order_by(deliveries.c.created_at))).mappings().all()
         return [Delivery.from_row(r) for r in rows]
 
-    async def due(self, now: datetime, limit: int) -> list[Delivery]:
-        rows = (await self._session.execute(
-            select(deliveries).where(deliveries.c.state == State.PENDING, deliveries.c.next_attempt_at <= now)
-            .order_by(deliveries.c.next_attempt_at).limit(limit))).mappings().all()
-        return [Delivery.from_row(r) for r in rows]
-
     async def interrupted(self, now: datetime, limit: int) -> list[Delivery]:
         """Attempts whose lease ran out: their worker died or lost the database."""
         rows = (await self._session.execute(
@@ -186,16 +180,35 @@ class DeliveryRepository:
                 values[key] = str(values[key])
         await self._session.execute(deliveries.insert().values(**values))
 
-    async def claim(self, delivery: Delivery, *, token: str, now: datetime, lease_until: datetime) -> bool:
-        """PENDING and due, or SENDING with an expired lease (the caller checked which) → ours, SESSION phase."""
-        if delivery.state == State.PENDING:
-            condition = and_(deliveries.c.state == State.PENDING, deliveries.c.next_attempt_at <= now)
-        else:
-            condition = and_(deliveries.c.state == State.SENDING, _token_is(delivery.claim_token))
-        return await self._update_one(
-            delivery.notification_id, condition,
-            state=State.SENDING, claim_token=token, lease_until=lease_until, attempt_started_at=now,
-            smtp_phase=Phase.SESSION, attempts=deliveries.c.attempts + 1)
+    async def claim_due(self, *, now: datetime, limit: int, token: str, lease_until: datetime) -> list[Delivery]:
+        """Up to ``limit`` PENDING rows that are due → SENDING under ``token`` (one attempt each, SESSION phase).
+
+        One statement for the batch; the condition is checked again by the UPDATE, so of two workers racing
+        for a row exactly one gets it (PostgreSQL: rows another worker is claiming are skipped)."""
+        candidates = [r[0] for r in await self._session.execute(
+            select(deliveries.c.notification_id)
+            .where(deliveries.c.state == State.PENDING, deliveries.c.next_attempt_at <= now)
+            .order_by(deliveries.c.next_attempt_at).limit(limit).with_for_update(skip_locked=True))]
+        if not candidates:
+            return []
+        await self._session.execute(
+            update(deliveries)
+            .where(deliveries.c.notification_id.in_(candidates), deliveries.c.state == State.PENDING,
+                   deliveries.c.next_attempt_at <= now)
+            .values(state=State.SENDING, claim_token=token, lease_until=lease_until, attempt_started_at=now,
+                    smtp_phase=Phase.SESSION, attempts=deliveries.c.attempts + 1))
+        rows = (await self._session.execute(
+            select(deliveries).where(deliveries.c.notification_id.in_(candidates), deliveries.c.claim_token == token)
+            .order_by(deliveries.c.next_attempt_at))).mappings().all()
+        return [Delivery.from_row(r) for r in rows]
+
+    async def renew_lease(self, notification_id: UUID, token: str, *, lease_until: datetime) -> bool:
+        return await self._owned(notification_id, token, lease_until=lease_until)
+
+    async def unclaim(self, notification_id: UUID, token: str) -> bool:
+        """A claimed attempt that never started (notify stopping): PENDING again, the attempt not counted."""
+        return await self._owned(notification_id, token, state=State.PENDING, attempts=deliveries.c.attempts - 1,
+                                 claim_token=None, lease_until=None, smtp_phase=None)
 
     async def take_over(self, delivery: Delivery, *, token: str, lease_until: datetime) -> bool:
         """An interrupted attempt: become its owner without starting a new one (to reconcile it)."""
