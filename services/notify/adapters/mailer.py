@@ -9,6 +9,7 @@ reused for the next mail (``SMTP_REUSE_CONNECTIONS``).
 from __future__ import annotations
 
 import asyncio
+import binascii
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from datetime import date, datetime
 from email.charset import QP, Charset
 from email.header import Header
 from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
+from email.mime.nonmultipart import MIMENonMultipart
 from email.policy import compat32
 from email.utils import formatdate
 from pathlib import Path
@@ -39,7 +40,6 @@ TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).resolve().parents
 LOCAL = ZoneInfo("Europe/Copenhagen")
 UTF8_QP = Charset("utf-8")
 UTF8_QP.header_encoding = QP
-UTF8_QP.body_encoding = QP
 SMTP_COMPAT32 = compat32.clone(linesep="\r\n")
 
 BeforeData = Callable[[], Awaitable[None]]
@@ -85,8 +85,10 @@ def message_bytes(mail: Mail) -> bytes:
             raise ValueError(f"header {name} contains a line break")
         message[name] = value if value.isascii() else Header(value, UTF8_QP, header_name=name).encode()
     for body, subtype in ((mail.text, "plain"), (mail.html, "html")):
-        part = MIMEText(body, subtype, UTF8_QP)  # type: ignore[arg-type]  # a Charset is accepted (set_payload)
+        part = MIMENonMultipart("text", subtype, charset="utf-8")
         del part["MIME-Version"]
+        part["Content-Transfer-Encoding"] = "quoted-printable"
+        part.set_payload(binascii.b2a_qp(body.encode("utf-8")).decode("ascii"))  # C, unlike email.quoprimime
         message.attach(part)
     return message.as_bytes(policy=SMTP_COMPAT32)
 
