@@ -80,6 +80,12 @@ def quiet_loggers_that_quote_parameters() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
+def notify(rest: list[str]) -> int:
+    from services.notify.entrypoints.cli import notify_main
+
+    return notify_main(rest)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -98,10 +104,14 @@ def main(argv: list[str] | None = None) -> int:
                    add_help=False)
     sub.add_parser("audit", help="the disclosure log: verify, checkpoint, purge (infohus audit --help)",
                    add_help=False)
+    sub.add_parser("notify", help="notify's delivery queue: redrive dead letters (infohus notify --help)",
+                   add_help=False)
     if argv[:1] == ["explain"]:
         return explain(argparse.Namespace(), argv[1:])
     if argv[:1] == ["audit"]:
         return audit(argv[1:])
+    if argv[:1] == ["notify"]:
+        return notify(argv[1:])
     args = parser.parse_args(argv)
     commands: dict[str, Callable[[argparse.Namespace], int]] = {
         "serve": serve, "migrate": migrate, "dev": dev, "asyncapi": asyncapi}

@@ -38,6 +38,12 @@ class NotifySettings(ServiceSettings):
     smtp_password: SecretStr | None = None
     smtp_timeout_s: float = Field(default=30.0, gt=0)  # each SMTP command
     smtp_send_deadline_s: float = Field(default=120.0, gt=0)  # one whole SMTP session
+    # Connections are kept open and reused for the next mails (at most one per worker slot); a relay that
+    # closed an idle one is reconnected to transparently. Relays may limit the mails per session, so a
+    # connection is closed after that many; one idle this long is closed too.
+    smtp_reuse_connections: bool = True
+    smtp_max_messages_per_connection: int = Field(default=100, ge=1)
+    smtp_idle_timeout_s: float = Field(default=30.0, gt=0)
 
     # --- delivery: retries, leases, and a crash between send and commit ---------------------------
     retry_max_attempts: int = Field(default=12, ge=1)
@@ -45,7 +51,8 @@ class NotifySettings(ServiceSettings):
     retry_max_backoff_s: float = Field(default=600.0, gt=0)
     delivery_lease_s: float = Field(default=300.0, gt=0)  # a claimed send; must outlast smtp_send_deadline_s
     worker_poll_interval_s: float = Field(default=1.0, gt=0)
-    worker_concurrency: int = Field(default=4, ge=1)
+    worker_concurrency: int = Field(default=4, ge=1)  # SMTP sessions at once
+    worker_batch_size: int = Field(default=64, ge=1)  # deliveries claimed in one transaction when many are due
     # An attempt interrupted after DATA began (crash, lost connection) may or may not have been accepted.
     # "resend": send again with the same Message-ID and alert ops (at least once: a lost statutory mail is
     # worse than a duplicate); "hold": mark it UNCERTAIN and alert ops, who decide (at most once).

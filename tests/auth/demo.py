@@ -86,6 +86,10 @@ def demo_app(settings: AuthSettings, *, jwks_fetcher: JwksFetcher | None = None)
     async def config() -> dict[str, str]:
         return {"status": "saved"}
 
+    @app.post("/api/v1/deliveries/{notification_id}/redrive", dependencies=[require(P.NOTIFICATION_REDRIVE)])
+    async def redrive(notification_id: str) -> dict[str, str]:
+        return {"id": notification_id}
+
     @app.get("/api/v1/read-log", dependencies=[require(P.READ_LOG_READ)])
     async def read_log() -> list[str]:
         return []

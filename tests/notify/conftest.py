@@ -10,6 +10,7 @@ import json
 import os
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
+import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sqlalchemy import select
@@ -34,11 +36,14 @@ from contracts.events import (
 from contracts.topics import all_topics, topic_name
 from infohus.devstack.mailbox import LocalMailbox
 from infohus.kit.aio import cancel_within
+from infohus.kit.auth import Role
+from infohus.kit.auth.testing import FakeIdentityProvider
 from infohus.kit.messaging import ensure_topics
 from infohus.kit.settings import Environment, KafkaSettings, TelemetrySettings
 from services.notify.adapters.orm import deliveries, tables
 from services.notify.adapters.repository import Delivery
 from services.notify.bootstrap import NotifyContainer, bootstrap
+from services.notify.entrypoints.http import create_app
 from services.notify.settings import NotifySettings
 from tests.conftest import kafka_test_settings
 from tests.system import eventually
@@ -129,7 +134,7 @@ class NotifyUnderTest:
         return self
 
     async def stop(self) -> None:
-        await cancel_within(self._tasks)
+        await cancel_within(self._tasks, grace=5.0)
         if self._with_broker:
             await self.container.runtime.stop()
         else:
@@ -285,6 +290,37 @@ class KillingMailbox(LocalMailbox):
             os.kill(victim, signal.SIGKILL)
             await asyncio.sleep(0.2)  # the reply would go to a dead process
         return name
+
+
+@pytest.fixture
+async def relay(tmp_path: Path) -> AsyncIterator[RecipientFaultMailbox]:
+    box = RecipientFaultMailbox(tmp_path / "mail")
+    await box.start()
+    yield box
+    await box.stop()
+
+
+# --- notify's HTTP API, signed in through an in-process identity provider ---------------------------
+
+ADMIN_USER = "admin-7f3a"
+
+
+@pytest.fixture(scope="session")
+def idp() -> FakeIdentityProvider:
+    return FakeIdentityProvider()
+
+
+def signed_in(idp: FakeIdentityProvider, role: Role | None, user: str | None = None) -> dict[str, str]:
+    if role is None:
+        return {}
+    return {"authorization": f"Bearer {idp.token(roles=[role.value], subject=user or f'test-{role.value}')}"}
+
+
+@asynccontextmanager
+async def http_client(notify: NotifyUnderTest, idp: FakeIdentityProvider) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(notify.container, manage_runtime=False, auth=idp.settings(), jwks_fetcher=idp.fetch)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://notify.test") as client:
+        yield client
 
 
 def utc(minutes_from_now: float = 0) -> datetime:

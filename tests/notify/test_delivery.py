@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,14 +27,6 @@ from tests.notify.conftest import (
     wait_until,
     wrap,
 )
-
-
-@pytest.fixture
-async def relay(tmp_path: Path) -> AsyncIterator[RecipientFaultMailbox]:
-    box = RecipientFaultMailbox(tmp_path / "mail")
-    await box.start()
-    yield box
-    await box.stop()
 
 
 async def test_each_request_is_mailed_once_however_often_it_arrives(

@@ -7,8 +7,9 @@ Need-to-know, as the matrix encodes it:
 - StraXen caseworkers read and assess underretninger (child welfare), not infohus cases;
 - tovholdere and StraXen record the disclosures they make;
 - auditors read the disclosure log and the read-access log, never a case narrative;
-- administrators manage configuration and may check the integrity of the audit chain (which
-  reveals no personal data), but cannot read cases, underretninger or either log.
+- administrators manage configuration, may check the integrity of the audit chain (which
+  reveals no personal data) and re-drive dead-lettered notifications (delivery state, no case data),
+  but cannot read cases, underretninger or either log.
 
 ``Permission.PUBLIC`` marks what anyone may reach, signed in or not (the citizen's web form, health).
 Change who may do what here and nowhere else; the table-driven tests derive their expectations from it.
@@ -47,6 +48,7 @@ class Permission(StrEnum):
     AUDIT_VERIFY = "audit:verify"
     CONFIG_MANAGE = "config:manage"
     READ_LOG_READ = "read-log:read"
+    NOTIFICATION_REDRIVE = "notification:redrive"
 
 
 _TOVHOLDERE = frozenset({Role.TOVHOLDER_MUNICIPAL, Role.TOVHOLDER_POLICE})
@@ -65,6 +67,7 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.AUDIT_VERIFY: frozenset({Role.AUDITOR, Role.ADMINISTRATOR}),
     Permission.CONFIG_MANAGE: frozenset({Role.ADMINISTRATOR}),
     Permission.READ_LOG_READ: frozenset({Role.AUDITOR}),
+    Permission.NOTIFICATION_REDRIVE: frozenset({Role.ADMINISTRATOR}),  # operations: delivery state, no case data
 }
 """The one place that says which roles hold which permission."""
 

@@ -45,7 +45,23 @@ deliveries = Table(
     Column("dlt_published_at", UtcDateTime, nullable=True),
     # Watchdog
     Column("overdue_alerted_at", UtcDateTime, nullable=True),
+    # Re-drives by ops (DEAD_LETTERED → PENDING after a fault was fixed): how often, the last one and by whom.
+    Column("redrive_count", Integer, nullable=False, server_default=text("0")),
+    Column("redriven_at", UtcDateTime, nullable=True),
+    Column("redriven_by", String(255), nullable=True),  # the user id only
     Index("ix_deliveries_state_due", "state", "next_attempt_at"),
+)
+
+# Every re-drive, for the record: who (user id only), when, and the failure it followed.
+delivery_redrives = Table(
+    "delivery_redrives", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("notification_id", String(36), nullable=False, index=True),
+    Column("redriven_at", UtcDateTime, nullable=False),
+    Column("redriven_by", String(255), nullable=False),
+    Column("via", String(8), nullable=False),  # HTTP or CLI
+    Column("previous_error", String(200), nullable=True),
+    Column("previous_attempts", Integer, nullable=False),
 )
 
 tables = ServiceTables(metadata)

@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import CursorResult, and_, or_, select, update
+from sqlalchemy import CursorResult, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.notify.adapters.orm import deliveries
+from services.notify.adapters.orm import deliveries, delivery_redrives
 from services.notify.domain.delivery import Phase, State
 
 
@@ -54,6 +54,9 @@ class Delivery:
     dead_lettered_at: datetime | None
     dlt_published_at: datetime | None
     overdue_alerted_at: datetime | None
+    redrive_count: int = 0
+    redriven_at: datetime | None = None
+    redriven_by: str | None = None
 
     @classmethod
     def from_row(cls, row: Any) -> Delivery:
@@ -73,7 +76,18 @@ class Delivery:
             possible_duplicate=bool(row["possible_duplicate"]), source_topic=row["source_topic"],
             source_event=row["source_event"], sent_at=aware(row["sent_at"]),
             dead_lettered_at=aware(row["dead_lettered_at"]), dlt_published_at=aware(row["dlt_published_at"]),
-            overdue_alerted_at=aware(row["overdue_alerted_at"]))
+            overdue_alerted_at=aware(row["overdue_alerted_at"]), redrive_count=row["redrive_count"],
+            redriven_at=aware(row["redriven_at"]), redriven_by=row["redriven_by"])
+
+
+@dataclass(frozen=True)
+class Redrive:
+    notification_id: UUID
+    redriven_at: datetime
+    redriven_by: str
+    via: str
+    previous_error: str | None
+    previous_attempts: int
 
 
 class DeliveryRepository:
@@ -100,12 +114,6 @@ class DeliveryRepository:
                                             .order_by(deliveries.c.created_at))).mappings().all()
         return [Delivery.from_row(r) for r in rows]
 
-    async def due(self, now: datetime, limit: int) -> list[Delivery]:
-        rows = (await self._session.execute(
-            select(deliveries).where(deliveries.c.state == State.PENDING, deliveries.c.next_attempt_at <= now)
-            .order_by(deliveries.c.next_attempt_at).limit(limit))).mappings().all()
-        return [Delivery.from_row(r) for r in rows]
-
     async def interrupted(self, now: datetime, limit: int) -> list[Delivery]:
         """Attempts whose lease ran out: their worker died or lost the database."""
         rows = (await self._session.execute(
@@ -115,9 +123,11 @@ class DeliveryRepository:
         return [Delivery.from_row(r) for r in rows]
 
     async def overdue(self, created_before: datetime, limit: int) -> list[Delivery]:
+        """Undelivered since before ``created_before``: recorded then, or re-driven then (the clock restarts)."""
         rows = (await self._session.execute(
             select(deliveries).where(deliveries.c.state.in_([State.PENDING, State.SENDING]),
-                                     deliveries.c.created_at <= created_before,
+                                     func.coalesce(deliveries.c.redriven_at, deliveries.c.created_at)
+                                     <= created_before,
                                      deliveries.c.overdue_alerted_at.is_(None),
                                      deliveries.c.origin != "ALERT")
             .order_by(deliveries.c.created_at).limit(limit))).mappings().all()
@@ -131,6 +141,37 @@ class DeliveryRepository:
             .order_by(deliveries.c.dead_lettered_at).limit(limit))).mappings().all()
         return [Delivery.from_row(r) for r in rows]
 
+    async def dead_lettered(self, *, since: datetime | None, limit: int) -> list[Delivery]:
+        """DEAD_LETTERED rows, oldest first; with ``since``, those dead-lettered at or after it."""
+        query = select(deliveries).where(deliveries.c.state == State.DEAD_LETTERED)
+        if since is not None:
+            query = query.where(deliveries.c.dead_lettered_at >= since)
+        rows = (await self._session.execute(query.order_by(deliveries.c.dead_lettered_at,
+                                                           deliveries.c.notification_id).limit(limit))).mappings().all()
+        return [Delivery.from_row(r) for r in rows]
+
+    async def listing(self, *, state: str | None, limit: int, offset: int = 0) -> list[Delivery]:
+        """For ops: newest first, optionally in one state."""
+        query = select(deliveries)
+        if state is not None:
+            query = query.where(deliveries.c.state == state)
+        rows = (await self._session.execute(query.order_by(deliveries.c.created_at.desc(),
+                                                           deliveries.c.notification_id)
+                                            .limit(limit).offset(offset))).mappings().all()
+        return [Delivery.from_row(r) for r in rows]
+
+    async def count_by_state(self) -> dict[str, int]:
+        rows = await self._session.execute(select(deliveries.c.state, func.count()).group_by(deliveries.c.state))
+        return {state: int(count) for state, count in rows.all()}
+
+    async def redrives(self, notification_id: UUID) -> list[Redrive]:
+        rows = (await self._session.execute(
+            select(delivery_redrives).where(delivery_redrives.c.notification_id == str(notification_id))
+            .order_by(delivery_redrives.c.id))).mappings().all()
+        return [Redrive(notification_id=UUID(r["notification_id"]), redriven_at=aware(r["redriven_at"]),  # type: ignore[arg-type]
+                        redriven_by=r["redriven_by"], via=r["via"], previous_error=r["previous_error"],
+                        previous_attempts=r["previous_attempts"]) for r in rows]
+
     # --- writing --------------------------------------------------------------------------------
 
     async def add(self, **values: Any) -> None:
@@ -139,16 +180,35 @@ class DeliveryRepository:
                 values[key] = str(values[key])
         await self._session.execute(deliveries.insert().values(**values))
 
-    async def claim(self, delivery: Delivery, *, token: str, now: datetime, lease_until: datetime) -> bool:
-        """PENDING and due, or SENDING with an expired lease (the caller checked which) → ours, SESSION phase."""
-        if delivery.state == State.PENDING:
-            condition = and_(deliveries.c.state == State.PENDING, deliveries.c.next_attempt_at <= now)
-        else:
-            condition = and_(deliveries.c.state == State.SENDING, _token_is(delivery.claim_token))
-        return await self._update_one(
-            delivery.notification_id, condition,
-            state=State.SENDING, claim_token=token, lease_until=lease_until, attempt_started_at=now,
-            smtp_phase=Phase.SESSION, attempts=deliveries.c.attempts + 1)
+    async def claim_due(self, *, now: datetime, limit: int, token: str, lease_until: datetime) -> list[Delivery]:
+        """Up to ``limit`` PENDING rows that are due → SENDING under ``token`` (one attempt each, SESSION phase).
+
+        One statement for the batch; the condition is checked again by the UPDATE, so of two workers racing
+        for a row exactly one gets it (PostgreSQL: rows another worker is claiming are skipped)."""
+        candidates = [r[0] for r in await self._session.execute(
+            select(deliveries.c.notification_id)
+            .where(deliveries.c.state == State.PENDING, deliveries.c.next_attempt_at <= now)
+            .order_by(deliveries.c.next_attempt_at).limit(limit).with_for_update(skip_locked=True))]
+        if not candidates:
+            return []
+        await self._session.execute(
+            update(deliveries)
+            .where(deliveries.c.notification_id.in_(candidates), deliveries.c.state == State.PENDING,
+                   deliveries.c.next_attempt_at <= now)
+            .values(state=State.SENDING, claim_token=token, lease_until=lease_until, attempt_started_at=now,
+                    smtp_phase=Phase.SESSION, attempts=deliveries.c.attempts + 1))
+        rows = (await self._session.execute(
+            select(deliveries).where(deliveries.c.notification_id.in_(candidates), deliveries.c.claim_token == token)
+            .order_by(deliveries.c.next_attempt_at))).mappings().all()
+        return [Delivery.from_row(r) for r in rows]
+
+    async def renew_lease(self, notification_id: UUID, token: str, *, lease_until: datetime) -> bool:
+        return await self._owned(notification_id, token, lease_until=lease_until)
+
+    async def unclaim(self, notification_id: UUID, token: str) -> bool:
+        """A claimed attempt that never started (notify stopping): PENDING again, the attempt not counted."""
+        return await self._owned(notification_id, token, state=State.PENDING, attempts=deliveries.c.attempts - 1,
+                                 claim_token=None, lease_until=None, smtp_phase=None)
 
     async def take_over(self, delivery: Delivery, *, token: str, lease_until: datetime) -> bool:
         """An interrupted attempt: become its owner without starting a new one (to reconcile it)."""
@@ -183,6 +243,20 @@ class DeliveryRepository:
             return await self._update_one(notification_id, deliveries.c.state != State.DEAD_LETTERED, **values)
         return await self._owned(notification_id, token, **values)
 
+    async def redrive(self, delivery: Delivery, *, now: datetime, recipient: str, by: str, via: str) -> bool:
+        """DEAD_LETTERED → PENDING, due now, with a fresh attempt budget; the Message-ID stays. Only a row that
+        is still DEAD_LETTERED is changed, so a SENT (or concurrently re-driven) one never is."""
+        done = await self._update_one(
+            delivery.notification_id, deliveries.c.state == State.DEAD_LETTERED,
+            state=State.PENDING, attempts=0, next_attempt_at=now, recipient=recipient, claim_token=None,
+            lease_until=None, smtp_phase=None, dead_lettered_at=None, dlt_published_at=None, overdue_alerted_at=None,
+            redrive_count=deliveries.c.redrive_count + 1, redriven_at=now, redriven_by=by[:255])
+        if done:
+            await self._session.execute(delivery_redrives.insert().values(
+                notification_id=str(delivery.notification_id), redriven_at=now, redriven_by=by[:255], via=via,
+                previous_error=delivery.last_error, previous_attempts=delivery.attempts))
+        return done
+
     async def mark_dlt_published(self, notification_id: UUID, now: datetime) -> None:
         await self._session.execute(update(deliveries).where(deliveries.c.notification_id == str(notification_id))
                                     .values(dlt_published_at=now))
@@ -213,4 +287,4 @@ def _token_is(token: str | None) -> Any:
     return deliveries.c.claim_token.is_(None) if token is None else deliveries.c.claim_token == token
 
 
-__all__: Sequence[str] = ["Delivery", "DeliveryRepository", "aware"]
+__all__: Sequence[str] = ["Delivery", "DeliveryRepository", "Redrive", "aware"]

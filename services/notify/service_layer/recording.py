@@ -99,12 +99,12 @@ async def dead_letter(tx: NotifyUnitOfWork, delivery: Delivery, *, token: str | 
 
 async def queue_alert(tx: NotifyUnitOfWork, kind: AlertKind, *, about: Delivery, detail: str,
                       settings: NotifySettings, now: datetime) -> None:
-    """One alert mail per (delivery, kind) to the ops mailbox. Never an alert about an alert."""
+    """One alert mail per (delivery, kind, re-drive) to the ops mailbox. Never an alert about an alert."""
     if about.origin == Origin.ALERT:
         log.error("alert %s for notification %s could not be delivered: %s", about.reference,
                   about.notification_id, detail)
         return
-    alert_id = uuid5(about.notification_id, f"notify-alert:{kind.value}")
+    alert_id = alert_id_for(about, kind)
     if await tx.deliveries.get(alert_id) is not None:
         return
     if not settings.mailboxes().get(Destination.OPS_ALERT.value):
@@ -121,6 +121,12 @@ async def queue_alert(tx: NotifyUnitOfWork, kind: AlertKind, *, about: Delivery,
                                  origin=Origin.ALERT, content=content, infohus_case_id=about.infohus_case_id,
                                  underretning_id=about.underretning_id),
                  settings=settings, now=now)
+
+
+def alert_id_for(about: Delivery, kind: AlertKind) -> UUID:
+    """Stable per delivery and kind; a re-driven delivery that fails again gets a new alert."""
+    name = f"notify-alert:{kind.value}" + (f":redrive-{about.redrive_count}" if about.redrive_count else "")
+    return uuid5(about.notification_id, name)
 
 
 def status_event(delivery: Delivery, status: DeliveryStatus, *, now: datetime, detail: str | None = None,

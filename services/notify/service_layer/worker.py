@@ -76,17 +76,24 @@ class DeliveryWorker:
 
     async def run(self) -> None:
         failures = 0
-        while True:
-            try:
-                busy = await self.run_once()
-                failures = 0
-                delay = 0.0 if busy else self._settings.worker_poll_interval_s
-            except Exception as error:  # the database is down: keep the rows, try again later
-                failures += 1
-                delay = min(self._settings.retry_max_backoff_s, 0.2 * 2 ** failures)
-                log.warning("delivery worker failed (%s); again in %.1fs", type(error).__name__, delay)
-            if delay:
-                await self._sleep(delay)
+        try:
+            while True:
+                try:
+                    busy = await self.run_once()
+                    failures = 0
+                    delay = 0.0 if busy else self._settings.worker_poll_interval_s
+                except Exception as error:  # the database is down: keep the rows, try again later
+                    failures += 1
+                    delay = min(self._settings.retry_max_backoff_s, 0.2 * 2 ** failures)
+                    log.warning("delivery worker failed (%s); again in %.1fs", type(error).__name__, delay)
+                if delay:
+                    await self._sleep(delay)
+        finally:
+            close = getattr(self._mailer, "aclose", None)  # kept SMTP connections
+            if close is not None:
+                with contextlib.suppress(Exception):
+                    async with asyncio.timeout(2):
+                        await close()
 
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
@@ -94,11 +101,15 @@ class DeliveryWorker:
         self._wake.clear()
 
     async def run_once(self) -> bool:
-        """Reconcile interrupted attempts, send what is due, publish dead letters. True if it sent."""
+        """Reconcile interrupted attempts, send what is due, publish dead letters. True if it claimed any.
+
+        Up to ``worker_batch_size`` due deliveries are claimed in one transaction and sent over at most
+        ``worker_concurrency`` SMTP sessions at once (the mailer keeps and reuses them)."""
         now = self._now()
         await self._recover_interrupted(now)
         claimed = await self._claim_due(now)
-        results = await asyncio.gather(*(self._attempt(d) for d in claimed), return_exceptions=True)
+        slots = asyncio.Semaphore(self._settings.worker_concurrency)
+        results = await asyncio.gather(*(self._attempt_in_slot(d, slots) for d in claimed), return_exceptions=True)
         for delivery, result in zip(claimed, results, strict=True):
             if isinstance(result, Exception):  # its lease runs out and the attempt is reconciled then
                 log.warning("attempt for notification %s failed (%s)", delivery.notification_id,
@@ -109,16 +120,45 @@ class DeliveryWorker:
     # --- claiming ---------------------------------------------------------------------------------
 
     async def _claim_due(self, now: datetime) -> list[Delivery]:
-        claimed = []
         async with self._uow() as tx:
-            for delivery in await tx.deliveries.due(now, limit=self._settings.worker_concurrency):
-                token = str(uuid4())
-                if await tx.deliveries.claim(delivery, token=token, now=now, lease_until=now + self._lease):
-                    claimed.append(replace(delivery, state=State.SENDING, claim_token=token,
-                                           attempts=delivery.attempts + 1, attempt_started_at=now,
-                                           smtp_phase=Phase.SESSION))
+            claimed = await tx.deliveries.claim_due(now=now, limit=self._settings.worker_batch_size,
+                                                    token=str(uuid4()), lease_until=now + self._lease)
             await tx.commit()
         return claimed
+
+    async def _attempt_in_slot(self, delivery: Delivery, slots: asyncio.Semaphore) -> None:
+        started = False
+        try:
+            async with slots:
+                started = True
+                if await self._lease_kept(delivery):
+                    await self._attempt(delivery)
+        except asyncio.CancelledError:
+            if not started:  # notify is stopping: a claimed delivery that never got a slot is free at once
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(self._unclaim(delivery))
+            raise
+
+    async def _lease_kept(self, delivery: Delivery) -> bool:
+        """Before a send that waited for a slot: enough lease left for a whole session, or renew it."""
+        now = self._now()
+        if delivery.lease_until is None or delivery.lease_until - now >= timedelta(
+                seconds=self._settings.smtp_send_deadline_s):
+            return True
+        assert delivery.claim_token is not None
+        async with self._uow() as tx:
+            if not await tx.deliveries.renew_lease(delivery.notification_id, delivery.claim_token,
+                                                   lease_until=now + self._lease):
+                log.warning("notification %s: lease lost while waiting to send", delivery.notification_id)
+                return False
+            await tx.commit()
+        return True
+
+    async def _unclaim(self, delivery: Delivery) -> None:
+        assert delivery.claim_token is not None
+        async with asyncio.timeout(2), self._uow() as tx:
+            if await tx.deliveries.unclaim(delivery.notification_id, delivery.claim_token):
+                await tx.commit()
 
     async def _recover_interrupted(self, now: datetime) -> None:
         async with self._uow() as tx:
