@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from collections.abc import AsyncIterator
 from typing import Any
@@ -110,3 +111,18 @@ def public_key_b64(container: AuditContainer) -> str:
     assert key is not None
     raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return base64.b64encode(raw).decode()
+
+
+@pytest.fixture
+async def audit_on_broker(kafka: Any, sqlite_databases: Databases, unique: str) -> AsyncIterator[AuditContainer]:
+    """The audit service with its consumers running on the session broker (SQLite, unique topics)."""
+    settings = audit_settings(sqlite_databases, unique)
+    settings.kafka.bootstrap_servers = kafka.bootstrap_servers
+    audit = bootstrap(settings)
+    await audit.runtime.migrate()
+    await audit.runtime.start()
+    try:
+        await asyncio.wait_for(audit.runtime.broker_connected.wait(), 60)
+        yield audit
+    finally:
+        await audit.runtime.stop()

@@ -12,45 +12,36 @@ from aiokafka import AIOKafkaConsumer
 from contracts.envelope import Envelope
 from contracts.events import DisclosureRecorded
 from contracts.topics import dead_letter_topic, topic_name
-from services.audit.bootstrap import bootstrap
-from tests.audit.conftest import audit_settings
+from services.audit.bootstrap import AuditContainer
 from tests.audit.domain.builders import event_fields
 from tests.system import eventually
 
 pytestmark = pytest.mark.slow
 
 
-async def test_refused_and_invalid_events_are_dead_lettered_with_their_reason(kafka, sqlite_databases, unique) -> None:
-    settings = audit_settings(sqlite_databases, unique)
-    settings.kafka.bootstrap_servers = kafka.bootstrap_servers
-    audit = bootstrap(settings)
-    await audit.runtime.migrate()
-    await audit.runtime.start()
-    try:
-        await asyncio.wait_for(audit.runtime.broker_connected.wait(), 60)
-        topic = topic_name(DisclosureRecorded, settings.kafka.topic_prefix)
-        refused = Envelope.wrap(DisclosureRecorded(**event_fields(record_id=UUID(int=1), purpose="CRIMINAL_REPORT")),
-                                producer="routing", correlation_id=uuid4())
-        invalid = Envelope.wrap(DisclosureRecorded(**event_fields(record_id=UUID(int=2), channel="CARRIER_PIGEON",
-                                                                  executed_by="Anna Jensen")),
-                                producer="routing", correlation_id=uuid4())
-        lawful = Envelope.wrap(DisclosureRecorded(**event_fields(record_id=UUID(int=3))),
-                               producer="routing", correlation_id=uuid4())
-        for envelope in (refused, invalid, lawful):
-            await audit.runtime.broker.publish(envelope.model_dump_json().encode(), topic,
-                                               key=str(envelope.correlation_id).encode())
+async def test_refused_and_invalid_events_are_dead_lettered_with_their_reason(audit_on_broker: AuditContainer) -> None:
+    audit, settings = audit_on_broker, audit_on_broker.settings
+    topic = topic_name(DisclosureRecorded, settings.kafka.topic_prefix)
+    refused = Envelope.wrap(DisclosureRecorded(**event_fields(record_id=UUID(int=1), purpose="CRIMINAL_REPORT")),
+                            producer="routing", correlation_id=uuid4())
+    invalid = Envelope.wrap(DisclosureRecorded(**event_fields(record_id=UUID(int=2), channel="CARRIER_PIGEON",
+                                                              executed_by="Anna Jensen")),
+                            producer="routing", correlation_id=uuid4())
+    lawful = Envelope.wrap(DisclosureRecorded(**event_fields(record_id=UUID(int=3))),
+                           producer="routing", correlation_id=uuid4())
+    for envelope in (refused, invalid, lawful):
+        await audit.runtime.broker.publish(envelope.model_dump_json().encode(), topic,
+                                           key=str(envelope.correlation_id).encode())
 
-        async def appended() -> int:
-            async with audit.unit_of_work() as uow:
-                return await uow.log.count()
+    async def appended() -> int:
+        async with audit.unit_of_work() as uow:
+            return await uow.log.count()
 
-        assert await eventually(appended) == 1
-        reasons = await _dead_letter_reasons(kafka.bootstrap_servers, dead_letter_topic(topic, "audit"), 2)
-        assert reasons == {str(refused.event_id): "refused by invariants I3(purpose)",
-                           str(invalid.event_id): "invalid disclosure record: channel:enum"}
-        assert "Anna" not in "".join(reasons.values())
-    finally:
-        await audit.runtime.stop()
+    assert await eventually(appended) == 1
+    reasons = await _dead_letter_reasons(settings.kafka.bootstrap_servers, dead_letter_topic(topic, "audit"), 2)
+    assert reasons == {str(refused.event_id): "refused by invariants I3(purpose)",
+                       str(invalid.event_id): "invalid disclosure record: channel:enum"}
+    assert "Anna" not in "".join(reasons.values())
 
 
 async def _dead_letter_reasons(servers: str, dlt: str, expected: int) -> dict[str, str]:
