@@ -7,6 +7,7 @@ import logging
 import time
 import uuid
 
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
 
@@ -44,3 +45,17 @@ async def raw_hop_rate(bootstrap_servers: str, messages: int) -> float:
     await asyncio.wait_for(done.wait(), timeout=600)
     await broker.stop()
     return (messages - 1) / (last - first)  # from the first consumed to the last: group join excluded
+
+
+async def records_in(bootstrap_servers: str, topics: list[str]) -> int:
+    """How many records the topics hold (the sum of their partitions' end offsets)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        existing = await consumer.topics()
+        partitions = [TopicPartition(topic, p) for topic in topics if topic in existing
+                      for p in consumer.partitions_for_topic(topic) or ()]
+        offsets = await consumer.end_offsets(partitions) if partitions else {}
+        return sum(offsets.values())
+    finally:
+        await consumer.stop()

@@ -1,0 +1,26 @@
+"""The benchmark counts the Kafka messages per concern on the broker instead of assuming a number."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+
+from infohus.bench.hop import records_in
+from infohus.kit.messaging import ensure_topics
+from tests.conftest import kafka_test_settings
+
+
+async def test_records_in_sums_the_topics_end_offsets(kafka: Any, unique: str) -> None:
+    settings = kafka_test_settings(kafka.bootstrap_servers, unique)
+    first, second = settings.topic("bench-a"), settings.topic("bench-b")
+    await ensure_topics(settings, [first, second])
+    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers, enable_idempotence=False)
+    await producer.start()
+    try:
+        for topic, count in ((first, 3), (second, 2)):
+            for i in range(count):
+                await producer.send_and_wait(topic, f"m{i}".encode())
+    finally:
+        await producer.stop()
+    assert await records_in(kafka.bootstrap_servers, [first, second, settings.topic("never-created")]) == 5
