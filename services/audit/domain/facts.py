@@ -8,9 +8,9 @@ Every fold here is order-independent, so the facts converge whatever order the e
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime, time, timedelta
 
+from infohus.kit.redact import mask_mail_addresses
 from services.audit.domain.office_days import COPENHAGEN
 
 # routing's age bands (services/routing/domain/age.py): everything but ADULT means a minor is possible.
@@ -22,7 +22,6 @@ OUT_OF_SCOPE = "OUT_OF_SCOPE"
 SENT = "SENT"
 DEAD_LETTERED = "DEAD_LETTERED"
 MAX_REASON = 200
-_ADDRESS = re.compile(r"[^\s<>@,;:\"']+@[^\s<>@,;:\"']+")
 
 
 def minor_possible(age_bands: list[str], subject_index: int) -> bool:
@@ -51,4 +50,4 @@ def is_internal_domain(domain: str, internal: tuple[str, ...]) -> bool:
 
 def scrub_reason(reason: str) -> str:
     """A dead-letter reason without mail addresses (an SMTP reply may quote one), bounded in length."""
-    return _ADDRESS.sub("<adresse>", reason)[:MAX_REASON]
+    return mask_mail_addresses(reason, "<adresse>")[:MAX_REASON]

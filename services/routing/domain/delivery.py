@@ -8,10 +8,10 @@ version), so a tovholder working the case is never told it "changed since you re
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from contracts.events import DeliveryStatus, DeliveryStatusChanged, Destination
+from infohus.kit.redact import mask_mail_addresses
 from services.routing.domain.actors import Actor
 from services.routing.domain.case import TimelineEntry
 
@@ -38,13 +38,12 @@ STATUS_TEXT: dict[DeliveryStatus, str] = {
 
 WITH_REASON = frozenset({DeliveryStatus.RETRYING, DeliveryStatus.DEAD_LETTERED})
 MAX_REASON_LENGTH = 200
-_ADDRESS = re.compile(r"[^\s<>\"'(),;:]+@[^\s<>\"'(),;:]+")
 
 
 def reason_code(detail: str) -> str:
     """The reason as notify gave it (e.g. ``SMTP 451 ved DATA``), without anything that looks like an
     address (notify promises none; this keeps a slip out of the case) and at most 200 characters."""
-    return _ADDRESS.sub("[adresse fjernet]", " ".join(detail.split()))[:MAX_REASON_LENGTH]
+    return mask_mail_addresses(" ".join(detail.split()), "[adresse fjernet]")[:MAX_REASON_LENGTH]
 
 
 def delivery_entry(event: DeliveryStatusChanged, case_state: str) -> TimelineEntry:
