@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from contracts.envelope import Envelope
 from contracts.events import DeadlineReached, NotificationRequested
 from contracts.topics import topic_name
@@ -21,6 +23,13 @@ from services.notify.service_layer.handlers import handle_deadline_reached, hand
 from services.notify.service_layer.watchdog import Watchdog
 from services.notify.service_layer.worker import DeliveryWorker
 from services.notify.settings import NotifySettings
+
+
+def notify_unit_of_work(sessions: async_sessionmaker[AsyncSession], settings: NotifySettings,
+                        on_commit: Callable[[], None] = lambda: None) -> NotifyUnitOfWork:
+    """Notify's unit of work, for the running service and for the ``infohus notify`` commands."""
+    return NotifyUnitOfWork(sessions, outbox_table=tables.outbox, inbox_table=tables.inbox,
+                            topic_prefix=settings.kafka.topic_prefix, consumer="notify", on_commit=on_commit)
 
 
 def utc_now() -> datetime:
@@ -46,9 +55,7 @@ class NotifyContainer:
                                  expected=self.expected)
 
     def unit_of_work(self) -> NotifyUnitOfWork:
-        return NotifyUnitOfWork(self.runtime.sessions, outbox_table=tables.outbox, inbox_table=tables.inbox,
-                                topic_prefix=self.settings.kafka.topic_prefix, consumer="notify",
-                                on_commit=self.runtime.relay.wake)
+        return notify_unit_of_work(self.runtime.sessions, self.settings, on_commit=self.runtime.relay.wake)
 
     async def on_notification_requested(self, envelope: Envelope[NotificationRequested]) -> None:
         await handle_notification_requested(

@@ -24,8 +24,8 @@ from typing import Any
 from uuid import UUID
 
 from infohus.kit.db import create_engine, session_factory
-from services.notify.adapters.orm import tables
 from services.notify.adapters.unit_of_work import NotifyUnitOfWork
+from services.notify.bootstrap import notify_unit_of_work
 from services.notify.service_layer.redrive import RedriveResult, dead_lettered_ids, redrive_many
 from services.notify.settings import NotifySettings
 
@@ -67,8 +67,7 @@ async def run_async(args: argparse.Namespace, settings: NotifySettings, out: Any
     sessions = session_factory(engine)
 
     def uow() -> NotifyUnitOfWork:
-        return NotifyUnitOfWork(sessions, outbox_table=tables.outbox, inbox_table=tables.inbox,
-                                topic_prefix=settings.kafka.topic_prefix, consumer="notify")
+        return notify_unit_of_work(sessions, settings)
 
     try:
         ids: list[UUID] = args.ids or await dead_lettered_ids(uow, since=args.since)
