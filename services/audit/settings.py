@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from infohus.kit.settings import ServiceSettings
@@ -28,6 +28,8 @@ class AuditSettings(ServiceSettings):
     # [P] The municipality's own mail domains (subdomains included): Q12 reconciles mails sent anywhere
     # else with the disclosure log. JSON list in the environment, e.g. '["ishoj.dk"]'.
     internal_mail_domains: list[str] = ["ishoj.dk"]
+    # Worker processes of `infohus audit verify` for a large log (0: one per CPU; 1: no workers).
+    verify_workers: int = Field(default=0, ge=0)
 
     def production_problems(self) -> list[str]:
         if self.checkpoint_signing_key is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -9,11 +10,12 @@ from uuid import UUID
 from sqlalchemy import text
 
 from services.audit.bootstrap import AuditContainer
-from services.audit.domain.record import from_event
-from services.audit.service_layer.append import AppendResult, append_disclosure, append_draft
+from services.audit.domain.record import DisclosureDraft, from_event
+from services.audit.service_layer.append import AppendResult, append_disclosure, append_draft, seal_with_content
 from tests.audit.domain.builders import an_event, event_fields
 
-__all__ = ["AppendResult", "an_event", "event_fields", "expired", "out_of_band", "seed", "seed_unchecked"]
+__all__ = ["AppendResult", "an_event", "event_fields", "expired", "out_of_band", "reseal_from", "seed",
+           "seed_unchecked"]
 
 
 def expired(**overrides: Any) -> dict[str, Any]:
@@ -59,3 +61,30 @@ async def out_of_band(container: AuditContainer, *statements: str, params: dict[
         for statement in statements:
             await connection.execute(text(statement), params or {})
         await connection.commit()
+
+
+async def reseal_from(container: AuditContainer, first: int, *, prev_hash: str | None = None,
+                      edit: dict[str, Any] | None = None) -> None:
+    """What someone with the database and no signing key could do: re-seal the records from ``first`` on
+    (``edit`` applied to the first one's payload) onto ``prev_hash`` (default: the real predecessor's
+    hash), so that the chain links again from there."""
+    async with container.runtime.engine.connect() as connection:
+        if prev_hash is None:
+            prev_hash = (await connection.execute(text(
+                "SELECT record_hash FROM disclosure_log WHERE seq_no = :s"), {"s": first - 1})).scalar_one()
+        rows = (await connection.execute(text(
+            "SELECT l.seq_no, p.content FROM disclosure_log l JOIN disclosure_payloads p ON p.seq_no = l.seq_no "
+            "WHERE l.seq_no >= :s ORDER BY l.seq_no"), {"s": first})).all()
+    statements, params, prev = [], {}, prev_hash
+    for seq_no, content in rows:
+        payload = {k: v for k, v in json.loads(content).items() if k not in ("seq_no", "prev_hash")}
+        if seq_no == first:
+            payload.update(edit or {})
+        record, new_content = seal_with_content(DisclosureDraft.model_validate(payload), seq_no=seq_no,
+                                                prev_hash=prev)
+        params.update({f"c{seq_no}": new_content.decode(), f"h{seq_no}": record.record_hash, f"p{seq_no}": prev})
+        statements.append(f"UPDATE disclosure_log SET prev_hash = :p{seq_no}, record_hash = :h{seq_no} "
+                          f"WHERE seq_no = {seq_no}")
+        statements.append(f"UPDATE disclosure_payloads SET content = :c{seq_no} WHERE seq_no = {seq_no}")
+        prev = record.record_hash
+    await out_of_band(container, *statements, params=params)

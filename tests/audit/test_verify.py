@@ -3,26 +3,22 @@
 from __future__ import annotations
 
 import argparse
-import hashlib
 import io
 import json
 from datetime import UTC, date, datetime
 from uuid import UUID
 
-from sqlalchemy import text
-
-from services.audit.domain.record import DisclosureDraft
 from services.audit.entrypoints.cli import run_async
-from services.audit.service_layer.append import append_disclosure, seal_with_content
+from services.audit.service_layer.append import append_disclosure
 from services.audit.service_layer.retention import purge_expired
 from services.audit.service_layer.tree import LogTree, issue_checkpoint
 from services.audit.service_layer.verify import verify_log
-from tests.audit.builders import an_event, expired, out_of_band, seed
+from tests.audit.builders import an_event, expired, out_of_band, reseal_from, seed
 
 
 async def verify_cli(audit, *extra: str) -> tuple[int, dict]:
     args = argparse.Namespace(audit_command="verify", from_seq=1, to_seq=None, deep="--deep" in extra,
-                              public_key=None, require_checkpoint=True, json=True)
+                              public_key=None, require_checkpoint=True, json=True, workers=None)
     out = io.StringIO()
     code = await run_async(args, audit.settings, out=out)
     return code, json.loads(out.getvalue())
@@ -73,7 +69,7 @@ async def test_a_consistent_rewrite_of_the_tail_fails_the_signed_checkpoints(aud
     await checkpoint(audit)
     await seed(audit, 6, first_id=7)
     await checkpoint(audit)
-    await _rewrite_from(audit, 9)
+    await reseal_from(audit, 9, edit={"purpose_description": "Omskrevet bagefter"})
     report = await verify_log(audit.unit_of_work, public_key=audit.settings.public_key(), today=date.today())
     assert report.breaks == [] and report.gaps == []  # the chain alone cannot tell
     assert [c.ok for c in report.checkpoints] == [True, False]
@@ -118,30 +114,3 @@ async def test_a_range_can_be_verified_on_its_own(audit) -> None:
     assert report.ok and report.checked == 4
     report = await verify_log(audit.unit_of_work, public_key=None, today=date.today(), from_seq_no=6)
     assert report.first_broken_seq_no == 8
-
-
-async def _rewrite_from(audit, first: int) -> None:
-    """What someone with the database and no signing key could do: change a record and recompute every
-    hash after it, so the chain links again."""
-    async with audit.runtime.engine.connect() as connection:
-        rows = (await connection.execute(text(
-            "SELECT l.seq_no, l.prev_hash, p.content FROM disclosure_log l JOIN disclosure_payloads p "
-            f"ON p.seq_no = l.seq_no WHERE l.seq_no >= {first - 1} ORDER BY l.seq_no"))).all()
-    prev = None
-    statements, params = [], {}
-    for seq_no, prev_hash, content in rows:
-        payload = {k: v for k, v in json.loads(content).items() if k not in ("seq_no", "prev_hash")}
-        if seq_no < first:
-            prev = hashlib.sha256(bytes.fromhex(prev_hash) + content.encode()).hexdigest()
-            continue
-        if seq_no == first:
-            payload["purpose_description"] = "Omskrevet bagefter"
-        record, new_content = seal_with_content(DisclosureDraft.model_validate(payload), seq_no=seq_no,
-                                                prev_hash=prev)
-        params[f"c{seq_no}"], params[f"h{seq_no}"], params[f"p{seq_no}"] = (
-            new_content.decode(), record.record_hash, prev)
-        statements.append(f"UPDATE disclosure_log SET prev_hash = :p{seq_no}, record_hash = :h{seq_no} "
-                          f"WHERE seq_no = {seq_no}")
-        statements.append(f"UPDATE disclosure_payloads SET content = :c{seq_no} WHERE seq_no = {seq_no}")
-        prev = record.record_hash
-    await out_of_band(audit, *statements, params=params)

@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.audit.adapters.chain_reader import POSTGRES_CHAIN_ROWS, SQLITE_CHAIN_ROWS
 from services.audit.adapters.columns import query_columns, subject_keys
 from services.audit.adapters.orm import (
     auditor_query_log,
@@ -108,14 +109,9 @@ class DisclosureLogRepository:
         connection = await self._session.connection()
         raw = await connection.get_raw_connection()
         driver: Any = raw.driver_connection
-        sql = ("SELECT l.seq_no, l.prev_hash, l.record_hash, {content}, l.retention_until "
-               "FROM disclosure_log l LEFT JOIN disclosure_payloads p ON p.seq_no = l.seq_no "
-               "WHERE l.seq_no > {a} AND l.seq_no <= {b} ORDER BY l.seq_no LIMIT {n}")
         if connection.dialect.name == "postgresql":
-            query = sql.format(content="p.content", a="$1", b="$2", n="$3")
-            return [tuple(r) for r in await driver.fetch(query, after_seq_no, up_to_seq_no, limit)]
-        query = sql.format(content="CAST(p.content AS BLOB)", a="?", b="?", n="?")
-        async with driver.execute(query, (after_seq_no, up_to_seq_no, limit)) as cursor:
+            return [tuple(r) for r in await driver.fetch(POSTGRES_CHAIN_ROWS, after_seq_no, up_to_seq_no, limit)]
+        async with driver.execute(SQLITE_CHAIN_ROWS, (after_seq_no, up_to_seq_no, limit)) as cursor:
             return list(await cursor.fetchall())
 
     async def payload_rows(self, seq_nos: list[int]) -> dict[int, dict[str, Any]]:

@@ -28,7 +28,14 @@ def match_rows(rows: Sequence[Sequence[Any]]) -> bytes:
             digest = sha256(fromhex(prev_hash) + data).hexdigest()
         except ValueError:
             continue
-        if digest == record_hash and b'"seq_no":%d,' % seq_no in data \
-                and b'"prev_hash":"' + prev_hash.encode() + b'"' in data:
+        if digest == record_hash and names_its_position(data, seq_no, prev_hash):
             out[index] = 1
     return bytes(out)
+
+
+def names_its_position(content: bytes, seq_no: int, prev_hash: str) -> bool:
+    """Whether the (canonical JSON) content carries this seq_no and prev_hash, as a sealed record's does.
+
+    Searched from the end: with the keys sorted, both come in the second half of a record."""
+    return (content.rfind(b'"seq_no":%d,' % seq_no) >= 0
+            and content.rfind(b'"prev_hash":"%s"' % prev_hash.encode()) >= 0)

@@ -16,7 +16,7 @@ hashing. The results equal ``merkle.merkle_root``, ``merkle.inclusion_proof`` an
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from services.audit.domain.merkle import EMPTY_ROOT, HASH_SIZE, leaf_hash, node_hash
 
@@ -66,6 +66,41 @@ class MerkleCache:
                 break
             pairs = zip(level[::2], level[1::2], strict=False)  # an odd last node waits for its sibling
             level = [sha256(b"\x01" + left + right).digest() for left, right in pairs]
+
+    def perfect_levels(self) -> list[bytes]:
+        """The perfect nodes, level by level from the leaves (32 bytes each): what ``from_segments`` joins."""
+        return [bytes(level) for level in self._levels]
+
+    @classmethod
+    def from_segments(cls, segments: Sequence[Sequence[bytes]], height: int) -> MerkleCache:
+        """The cache of consecutive segments of ``2**height`` leaves each (the last may be shorter), each
+        given as its own ``perfect_levels()``; equal to the cache built from all their leaves.
+
+        A segment starts at a multiple of ``2**height``, so its perfect nodes up to that height are the
+        whole tree's nodes at the same places: the levels up to ``height`` are the segments' levels end to
+        end, and only the levels above are hashed here."""
+        width = 1 << height
+        for number, segment in enumerate(segments[:-1]):
+            if not segment or len(segment[0]) != width * HASH_SIZE:
+                raise ValueError(f"segment {number} is not a complete segment of {width} leaves")
+        sha256 = hashlib.sha256
+        cache = cls()
+        cache._levels = []
+        level_number = 0
+        while True:
+            if level_number <= height:
+                level = bytearray(b"".join(s[level_number] for s in segments if level_number < len(s)))
+            else:
+                below = cache._levels[-1]
+                level = bytearray(b"".join(
+                    sha256(b"\x01" + below[offset:offset + 2 * HASH_SIZE]).digest()
+                    for offset in range(0, len(below) - 2 * HASH_SIZE + 1, 2 * HASH_SIZE)))
+            cache._levels.append(level)
+            if len(level) < 2 * HASH_SIZE:
+                break
+            level_number += 1
+        cache._size = len(cache._levels[0]) // HASH_SIZE
+        return cache
 
     def leaf_hash_at(self, index: int) -> bytes:
         self._check_index(index, self._size)

@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import hashlib
 import json
+import os
 import random
 import sqlite3
 import statistics
@@ -28,15 +29,20 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from infohus.kit import migrations
 from infohus.kit.db import create_engine
 from services.audit.adapters.columns import payload_columns, subject_keys
+from services.audit.domain.checkpoint import load_private_key
 from services.audit.domain.hashing import GENESIS_PREV_HASH, canonical_json, hashed_content
 from services.audit.domain.values import format_utc
 from services.audit.entrypoints.cli import uow_factory
 from services.audit.service_layer.queries import Filters, run_query
-from services.audit.service_layer.tree import LogTree, inclusion
+from services.audit.service_layer.tree import LogTree, inclusion, issue_checkpoint
 from services.audit.service_layer.verify import verify_log
+from services.audit.service_layer.verify_parallel import Parallelism
 from services.audit.settings import AuditSettings
 
 START = datetime(2025, 1, 1, 8, 0, tzinfo=UTC)
@@ -131,12 +137,25 @@ def _fresh_database(path: Path, url: str) -> None:
     migrations.upgrade("audit", url)
 
 
+def _record_count(path: Path) -> int | None:
+    if not path.exists():
+        return None
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return int(connection.execute("SELECT count(*) FROM disclosure_log").fetchone()[0])
+    except sqlite3.Error:
+        return None
+    finally:
+        connection.close()
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def measure(settings: AuditSettings, count: int, subjects: int, samples: int) -> dict[str, Any]:
+async def measure(settings: AuditSettings, count: int, subjects: int, samples: int,
+                  private_key: Ed25519PrivateKey) -> dict[str, Any]:
     engine = create_engine(settings.database_url)
     factory = uow_factory(engine, settings)
     results: dict[str, Any] = {}
@@ -158,17 +177,25 @@ async def measure(settings: AuditSettings, count: int, subjects: int, samples: i
         results["q1_ms"] = {"p50": statistics.median(raw), "p99": percentile(raw, 0.99), "max": max(raw)}
         results["q1_with_query_log_ms"] = {"p50": statistics.median(logged), "p99": percentile(logged, 0.99)}
 
-        started = time.perf_counter()
-        report = await verify_log(factory, public_key=None, today=date.today())
-        seconds = time.perf_counter() - started
-        assert report.checked == count and not report.breaks and not report.gaps, report.as_dict()
-        results["verify"] = {"records": report.checked, "seconds": round(seconds, 2),
-                             "records_per_second": round(report.checked / seconds)}
-
         tree = LogTree(factory)
         started = time.perf_counter()
         await tree.sync()
         results["tree_build_s"] = round(time.perf_counter() - started, 2)
+        await issue_checkpoint(tree, factory, private_key, now=datetime.now(UTC))
+
+        workers = os.cpu_count() or 1
+        for label, parallelism in (("verify", Parallelism(settings.database_url, None, workers)),
+                                   ("verify_in_one_process", None)):
+            started = time.perf_counter()
+            report = await verify_log(factory, public_key=private_key.public_key(), today=date.today(),
+                                      parallelism=parallelism)
+            seconds = time.perf_counter() - started
+            assert report.ok and report.checked == count and report.checkpoints, report.as_dict()
+            results[label] = {"records": report.checked, "seconds": round(seconds, 2),
+                              "records_per_second": round(report.checked / seconds),
+                              "workers": workers if parallelism else 1,
+                              "checkpoints_checked": len(report.checkpoints)}
+
         proofs = []
         for _ in range(samples):
             seq_no = rng.randrange(1, count + 1)
@@ -191,16 +218,22 @@ async def measure(settings: AuditSettings, count: int, subjects: int, samples: i
 
 
 async def run_audit_benchmark(records: int = 1_000_000, *, path: Path = Path("data/bench/audit.db"),
-                              subjects: int = 100_000, samples: int = 1000) -> dict[str, Any]:
+                              subjects: int = 100_000, samples: int = 1000, reuse: bool = False) -> dict[str, Any]:
     """The whole benchmark from async code (``python -m infohus.bench`` calls it); prints and returns
-    the results."""
+    the results. ``reuse``: measure the log a previous run generated at ``path`` if it has ``records``."""
     url = f"sqlite+aiosqlite:///{path}"
     settings = AuditSettings(environment="test", database_url=url)
-    await asyncio.to_thread(_fresh_database, path, url)
-    print(f"audit benchmark: generating {records} records ...", flush=True)
-    generated = await asyncio.to_thread(generate, path, records, min(subjects, records))
-    results = {"records": records, "generate_s": round(generated, 1),
-               **await measure(settings, records, min(subjects, records), samples)}
+    generated = None
+    key_file = path.with_suffix(".checkpoint-key.pem")  # a throwaway key for the benchmark's own log
+    if not (reuse and key_file.exists() and await asyncio.to_thread(_record_count, path) == records):
+        await asyncio.to_thread(_fresh_database, path, url)
+        key_file.write_bytes(Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+        print(f"audit benchmark: generating {records} records ...", flush=True)
+        generated = round(await asyncio.to_thread(generate, path, records, min(subjects, records)), 1)
+    private_key = load_private_key(key_file.read_text())
+    results = {"records": records, "generate_s": generated,
+               **await measure(settings, records, min(subjects, records), samples, private_key)}
     print(json.dumps(results, indent=2, default=str))
     return results
 
@@ -211,8 +244,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--subjects", type=int, default=100_000)
     parser.add_argument("--samples", type=int, default=1000)
     parser.add_argument("--path", type=Path, default=Path("data/bench/audit.db"))
+    parser.add_argument("--reuse", action="store_true", help="measure the existing log at --path if it has --records")
     args = parser.parse_args(argv)
-    asyncio.run(run_audit_benchmark(args.records, path=args.path, subjects=args.subjects, samples=args.samples))
+    asyncio.run(run_audit_benchmark(args.records, path=args.path, subjects=args.subjects, samples=args.samples,
+                                    reuse=args.reuse))
     return 0
 
 

@@ -38,6 +38,7 @@ from services.audit.domain.chain_match import match_rows
 from services.audit.domain.checkpoint import Checkpoint, verify_checkpoint
 from services.audit.domain.hashing import GENESIS_PREV_HASH, canonical_json, is_sha256_hex
 from services.audit.domain.merkle_cache import MerkleCache
+from services.audit.service_layer.verify_parallel import Parallelism, verify_in_parallel
 
 BATCH = 20_000
 HASH_HEX = 64
@@ -119,7 +120,10 @@ class VerifyReport:
 
 async def verify_log(uow_factory: UowFactory, *, public_key: Ed25519PublicKey | None, today: date,
                      from_seq_no: int = 1, to_seq_no: int | None = None, deep: bool = False,
-                     on_progress: Callable[[int], Awaitable[None] | None] | None = None) -> VerifyReport:
+                     on_progress: Callable[[int], Awaitable[None] | None] | None = None,
+                     parallelism: Parallelism | None = None) -> VerifyReport:
+    """``parallelism``: check a large range in worker processes first (``verify_parallel``); a log that
+    is not clean there is then checked here the careful way, so the report is the same either way."""
     report = VerifyReport(from_seq_no, to_seq_no)
     async with uow_factory() as uow:
         stored = await uow.checkpoints.all()
@@ -136,8 +140,33 @@ async def verify_log(uow_factory: UowFactory, *, public_key: Ed25519PublicKey | 
     last = head[0] if head else 0
     upper = last if to_seq_no is None else min(to_seq_no, last)
     whole_log = from_seq_no == 1 and (to_seq_no is None or to_seq_no >= last)
-    leaves: list[bytes] | None = [] if whole_log and stored else None
-    walker = _Walker(report, start_prev, from_seq_no, today)
+    keep_tree = whole_log and bool(stored)
+    outcome = None
+    if parallelism is not None and not deep and parallelism.applies_to(upper - from_seq_no + 1):
+        outcome = await verify_in_parallel(parallelism, first_seq_no=from_seq_no, last_seq_no=upper,
+                                           start_prev=start_prev, today=today.isoformat(), keep_tree=keep_tree,
+                                           on_progress=on_progress)
+    if outcome is not None:
+        report.checked, report.erased, tree = outcome.checked, outcome.erased, outcome.tree
+        report.head_seq_no, report.head_record_hash = upper, outcome.head_record_hash
+    else:
+        tree = await _verify_serially(uow_factory, report, start_prev=start_prev, upper=upper, deep=deep,
+                                      today=today, keep_tree=keep_tree, on_progress=on_progress)
+    if whole_log:
+        report.checkpoints = [check_checkpoint(c, tree or MerkleCache(), public_key) for c in stored]
+        if not stored:
+            report.warnings.append("no signed checkpoint stored: truncation at the head cannot be ruled out")
+        if public_key is None and stored:
+            report.warnings.append("no public key given: checkpoint signatures not checked")
+    return report
+
+
+async def _verify_serially(uow_factory: UowFactory, report: VerifyReport, *, start_prev: str, upper: int,
+                           deep: bool, today: date, keep_tree: bool,
+                           on_progress: Callable[[int], Awaitable[None] | None] | None) -> MerkleCache | None:
+    leaves: list[bytes] | None = [] if keep_tree else None
+    walker = _Walker(report, start_prev, report.from_seq_no, today)
+
     async def read(after: int) -> Sequence[Sequence[Any]]:
         if after >= upper:
             return []
@@ -150,7 +179,7 @@ async def verify_log(uow_factory: UowFactory, *, public_key: Ed25519PublicKey | 
     async def matched(rows: Sequence[Sequence[Any]]) -> bytes:
         return match_rows(rows)
 
-    rows = await read(from_seq_no - 1)
+    rows = await read(report.from_seq_no - 1)
     while rows:
         matching = asyncio.ensure_future(matched(rows))
         following = await read(rows[-1][0])  # the hashing runs while the read waits for the database
@@ -161,14 +190,7 @@ async def verify_log(uow_factory: UowFactory, *, public_key: Ed25519PublicKey | 
             if result is not None:
                 await result
     walker.finish(upper)
-    if whole_log:
-        tree = MerkleCache(leaves or [])
-        report.checkpoints = [check_checkpoint(c, tree, public_key) for c in stored]
-        if not stored:
-            report.warnings.append("no signed checkpoint stored: truncation at the head cannot be ruled out")
-        if public_key is None and stored:
-            report.warnings.append("no public key given: checkpoint signatures not checked")
-    return report
+    return None if leaves is None else MerkleCache(leaves)
 
 
 def check_checkpoint(checkpoint: Checkpoint, tree: MerkleCache, public_key: Ed25519PublicKey | None

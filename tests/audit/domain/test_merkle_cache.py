@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -55,3 +56,25 @@ def test_built_at_once_then_grown_equals_grown_leaf_by_leaf(leaves: list[bytes],
         one_by_one.append(leaf)
     assert [at_once.root(n) for n in range(len(leaves) + 1)] == [one_by_one.root(n) for n in range(len(leaves) + 1)]
     assert at_once.size == one_by_one.size == len(leaves)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.binary(min_size=32, max_size=32), min_size=0, max_size=70), st.integers(0, 4))
+def test_joined_from_aligned_segments_equals_built_from_all_leaves(leaves: list[bytes], height: int) -> None:
+    width = 1 << height
+    segments = [MerkleCache(leaves[start:start + width]).perfect_levels() for start in range(0, len(leaves), width)]
+    joined, whole = MerkleCache.from_segments(segments, height), MerkleCache(leaves)
+    assert joined.perfect_levels() == whole.perfect_levels()
+    assert joined.size == len(leaves)
+    assert [joined.root(n) for n in range(len(leaves) + 1)] == [whole.root(n) for n in range(len(leaves) + 1)]
+    if leaves:
+        joined.append(b"\x07" * 32)  # and it grows on as any cache does
+        whole.append(b"\x07" * 32)
+        assert joined.root() == whole.root()
+
+
+def test_only_the_last_segment_may_be_short() -> None:
+    leaves = [bytes([n]) * 32 for n in range(6)]
+    short_first = [MerkleCache(leaves[:3]).perfect_levels(), MerkleCache(leaves[3:]).perfect_levels()]
+    with pytest.raises(ValueError, match="segment 0"):
+        MerkleCache.from_segments(short_first, 2)

@@ -1,0 +1,82 @@
+"""Reads the chain rows of a seq_no range through the bare database driver, from a process of its own.
+
+Parallel verification (``service_layer/verify_parallel.py``) checks ranges of the log in worker
+processes. A worker shares no connection with its parent: it opens its own from the database URL
+(read-only on SQLite) and reads its range in keyset batches. Rows are (seq_no, prev_hash, record_hash,
+content, retention_until), content as bytes on SQLite and str on PostgreSQL, as
+``AuditRepository.chain_rows_fast`` returns them; both use ``CHAIN_ROWS_SQL``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Callable, Sequence
+from typing import Any
+from urllib.parse import quote, unquote, urlsplit
+
+CHAIN_ROWS_SQL = ("SELECT l.seq_no, l.prev_hash, l.record_hash, {content}, l.retention_until "
+                  "FROM disclosure_log l LEFT JOIN disclosure_payloads p ON p.seq_no = l.seq_no "
+                  "WHERE l.seq_no > {a} AND l.seq_no <= {b} ORDER BY l.seq_no LIMIT {n}")
+SQLITE_CHAIN_ROWS = CHAIN_ROWS_SQL.format(content="CAST(p.content AS BLOB)", a="?", b="?", n="?")
+POSTGRES_CHAIN_ROWS = CHAIN_ROWS_SQL.format(content="p.content", a="$1", b="$2", n="$3")
+
+SQLITE_MMAP_BYTES = 1 << 34
+RowsConsumer = Callable[[Sequence[Sequence[Any]]], bool]
+
+
+def can_read_apart(database_url: str) -> bool:
+    """Whether another process can open this database: not an in-memory SQLite database."""
+    if database_url.startswith("sqlite"):
+        path = _sqlite_path(database_url)
+        return bool(path) and path != ":memory:" and "mode=memory" not in database_url
+    return database_url.startswith("postgresql")
+
+
+def read_chain_rows(database_url: str, schema: str | None, *, after_seq_no: int, up_to_seq_no: int,
+                    batch: int, consume: RowsConsumer) -> None:
+    """Hands the rows of ``after_seq_no < seq_no <= up_to_seq_no`` to ``consume`` batch by batch, in
+    seq_no order, until they are all read or ``consume`` returns False."""
+    if database_url.startswith("sqlite"):
+        _read_sqlite(_sqlite_path(database_url), after_seq_no, up_to_seq_no, batch, consume)
+    else:
+        asyncio.run(_read_postgres(database_url, schema, after_seq_no, up_to_seq_no, batch, consume))
+
+
+def _sqlite_path(database_url: str) -> str:
+    # sqlite+aiosqlite:///relative.db, sqlite+aiosqlite:////absolute.db (SQLAlchemy's URL forms)
+    path = database_url.split(":///", 1)[1] if ":///" in database_url else ""
+    return unquote(path.split("?", 1)[0])
+
+
+def _read_sqlite(path: str, after: int, up_to: int, batch: int, consume: RowsConsumer) -> None:
+    connection = sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, timeout=30)
+    try:
+        # Read through a memory map rather than copying every page into SQLite's cache (≈ 30 % faster
+        # for a range scan of large rows); SQLite caps it at its compile-time limit.
+        connection.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
+        while after < up_to:
+            rows = connection.execute(SQLITE_CHAIN_ROWS, (after, up_to, batch)).fetchall()
+            if not rows or not consume(rows) or len(rows) < batch:
+                return
+            after = rows[-1][0]
+    finally:
+        connection.close()
+
+
+async def _read_postgres(database_url: str, schema: str | None, after: int, up_to: int, batch: int,
+                         consume: RowsConsumer) -> None:
+    import asyncpg  # only here: a SQLite deployment need not load it
+
+    parts = urlsplit(database_url)
+    dsn = parts._replace(scheme="postgresql").geturl()  # postgresql+asyncpg:// -> postgresql://
+    server_settings = {"search_path": schema} if schema else None
+    connection = await asyncpg.connect(dsn, server_settings=server_settings)
+    try:
+        while after < up_to:
+            rows = [tuple(r) for r in await connection.fetch(POSTGRES_CHAIN_ROWS, after, up_to, batch)]
+            if not rows or not consume(rows) or len(rows) < batch:
+                return
+            after = rows[-1][0]
+    finally:
+        await connection.close()
