@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from contracts.envelope import Envelope
 from contracts.events import DisclosureRecorded
 from infohus.kit.messaging import subscribe
@@ -26,6 +28,13 @@ from services.audit.settings import AuditSettings
 log = logging.getLogger(__name__)
 
 
+def audit_unit_of_work(sessions: async_sessionmaker[AsyncSession], settings: AuditSettings,
+                       on_commit: Callable[[], None] = lambda: None) -> AuditUnitOfWork:
+    """Audit's unit of work, for the running service and for the ``infohus audit`` commands."""
+    return AuditUnitOfWork(sessions, outbox_table=tables.outbox, inbox_table=tables.inbox,
+                           topic_prefix=settings.kafka.topic_prefix, consumer="audit", on_commit=on_commit)
+
+
 @dataclass
 class AuditContainer:
     settings: AuditSettings
@@ -37,9 +46,7 @@ class AuditContainer:
         self.tree = LogTree(self.unit_of_work)
 
     def unit_of_work(self) -> AuditUnitOfWork:
-        return AuditUnitOfWork(self.runtime.sessions, outbox_table=tables.outbox, inbox_table=tables.inbox,
-                               topic_prefix=self.settings.kafka.topic_prefix, consumer="audit",
-                               on_commit=self.runtime.relay.wake)
+        return audit_unit_of_work(self.runtime.sessions, self.settings, self.runtime.relay.wake)
 
     async def on_disclosure_recorded(self, envelope: Envelope[DisclosureRecorded]) -> None:
         await handle_disclosure_recorded(envelope, uow=self.unit_of_work(), now=datetime.now(UTC),

@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +23,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from infohus.kit.db import create_engine, session_factory
-from services.audit.adapters.orm import tables
 from services.audit.adapters.unit_of_work import AuditUnitOfWork
+from services.audit.bootstrap import audit_unit_of_work
 from services.audit.domain.checkpoint import load_public_key
 from services.audit.service_layer.retention import purge_expired
 from services.audit.service_layer.tree import LogTree, issue_checkpoint
@@ -82,13 +83,7 @@ async def run_async(args: argparse.Namespace, settings: AuditSettings, out: Any 
 
 
 def uow_factory(engine: AsyncEngine, settings: AuditSettings) -> Callable[[], AuditUnitOfWork]:
-    sessions = session_factory(engine)
-
-    def make() -> AuditUnitOfWork:
-        return AuditUnitOfWork(sessions, outbox_table=tables.outbox, inbox_table=tables.inbox,
-                               topic_prefix=settings.kafka.topic_prefix, consumer="audit")
-
-    return make
+    return partial(audit_unit_of_work, session_factory(engine), settings)
 
 
 async def _verify(args: argparse.Namespace, settings: AuditSettings, factory: Callable[[], AuditUnitOfWork],
