@@ -8,10 +8,12 @@ from pymerkle import InmemoryTree
 from infohus.kit.auth import Role
 from infohus.kit.auth.dependencies import assert_every_route_has_a_rule
 from infohus.kit.auth.testing import authorization_cases
+from services.audit.bootstrap import AuditContainer, bootstrap
 from services.audit.domain.checkpoint import Checkpoint, load_public_key, verify_checkpoint
 from services.audit.domain.merkle import verify_consistency, verify_inclusion
 from tests.audit.builders import seed
 from tests.audit.conftest import audit_app, public_key_b64
+from tests.system import eventually
 
 
 async def test_proofs_verify_against_a_signed_checkpoint_and_pymerkle(client, audit_sqlite, credentials) -> None:
@@ -70,3 +72,19 @@ async def test_every_route_refuses_the_roles_the_matrix_refuses(audit_sqlite, cr
         for case in cases:
             response = await http.request(case.method, case.path, headers=credentials.idp.headers_for(case.role))
             case.check(response.status_code)
+
+
+async def test_a_started_service_reads_the_log_into_its_tree_before_the_first_proof(audit_sqlite) -> None:
+    records = await seed(audit_sqlite, 9)
+    restarted = bootstrap(audit_sqlite.settings)  # as after a restart: an empty tree over a full log
+    assert restarted.tree.size == 0
+    await restarted.runtime.start()  # the broker is unreachable here; the warm-up does not need it
+    try:
+        await eventually(lambda: _size_is(restarted, 9), within=10)
+        assert restarted.tree.record_hash(9) == records[-1].record_hash
+    finally:
+        await restarted.runtime.stop()
+
+
+async def _size_is(container: AuditContainer, size: int) -> bool:
+    return container.tree.size == size

@@ -48,24 +48,29 @@ class MerkleCache:
             height += 1
 
     def extend(self, leaves: Iterable[bytes]) -> None:
-        if self._size == 0:
-            self._build(list(leaves))
+        """Add many leaves at once: the same nodes as appending them one by one, level by level, with
+        far fewer Python steps (the RFC 6962 prefixes of ``merkle.leaf_hash``/``node_hash`` inlined)."""
+        sha256 = hashlib.sha256
+        added = b"".join(sha256(b"\x00" + leaf).digest() for leaf in leaves)
+        if not added:
             return
-        for leaf in leaves:
-            self.append(leaf)
-
-    def _build(self, leaves: list[bytes]) -> None:
-        """Level by level from an empty tree: the same nodes as appending one by one, fewer Python steps."""
-        sha256 = hashlib.sha256  # the RFC 6962 prefixes of merkle.leaf_hash and merkle.node_hash, inlined
-        level = [sha256(b"\x00" + leaf).digest() for leaf in leaves]
-        self._levels = []
-        self._size = len(level)
+        self._levels[0] += added
+        self._size += len(added) // HASH_SIZE
+        height = 0
         while True:
-            self._levels.append(bytearray(b"".join(level)))
-            if len(level) < 2:
-                break
-            pairs = zip(level[::2], level[1::2], strict=False)  # an odd last node waits for its sibling
-            level = [sha256(b"\x01" + left + right).digest() for left, right in pairs]
+            level = self._levels[height]
+            complete_parents = len(level) // (2 * HASH_SIZE)
+            if height + 1 == len(self._levels):
+                if complete_parents == 0:
+                    return
+                self._levels.append(bytearray())
+            parents = self._levels[height + 1]
+            known = len(parents) // HASH_SIZE
+            if known == complete_parents:  # no new node here, so none above either
+                return
+            parents += b"".join(sha256(b"\x01" + level[2 * HASH_SIZE * i:2 * HASH_SIZE * (i + 1)]).digest()
+                                for i in range(known, complete_parents))
+            height += 1
 
     def perfect_levels(self) -> list[bytes]:
         """The perfect nodes, level by level from the leaves (32 bytes each): what ``from_segments`` joins."""

@@ -21,13 +21,14 @@ from services.audit.domain.checkpoint import Checkpoint, sign_checkpoint
 from services.audit.domain.merkle_cache import MerkleCache
 
 SYNC_BATCH = 50_000
+HASH_BYTES = 32
 
 
 class LogTree:
     def __init__(self, uow_factory: Callable[[], AuditUnitOfWork]) -> None:
         self._uow_factory = uow_factory
         self._cache = MerkleCache()
-        self._hashes: list[str] = []  # record_hash by seq_no - 1, to answer "which leaf is this"
+        self._hashes = bytearray()  # the raw record_hash of seq_no n at [32 (n - 1), 32 n): "which leaf is this"
         self._lock = asyncio.Lock()
 
     @property
@@ -43,16 +44,19 @@ class LogTree:
             while True:
                 async with self._uow_factory() as uow:
                     rows = await uow.log.leaf_hashes(after_seq_no=self._cache.size, limit=SYNC_BATCH)
-                for seq_no, record_hash in rows:
-                    if seq_no != self._cache.size + 1:
-                        raise RuntimeError(f"disclosure_log has a gap before seq_no {seq_no}")
-                    self._cache.append(bytes.fromhex(record_hash))
-                    self._hashes.append(record_hash)
+                expected = self._cache.size + 1
+                if rows and (rows[0][0] != expected or rows[-1][0] != expected + len(rows) - 1):
+                    raise RuntimeError(f"disclosure_log has a gap after seq_no {expected - 1}")
+                leaves = [bytes.fromhex(record_hash) for _seq_no, record_hash in rows]
+                self._cache.extend(leaves)
+                self._hashes += b"".join(leaves)
                 if len(rows) < SYNC_BATCH:
                     return self._cache
 
     def record_hash(self, seq_no: int) -> str:
-        return self._hashes[seq_no - 1]
+        if not 1 <= seq_no <= self.size:
+            raise IndexError(f"seq_no {seq_no} is not in the tree")
+        return self._hashes[HASH_BYTES * (seq_no - 1):HASH_BYTES * seq_no].hex()
 
 
 @dataclass(frozen=True)

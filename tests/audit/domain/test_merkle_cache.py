@@ -55,6 +55,7 @@ def test_built_at_once_then_grown_equals_grown_leaf_by_leaf(leaves: list[bytes],
     for leaf in leaves:
         one_by_one.append(leaf)
     assert [at_once.root(n) for n in range(len(leaves) + 1)] == [one_by_one.root(n) for n in range(len(leaves) + 1)]
+    assert at_once.perfect_levels() == one_by_one.perfect_levels()
     assert at_once.size == one_by_one.size == len(leaves)
 
 
