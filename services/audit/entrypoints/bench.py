@@ -1,10 +1,12 @@
 """Benchmark of the disclosure log (issue item 7; measured, not asserted in tests).
 
     uv run python -m services.audit.entrypoints.bench --records 1000000 --path data/bench/audit.db
+    uv run python -m services.audit.entrypoints.bench --postgres-url postgresql+asyncpg://postgres@127.0.0.1:5432/test
 
-Builds a fresh SQLite log of N lawful records through the real schema (migrations, triggers and all),
-then measures: the per-subject query Q1 (raw, and through ``run_query`` with its query-log write),
-full verification (records/s), the Merkle tree build and inclusion proofs. Targets: Q1 p99 ≤ 20 ms,
+Builds a fresh log of N lawful records (a SQLite file, or a PostgreSQL schema) through the real schema
+(migrations, triggers and all), then measures: the per-subject query Q1 (raw, and through ``run_query``
+with its query-log write), the Merkle tree build, full verification against a signed checkpoint
+(records/s, in worker processes and in one), and inclusion proofs. Targets: Q1 p99 ≤ 20 ms,
 verify ≥ 250,000 records/s, inclusion proof ≤ 5 ms.
 
 The records are generated without pydantic and rfc8785 (a few µs each instead of ~0.6 ms): the
@@ -24,6 +26,7 @@ import random
 import sqlite3
 import statistics
 import time
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -86,19 +89,16 @@ def fast_canonical(value: dict[str, Any]) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def generate(path: Path, count: int, subjects: int) -> float:
+LOG_COLUMNS = ("seq_no", "record_id", "prev_hash", "record_hash", "recorded_at", "retention_until")
+RETENTION_UNTIL = date(2031, 1, 1)
+Rows = tuple[tuple[Any, ...], tuple[Any, ...], list[tuple[int, str]]]
+
+
+def records(count: int, subjects: int) -> Iterator[Rows]:
+    """The rows of ``count`` lawful records, chained exactly as the service chains them: the log row
+    (instants as ``datetime``/``date``), the payload row and the subject rows."""
     base = template()
-    connection = sqlite3.connect(path, isolation_level=None)
-    connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute("PRAGMA synchronous=OFF")  # bulk load only; the service runs with FULL
-    log_sql = ("INSERT INTO disclosure_log (seq_no, record_id, prev_hash, record_hash, recorded_at, "
-               "retention_until) VALUES (?, ?, ?, ?, ?, ?)")
-    payload_sql = (f"INSERT INTO disclosure_payloads (seq_no, content, {', '.join(PAYLOAD_COLUMNS)}) "  # noqa: S608
-                   f"VALUES ({', '.join('?' * (len(PAYLOAD_COLUMNS) + 2))})")
-    subject_sql = "INSERT INTO disclosure_subjects (seq_no, subject_key) VALUES (?, ?)"
     prev = GENESIS_PREV_HASH
-    started = time.perf_counter()
-    connection.execute("BEGIN")
     for seq_no in range(1, count + 1):
         occurred = START + timedelta(minutes=seq_no)
         payload = {**base, "record_id": str(UUID(int=seq_no)), "occurred_at": format_utc(occurred),
@@ -112,32 +112,96 @@ def generate(path: Path, count: int, subjects: int) -> float:
                                                                      payload=payload)):
             raise AssertionError("the fast canonical form differs from RFC 8785")
         record_hash = hashlib.sha256(bytes.fromhex(prev) + content).hexdigest()
-        connection.execute(log_sql, (seq_no, payload["record_id"], prev, record_hash,
-                                     (occurred + timedelta(minutes=3)).strftime("%Y-%m-%d %H:%M:%S.%f"),
-                                     "2031-01-01"))
         columns = payload_columns(payload)
-        connection.execute(payload_sql, (seq_no, content.decode(), *(columns[c] for c in PAYLOAD_COLUMNS)))
-        for key in subject_keys(payload):
-            connection.execute(subject_sql, (seq_no, key))
+        yield ((seq_no, payload["record_id"], prev, record_hash, occurred + timedelta(minutes=3), RETENTION_UNTIL),
+               (seq_no, content.decode(), *(columns[c] for c in PAYLOAD_COLUMNS)),
+               [(seq_no, key) for key in subject_keys(payload)])
         prev = record_hash
+
+
+def _progress(seq_no: int, started: float) -> None:
+    if seq_no % 100_000 == 0:
+        print(f"  generated {seq_no} records ({time.perf_counter() - started:.0f} s)", flush=True)
+
+
+def generate_sqlite(path: Path, count: int, subjects: int) -> float:
+    connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=OFF")  # bulk load only; the service runs with FULL
+    log_sql = f"INSERT INTO disclosure_log ({', '.join(LOG_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?)"  # noqa: S608
+    payload_sql = (f"INSERT INTO disclosure_payloads (seq_no, content, {', '.join(PAYLOAD_COLUMNS)}) "  # noqa: S608
+                   f"VALUES ({', '.join('?' * (len(PAYLOAD_COLUMNS) + 2))})")
+    subject_sql = "INSERT INTO disclosure_subjects (seq_no, subject_key) VALUES (?, ?)"
+    started = time.perf_counter()
+    connection.execute("BEGIN")
+    for log_row, payload_row, subject_rows in records(count, subjects):
+        seq_no, record_id, prev, record_hash, recorded_at, retention = log_row
+        connection.execute(log_sql, (seq_no, record_id, prev, record_hash,
+                                     recorded_at.strftime("%Y-%m-%d %H:%M:%S.%f"), retention.isoformat()))
+        connection.execute(payload_sql, payload_row)
+        connection.executemany(subject_sql, subject_rows)
         if seq_no % 100_000 == 0:
             connection.execute("COMMIT")
             connection.execute("BEGIN")
-            print(f"  generated {seq_no} records ({time.perf_counter() - started:.0f} s)", flush=True)
+        _progress(seq_no, started)
     connection.execute("COMMIT")
     connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     connection.close()
     return time.perf_counter() - started
 
 
-def _fresh_database(path: Path, url: str) -> None:
+async def generate_postgres(url: str, schema: str, count: int, subjects: int) -> float:
+    """COPY in chunks, table by table. The triggers that want a record's rows added together and in
+    seq_no order are off for this load (as the superuser's bulk load would have them); ``verify``
+    afterwards checks every record as it checks the service's."""
+    connection = await _postgres(url, schema)
+    await connection.execute("SET session_replication_role = replica")
+    started = time.perf_counter()
+    chunk: list[Rows] = []
+    try:
+        for rows in records(count, subjects):
+            chunk.append(rows)
+            if len(chunk) == 20_000 or rows[0][0] == count:
+                async with connection.transaction():
+                    await connection.copy_records_to_table("disclosure_log", records=[r[0] for r in chunk],
+                                                           columns=LOG_COLUMNS)
+                    await connection.copy_records_to_table("disclosure_payloads", records=[r[1] for r in chunk],
+                                                           columns=("seq_no", "content", *PAYLOAD_COLUMNS))
+                    await connection.copy_records_to_table("disclosure_subjects",
+                                                           records=[s for r in chunk for s in r[2]],
+                                                           columns=("seq_no", "subject_key"))
+                chunk = []
+            _progress(rows[0][0], started)
+        await connection.execute("ANALYZE")
+    finally:
+        await connection.close()
+    return time.perf_counter() - started
+
+
+async def _postgres(url: str, schema: str) -> Any:
+    import asyncpg
+
+    return await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://", 1),
+                                 server_settings={"search_path": schema})
+
+
+def _fresh_sqlite(path: Path, url: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     migrations.upgrade("audit", url)
 
 
-def _record_count(path: Path) -> int | None:
+async def _fresh_postgres(url: str, schema: str) -> None:
+    connection = await _postgres(url, "public")
+    try:
+        await connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    finally:
+        await connection.close()
+    await asyncio.to_thread(migrations.upgrade, "audit", url, schema)
+
+
+def _sqlite_count(path: Path) -> int | None:
     if not path.exists():
         return None
     connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
@@ -149,6 +213,16 @@ def _record_count(path: Path) -> int | None:
         connection.close()
 
 
+async def _postgres_count(url: str, schema: str) -> int | None:
+    connection = await _postgres(url, schema)
+    try:
+        return int(await connection.fetchval("SELECT count(*) FROM disclosure_log"))
+    except Exception:
+        return None
+    finally:
+        await connection.close()
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -156,7 +230,7 @@ def percentile(values: list[float], q: float) -> float:
 
 async def measure(settings: AuditSettings, count: int, subjects: int, samples: int,
                   private_key: Ed25519PrivateKey) -> dict[str, Any]:
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, settings.db_schema)
     factory = uow_factory(engine, settings)
     results: dict[str, Any] = {}
     rng = random.Random(7)  # noqa: S311 - benchmark sampling
@@ -184,7 +258,7 @@ async def measure(settings: AuditSettings, count: int, subjects: int, samples: i
         await issue_checkpoint(tree, factory, private_key, now=datetime.now(UTC))
 
         workers = os.cpu_count() or 1
-        for label, parallelism in (("verify", Parallelism(settings.database_url, None, workers)),
+        for label, parallelism in (("verify", Parallelism(settings.database_url, settings.db_schema, workers)),
                                    ("verify_in_one_process", None)):
             started = time.perf_counter()
             report = await verify_log(factory, public_key=private_key.public_key(), today=date.today(),
@@ -218,22 +292,36 @@ async def measure(settings: AuditSettings, count: int, subjects: int, samples: i
 
 
 async def run_audit_benchmark(records: int = 1_000_000, *, path: Path = Path("data/bench/audit.db"),
-                              subjects: int = 100_000, samples: int = 1000, reuse: bool = False) -> dict[str, Any]:
+                              subjects: int = 100_000, samples: int = 1000, reuse: bool = False,
+                              postgres_url: str | None = None, schema: str = "bench_audit") -> dict[str, Any]:
     """The whole benchmark from async code (``python -m infohus.bench`` calls it); prints and returns
-    the results. ``reuse``: measure the log a previous run generated at ``path`` if it has ``records``."""
-    url = f"sqlite+aiosqlite:///{path}"
-    settings = AuditSettings(environment="test", database_url=url)
+    the results. On the SQLite file ``path``, or with ``postgres_url`` in that database's ``schema``
+    (dropped and created again). ``reuse``: measure the log a previous run left if it has ``records``."""
+    subjects = min(subjects, records)
+    if postgres_url:
+        settings = AuditSettings(environment="test", database_url=postgres_url, db_schema=schema)
+        key_file = path.parent / f"audit-{schema}.checkpoint-key.pem"
+        found = await _postgres_count(postgres_url, schema)
+    else:
+        settings = AuditSettings(environment="test", database_url=f"sqlite+aiosqlite:///{path}")
+        key_file = path.with_suffix(".checkpoint-key.pem")  # a throwaway key for the benchmark's own log
+        found = await asyncio.to_thread(_sqlite_count, path)
     generated = None
-    key_file = path.with_suffix(".checkpoint-key.pem")  # a throwaway key for the benchmark's own log
-    if not (reuse and key_file.exists() and await asyncio.to_thread(_record_count, path) == records):
-        await asyncio.to_thread(_fresh_database, path, url)
+    if not (reuse and key_file.exists() and found == records):
+        print(f"audit benchmark: generating {records} records ...", flush=True)
+        if postgres_url:
+            await _fresh_postgres(postgres_url, schema)
+            generated = await generate_postgres(postgres_url, schema, records, subjects)
+        else:
+            await asyncio.to_thread(_fresh_sqlite, path, settings.database_url)
+            generated = await asyncio.to_thread(generate_sqlite, path, records, subjects)
+        key_file.parent.mkdir(parents=True, exist_ok=True)
         key_file.write_bytes(Ed25519PrivateKey.generate().private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
-        print(f"audit benchmark: generating {records} records ...", flush=True)
-        generated = round(await asyncio.to_thread(generate, path, records, min(subjects, records)), 1)
     private_key = load_private_key(key_file.read_text())
-    results = {"records": records, "generate_s": generated,
-               **await measure(settings, records, min(subjects, records), samples, private_key)}
+    results = {"records": records, "database": "postgresql" if postgres_url else "sqlite",
+               "generate_s": None if generated is None else round(generated, 1),
+               **await measure(settings, records, subjects, samples, private_key)}
     print(json.dumps(results, indent=2, default=str))
     return results
 
@@ -244,10 +332,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--subjects", type=int, default=100_000)
     parser.add_argument("--samples", type=int, default=1000)
     parser.add_argument("--path", type=Path, default=Path("data/bench/audit.db"))
-    parser.add_argument("--reuse", action="store_true", help="measure the existing log at --path if it has --records")
+    parser.add_argument("--reuse", action="store_true", help="measure the log a previous run left if it has --records")
+    parser.add_argument("--postgres-url", default=None,
+                        help="run on PostgreSQL (e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/test) instead")
+    parser.add_argument("--schema", default="bench_audit", help="the PostgreSQL schema (dropped and created again)")
     args = parser.parse_args(argv)
     asyncio.run(run_audit_benchmark(args.records, path=args.path, subjects=args.subjects, samples=args.samples,
-                                    reuse=args.reuse))
+                                    reuse=args.reuse, postgres_url=args.postgres_url, schema=args.schema))
     return 0
 
 
