@@ -70,7 +70,10 @@ async def _read_postgres(database_url: str, schema: str | None, after: int, up_t
 
     parts = urlsplit(database_url)
     dsn = parts._replace(scheme="postgresql").geturl()  # postgresql+asyncpg:// -> postgresql://
-    server_settings = {"search_path": schema} if schema else None
+    # The parallelism is ours, one worker process per range: no parallel plans inside each range's query.
+    server_settings = {"max_parallel_workers_per_gather": "0"}
+    if schema:
+        server_settings["search_path"] = schema
     connection = await asyncpg.connect(dsn, server_settings=server_settings)
     try:
         while after < up_to:
