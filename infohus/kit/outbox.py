@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import random
@@ -19,7 +20,21 @@ from uuid import UUID
 
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
-from sqlalchemy import Column, Index, Integer, MetaData, String, Table, Text, select, text, update
+from sqlalchemy import (
+    Column,
+    Index,
+    Insert,
+    Integer,
+    MetaData,
+    Select,
+    String,
+    Table,
+    Text,
+    bindparam,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts.envelope import Envelope, EventPayload, utcnow
@@ -64,43 +79,62 @@ def current_trace_headers() -> dict[str, str]:
 
 
 class Outbox:
-    """Adds events to the outbox within the caller's session (and so its transaction)."""
+    """Adds events to the outbox within the caller's session (and so its transaction).
+
+    Rows are collected and written together by :meth:`flush` (one multi-row ``INSERT``), which the unit
+    of work calls before it commits; each row keeps the ``created_at`` and trace context of its ``add``.
+    """
 
     def __init__(self, session: AsyncSession, table: Table, topic_prefix: str) -> None:
         self._session = session
         self._table = table
         self._prefix = topic_prefix
+        self._insert = table.insert()
+        self._pending: list[dict[str, Any]] = []
 
     async def add(self, envelope: Envelope[Any]) -> None:
-        await self._session.execute(self._table.insert().values(
-            event_id=str(envelope.event_id),
-            topic=topic_name(type(envelope.payload), self._prefix),
-            key=str(envelope.correlation_id),
-            event_type=envelope.type,
-            payload=envelope.model_dump_json(),
-            headers=json.dumps(current_trace_headers()),
-            created_at=utcnow(),
-        ))
+        self._pending.append({
+            "event_id": str(envelope.event_id),
+            "topic": topic_name(type(envelope.payload), self._prefix),
+            "key": str(envelope.correlation_id),
+            "event_type": envelope.type,
+            "payload": envelope.model_dump_json(),
+            "headers": json.dumps(current_trace_headers()),
+            "created_at": utcnow(),
+        })
 
     async def add_all(self, envelopes: Sequence[Envelope[Any]]) -> None:
         for envelope in envelopes:
             await self.add(envelope)
 
+    async def flush(self) -> None:
+        """Write the rows added so far; the unit of work calls it before committing."""
+        if self._pending:
+            rows, self._pending = self._pending, []
+            await self._session.execute(self._insert, rows)
+
+
+@functools.cache
+def _inbox_statements(table: Table) -> tuple[Select[tuple[str]], Insert]:
+    """Built once per table: building a statement from scratch costs more than running it."""
+    seen = select(table.c.event_id).where(table.c.consumer == bindparam("consumer"),
+                                          table.c.event_id == bindparam("event_id"))
+    return seen, table.insert()
+
 
 class Inbox:
     def __init__(self, session: AsyncSession, table: Table, consumer: str) -> None:
         self._session = session
-        self._table = table
         self._consumer = consumer
+        self._seen, self._mark = _inbox_statements(table)
 
     async def seen(self, event_id: UUID) -> bool:
-        row = await self._session.execute(select(self._table.c.event_id).where(
-            self._table.c.consumer == self._consumer, self._table.c.event_id == str(event_id)))
+        row = await self._session.execute(self._seen, {"consumer": self._consumer, "event_id": str(event_id)})
         return row.first() is not None
 
     async def mark(self, event_id: UUID) -> None:
-        await self._session.execute(self._table.insert().values(
-            consumer=self._consumer, event_id=str(event_id), processed_at=utcnow()))
+        await self._session.execute(self._mark, {"consumer": self._consumer, "event_id": str(event_id),
+                                                 "processed_at": utcnow()})
 
 
 class Publisher(Protocol):

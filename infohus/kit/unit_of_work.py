@@ -48,5 +48,6 @@ class SqlUnitOfWork:
             await self.session.close()
 
     async def commit(self) -> None:
+        await self.outbox.flush()
         await self.session.commit()
         self._on_commit()
