@@ -107,11 +107,13 @@ class Outbox:
         for envelope in envelopes:
             await self.add(envelope)
 
-    async def flush(self) -> None:
-        """Write the rows added so far; the unit of work calls it before committing."""
-        if self._pending:
-            rows, self._pending = self._pending, []
-            await self._session.execute(self._insert, rows)
+    async def flush(self) -> int:
+        """Write the rows added so far; the unit of work calls it before committing. Returns how many."""
+        if not self._pending:
+            return 0
+        rows, self._pending = self._pending, []
+        await self._session.execute(self._insert, rows)
+        return len(rows)
 
 
 @functools.cache

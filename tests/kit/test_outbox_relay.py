@@ -203,3 +203,16 @@ async def test_outbox_rows_are_written_together_at_commit_each_with_its_own_time
     assert rows[0]["created_at"] <= rows[1]["created_at"]
     traces = [format(s.get_span_context().trace_id, "032x") for s in (first, second)]
     assert [traces[i] in rows[i]["headers"] for i in range(2)] == [True, True]
+
+
+async def test_only_a_commit_that_wrote_outbox_rows_wakes_the_relay(world: RelayWorld) -> None:
+    """A relay round is a transaction of its own: commits that emit nothing (most of audit's) must not cost one."""
+    wakes: list[str] = []
+    async with world.unit_of_work(lambda: wakes.append("woken")) as uow:
+        await uow.inbox.mark(uuid4())
+        await uow.commit()
+    assert wakes == []
+    async with world.unit_of_work(lambda: wakes.append("woken")) as uow:
+        await uow.outbox.add(_event(uuid4(), 1))
+        await uow.commit()
+    assert wakes == ["woken"]
