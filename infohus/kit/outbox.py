@@ -35,6 +35,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts.envelope import Envelope, EventPayload, utcnow
@@ -124,11 +125,40 @@ def _inbox_statements(table: Table) -> tuple[Select[tuple[str]], Insert]:
     return seen, table.insert()
 
 
+@functools.cache
+def _claim_statement(table: Table, dialect: str) -> Insert | None:
+    """``INSERT … ON CONFLICT DO NOTHING RETURNING``, where the dialect has it (PostgreSQL, SQLite)."""
+    if dialect not in ("postgresql", "sqlite"):
+        return None
+    insert_of = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert_of(table).on_conflict_do_nothing(
+        index_elements=[table.c.consumer, table.c.event_id]).returning(table.c.event_id)
+
+
 class Inbox:
     def __init__(self, session: AsyncSession, table: Table, consumer: str) -> None:
         self._session = session
+        self._table = table
         self._consumer = consumer
         self._seen, self._mark = _inbox_statements(table)
+
+    async def claim(self, event_id: UUID) -> bool:
+        """Mark the event processed in this transaction, unless it already was: True if this transaction
+        owns it now, False if its effect is already committed (skip it).
+
+        One statement where ``seen`` and ``mark`` are two. Like ``mark``, the row commits with the effect
+        and a rollback releases it; a concurrent transaction claiming the same event waits for this one
+        and then gets False (PostgreSQL), or is refused as a second writer (SQLite).
+        """
+        statement = _claim_statement(self._table, self._session.get_bind().dialect.name)
+        if statement is None:
+            if await self.seen(event_id):
+                return False
+            await self.mark(event_id)
+            return True
+        row = await self._session.execute(statement, {"consumer": self._consumer, "event_id": str(event_id),
+                                                      "processed_at": utcnow()})
+        return row.first() is not None
 
     async def seen(self, event_id: UUID) -> bool:
         row = await self._session.execute(self._seen, {"consumer": self._consumer, "event_id": str(event_id)})
@@ -163,6 +193,13 @@ class OutboxRelay:
         self._max_backoff_s = max_backoff_s
         self._wake = asyncio.Event()
         self._stopping = False
+        # Built once: a relay round runs per commit that wrote outbox rows, and building these costs more
+        # than running them.
+        self._unsent = (select(table).where(table.c.published_at.is_(None))
+                        .order_by(table.c.created_at, table.c.event_id)
+                        .limit(batch_size).with_for_update(skip_locked=True))
+        self._mark_sent = (update(table).where(table.c.event_id.in_(bindparam("event_ids", expanding=True)))
+                           .values(published_at=bindparam("published_at")))
 
     def wake(self) -> None:
         self._wake.set()
@@ -207,11 +244,7 @@ class OutboxRelay:
         one statement. A failure leaves the whole batch unsent, to be sent again (at least once).
         """
         async with self._sessions() as session, session.begin():
-            rows = (await session.execute(
-                select(self._table).where(self._table.c.published_at.is_(None))
-                .order_by(self._table.c.created_at, self._table.c.event_id)
-                .limit(self._batch_size).with_for_update(skip_locked=True)
-            )).mappings().all()
+            rows = (await session.execute(self._unsent)).mappings().all()
             if not rows:
                 return 0
             confirmations: list[Awaitable[object]] = []
@@ -223,9 +256,8 @@ class OutboxRelay:
             failed = next((r for r in results if isinstance(r, BaseException)), None)
             if failed is not None:
                 raise failed
-            await session.execute(update(self._table)
-                                  .where(self._table.c.event_id.in_([r["event_id"] for r in rows]))
-                                  .values(published_at=utcnow()))
+            await session.execute(self._mark_sent, {"event_ids": [r["event_id"] for r in rows],
+                                                    "published_at": utcnow()})
         return len(rows)
 
     async def _send_row(self, row: Any) -> Awaitable[object]:

@@ -216,3 +216,16 @@ async def test_only_a_commit_that_wrote_outbox_rows_wakes_the_relay(world: Relay
         await uow.outbox.add(_event(uuid4(), 1))
         await uow.commit()
     assert wakes == ["woken"]
+
+
+async def test_an_inbox_claim_is_one_per_event_and_released_by_a_rollback(world: RelayWorld) -> None:
+    event_id = uuid4()
+    async with world.unit_of_work() as uow:  # claimed, then rolled back: not processed
+        assert await uow.inbox.claim(event_id)
+    async with world.unit_of_work() as uow:
+        assert not await uow.inbox.seen(event_id)
+        assert await uow.inbox.claim(event_id)
+        await uow.commit()
+    async with world.unit_of_work() as uow:  # processed: a redelivery is skipped
+        assert await uow.inbox.seen(event_id)
+        assert not await uow.inbox.claim(event_id)

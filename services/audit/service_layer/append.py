@@ -171,13 +171,12 @@ async def _append_once(draft: DisclosureDraft, *, uow: AuditUnitOfWork,
                        source_event_id: UUID | None) -> AppendResult | None:
     async with uow, (nullcontext() if uow.is_postgres else appending()):
         await uow.lock_for_append()
-        if source_event_id is not None and await uow.inbox.seen(source_event_id):
+        if source_event_id is not None and not await uow.inbox.claim(source_event_id):
             return None
         existing = await uow.log.find(draft.record_id)
         if existing is not None:
             _same_record_or_raise(existing, draft)
-            if source_event_id is not None:
-                await uow.inbox.mark(source_event_id)
+            if source_event_id is not None:  # commits the inbox claim
                 await uow.commit()
             return AppendResult(int(existing["seq_no"]), draft.record_id, str(existing["record_hash"]),
                                 str(draft.kind), created=False)
@@ -190,8 +189,6 @@ async def _append_once(draft: DisclosureDraft, *, uow: AuditUnitOfWork,
         seq_no, prev_hash = (1, GENESIS_PREV_HASH) if head is None else (head[0] + 1, head[1])
         record, content = seal_with_content(draft, seq_no=seq_no, prev_hash=prev_hash)
         await uow.log.append(record, content=content, trace_id=current_trace_id())
-        if source_event_id is not None:
-            await uow.inbox.mark(source_event_id)
         await uow.commit()
         return AppendResult(seq_no, record.record_id, record.record_hash, str(record.kind), created=True)
 
