@@ -152,7 +152,8 @@ def print_table(rows: list[dict[str, Any]], rss: dict[str, float], cpu_ms: dict[
 
 
 async def main(args: argparse.Namespace) -> int:
-    stack = Stack(Path(args.data_dir) / f"bench-{uuid.uuid4().hex[:6]}")
+    stack = Stack(Path(args.data_dir) / f"bench-{uuid.uuid4().hex[:6]}",
+                  profile_dir=Path(args.profile_dir) if args.profile_dir else None)
     await stack.start()
     rows = []
     try:
@@ -194,6 +195,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--audit-records", type=int, default=1_000_000)
     parser.add_argument("--skip-audit", action="store_true")
     parser.add_argument("--data-dir", default="data")
+    parser.add_argument("--profile-dir", help="run every service under cProfile and write <service>.prof here "
+                                              "(the whole run, start-up included; CPU figures then include the "
+                                              "profiler's overhead)")
     return parser.parse_args(argv)
 
 

@@ -36,6 +36,8 @@ class Stack:
     database_url: str = field(init=False)
     ports: dict[str, int] = field(init=False)
     processes: dict[str, asyncio.subprocess.Process] = field(default_factory=dict)
+    profile_dir: Path | None = None
+    """If set, every service runs under cProfile and writes ``<service>.prof`` here when it stops."""
     _database: str = field(init=False)
 
     async def start(self) -> None:
@@ -91,8 +93,12 @@ class Stack:
 
     async def start_service(self, service: str) -> None:
         log = (self.data_dir / f"{service}.log").open("ab")
+        profile: list[str] = []
+        if self.profile_dir is not None:
+            self.profile_dir.mkdir(parents=True, exist_ok=True)
+            profile = ["-m", "infohus.bench.profiled", str(self.profile_dir / f"{service}.prof")]
         self.processes[service] = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "infohus.cli", "serve", service,
+            sys.executable, *(profile or ["-m", "infohus.cli"]), "serve", service,
             env={**os.environ, **self.environment(service)}, stdout=log, stderr=asyncio.subprocess.STDOUT)
 
     async def kill_service(self, service: str) -> None:

@@ -22,9 +22,17 @@ SMTP_PORT = 2525
 MAIL_WEB_PORT = 8025
 
 
+# How every service process runs, here as in the image (deploy/docker/Dockerfile sets the same):
+# glibc gives each thread that allocates its own malloc arena (up to 8 per core), and memory freed in one
+# arena is not reused by another. A service is one asyncio thread plus a few helper threads (thread
+# pool, telemetry export), so two arenas are plenty and keep the resident size from creeping up.
+SERVICE_PROCESS_ENVIRONMENT = {"MALLOC_ARENA_MAX": "2"}
+
+
 def service_environment(service: str, data_dir: Path, bootstrap: str) -> dict[str, str]:
     prefix = f"INFOHUS_{service.upper()}_"
     env = {
+        **SERVICE_PROCESS_ENVIRONMENT,
         "INFOHUS_ENVIRONMENT": "development",
         "INFOHUS_KAFKA_BOOTSTRAP_SERVERS": bootstrap,
         "INFOHUS_KAFKA_ENABLE_IDEMPOTENCE": "false",  # tansu accepts no idempotent producers

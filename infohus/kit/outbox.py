@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import random
@@ -19,7 +20,22 @@ from uuid import UUID
 
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
-from sqlalchemy import Column, Index, Integer, MetaData, String, Table, Text, select, text, update
+from sqlalchemy import (
+    Column,
+    Index,
+    Insert,
+    Integer,
+    MetaData,
+    Select,
+    String,
+    Table,
+    Text,
+    bindparam,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts.envelope import Envelope, EventPayload, utcnow
@@ -64,27 +80,59 @@ def current_trace_headers() -> dict[str, str]:
 
 
 class Outbox:
-    """Adds events to the outbox within the caller's session (and so its transaction)."""
+    """Adds events to the outbox within the caller's session (and so its transaction).
+
+    Rows are collected and written together by :meth:`flush` (one multi-row ``INSERT``), which the unit
+    of work calls before it commits; each row keeps the ``created_at`` and trace context of its ``add``.
+    """
 
     def __init__(self, session: AsyncSession, table: Table, topic_prefix: str) -> None:
         self._session = session
         self._table = table
         self._prefix = topic_prefix
+        self._insert = table.insert()
+        self._pending: list[dict[str, Any]] = []
 
     async def add(self, envelope: Envelope[Any]) -> None:
-        await self._session.execute(self._table.insert().values(
-            event_id=str(envelope.event_id),
-            topic=topic_name(type(envelope.payload), self._prefix),
-            key=str(envelope.correlation_id),
-            event_type=envelope.type,
-            payload=envelope.model_dump_json(),
-            headers=json.dumps(current_trace_headers()),
-            created_at=utcnow(),
-        ))
+        self._pending.append({
+            "event_id": str(envelope.event_id),
+            "topic": topic_name(type(envelope.payload), self._prefix),
+            "key": str(envelope.correlation_id),
+            "event_type": envelope.type,
+            "payload": envelope.model_dump_json(),
+            "headers": json.dumps(current_trace_headers()),
+            "created_at": utcnow(),
+        })
 
     async def add_all(self, envelopes: Sequence[Envelope[Any]]) -> None:
         for envelope in envelopes:
             await self.add(envelope)
+
+    async def flush(self) -> int:
+        """Write the rows added so far; the unit of work calls it before committing. Returns how many."""
+        if not self._pending:
+            return 0
+        rows, self._pending = self._pending, []
+        await self._session.execute(self._insert, rows)
+        return len(rows)
+
+
+@functools.cache
+def _inbox_statements(table: Table) -> tuple[Select[tuple[str]], Insert]:
+    """Built once per table: building a statement from scratch costs more than running it."""
+    seen = select(table.c.event_id).where(table.c.consumer == bindparam("consumer"),
+                                          table.c.event_id == bindparam("event_id"))
+    return seen, table.insert()
+
+
+@functools.cache
+def _claim_statement(table: Table, dialect: str) -> Insert | None:
+    """``INSERT … ON CONFLICT DO NOTHING RETURNING``, where the dialect has it (PostgreSQL, SQLite)."""
+    if dialect not in ("postgresql", "sqlite"):
+        return None
+    insert_of = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert_of(table).on_conflict_do_nothing(
+        index_elements=[table.c.consumer, table.c.event_id]).returning(table.c.event_id)
 
 
 class Inbox:
@@ -92,15 +140,33 @@ class Inbox:
         self._session = session
         self._table = table
         self._consumer = consumer
+        self._seen, self._mark = _inbox_statements(table)
+
+    async def claim(self, event_id: UUID) -> bool:
+        """Mark the event processed in this transaction, unless it already was: True if this transaction
+        owns it now, False if its effect is already committed (skip it).
+
+        One statement where ``seen`` and ``mark`` are two. Like ``mark``, the row commits with the effect
+        and a rollback releases it; a concurrent transaction claiming the same event waits for this one
+        and then gets False (PostgreSQL), or is refused as a second writer (SQLite).
+        """
+        statement = _claim_statement(self._table, self._session.get_bind().dialect.name)
+        if statement is None:
+            if await self.seen(event_id):
+                return False
+            await self.mark(event_id)
+            return True
+        row = await self._session.execute(statement, {"consumer": self._consumer, "event_id": str(event_id),
+                                                      "processed_at": utcnow()})
+        return row.first() is not None
 
     async def seen(self, event_id: UUID) -> bool:
-        row = await self._session.execute(select(self._table.c.event_id).where(
-            self._table.c.consumer == self._consumer, self._table.c.event_id == str(event_id)))
+        row = await self._session.execute(self._seen, {"consumer": self._consumer, "event_id": str(event_id)})
         return row.first() is not None
 
     async def mark(self, event_id: UUID) -> None:
-        await self._session.execute(self._table.insert().values(
-            consumer=self._consumer, event_id=str(event_id), processed_at=utcnow()))
+        await self._session.execute(self._mark, {"consumer": self._consumer, "event_id": str(event_id),
+                                                 "processed_at": utcnow()})
 
 
 class Publisher(Protocol):
@@ -127,6 +193,13 @@ class OutboxRelay:
         self._max_backoff_s = max_backoff_s
         self._wake = asyncio.Event()
         self._stopping = False
+        # Built once: a relay round runs per commit that wrote outbox rows, and building these costs more
+        # than running them.
+        self._unsent = (select(table).where(table.c.published_at.is_(None))
+                        .order_by(table.c.created_at, table.c.event_id)
+                        .limit(batch_size).with_for_update(skip_locked=True))
+        self._mark_sent = (update(table).where(table.c.event_id.in_(bindparam("event_ids", expanding=True)))
+                           .values(published_at=bindparam("published_at")))
 
     def wake(self) -> None:
         self._wake.set()
@@ -171,11 +244,7 @@ class OutboxRelay:
         one statement. A failure leaves the whole batch unsent, to be sent again (at least once).
         """
         async with self._sessions() as session, session.begin():
-            rows = (await session.execute(
-                select(self._table).where(self._table.c.published_at.is_(None))
-                .order_by(self._table.c.created_at, self._table.c.event_id)
-                .limit(self._batch_size).with_for_update(skip_locked=True)
-            )).mappings().all()
+            rows = (await session.execute(self._unsent)).mappings().all()
             if not rows:
                 return 0
             confirmations: list[Awaitable[object]] = []
@@ -187,9 +256,8 @@ class OutboxRelay:
             failed = next((r for r in results if isinstance(r, BaseException)), None)
             if failed is not None:
                 raise failed
-            await session.execute(update(self._table)
-                                  .where(self._table.c.event_id.in_([r["event_id"] for r in rows]))
-                                  .values(published_at=utcnow()))
+            await session.execute(self._mark_sent, {"event_ids": [r["event_id"] for r in rows],
+                                                    "published_at": utcnow()})
         return len(rows)
 
     async def _send_row(self, row: Any) -> Awaitable[object]:

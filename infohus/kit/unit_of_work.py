@@ -48,5 +48,12 @@ class SqlUnitOfWork:
             await self.session.close()
 
     async def commit(self) -> None:
+        """Commit; ``on_commit`` (the outbox relay's wake-up) runs only if the transaction wrote outbox rows.
+
+        A relay round costs a transaction of its own (≈ 1 ms of CPU): waking it for every commit made the
+        relays of audit and routing, whose transactions mostly emit nothing, their services' biggest cost.
+        """
+        wrote = await self.outbox.flush()
         await self.session.commit()
-        self._on_commit()
+        if wrote:
+            self._on_commit()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from infohus.devstack.supervisor import SERVICE_PROCESS_ENVIRONMENT, service_environment
 from services.intake.settings import IntakeSettings
 from tests.deploy.test_k8s_policies import REPO_ROOT
 
@@ -66,3 +67,13 @@ def test_the_build_context_leaves_node_modules_out() -> None:
 def test_intake_reads_the_assets_from_its_own_directory() -> None:
     default = IntakeSettings.model_fields["web_assets_dir"].default
     assert isinstance(default, Path) and default == REPO_ROOT / WEB / "node_modules"
+
+
+def test_the_image_runs_services_with_the_process_environment_of_the_local_stack() -> None:
+    """MALLOC_ARENA_MAX and the like: the same in the image (Kubernetes) as in make run, bench and chaos."""
+    runtime = _stages()[-1][1]
+    env = dict(re.findall(r"(\w+)=(\S+)", " ".join(i[4:] for i in runtime if i.upper().startswith("ENV "))))
+    assert SERVICE_PROCESS_ENVIRONMENT == {"MALLOC_ARENA_MAX": "2"}
+    for name, value in SERVICE_PROCESS_ENVIRONMENT.items():
+        assert env.get(name) == value, name
+        assert service_environment("routing", REPO_ROOT / "data", "127.0.0.1:9092")[name] == value

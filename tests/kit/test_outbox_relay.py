@@ -180,3 +180,52 @@ async def test_a_commit_wakes_the_sleeping_relay(world: RelayWorld) -> None:
         relay.stop()
         await asyncio.wait_for(task, 30)
     assert await world.unsent() == 0
+
+
+async def test_outbox_rows_are_written_together_at_commit_each_with_its_own_time_and_trace(
+        world: RelayWorld) -> None:
+    """One multi-row INSERT at commit; a rolled-back unit of work writes nothing."""
+    concern = uuid4()
+    async with world.unit_of_work() as uow:
+        with tracer.start_as_current_span("first") as first:
+            await uow.outbox.add(_event(concern, 1))
+        with tracer.start_as_current_span("second") as second:
+            await uow.outbox.add(_event(concern, 2))
+        assert (await uow.session.execute(select(world.outbox.c.event_id))).all() == []  # not yet written
+        await uow.commit()
+    async with world.unit_of_work() as uow:  # left without commit: rolled back
+        await uow.outbox.add(_event(concern, 3))
+    async with world.sessions() as session:
+        rows = (await session.execute(select(world.outbox).order_by(world.outbox.c.created_at,
+                                                                    world.outbox.c.event_id))).mappings().all()
+    assert [Envelope[CaseTransitioned].model_validate_json(r["payload"]).payload.reference for r in rows] == [
+        "IH-2026-TEST-0001", "IH-2026-TEST-0002"]
+    assert rows[0]["created_at"] <= rows[1]["created_at"]
+    traces = [format(s.get_span_context().trace_id, "032x") for s in (first, second)]
+    assert [traces[i] in rows[i]["headers"] for i in range(2)] == [True, True]
+
+
+async def test_only_a_commit_that_wrote_outbox_rows_wakes_the_relay(world: RelayWorld) -> None:
+    """A relay round is a transaction of its own: commits that emit nothing (most of audit's) must not cost one."""
+    wakes: list[str] = []
+    async with world.unit_of_work(lambda: wakes.append("woken")) as uow:
+        await uow.inbox.mark(uuid4())
+        await uow.commit()
+    assert wakes == []
+    async with world.unit_of_work(lambda: wakes.append("woken")) as uow:
+        await uow.outbox.add(_event(uuid4(), 1))
+        await uow.commit()
+    assert wakes == ["woken"]
+
+
+async def test_an_inbox_claim_is_one_per_event_and_released_by_a_rollback(world: RelayWorld) -> None:
+    event_id = uuid4()
+    async with world.unit_of_work() as uow:  # claimed, then rolled back: not processed
+        assert await uow.inbox.claim(event_id)
+    async with world.unit_of_work() as uow:
+        assert not await uow.inbox.seen(event_id)
+        assert await uow.inbox.claim(event_id)
+        await uow.commit()
+    async with world.unit_of_work() as uow:  # processed: a redelivery is skipped
+        assert await uow.inbox.seen(event_id)
+        assert not await uow.inbox.claim(event_id)

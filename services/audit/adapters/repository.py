@@ -60,11 +60,11 @@ class DisclosureLogRepository:
 
     async def append(self, record: DisclosureRecord, *, content: bytes, trace_id: str | None) -> None:
         payload = record.payload()
-        await self._session.execute(disclosure_log.insert().values(
+        await self._session.execute(disclosure_log.insert(), dict(
             seq_no=record.seq_no, record_id=str(record.record_id), prev_hash=record.prev_hash,
             record_hash=record.record_hash, recorded_at=record.recorded_at,
             retention_until=record.retention_until, trace_id=trace_id))
-        await self._session.execute(disclosure_payloads.insert().values(
+        await self._session.execute(disclosure_payloads.insert(), dict(
             seq_no=record.seq_no, content=content.decode("utf-8"), **query_columns(payload)))
         keys = subject_keys(payload)
         if keys:
@@ -154,7 +154,7 @@ class CheckpointRepository:
         self._session = session
 
     async def add(self, checkpoint: Checkpoint) -> None:
-        await self._session.execute(checkpoints.insert().values(**checkpoint.model_dump(mode="json")))
+        await self._session.execute(checkpoints.insert(), dict(**checkpoint.model_dump(mode="json")))
 
     async def at(self, tree_size: int) -> Checkpoint | None:
         row = (await self._session.execute(
@@ -177,7 +177,7 @@ class QueryLogRepository:
 
     async def add(self, *, entry_id: UUID, at: str, actor: str, query: str, parameters: dict[str, Any],
                   result_rows: int, output_format: str, trace_id: str | None) -> None:
-        await self._session.execute(auditor_query_log.insert().values(
+        await self._session.execute(auditor_query_log.insert(), dict(
             entry_id=str(entry_id), at=at, actor=actor, query=query,
             parameters=json.dumps(parameters, sort_keys=True, ensure_ascii=False, default=str),
             result_rows=result_rows, output_format=output_format, trace_id=trace_id))

@@ -37,7 +37,12 @@ def hashed_content(*, seq_no: int, prev_hash: str, payload: Mapping[str, Any]) -
 
 
 def compute_record_hash(*, seq_no: int, prev_hash: str, payload: Mapping[str, Any]) -> str:
+    return hashed_record_content(seq_no=seq_no, prev_hash=prev_hash, payload=payload)[0]
+
+
+def hashed_record_content(*, seq_no: int, prev_hash: str, payload: Mapping[str, Any]) -> tuple[str, bytes]:
+    """The record hash and the canonical bytes it covers, canonicalised once."""
     if not is_sha256_hex(prev_hash):
         raise ValueError("prev_hash must be 64 lowercase hex characters")
     content = canonical_json(hashed_content(seq_no=seq_no, prev_hash=prev_hash, payload=payload))
-    return hashlib.sha256(bytes.fromhex(prev_hash) + content).hexdigest()
+    return hashlib.sha256(bytes.fromhex(prev_hash) + content).hexdigest(), content

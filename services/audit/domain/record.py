@@ -32,7 +32,7 @@ from services.audit.domain.codes import (
     SourceOfData,
     SubjectInformationStatus,
 )
-from services.audit.domain.hashing import HASH_FIELDS, compute_record_hash
+from services.audit.domain.hashing import HASH_FIELDS, hashed_record_content
 from services.audit.domain.values import OptionalText, Sha256Hex, Text, UtcInstant
 
 RECORD_SCHEMA_VERSION = 1
@@ -181,9 +181,15 @@ def from_event(event: DisclosureRecorded, *, recorded_at: datetime) -> Disclosur
 
 def seal(draft: DisclosureDraft, *, seq_no: int, prev_hash: str) -> DisclosureRecord:
     """Place ``draft`` in the chain after the record whose hash is ``prev_hash``."""
+    return seal_with_content(draft, seq_no=seq_no, prev_hash=prev_hash)[0]
+
+
+def seal_with_content(draft: DisclosureDraft, *, seq_no: int, prev_hash: str) -> tuple[DisclosureRecord, bytes]:
+    """:func:`seal`, and the canonical bytes the record hash covers (RFC 8785 is the costly part: done once)."""
     payload = draft.payload()
-    record_hash = compute_record_hash(seq_no=seq_no, prev_hash=prev_hash, payload=payload)
-    return DisclosureRecord.model_validate(
+    record_hash, content = hashed_record_content(seq_no=seq_no, prev_hash=prev_hash, payload=payload)
+    record = DisclosureRecord.model_validate(
         {**draft.model_dump(exclude=set(HASH_FIELDS)), "seq_no": seq_no, "prev_hash": prev_hash,
          "record_hash": record_hash}
     )
+    return record, content

@@ -8,7 +8,6 @@ exempt from, see ``invariant_types.moves_data``), a tovholder's refused proposal
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from contextlib import nullcontext
@@ -26,10 +25,11 @@ from infohus.kit.messaging import PermanentError
 from infohus.kit.telemetry import current_trace_id
 from services.audit.adapters.unit_of_work import AuditUnitOfWork, appending
 from services.audit.domain.codes import Channel, DeliveryStatus
-from services.audit.domain.hashing import GENESIS_PREV_HASH, canonical_json, hashed_content
+from services.audit.domain.hashing import GENESIS_PREV_HASH, canonical_json
 from services.audit.domain.invariant_types import InvariantContext, InvariantViolation, moves_data, violation
 from services.audit.domain.invariants import check_invariants as check_record_invariants
-from services.audit.domain.record import DisclosureDraft, DisclosureRecord, from_event, seal
+from services.audit.domain.record import DisclosureDraft, DisclosureRecord, from_event
+from services.audit.domain.record import seal_with_content as seal_record_with_content
 
 APPEND_ATTEMPTS = 3
 REJECTION_NAMESPACE = uuid5(NAMESPACE_URL, "urn:infohus:audit:decision-rejected")
@@ -171,13 +171,12 @@ async def _append_once(draft: DisclosureDraft, *, uow: AuditUnitOfWork,
                        source_event_id: UUID | None) -> AppendResult | None:
     async with uow, (nullcontext() if uow.is_postgres else appending()):
         await uow.lock_for_append()
-        if source_event_id is not None and await uow.inbox.seen(source_event_id):
+        if source_event_id is not None and not await uow.inbox.claim(source_event_id):
             return None
         existing = await uow.log.find(draft.record_id)
         if existing is not None:
             _same_record_or_raise(existing, draft)
-            if source_event_id is not None:
-                await uow.inbox.mark(source_event_id)
+            if source_event_id is not None:  # commits the inbox claim
                 await uow.commit()
             return AppendResult(int(existing["seq_no"]), draft.record_id, str(existing["record_hash"]),
                                 str(draft.kind), created=False)
@@ -190,8 +189,6 @@ async def _append_once(draft: DisclosureDraft, *, uow: AuditUnitOfWork,
         seq_no, prev_hash = (1, GENESIS_PREV_HASH) if head is None else (head[0] + 1, head[1])
         record, content = seal_with_content(draft, seq_no=seq_no, prev_hash=prev_hash)
         await uow.log.append(record, content=content, trace_id=current_trace_id())
-        if source_event_id is not None:
-            await uow.inbox.mark(source_event_id)
         await uow.commit()
         return AppendResult(seq_no, record.record_id, record.record_hash, str(record.kind), created=True)
 
@@ -199,9 +196,11 @@ async def _append_once(draft: DisclosureDraft, *, uow: AuditUnitOfWork,
 def seal_with_content(draft: DisclosureDraft, *, seq_no: int, prev_hash: str) -> tuple[DisclosureRecord, bytes]:
     """The sealed record and the exact bytes its hash covers (stored, so verification need not
     re-canonicalise)."""
-    record = seal(draft, seq_no=seq_no, prev_hash=prev_hash)
-    content = canonical_json(hashed_content(seq_no=seq_no, prev_hash=prev_hash, payload=record.payload()))
-    if hashlib.sha256(bytes.fromhex(prev_hash) + content).hexdigest() != record.record_hash:
+    record, content = seal_record_with_content(draft, seq_no=seq_no, prev_hash=prev_hash)
+    # The stored bytes come from the draft's payload; the record must carry exactly that payload, or a
+    # verifier reading the record would hash something else. (Compared as values: canonicalising the
+    # record's payload a second time, as this did before, costs as much as the whole seal.)
+    if record.payload() != draft.payload():
         raise AssertionError("the stored content must be what the record hash covers")
     return record, content
 

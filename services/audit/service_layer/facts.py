@@ -35,10 +35,9 @@ Apply = Callable[[FactsRepository], Awaitable[None]]
 
 async def _once(envelope: Envelope[Any], uow: AuditUnitOfWork, apply: Apply) -> None:
     async with uow:
-        if await uow.inbox.seen(envelope.event_id):
+        if not await uow.inbox.claim(envelope.event_id):
             return
         await apply(uow.facts)
-        await uow.inbox.mark(envelope.event_id)
         await uow.commit()
 
 

@@ -20,7 +20,7 @@ class ConcernRepository:
         self._session = session
 
     async def add(self, concern: Concern) -> None:
-        await self._session.execute(concerns.insert().values(
+        await self._session.execute(concerns.insert(), dict(
             concern_id=str(concern.concern_id), reference=concern.reference,
             submission_id=concern.submission_id, channel=concern.body.channel.value,
             anonymous=concern.anonymous, received_at=concern.received_at.astimezone(UTC),

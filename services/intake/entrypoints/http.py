@@ -91,7 +91,9 @@ class ErrorOut(BaseModel):
     detail: list[FieldError]
 
 
-def get_container(request: Request) -> IntakeContainer:
+async def get_container(request: Request) -> IntakeContainer:
+    """Async on purpose: FastAPI runs a plain ``def`` dependency in its thread pool, i.e. a thread hop per
+    request and up to 40 threads, each with its own malloc arena (memory)."""
     container: IntakeContainer = request.app.state.container
     return container
 

@@ -178,7 +178,7 @@ class DeliveryRepository:
         for key in ("notification_id", "concern_id", "infohus_case_id", "underretning_id"):
             if values.get(key) is not None:
                 values[key] = str(values[key])
-        await self._session.execute(deliveries.insert().values(**values))
+        await self._session.execute(deliveries.insert(), dict(**values))
 
     async def claim_due(self, *, now: datetime, limit: int, token: str, lease_until: datetime) -> list[Delivery]:
         """Up to ``limit`` PENDING rows that are due → SENDING under ``token`` (one attempt each, SESSION phase).
@@ -252,7 +252,7 @@ class DeliveryRepository:
             lease_until=None, smtp_phase=None, dead_lettered_at=None, dlt_published_at=None, overdue_alerted_at=None,
             redrive_count=deliveries.c.redrive_count + 1, redriven_at=now, redriven_by=by[:255])
         if done:
-            await self._session.execute(delivery_redrives.insert().values(
+            await self._session.execute(delivery_redrives.insert(), dict(
                 notification_id=str(delivery.notification_id), redriven_at=now, redriven_by=by[:255], via=via,
                 previous_error=delivery.last_error, previous_attempts=delivery.attempts))
         return done

@@ -27,7 +27,7 @@ async def handle_notification_requested(envelope: Envelope[NotificationRequested
                                         source_topic: str | None = None) -> None:
     n = envelope.payload
     async with uow() as tx:
-        if await tx.inbox.seen(envelope.event_id):
+        if not await tx.inbox.claim(envelope.event_id):
             return
         existing = await tx.deliveries.get(n.notification_id)
         if existing is None:
@@ -37,7 +37,6 @@ async def handle_notification_requested(envelope: Envelope[NotificationRequested
         elif existing.state == State.SENT:
             # Asked again (routing re-publishing what it saw no confirmation for): confirm again, send nothing.
             await tx.outbox.add(sent_event(existing, sent_at=existing.sent_at or now(), causation_id=envelope.event_id))
-        await tx.inbox.mark(envelope.event_id)
         await tx.commit()
     wake()
 
@@ -53,7 +52,7 @@ async def handle_deadline_reached(envelope: Envelope[DeadlineReached], *, uow: C
     event = envelope.payload
     link = case_link(settings.case_link_base_url, infohus_case_id=event.infohus_case_id, reference=event.reference)
     async with uow() as tx:
-        if await tx.inbox.seen(envelope.event_id):
+        if not await tx.inbox.claim(envelope.event_id):
             return
         for mail in deadline_mails(event):
             notification_id = deadline_notification_id(event, mail.destination.value)
@@ -65,6 +64,5 @@ async def handle_deadline_reached(envelope: Envelope[DeadlineReached], *, uow: C
                 content=content_for_deadline(event, mail, link=link), infohus_case_id=event.infohus_case_id,
                 underretning_id=event.underretning_id, source_topic=source_topic,
                 source_event=envelope.model_dump_json()), settings=settings, now=now(), causation_id=envelope.event_id)
-        await tx.inbox.mark(envelope.event_id)
         await tx.commit()
     wake()

@@ -80,7 +80,7 @@ class RoutingRepository:
 
     async def add_decision(self, *, decision_id: UUID, concern_id: UUID, reference: str, received_at: datetime,
                            decided_at: datetime, decision: Decision, trace_id: str | None) -> None:
-        await self._session.execute(decisions.insert().values(
+        await self._session.execute(decisions.insert(), dict(
             decision_id=str(decision_id), concern_id=str(concern_id), reference=reference,
             received_at=utc(received_at), decided_at=utc(decided_at), config_version=decision.config_version,
             decision=decision.model_dump_json(), trace_id=trace_id))
@@ -91,7 +91,7 @@ class RoutingRepository:
         return None if row is None else Decision.model_validate_json(row[0])
 
     async def add_facts(self, facts: ConcernFacts) -> None:
-        await self._session.execute(concern_facts.insert().values(**self._facts_row(facts)))
+        await self._session.execute(concern_facts.insert(), dict(**self._facts_row(facts)))
 
     async def save_facts(self, facts: ConcernFacts) -> None:
         row = self._facts_row(facts)
@@ -159,7 +159,7 @@ class RoutingRepository:
     # --- infohus cases -----------------------------------------------------------------------------
 
     async def add_case(self, case: InfohusCase, *, trace_id: str | None) -> None:
-        await self._session.execute(infohus_cases.insert().values(
+        await self._session.execute(infohus_cases.insert(), dict(
             case_id=str(case.case_id), concern_id=str(case.concern_id), reference=case.reference,
             subject_index=case.subject_index, person_id=case.person_id, group_id=str(case.group_id),
             state=case.state.value, priority=case.priority.value, triage_due_at=utc(case.triage_due_at),
@@ -217,7 +217,7 @@ class RoutingRepository:
 
     async def append_timeline_entry(self, case_id: UUID, entry: TimelineEntry) -> None:
         """One timeline row, without touching the case (its state and version stay as they are)."""
-        await self._session.execute(case_timeline.insert().values(
+        await self._session.execute(case_timeline.insert(), dict(
             case_id=str(case_id), at=utc(entry.at), actor=entry.actor, actor_role=entry.actor_role,
             action=entry.action, from_state=entry.from_state, to_state=entry.to_state,
             details=json.dumps(entry.details, default=str)))
@@ -253,7 +253,7 @@ class RoutingRepository:
     # --- underretninger ----------------------------------------------------------------------------
 
     async def add_underretning(self, u: Underretning) -> None:
-        await self._session.execute(underretninger.insert().values(
+        await self._session.execute(underretninger.insert(), dict(
             underretning_id=str(u.underretning_id), concern_id=str(u.concern_id),
             case_id=None if u.case_id is None else str(u.case_id), subject=u.subject, person_id=u.person_id,
             legal_type=u.legal_type, state=u.state, received_at=utc(u.received_at),
@@ -303,7 +303,7 @@ class RoutingRepository:
     # --- tasks -------------------------------------------------------------------------------------
 
     async def add_task(self, task: Task) -> None:
-        await self._session.execute(tasks.insert().values(task_id=str(task.task_id), **self._task_row(task)))
+        await self._session.execute(tasks.insert(), dict(task_id=str(task.task_id), **self._task_row(task)))
 
     async def save_task(self, task: Task) -> None:
         await self._session.execute(update(tasks).where(tasks.c.task_id == str(task.task_id))
@@ -349,7 +349,7 @@ class RoutingRepository:
     # --- clocks and deadline events ------------------------------------------------------------------
 
     async def add_clock(self, clock: Clock) -> None:
-        await self._session.execute(clocks.insert().values(clock_id=str(clock.clock_id), **self._clock_row(clock)))
+        await self._session.execute(clocks.insert(), dict(clock_id=str(clock.clock_id), **self._clock_row(clock)))
 
     async def save_clock(self, clock: Clock) -> None:
         await self._session.execute(update(clocks).where(clocks.c.clock_id == str(clock.clock_id))
@@ -395,7 +395,7 @@ class RoutingRepository:
 
     async def record_emitted(self, clock_id: UUID, kind: DeadlineKind, event_id: UUID, at: datetime) -> None:
         """Primary key (clock, kind): a second emission of the same deadline fails the transaction."""
-        await self._session.execute(deadline_events.insert().values(
+        await self._session.execute(deadline_events.insert(), dict(
             clock_id=str(clock_id), kind=kind.value, event_id=str(event_id), emitted_at=utc(at)))
 
     async def deadline_events_for(self, clock_ids: list[UUID]) -> list[dict[str, Any]]:

@@ -44,10 +44,9 @@ async def handle_concern_submitted(envelope: Envelope[ConcernSubmitted], *, uow:
     event = envelope.payload
     config = deps.config
     async with uow:
-        if await uow.inbox.seen(envelope.event_id):
+        if not await uow.inbox.claim(envelope.event_id):
             return
         if await uow.routing.facts(event.concern_id) is not None:  # the same concern under another event id
-            await uow.inbox.mark(envelope.event_id)
             await uow.commit()
             return
         print_ = fingerprint(event.concern, event.received_at, deps.hmac_key)
@@ -67,7 +66,6 @@ async def handle_concern_submitted(envelope: Envelope[ConcernSubmitted], *, uow:
             await _open(uow, envelope, decision, decision_id, facts, deps, now)
         else:
             await _link_near_duplicate(uow, envelope, facts, original, deps, now)
-        await uow.inbox.mark(envelope.event_id)
         await uow.commit()
 
 
@@ -183,7 +181,7 @@ async def handle_delivery_status_changed(envelope: Envelope[DeliveryStatusChange
     """
     event = envelope.payload
     async with uow:
-        if await uow.inbox.seen(envelope.event_id):
+        if not await uow.inbox.claim(envelope.event_id):
             return 0
         if event.infohus_case_id is not None:
             states = await uow.routing.case_states(case_id=event.infohus_case_id)
@@ -194,6 +192,5 @@ async def handle_delivery_status_changed(envelope: Envelope[DeliveryStatusChange
                         "nothing recorded", event.status.value, event.notification_id, envelope.event_id)
         for case_id, state in states.items():
             await uow.routing.append_timeline_entry(case_id, delivery_entry(event, state))
-        await uow.inbox.mark(envelope.event_id)
         await uow.commit()
     return len(states)
