@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from infohus.kit.danish_holidays import danish_public_holidays
+import holidays
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 # Not public holidays, but closed days in Danish public administration.
@@ -15,7 +15,7 @@ EXTRA_CLOSED = ((6, 5), (12, 24), (12, 31))
 def is_office_day(day: date) -> bool:
     if day.weekday() >= 5 or (day.month, day.day) in EXTRA_CLOSED:
         return False
-    return day not in danish_public_holidays(day.year)
+    return day not in holidays.country_holidays("DK", years=day.year)
 
 
 def office_days_between(start: datetime, end: datetime) -> int:

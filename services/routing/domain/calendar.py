@@ -9,14 +9,36 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 
-from infohus.kit.danish_holidays import danish_public_holidays, easter_sunday
+import holidays
+
 from services.routing.domain.config import DailyHours, MunicipalityConfig, Weekday
 from services.routing.domain.vocabulary import TimeContext
 
 # Far enough to pass any run of closed days; reaching it means the configuration has no office days.
 _SEARCH_HORIZON_DAYS = 400
 _ASCENSION_AFTER_EASTER = timedelta(days=39)
+
+
+@lru_cache(maxsize=128)
+def danish_public_holidays(year: int) -> frozenset[date]:
+    """Official Danish public holidays (Store Bededag only until 2023, as the `holidays` package has it)."""
+    return frozenset(holidays.country_holidays("DK", years=year, categories=(holidays.PUBLIC,)).keys())
+
+
+def easter_sunday(year: int) -> date:
+    """Gregorian Easter Sunday (anonymous Gregorian algorithm)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = divmod(b, 4)
+    f = (b + 8) // 25
+    g = (b - f + 1) // 3
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    m = (32 + 2 * e + 2 * i - h - k) % 7
+    n = (a + 11 * h + 22 * m) // 451
+    month, day = divmod(h + m - 7 * n + 114, 31)
+    return date(year, month, day + 1)
 
 
 def _days_from(first: date) -> Iterator[date]:
