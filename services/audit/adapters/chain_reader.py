@@ -3,7 +3,7 @@
 Parallel verification (``service_layer/verify_parallel.py``) checks ranges of the log in worker
 processes. A worker shares no connection with its parent: it opens its own from the database URL
 (read-only on SQLite) and reads its range in keyset batches. Rows are (seq_no, prev_hash, record_hash,
-content, retention_until), content as bytes on SQLite and str on PostgreSQL, as
+content, retention_until), content as bytes (its UTF-8, as hashed), as
 ``AuditRepository.chain_rows_fast`` returns them; both use ``CHAIN_ROWS_SQL``.
 """
 
@@ -19,7 +19,7 @@ CHAIN_ROWS_SQL = ("SELECT l.seq_no, l.prev_hash, l.record_hash, {content}, l.ret
                   "FROM disclosure_log l LEFT JOIN disclosure_payloads p ON p.seq_no = l.seq_no "
                   "WHERE l.seq_no > {a} AND l.seq_no <= {b} ORDER BY l.seq_no LIMIT {n}")
 SQLITE_CHAIN_ROWS = CHAIN_ROWS_SQL.format(content="CAST(p.content AS BLOB)", a="?", b="?", n="?")
-POSTGRES_CHAIN_ROWS = CHAIN_ROWS_SQL.format(content="p.content", a="$1", b="$2", n="$3")
+POSTGRES_CHAIN_ROWS = CHAIN_ROWS_SQL.format(content="convert_to(p.content, 'UTF8')", a="$1", b="$2", n="$3")
 
 SQLITE_MMAP_BYTES = 1 << 34
 RowsConsumer = Callable[[Sequence[Sequence[Any]]], bool]

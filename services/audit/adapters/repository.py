@@ -105,7 +105,7 @@ class DisclosureLogRepository:
                               ) -> list[tuple[Any, ...]]:
         """``chain_rows`` through the driver, without SQLAlchemy's row processing (verification reads
         every record). Rows are (seq_no, prev_hash, record_hash, content, retention_until) with the
-        content as bytes on SQLite and str on PostgreSQL, and retention_until as text or a date."""
+        content as bytes (its UTF-8, as hashed), and retention_until as text or a date."""
         connection = await self._session.connection()
         raw = await connection.get_raw_connection()
         driver: Any = raw.driver_connection
