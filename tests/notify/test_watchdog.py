@@ -15,6 +15,7 @@ from fastapi import FastAPI, Query
 from contracts.events import Destination, NotificationRequested
 from infohus.devstack.mailbox import LocalMailbox
 from services.notify.adapters.expected import RoutingExpectedNotifications
+from services.notify.adapters.repository import DeliveryRepository
 from services.notify.domain.delivery import State
 from tests.notify.conftest import OPS, TK, UND, NotifyUnderTest, notification, to, wait_until, wrap
 
@@ -102,3 +103,36 @@ async def test_a_late_delivery_raises_one_alert_and_is_driven_again_at_once(
 async def _failed_once(notify: NotifyUnderTest, notification_id: Any) -> Any:
     found = await notify.delivery(notification_id)
     return found if found and found.state == State.PENDING and found.attempts == 1 else None
+
+
+async def test_a_request_stored_by_the_consumer_while_the_watchdog_looks_does_not_fail_the_round(
+        relay: LocalMailbox, make_notify: Callable[..., NotifyUnderTest], monkeypatch: pytest.MonkeyPatch) -> None:
+    raced = notification(Destination.INFOHUS_TK, reference="IH-2026-004050")
+    lost = notification(Destination.UNDERRETNING, reference="IH-2026-004051")
+    now = datetime.now(UTC)
+    stand_in = routing_stand_in([(now - timedelta(minutes=10), raced), (now - timedelta(minutes=10), lost)])
+    expected = RoutingExpectedNotifications("http://routing.test", client=lambda: httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=stand_in), base_url="http://routing.test"))
+    notify = await make_notify(smtp_port=relay.smtp_port, expected=expected, watchdog_interval_s=3600,
+                               watchdog_missing_after_s=60).start(broker=False)
+    await notify.deliver_directly(wrap(raced))
+    # As if the consumer committed ``raced`` just after the watchdog's two looks found nothing.
+    existing_ids, get = DeliveryRepository.existing_ids, DeliveryRepository.get
+
+    async def not_yet_seen(self: DeliveryRepository, ids: Any) -> set[Any]:
+        return await existing_ids(self, ids) - {raced.notification_id}
+
+    async def not_yet_there(self: DeliveryRepository, notification_id: Any) -> Any:
+        return None if notification_id == raced.notification_id else await get(self, notification_id)
+
+    monkeypatch.setattr(DeliveryRepository, "existing_ids", not_yet_seen)
+    monkeypatch.setattr(DeliveryRepository, "get", not_yet_there)
+    round_ = await notify.container.watchdog.run_once()
+    monkeypatch.undo()
+
+    assert round_.missing == 1  # ``lost``, found in the same round; ``raced`` was skipped, not an error
+    found = await wait_until(lambda: notify.state_is(lost.notification_id, State.SENT))
+    assert found.origin == "WATCHDOG"
+    assert (await notify.delivery(raced.notification_id)).origin != "WATCHDOG"
+    await wait_until(lambda: notify.state_is(raced.notification_id, State.SENT))
+    assert len(to(relay.messages(), TK)) == 1
