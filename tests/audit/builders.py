@@ -15,7 +15,7 @@ from services.audit.service_layer.append import AppendResult, append_disclosure,
 from tests.audit.domain.builders import an_event, event_fields
 
 __all__ = ["AppendResult", "an_event", "event_fields", "expired", "out_of_band", "reseal_from", "seed",
-           "seed_unchecked"]
+           "seed_expired", "seed_unchecked"]
 
 
 def expired(**overrides: Any) -> dict[str, Any]:
@@ -34,6 +34,13 @@ async def seed(container: AuditContainer, count: int, *, first_id: int = 1, **ov
         assert result is not None
         results.append(result)
     return results
+
+
+async def seed_expired(container: AuditContainer, *record_ids: int) -> None:
+    """Records from 2019 whose retention ran out in 2020 (``expired``), appended through the normal path."""
+    for n in record_ids:
+        await append_disclosure(an_event(**expired(record_id=UUID(int=n), subject_person_ids=[f"person-{n}"])),
+                                uow=container.unit_of_work(), now=datetime.now(UTC))
 
 
 async def seed_unchecked(container: AuditContainer, record_id: int, *, recorded_at: datetime | None = None,

@@ -6,14 +6,12 @@ import argparse
 import io
 import json
 from datetime import UTC, date, datetime
-from uuid import UUID
 
 from services.audit.entrypoints.cli import run_async
-from services.audit.service_layer.append import append_disclosure
 from services.audit.service_layer.retention import purge_expired
 from services.audit.service_layer.tree import LogTree, issue_checkpoint
 from services.audit.service_layer.verify import verify_log
-from tests.audit.builders import an_event, expired, out_of_band, reseal_from, seed
+from tests.audit.builders import out_of_band, reseal_from, seed, seed_expired
 
 
 async def verify_cli(audit, *extra: str) -> tuple[int, dict]:
@@ -93,9 +91,7 @@ async def test_truncation_at_the_head_and_a_gap_are_found(audit) -> None:
 
 async def test_retention_erases_payloads_and_verification_still_passes(audit) -> None:
     await seed(audit, 3)
-    for n in (4, 5):
-        await append_disclosure(an_event(**expired(record_id=UUID(int=n), subject_person_ids=[f"person-{n}"])),
-                                uow=audit.unit_of_work(), now=datetime.now(UTC))
+    await seed_expired(audit, 4, 5)
     await seed(audit, 2, first_id=6)
     await checkpoint(audit)
     assert await purge_expired(audit.unit_of_work, today=date.today()) == 2

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from typing import Any
-from uuid import UUID
 
 import pytest
 
 from services.audit.bootstrap import AuditContainer
 from services.audit.service_layer import verify as verify_module
-from services.audit.service_layer.append import append_disclosure
 from services.audit.service_layer.retention import purge_expired
 from services.audit.service_layer.tree import LogTree, issue_checkpoint
 from services.audit.service_layer.verify import verify_log
 from services.audit.service_layer.verify_parallel import Parallelism, segment_bounds, verify_in_parallel
-from tests.audit.builders import an_event, expired, out_of_band, reseal_from, seed
+from tests.audit.builders import out_of_band, reseal_from, seed, seed_expired
 
 
 def in_workers(audit: AuditContainer) -> Parallelism:
@@ -41,9 +39,7 @@ def no_serial_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
 
 async def test_a_clean_log_with_erased_payloads_verifies_in_workers_against_its_checkpoints(audit) -> None:
     await seed(audit, 5)
-    for n in (6, 7):
-        await append_disclosure(an_event(**expired(record_id=UUID(int=n), subject_person_ids=[f"person-{n}"])),
-                                uow=audit.unit_of_work(), now=datetime.now(UTC))
+    await seed_expired(audit, 6, 7)
     await seed(audit, 6, first_id=8)
     await issue_checkpoint(LogTree(audit.unit_of_work), audit.unit_of_work, audit.settings.private_key(),
                            now=datetime.now(UTC))
