@@ -28,7 +28,7 @@ class AuditSettings(ServiceSettings):
     # [P] The municipality's own mail domains (subdomains included): Q12 reconciles mails sent anywhere
     # else with the disclosure log. JSON list in the environment, e.g. '["ishoj.dk"]'.
     internal_mail_domains: list[str] = ["ishoj.dk"]
-    # Worker processes of `infohus audit verify` for a large log (0: one per CPU; 1: no workers).
+    # Worker processes of `infohus audit verify` for a large log (0: two per CPU; 1: no workers).
     verify_workers: int = Field(default=0, ge=0)
 
     def production_problems(self) -> list[str]:

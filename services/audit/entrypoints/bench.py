@@ -21,7 +21,6 @@ import argparse
 import asyncio
 import hashlib
 import json
-import os
 import random
 import sqlite3
 import statistics
@@ -45,7 +44,7 @@ from services.audit.entrypoints.cli import uow_factory
 from services.audit.service_layer.queries import Filters, run_query
 from services.audit.service_layer.tree import LogTree, inclusion, issue_checkpoint
 from services.audit.service_layer.verify import verify_log
-from services.audit.service_layer.verify_parallel import Parallelism
+from services.audit.service_layer.verify_parallel import Parallelism, default_workers
 from services.audit.settings import AuditSettings
 
 START = datetime(2025, 1, 1, 8, 0, tzinfo=UTC)
@@ -257,7 +256,7 @@ async def measure(settings: AuditSettings, count: int, subjects: int, samples: i
         results["tree_build_s"] = round(time.perf_counter() - started, 2)
         await issue_checkpoint(tree, factory, private_key, now=datetime.now(UTC))
 
-        workers = os.cpu_count() or 1
+        workers = default_workers()
         for label, parallelism in (("verify", Parallelism(settings.database_url, settings.db_schema, workers)),
                                    ("verify_in_one_process", None)):
             started = time.perf_counter()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sys
 import time
 from collections.abc import Callable
@@ -29,7 +28,7 @@ from services.audit.domain.checkpoint import load_public_key
 from services.audit.service_layer.retention import purge_expired
 from services.audit.service_layer.tree import LogTree, issue_checkpoint
 from services.audit.service_layer.verify import VerifyReport, verify_log
-from services.audit.service_layer.verify_parallel import Parallelism
+from services.audit.service_layer.verify_parallel import Parallelism, default_workers
 from services.audit.settings import AuditSettings
 
 
@@ -47,7 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     verify.add_argument("--json", action="store_true", help="print the report as JSON")
     verify.add_argument("--workers", type=int, default=None,
                         help="worker processes for a large log (default: INFOHUS_AUDIT_VERIFY_WORKERS, "
-                             "else one per CPU; 1 checks in this process only)")
+                             "else two per CPU; 1 checks in this process only)")
     sub.add_parser("checkpoint", help="sign a checkpoint over the log as it is now")
     sub.add_parser("purge", help="erase the payloads of records past retention_until (hashes stay)")
 
@@ -91,7 +90,7 @@ async def _verify(args: argparse.Namespace, settings: AuditSettings, factory: Ca
     public_key: Ed25519PublicKey | None = (load_public_key(args.public_key.read_text()) if args.public_key
                                            else settings.public_key())
     started = time.perf_counter()
-    workers = args.workers or settings.verify_workers or os.cpu_count() or 1
+    workers = args.workers or settings.verify_workers or default_workers()
     parallelism = Parallelism(settings.database_url, settings.db_schema, workers)
     report = await verify_log(factory, public_key=public_key, today=date.today(), from_seq_no=args.from_seq,
                               to_seq_no=args.to_seq, deep=args.deep, parallelism=parallelism)

@@ -26,6 +26,13 @@ from services.audit.domain.chain_segment import SegmentCheck, SegmentResult
 from services.audit.domain.merkle_cache import MerkleCache
 
 READ_BATCH = 8_192
+WORKERS_PER_CPU = 2
+
+
+def default_workers() -> int:
+    """Two workers per CPU: a worker waiting for a page the cache no longer holds leaves its core to the
+    other (on the 2-core benchmark machine 4 workers verified 262–271k records/s where 2 did 195–235k)."""
+    return WORKERS_PER_CPU * (os.cpu_count() or 1)
 
 
 @dataclass(frozen=True)
