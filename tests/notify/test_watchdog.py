@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -35,16 +35,8 @@ def routing_stand_in(requested: list[tuple[datetime, NotificationRequested]]) ->
     return app
 
 
-@pytest.fixture
-async def relay(tmp_path: Path) -> AsyncIterator[LocalMailbox]:
-    box = LocalMailbox(tmp_path / "mail")
-    await box.start()
-    yield box
-    await box.stop()
-
-
 async def test_the_watchdog_sends_a_request_the_broker_lost_once_and_alerts(
-        relay: LocalMailbox, make_notify: Callable[..., NotifyUnderTest]) -> None:
+        mailbox: LocalMailbox, make_notify: Callable[..., NotifyUnderTest]) -> None:
     tk = notification(Destination.INFOHUS_TK, reference="IH-2026-004040")
     lost = notification(Destination.UNDERRETNING, concern_id=tk.concern_id, reference="IH-2026-004040")
     too_recent = notification(Destination.UNDERRETNING, reference="IH-2026-004041")  # may still be in transit
@@ -53,14 +45,14 @@ async def test_the_watchdog_sends_a_request_the_broker_lost_once_and_alerts(
                                  (now + timedelta(minutes=5), too_recent)])
     expected = RoutingExpectedNotifications("http://routing.test", client=lambda: httpx.AsyncClient(
         transport=httpx.ASGITransport(app=stand_in), base_url="http://routing.test"))
-    notify = await make_notify(smtp_port=relay.smtp_port, expected=expected, watchdog_interval_s=0.2,
+    notify = await make_notify(smtp_port=mailbox.smtp_port, expected=expected, watchdog_interval_s=0.2,
                                watchdog_missing_after_s=60).start(broker=False)
     await notify.deliver_directly(wrap(tk))  # the one the broker did deliver
 
     found = await wait_until(lambda: notify.state_is(lost.notification_id, State.SENT))
     assert found.origin == "WATCHDOG"
     await asyncio.sleep(1.0)  # several more watchdog rounds: nothing more may happen
-    mails = relay.messages()
+    mails = mailbox.messages()
     assert len(to(mails, TK)) == 1 and len(to(mails, UND)) == 1 and len(to(mails, OPS)) == 1
     (alert,) = to(mails, OPS)
     assert "manglede" in str(alert["Subject"]) and "IH-2026-004040" in str(alert["Subject"])
@@ -106,14 +98,14 @@ async def _failed_once(notify: NotifyUnderTest, notification_id: Any) -> Any:
 
 
 async def test_a_request_stored_by_the_consumer_while_the_watchdog_looks_does_not_fail_the_round(
-        relay: LocalMailbox, make_notify: Callable[..., NotifyUnderTest], monkeypatch: pytest.MonkeyPatch) -> None:
+        mailbox: LocalMailbox, make_notify: Callable[..., NotifyUnderTest], monkeypatch: pytest.MonkeyPatch) -> None:
     raced = notification(Destination.INFOHUS_TK, reference="IH-2026-004050")
     lost = notification(Destination.UNDERRETNING, reference="IH-2026-004051")
     now = datetime.now(UTC)
     stand_in = routing_stand_in([(now - timedelta(minutes=10), raced), (now - timedelta(minutes=10), lost)])
     expected = RoutingExpectedNotifications("http://routing.test", client=lambda: httpx.AsyncClient(
         transport=httpx.ASGITransport(app=stand_in), base_url="http://routing.test"))
-    notify = await make_notify(smtp_port=relay.smtp_port, expected=expected, watchdog_interval_s=3600,
+    notify = await make_notify(smtp_port=mailbox.smtp_port, expected=expected, watchdog_interval_s=3600,
                                watchdog_missing_after_s=60).start(broker=False)
     await notify.deliver_directly(wrap(raced))
     # As if the consumer committed ``raced`` just after the watchdog's two looks found nothing.
@@ -135,4 +127,4 @@ async def test_a_request_stored_by_the_consumer_while_the_watchdog_looks_does_no
     assert found.origin == "WATCHDOG"
     assert (await notify.delivery(raced.notification_id)).origin != "WATCHDOG"
     await wait_until(lambda: notify.state_is(raced.notification_id, State.SENT))
-    assert len(to(relay.messages(), TK)) == 1
+    assert len(to(mailbox.messages(), TK)) == 1

@@ -64,17 +64,20 @@ def _read_sqlite(path: str, after: int, up_to: int, batch: int, consume: RowsCon
         connection.close()
 
 
-async def _read_postgres(database_url: str, schema: str | None, after: int, up_to: int, batch: int,
-                         consume: RowsConsumer) -> None:
+async def connect_postgres(database_url: str, schema: str | None, **server_settings: str) -> Any:
+    """A bare asyncpg connection from a SQLAlchemy URL (``postgresql+asyncpg://…``), in ``schema``."""
     import asyncpg  # only here: a SQLite deployment need not load it
 
-    parts = urlsplit(database_url)
-    dsn = parts._replace(scheme="postgresql").geturl()  # postgresql+asyncpg:// -> postgresql://
-    # The parallelism is ours, one worker process per range: no parallel plans inside each range's query.
-    server_settings = {"max_parallel_workers_per_gather": "0"}
+    dsn = urlsplit(database_url)._replace(scheme="postgresql").geturl()
     if schema:
         server_settings["search_path"] = schema
-    connection = await asyncpg.connect(dsn, server_settings=server_settings)
+    return await asyncpg.connect(dsn, server_settings=server_settings or None)
+
+
+async def _read_postgres(database_url: str, schema: str | None, after: int, up_to: int, batch: int,
+                         consume: RowsConsumer) -> None:
+    # The parallelism is ours, one worker process per range: no parallel plans inside each range's query.
+    connection = await connect_postgres(database_url, schema, max_parallel_workers_per_gather="0")
     try:
         while after < up_to:
             rows = [tuple(r) for r in await connection.fetch(POSTGRES_CHAIN_ROWS, after, up_to, batch)]

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from services.audit.domain.chain_match import names_its_position
+from services.audit.domain.hashing import is_sha256_hex
 from services.audit.domain.merkle_cache import MerkleCache
 
 
@@ -100,10 +101,4 @@ class SegmentCheck:
 
 def _bytes_of(hash_hex: Any) -> bytes | None:
     """The 32 bytes of a well-formed (lowercase, 64 hex digits) hash; None for anything else."""
-    if not isinstance(hash_hex, str) or len(hash_hex) != 64:
-        return None
-    try:
-        value = bytes.fromhex(hash_hex)
-    except ValueError:
-        return None
-    return value if value.hex() == hash_hex else None
+    return bytes.fromhex(hash_hex) if isinstance(hash_hex, str) and is_sha256_hex(hash_hex) else None

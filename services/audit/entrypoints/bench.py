@@ -36,6 +36,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from infohus.kit import migrations
 from infohus.kit.db import create_engine
+from services.audit.adapters.chain_reader import connect_postgres
 from services.audit.adapters.columns import payload_columns, subject_keys
 from services.audit.domain.checkpoint import load_private_key
 from services.audit.domain.hashing import GENESIS_PREV_HASH, canonical_json, hashed_content
@@ -153,7 +154,7 @@ async def generate_postgres(url: str, schema: str, count: int, subjects: int) ->
     """COPY in chunks, table by table. The triggers that want a record's rows added together and in
     seq_no order are off for this load (as the superuser's bulk load would have them); ``verify``
     afterwards checks every record as it checks the service's."""
-    connection = await _postgres(url, schema)
+    connection = await connect_postgres(url, schema)
     await connection.execute("SET session_replication_role = replica")
     started = time.perf_counter()
     chunk: list[Rows] = []
@@ -177,13 +178,6 @@ async def generate_postgres(url: str, schema: str, count: int, subjects: int) ->
     return time.perf_counter() - started
 
 
-async def _postgres(url: str, schema: str) -> Any:
-    import asyncpg
-
-    return await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://", 1),
-                                 server_settings={"search_path": schema})
-
-
 def _fresh_sqlite(path: Path, url: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm"):
@@ -192,7 +186,7 @@ def _fresh_sqlite(path: Path, url: str) -> None:
 
 
 async def _fresh_postgres(url: str, schema: str) -> None:
-    connection = await _postgres(url, "public")
+    connection = await connect_postgres(url, "public")
     try:
         await connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
     finally:
@@ -213,7 +207,7 @@ def _sqlite_count(path: Path) -> int | None:
 
 
 async def _postgres_count(url: str, schema: str) -> int | None:
-    connection = await _postgres(url, schema)
+    connection = await connect_postgres(url, schema)
     try:
         return int(await connection.fetchval("SELECT count(*) FROM disclosure_log"))
     except Exception:

@@ -41,7 +41,6 @@ from services.audit.domain.merkle_cache import MerkleCache
 from services.audit.service_layer.verify_parallel import Parallelism, verify_in_parallel
 
 BATCH = 20_000
-HASH_HEX = 64
 PAYLOAD_MISSING = "PAYLOAD_MISSING_BEFORE_RETENTION"
 COLUMNS_DIFFER = "COLUMNS_DIFFER_FROM_CONTENT"
 NOT_CANONICAL = "CONTENT_NOT_CANONICAL"
