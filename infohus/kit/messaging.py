@@ -3,6 +3,12 @@
 Consumer policy: the offset is committed only after the effect is durable (AckPolicy.NACK_ON_ERROR
 with our own bounded retries); a message that keeps failing goes to the subscriber's dead-letter
 topic, and only a failure to dead-letter it leaves it uncommitted for redelivery.
+
+Batches: a subscriber given the service's sessions takes what the broker has (up to
+``consume_batch_max_records``) and handles it in one database transaction and one offset commit
+(:class:`~infohus.kit.unit_of_work.SharedTransaction`). Should anything in the batch fail, the batch is
+rolled back and its messages are handled one by one with the policy above, so a bad message costs
+only itself.
 """
 
 from __future__ import annotations
@@ -11,24 +17,27 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from typing import Any
 
+from aiokafka import ConsumerRecord
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
-from opentelemetry import trace
+from opentelemetry import propagate, trace
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts.envelope import Envelope, EventPayload
 from contracts.topics import BY_PAYLOAD, dead_letter_topic
 from infohus.kit.db import is_dependency_unavailable
 from infohus.kit.settings import KafkaSettings
+from infohus.kit.unit_of_work import SharedTransaction
 
 log = logging.getLogger(__name__)
-
+tracer = trace.get_tracer(__name__)
 
 
 class DependencyUnavailable(Exception):
@@ -98,61 +107,115 @@ def backoff_delay(attempt: int, settings: KafkaSettings) -> float:
 
 
 def subscribe(broker: KafkaBroker, settings: KafkaSettings, *, payload_type: type[EventPayload],
-              service: str, handle: Handler) -> None:
-    """Register an idempotent, retrying, dead-lettering subscriber for one event type."""
+              service: str, handle: Handler, sessions: async_sessionmaker[AsyncSession] | None = None) -> None:
+    """Register an idempotent, retrying, dead-lettering subscriber for one event type.
+
+    With ``sessions`` (the service's, whose units of work the handler opens) and a batch size above one,
+    the subscriber takes messages in batches, each batch in one transaction.
+    """
     topic = settings.topic(BY_PAYLOAD[payload_type].name)
-    dlt = dead_letter_topic(topic, service)
-    envelope_type = Envelope[payload_type]  # type: ignore[valid-type]
+    consumer = _Consumer(broker, settings, dead_letter_topic(topic, service), Envelope[payload_type], handle)  # type: ignore[valid-type]
+    group, title = settings.group(service), f"{service}:{topic}"
+    if sessions is None or settings.consume_batch_max_records <= 1:
+        @broker.subscriber(topic, group_id=group, auto_offset_reset="earliest", title=title,
+                           session_timeout_ms=settings.session_timeout_ms,
+                           heartbeat_interval_ms=settings.heartbeat_interval_ms,
+                           fetch_max_wait_ms=settings.fetch_max_wait_ms, ack_policy=AckPolicy.NACK_ON_ERROR)
+        async def on_message(message: KafkaMessage) -> None:  # an Annotated context alias, not the body
+            await consumer.one(_record(message))
+        return
 
-    @broker.subscriber(
-        topic,
-        group_id=settings.group(service),
-        auto_offset_reset="earliest",
-        session_timeout_ms=settings.session_timeout_ms,
-        heartbeat_interval_ms=settings.heartbeat_interval_ms,
-        fetch_max_wait_ms=settings.fetch_max_wait_ms,
-        ack_policy=AckPolicy.NACK_ON_ERROR,
-        title=f"{service}:{topic}",
-    )
-    async def on_message(message: KafkaMessage) -> None:  # an Annotated context alias, not the body
-        try:
-            envelope = envelope_type.model_validate_json(message.body)
-        except ValidationError as error:
-            await _dead_letter(broker, dlt, message, reason=f"invalid envelope: {error.error_count()} errors",
-                               attempts=0)
-            return
-        await _handle_with_retries(broker, settings, dlt, message, envelope, handle)
+    @broker.subscriber(topic, group_id=group, auto_offset_reset="earliest", title=title,
+                       session_timeout_ms=settings.session_timeout_ms,
+                       heartbeat_interval_ms=settings.heartbeat_interval_ms,
+                       fetch_max_wait_ms=settings.fetch_max_wait_ms, ack_policy=AckPolicy.NACK_ON_ERROR,
+                       batch=True, max_records=settings.consume_batch_max_records,
+                       batch_timeout_ms=settings.consume_batch_timeout_ms)
+    async def on_batch(message: KafkaMessage) -> None:
+        await consumer.batch(tuple(message.raw_message), sessions)
 
 
-async def _handle_with_retries(broker: KafkaBroker, settings: KafkaSettings, dlt: str, message: KafkaMessage,
-                               envelope: Envelope[Any], handle: Handler) -> None:
-    last_error: Exception | None = None
-    for attempt in range(1, settings.handler_max_attempts + 1):
-        try:
-            await handle(envelope)
-            return
-        except PermanentError as error:
-            await _dead_letter(broker, dlt, message, reason=str(error), attempts=attempt)
-            return
-        except Exception as error:
-            last_error = error
-            log.warning("handling %s failed (attempt %d/%d): %s", envelope.type, attempt,
-                        settings.handler_max_attempts, type(error).__name__)
-            if attempt < settings.handler_max_attempts:
-                await asyncio.sleep(backoff_delay(attempt, settings))
-    if last_error is not None and is_dependency_unavailable(last_error):  # down now, back later: never dead-letter
-        # Not committed: the broker redelivers once the dependency is back. The original error is not
-        # chained, since driver messages can quote SQL parameters, i.e. personal data, into the log.
-        raise DependencyUnavailable(type(last_error).__name__) from None
-    await _dead_letter(broker, dlt, message, reason=f"retries exhausted: {type(last_error).__name__}",
-                       attempts=settings.handler_max_attempts)
-
-
-async def _dead_letter(broker: KafkaBroker, dlt: str, message: KafkaMessage, *, reason: str, attempts: int) -> None:
+def _record(message: KafkaMessage) -> ConsumerRecord[bytes, bytes]:
     raw = message.raw_message
-    record = raw[0] if isinstance(raw, tuple) else raw
-    headers = {k: v.decode(errors="replace") for k, v in (record.headers or ())}
-    headers.update({"x-dead-letter-reason": reason, "x-dead-letter-attempts": str(attempts),
-                    "x-original-topic": record.topic, "x-original-offset": str(record.offset)})
-    log.error("dead-lettering a message from %s: %s", record.topic, reason)
-    await broker.publish(message.body, dlt, key=record.key, headers=headers)
+    record: ConsumerRecord[bytes, bytes] = raw[0] if isinstance(raw, tuple) else raw
+    return record
+
+
+class _Consumer:
+    """What a subscriber does with its messages: validate, handle with retries, dead-letter."""
+
+    def __init__(self, broker: KafkaBroker, settings: KafkaSettings, dlt: str, envelope_type: type[Envelope[Any]],
+                 handle: Handler) -> None:
+        self._broker = broker
+        self._settings = settings
+        self._dlt = dlt
+        self._envelope_type = envelope_type
+        self._handler = handle
+
+    async def one(self, record: ConsumerRecord[bytes, bytes]) -> None:
+        envelope = await self._parse(record)
+        if envelope is not None:
+            await self._handle_with_retries(record, envelope)
+
+    async def batch(self, records: tuple[ConsumerRecord[bytes, bytes], ...],
+                    sessions: async_sessionmaker[AsyncSession]) -> None:
+        parsed = [(record, envelope) for record in records if (envelope := await self._parse(record)) is not None]
+        if len(parsed) > 1:
+            try:
+                async with SharedTransaction(sessions):
+                    for record, envelope in parsed:
+                        with _handling_span(record):
+                            await self._handler(envelope)
+                return
+            except Exception as error:
+                log.info("a batch of %d messages from %s failed together (%s); handling them one by one",
+                         len(parsed), records[0].topic, type(error).__name__)
+        for record, envelope in parsed:
+            with _handling_span(record):
+                await self._handle_with_retries(record, envelope)
+
+    async def _parse(self, record: ConsumerRecord[bytes, bytes]) -> Envelope[Any] | None:
+        try:
+            return self._envelope_type.model_validate_json(record.value or b"")
+        except ValidationError as error:
+            await self._dead_letter(record, reason=f"invalid envelope: {error.error_count()} errors", attempts=0)
+            return None
+
+    async def _handle_with_retries(self, record: ConsumerRecord[bytes, bytes], envelope: Envelope[Any]) -> None:
+        settings = self._settings
+        last_error: Exception | None = None
+        for attempt in range(1, settings.handler_max_attempts + 1):
+            try:
+                await self._handler(envelope)
+                return
+            except PermanentError as error:
+                await self._dead_letter(record, reason=str(error), attempts=attempt)
+                return
+            except Exception as error:
+                last_error = error
+                log.warning("handling %s failed (attempt %d/%d): %s", envelope.type, attempt,
+                            settings.handler_max_attempts, type(error).__name__)
+                if attempt < settings.handler_max_attempts:
+                    await asyncio.sleep(backoff_delay(attempt, settings))
+        if last_error is not None and is_dependency_unavailable(last_error):  # down now, back later: never dead-letter
+            # Not committed: the broker redelivers once the dependency is back. The original error is not
+            # chained, since driver messages can quote SQL parameters, i.e. personal data, into the log.
+            raise DependencyUnavailable(type(last_error).__name__) from None
+        await self._dead_letter(record, reason=f"retries exhausted: {type(last_error).__name__}",
+                                attempts=settings.handler_max_attempts)
+
+    async def _dead_letter(self, record: ConsumerRecord[bytes, bytes], *, reason: str, attempts: int) -> None:
+        headers = {k: v.decode(errors="replace") for k, v in (record.headers or ())}
+        headers.update({"x-dead-letter-reason": reason, "x-dead-letter-attempts": str(attempts),
+                        "x-original-topic": record.topic, "x-original-offset": str(record.offset)})
+        log.error("dead-lettering a message from %s: %s", record.topic, reason)
+        await self._broker.publish(record.value or b"", self._dlt, key=record.key, headers=headers)
+
+
+@contextlib.contextmanager
+def _handling_span(record: ConsumerRecord[bytes, bytes]) -> Iterator[None]:
+    """A batch's span continues the first message's trace; each message's work continues its own."""
+    carrier = {k: v.decode(errors="replace") for k, v in (record.headers or ())}
+    with tracer.start_as_current_span(f"{record.topic} handle", context=propagate.extract(carrier),
+                                      kind=trace.SpanKind.CONSUMER):
+        yield

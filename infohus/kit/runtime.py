@@ -15,10 +15,11 @@ from faststream.kafka import KafkaBroker
 from sqlalchemy import MetaData, Table
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from contracts.envelope import EventPayload
 from contracts.topics import all_topics
 from infohus.kit.aio import cancel_within, finish_within
 from infohus.kit.db import create_engine, session_factory
-from infohus.kit.messaging import KafkaPublisher, ensure_topics, make_broker
+from infohus.kit.messaging import Handler, KafkaPublisher, ensure_topics, make_broker, subscribe
 from infohus.kit.outbox import OutboxRelay, outbox_table, processed_events_table
 from infohus.kit.settings import ServiceSettings
 from infohus.kit.telemetry import configure_tracing
@@ -50,6 +51,11 @@ class ServiceRuntime:
         self.broker_connected = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._extra_tasks: list[Callable[[], Awaitable[None]]] = []
+
+    def subscribe(self, payload_type: type[EventPayload], handle: Handler) -> None:
+        """Consume ``payload_type`` events in batches, each batch in one transaction of this service."""
+        subscribe(self.broker, self.settings.kafka, payload_type=payload_type, service=self.name, handle=handle,
+                  sessions=self.sessions)
 
     def add_background_task(self, factory: Callable[[], Awaitable[None]]) -> None:
         self._extra_tasks.append(factory)

@@ -1,8 +1,17 @@
-"""The SQLAlchemy unit of work every service builds on: one transaction, its outbox and its inbox."""
+"""The SQLAlchemy unit of work every service builds on: one transaction, its outbox and its inbox.
+
+A consumer that takes messages in batches runs them in one :class:`SharedTransaction`: every unit of
+work opened in it (by the same task, on the same sessions) joins that transaction, and its ``commit``
+only says "my part is done". The batch commits once, after every unit did; if any unit failed or ended
+without committing, nothing of the batch is kept and the consumer handles the messages one by one.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable
+from contextvars import ContextVar, Token
 from types import TracebackType
 from typing import Self
 
@@ -10,6 +19,77 @@ from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from infohus.kit.outbox import Inbox, Outbox
+
+Callback = Callable[[], None]
+
+
+class UnitNotCommitted(Exception):
+    """A unit of work in a shared transaction ended without committing (or failed).
+
+    Alone it would have rolled back its own part; in a shared transaction that part cannot be told apart,
+    so the whole batch is rolled back and handled message by message.
+    """
+
+
+_current: ContextVar[SharedTransaction | None] = ContextVar("infohus_shared_transaction", default=None)
+
+
+class SharedTransaction:
+    """One transaction for the units of work of a batch; commits once, when every unit committed."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+        self._callbacks: dict[Callback, None] = {}  # ordered, each once
+        self._held = contextlib.AsyncExitStack()
+        self._held_locks: set[int] = set()
+        self._failed = False
+        self._owner: asyncio.Task[object] | None = None
+        self._token: Token[SharedTransaction | None] | None = None
+        self.session: AsyncSession
+
+    async def __aenter__(self) -> Self:
+        self.session = self._sessions()
+        await self.session.begin()
+        self._owner = asyncio.current_task()
+        self._token = _current.set(self)
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        assert self._token is not None
+        _current.reset(self._token)
+        committed = False
+        try:
+            if exc_type is None and self._failed:
+                raise UnitNotCommitted("a unit of work in the batch failed")
+            if exc_type is None:
+                await self.session.commit()
+                committed = True
+        finally:
+            if not committed and self.session.in_transaction():
+                await self.session.rollback()
+            await self.session.close()
+            await self._held.aclose()  # locks are released only once the transaction has ended
+        if committed:
+            for callback in self._callbacks:
+                callback()
+
+    def serves(self, sessions: async_sessionmaker[AsyncSession]) -> bool:
+        """A unit joins only from the batch's own task: a task it spawned must not outlive the session."""
+        return sessions is self._sessions and asyncio.current_task() is self._owner
+
+    def after_commit(self, callback: Callback) -> None:
+        self._callbacks[callback] = None
+
+    def unit_failed(self) -> None:
+        """Even if the handler swallowed the error, the transaction may hold half of its unit's work."""
+        self._failed = True
+
+    async def hold(self, lock: asyncio.Lock) -> None:
+        """Acquire ``lock`` once for the rest of the batch (an ``asyncio.Lock`` is not re-entrant)."""
+        if id(lock) not in self._held_locks:
+            await self._held.enter_async_context(lock)
+            self._held_locks.add(id(lock))
 
 
 class SqlUnitOfWork:
@@ -20,17 +100,27 @@ class SqlUnitOfWork:
     inbox: Inbox
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], *, outbox_table: Table, inbox_table: Table,
-                 topic_prefix: str, consumer: str, on_commit: Callable[[], None] = lambda: None) -> None:
+                 topic_prefix: str, consumer: str, on_commit: Callback = lambda: None) -> None:
         self._sessions = sessions
         self._outbox_table = outbox_table
         self._inbox_table = inbox_table
         self._topic_prefix = topic_prefix
         self._consumer = consumer
         self._on_commit = on_commit
+        self._shared: SharedTransaction | None = None
+        self._committed = False
+        self._after_commit: list[Callback] = []
+        self._held = contextlib.AsyncExitStack()
 
     async def __aenter__(self) -> Self:
-        self.session = self._sessions()
-        await self.session.begin()
+        shared = _current.get()
+        self._shared = shared if shared is not None and shared.serves(self._sessions) else None
+        self._committed = False
+        if self._shared is not None:
+            self.session = self._shared.session
+        else:
+            self.session = self._sessions()
+            await self.session.begin()
         self.outbox = Outbox(self.session, self._outbox_table, self._topic_prefix)
         self.inbox = Inbox(self.session, self._inbox_table, self._consumer)
         self._open_repositories(self.session)
@@ -41,19 +131,51 @@ class SqlUnitOfWork:
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                         tb: TracebackType | None) -> None:
+        if self._shared is not None:
+            if exc_type is not None or not self._committed:
+                self._shared.unit_failed()
+            if exc_type is None and not self._committed:
+                raise UnitNotCommitted("a unit of work ended without committing")
+            return
         try:
             if self.session.in_transaction():
                 await self.session.rollback()
         finally:
             await self.session.close()
+            await self._held.aclose()
+
+    @property
+    def in_shared_transaction(self) -> bool:
+        return self._shared is not None
+
+    async def hold(self, lock: asyncio.Lock) -> None:
+        """Hold ``lock`` until this unit's transaction ends (in a batch: until the batch's ends)."""
+        if self._shared is not None:
+            await self._shared.hold(lock)
+        else:
+            await self._held.enter_async_context(lock)
+
+    def after_commit(self, callback: Callback) -> None:
+        """Run ``callback`` once this unit's work is committed (in a batch: once the batch is)."""
+        if self._shared is not None:
+            self._shared.after_commit(callback)
+        else:
+            self._after_commit.append(callback)
 
     async def commit(self) -> None:
         """Commit; ``on_commit`` (the outbox relay's wake-up) runs only if the transaction wrote outbox rows.
 
         A relay round costs a transaction of its own (≈ 1 ms of CPU): waking it for every commit made the
         relays of audit and routing, whose transactions mostly emit nothing, their services' biggest cost.
+        In a shared transaction the rows are written now and committed with the batch.
         """
         wrote = await self.outbox.flush()
-        await self.session.commit()
         if wrote:
-            self._on_commit()
+            self.after_commit(self._on_commit)
+        if self._shared is not None:
+            self._committed = True
+            return
+        await self.session.commit()
+        callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            callback()

@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts.envelope import Envelope
 from contracts.events import DisclosureRecorded
-from infohus.kit.messaging import subscribe
 from infohus.kit.runtime import ServiceRuntime
 from services.audit.adapters.orm import tables
 from services.audit.adapters.unit_of_work import AuditUnitOfWork
@@ -88,11 +87,9 @@ def bootstrap(settings: AuditSettings | None = None) -> AuditContainer:
     settings = settings or AuditSettings()
     runtime = ServiceRuntime("audit", settings, tables)
     container = AuditContainer(settings, runtime, settings.invariant_context())
-    subscribe(runtime.broker, settings.kafka, payload_type=DisclosureRecorded, service="audit",
-              handle=container.on_disclosure_recorded)
+    runtime.subscribe(DisclosureRecorded, container.on_disclosure_recorded)
     for payload_type, handler in FACT_HANDLERS:
-        subscribe(runtime.broker, settings.kafka, payload_type=payload_type, service="audit",
-                  handle=partial(container.on_fact, handler))
+        runtime.subscribe(payload_type, partial(container.on_fact, handler))
     runtime.add_background_task(container.warm_tree)
     if settings.checkpoint_signing_key is not None and settings.checkpoint_interval_s > 0:
         runtime.add_background_task(container.checkpoint_loop)

@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from contracts.envelope import Envelope
 from contracts.events import DeadlineReached, NotificationRequested
 from contracts.topics import topic_name
-from infohus.kit.messaging import subscribe
 from infohus.kit.runtime import ServiceRuntime
 from services.notify.adapters.acceptance import AcceptanceCheck, MailFolderAcceptance, UnknownAcceptance
 from services.notify.adapters.dead_letters import BrokerDeadLetters
@@ -81,10 +80,8 @@ def bootstrap(settings: NotifySettings | None = None, mailer: Mailer | None = No
         expected = RoutingExpectedNotifications(settings.routing_url)
     container = NotifyContainer(settings, runtime, mailer or SmtpMailer(settings),
                                 acceptance or acceptance_check_for(settings), expected, now)
-    subscribe(runtime.broker, settings.kafka, payload_type=NotificationRequested, service="notify",
-              handle=container.on_notification_requested)
-    subscribe(runtime.broker, settings.kafka, payload_type=DeadlineReached, service="notify",
-              handle=container.on_deadline_reached)
+    runtime.subscribe(NotificationRequested, container.on_notification_requested)
+    runtime.subscribe(DeadlineReached, container.on_deadline_reached)
     runtime.add_background_task(container.worker.run)
     runtime.add_background_task(container.watchdog.run)
     return container

@@ -12,7 +12,6 @@ from importlib.metadata import version
 from contracts.envelope import Envelope
 from contracts.events import ConcernSubmitted, DeliveryStatusChanged
 from infohus.kit.auth import ReadAccessLogger
-from infohus.kit.messaging import subscribe
 from infohus.kit.runtime import ServiceRuntime
 from services.routing.adapters.orm import read_access_log, tables
 from services.routing.adapters.unit_of_work import RoutingUnitOfWork
@@ -84,9 +83,7 @@ def bootstrap(settings: RoutingSettings | None = None) -> RoutingContainer:
     settings = settings or RoutingSettings()
     runtime = ServiceRuntime("routing", settings, tables)
     container = RoutingContainer(settings, runtime, load_municipality_config(settings.municipality_config))
-    subscribe(runtime.broker, settings.kafka, payload_type=ConcernSubmitted, service="routing",
-              handle=container.on_concern_submitted)
-    subscribe(runtime.broker, settings.kafka, payload_type=DeliveryStatusChanged, service="routing",
-              handle=container.on_delivery_status_changed)
+    runtime.subscribe(ConcernSubmitted, container.on_concern_submitted)
+    runtime.subscribe(DeliveryStatusChanged, container.on_delivery_status_changed)
     runtime.add_background_task(container.run_deadline_scanner)
     return container

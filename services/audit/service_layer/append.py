@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -169,7 +168,9 @@ async def append_draft(draft: DisclosureDraft, *, uow: AuditUnitOfWork,
 
 async def _append_once(draft: DisclosureDraft, *, uow: AuditUnitOfWork,
                        source_event_id: UUID | None) -> AppendResult | None:
-    async with uow, (nullcontext() if uow.is_postgres else appending()):
+    async with uow:
+        if not uow.is_postgres:
+            await uow.hold(appending())
         await uow.lock_for_append()
         if source_event_id is not None and not await uow.inbox.claim(source_event_id):
             return None

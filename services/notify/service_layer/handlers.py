@@ -37,8 +37,8 @@ async def handle_notification_requested(envelope: Envelope[NotificationRequested
         elif existing.state == State.SENT:
             # Asked again (routing re-publishing what it saw no confirmation for): confirm again, send nothing.
             await tx.outbox.add(sent_event(existing, sent_at=existing.sent_at or now(), causation_id=envelope.event_id))
+        tx.after_commit(wake)
         await tx.commit()
-    wake()
 
 
 def deadline_notification_id(event: DeadlineReached, destination: str) -> UUID:
@@ -64,5 +64,5 @@ async def handle_deadline_reached(envelope: Envelope[DeadlineReached], *, uow: C
                 content=content_for_deadline(event, mail, link=link), infohus_case_id=event.infohus_case_id,
                 underretning_id=event.underretning_id, source_topic=source_topic,
                 source_event=envelope.model_dump_json()), settings=settings, now=now(), causation_id=envelope.event_id)
+        tx.after_commit(wake)
         await tx.commit()
-    wake()

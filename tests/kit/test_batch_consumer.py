@@ -1,0 +1,279 @@
+"""Batch consumption on SQLite/PostgreSQL and the real broker.
+
+The shared transaction keeps a batch all or nothing, and runs after-commit work only after it commits; the
+subscriber handles a batch in one transaction, and when anything in it fails, one message at a time, so an
+invalid or refused message is dead-lettered alone and every other message takes effect exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+from aiokafka import AIOKafkaConsumer  # type: ignore[import-untyped, unused-ignore]
+from faststream.kafka import KafkaBroker
+from opentelemetry import propagate, trace
+from sqlalchemy import MetaData, Table, func, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from contracts.envelope import Envelope
+from contracts.events import CaseTransitioned
+from contracts.topics import dead_letter_topic, topic_name
+from infohus.kit.db import create_engine, session_factory
+from infohus.kit.messaging import PermanentError, ensure_topics, make_broker, subscribe
+from infohus.kit.outbox import outbox_table, processed_events_table
+from infohus.kit.settings import KafkaSettings
+from infohus.kit.telemetry import current_trace_id
+from infohus.kit.unit_of_work import SharedTransaction, SqlUnitOfWork, UnitNotCommitted
+from tests.conftest import Databases, kafka_test_settings
+from tests.system import eventually
+
+tracer = trace.get_tracer("tests.kit.batch")
+
+
+@dataclass
+class Store:
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    outbox: Table
+    inbox: Table
+    wakes: list[str] = field(default_factory=list)
+
+    def unit_of_work(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.sessions, outbox_table=self.outbox, inbox_table=self.inbox, topic_prefix="t.",
+                             consumer="kit-test", on_commit=self.wake_relay)
+
+    def wake_relay(self) -> None:
+        self.wakes.append("relay")
+
+    async def claimed(self) -> int:
+        async with self.sessions() as session:
+            return int((await session.execute(select(func.count()).select_from(self.inbox))).scalar_one())
+
+    async def outbox_rows(self) -> int:
+        async with self.sessions() as session:
+            return int((await session.execute(select(func.count()).select_from(self.outbox))).scalar_one())
+
+
+@pytest.fixture
+async def store(databases: Databases) -> AsyncIterator[Store]:
+    url, schema = databases.urls["routing"], databases.schemas["routing"]
+    engine = create_engine(url, schema)
+    metadata = MetaData()
+    outbox, inbox = outbox_table(metadata), processed_events_table(metadata)
+    async with engine.begin() as connection:
+        if schema:
+            await connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+        await connection.run_sync(metadata.create_all)
+    try:
+        yield Store(engine, session_factory(engine), outbox, inbox)
+    finally:
+        await engine.dispose()
+
+
+def _event(sequence: int, concern_id: UUID | None = None) -> Envelope[Any]:
+    concern_id = concern_id or uuid4()
+    event = CaseTransitioned(concern_id=concern_id, reference=f"IH-2026-TEST-{sequence:04d}", infohus_case_id=uuid4(),
+                             action="TRIAGE", from_state="NEW", to_state="TRIAGED", actor="u-1",
+                             actor_role="tovholder_municipal", at=datetime.now(UTC))
+    return Envelope.wrap(event, producer="kit-test", correlation_id=concern_id)
+
+
+async def _apply(store: Store, envelope: Envelope[Any]) -> None:
+    """A handler like the services': claim, write an event to the outbox, commit."""
+    async with store.unit_of_work() as uow:
+        if not await uow.inbox.claim(envelope.event_id):
+            return
+        await uow.outbox.add(envelope)
+        uow.after_commit(lambda: store.wakes.append(f"after {envelope.event_id}"))
+        await uow.commit()
+
+
+# --- the shared transaction ---------------------------------------------------------------------------------------
+
+
+async def test_units_in_a_shared_transaction_commit_together_and_after_commit_work_waits(store: Store) -> None:
+    events = [_event(i) for i in range(3)]
+    async with SharedTransaction(store.sessions):
+        for envelope in events:
+            await _apply(store, envelope)
+        assert store.wakes == []  # nothing is committed yet, so nobody is told
+        assert await store.claimed() == 0  # another connection sees nothing of the batch
+
+    assert await store.claimed() == 3
+    assert await store.outbox_rows() == 3
+    assert store.wakes.count("relay") == 1  # the relay is woken once per batch
+    assert [w for w in store.wakes if w != "relay"] == [f"after {e.event_id}" for e in events]
+
+
+async def test_a_unit_that_ends_without_committing_undoes_the_whole_batch(store: Store) -> None:
+    first, second = _event(1), _event(2)
+    with pytest.raises(UnitNotCommitted):
+        async with SharedTransaction(store.sessions):
+            await _apply(store, first)
+            await _apply(store, first)  # the same event again: its claim fails, so the unit ends uncommitted
+
+    assert await store.claimed() == 0
+    assert store.wakes == []
+    await _apply(store, second)  # a unit of its own still works
+    assert await store.claimed() == 1
+
+
+async def test_a_failure_the_handler_swallows_still_undoes_the_batch(store: Store) -> None:
+    async def swallowing_handler(envelope: Envelope[Any]) -> None:
+        try:
+            async with store.unit_of_work() as uow:
+                await uow.inbox.claim(envelope.event_id)  # half of the work is written...
+                raise ValueError("...then the handler gives up")
+        except ValueError:
+            pass
+
+    with pytest.raises(UnitNotCommitted):
+        async with SharedTransaction(store.sessions):
+            await _apply(store, _event(1))
+            await swallowing_handler(_event(2))
+
+    assert await store.claimed() == 0
+
+
+async def test_a_task_spawned_in_a_batch_gets_a_transaction_of_its_own(store: Store) -> None:
+    async with SharedTransaction(store.sessions):
+        await asyncio.create_task(_apply(store, _event(1)))  # commits by itself, at once
+        assert await store.claimed() == 1
+        await _apply(store, _event(2))
+    assert await store.claimed() == 2
+
+
+async def test_a_held_lock_lasts_until_the_batch_ends(store: Store) -> None:
+    lock = asyncio.Lock()
+    async with SharedTransaction(store.sessions):
+        for _ in range(2):
+            async with store.unit_of_work() as uow:
+                await uow.hold(lock)  # taken once, not again (it would deadlock)
+                await uow.inbox.claim(uuid4())
+                await uow.commit()
+            assert lock.locked()
+    assert not lock.locked()
+
+    async with store.unit_of_work() as uow:
+        await uow.hold(lock)
+        assert lock.locked()
+    assert not lock.locked()  # alone, a unit holds it until it ends
+
+
+# --- the subscriber on the real broker ----------------------------------------------------------------------------
+
+
+async def _dead_lettered(settings: KafkaSettings, topic: str, expected: int) -> list[Any]:
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=settings.bootstrap_servers, group_id=None,
+                                auto_offset_reset="earliest", enable_auto_commit=False)
+    await consumer.start()
+    records: list[Any] = []
+    try:
+        async with asyncio.timeout(30):
+            while len(records) < expected:
+                batch = await consumer.getmany(timeout_ms=500)
+                records += [record for part in batch.values() for record in part]
+        extra = await consumer.getmany(timeout_ms=500)
+        records += [record for part in extra.values() for record in part]
+    finally:
+        await consumer.stop()
+    return records
+
+
+async def _publish_traced(broker: KafkaBroker, topic: str, envelope: Envelope[Any]) -> str:
+    with tracer.start_as_current_span("producer") as span:
+        headers: dict[str, str] = {}
+        propagate.inject(headers)
+        await broker.publish(envelope.model_dump_json().encode(), topic, key=str(envelope.correlation_id).encode(),
+                             headers=headers)
+        return format(span.get_span_context().trace_id, "032x")
+
+
+async def _consume_with(settings: KafkaSettings, store: Store, handle: Any, until: int) -> None:
+    broker = make_broker(settings, client_id="kit-batch")
+    subscribe(broker, settings, payload_type=CaseTransitioned, service="kit-test", handle=handle,
+              sessions=store.sessions)
+    await broker.start()
+    try:
+        await eventually(lambda: _at_least(store, until), within=60)
+    finally:
+        await broker.stop()
+
+
+async def _at_least(store: Store, count: int) -> bool:
+    return await store.claimed() >= count
+
+
+def _settings(kafka: Any, unique: str, batch_size: int) -> KafkaSettings:
+    return kafka_test_settings(kafka.bootstrap_servers, unique).model_copy(
+        update={"consume_batch_max_records": batch_size})
+
+
+async def test_waiting_messages_are_handled_in_one_transaction_each_in_its_own_trace(
+        kafka: Any, store: Store, unique: str) -> None:
+    settings = _settings(kafka, unique, 50)
+    topic = topic_name(CaseTransitioned, settings.topic_prefix)
+    await ensure_topics(settings, [topic])
+    events = [_event(i) for i in range(20)]
+    traces: dict[UUID, str | None] = {}
+
+    async def handle(envelope: Envelope[Any]) -> None:
+        traces[envelope.event_id] = current_trace_id()
+        await _apply(store, envelope)
+
+    producer = make_broker(settings, client_id="kit-batch-producer")
+    await producer.connect()
+    try:  # everything waits before the consumer starts, so it comes in one or a few batches
+        sent_traces = {e.event_id: await _publish_traced(producer, topic, e) for e in events}
+    finally:
+        await producer.stop()
+    await _consume_with(settings, store, handle, until=len(events))
+
+    assert await store.outbox_rows() == len(events)
+    assert store.wakes.count("relay") < len(events)  # fewer commits than messages: batches were shared
+    assert traces == sent_traces  # each message's work continues its own producer's trace
+
+
+@pytest.mark.parametrize("batch_size", [1, 50])
+async def test_a_batch_with_bad_messages_dead_letters_them_alone_and_applies_the_rest_once(
+        kafka: Any, store: Store, unique: str, batch_size: int) -> None:
+    settings = _settings(kafka, unique, batch_size)
+    topic = topic_name(CaseTransitioned, settings.topic_prefix)
+    dlt = dead_letter_topic(topic, "kit-test")
+    await ensure_topics(settings, [topic, dlt])
+    good = [_event(i) for i in range(20)]
+    refused = _event(99)
+
+    async def handle(envelope: Envelope[Any]) -> None:
+        if envelope.event_id == refused.event_id:
+            async with store.unit_of_work() as uow:
+                await uow.inbox.claim(envelope.event_id)
+                raise PermanentError("refused for the test")
+        await _apply(store, envelope)
+
+    producer = make_broker(settings, client_id="kit-batch-producer")
+    await producer.connect()
+    try:  # everything waits before the consumer starts, so the bad ones share a batch with good ones
+        for envelope in good[:10]:
+            await producer.publish(envelope.model_dump_json().encode(), topic, key=b"k")
+        await producer.publish(b'{"not": "an envelope"}', topic, key=b"k")
+        await producer.publish(refused.model_dump_json().encode(), topic, key=b"k")
+        for envelope in [*good[10:], good[3]]:  # good[3] is delivered twice
+            await producer.publish(envelope.model_dump_json().encode(), topic, key=b"k")
+    finally:
+        await producer.stop()
+    await _consume_with(settings, store, handle, until=len(good))
+    dead = await _dead_lettered(settings, dlt, expected=2)
+
+    assert await store.claimed() == len(good)  # the refused message's claim was rolled back with it
+    assert await store.outbox_rows() == len(good)  # each good message took effect once
+    reasons = sorted(dict(d.headers)["x-dead-letter-reason"].decode() for d in dead)
+    assert len(reasons) == 2
+    assert reasons[0].startswith("invalid envelope")
+    assert reasons[1] == "refused for the test"
