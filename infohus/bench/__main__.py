@@ -50,12 +50,19 @@ class Run:
     accepted: dict[str, float]
     started: float
     finished_submitting: float
+    lost: int = 0  # submissions whose connection broke: never counted, whether intake kept them or not
 
 
-async def submit(client: httpx.AsyncClient, i: int, accepted: dict[str, float]) -> None:
-    response = await client.post("/api/v1/concerns", json=concern(i))
+async def submit(client: httpx.AsyncClient, i: int, accepted: dict[str, float]) -> bool:
+    """Submit concern ``i``; False if the connection broke before an answer came (it is not retried: a
+    second submission could be a second concern)."""
+    try:
+        response = await client.post("/api/v1/concerns", json=concern(i))
+    except httpx.TransportError:
+        return False
     response.raise_for_status()
     accepted[response.json()["reference"]] = time.time()
+    return True
 
 
 async def fixed_rate(stack: Stack, rate: float, seconds: float) -> Run:
@@ -66,8 +73,8 @@ async def fixed_rate(stack: Stack, rate: float, seconds: float) -> Run:
         for i in range(int(rate * seconds)):
             await asyncio.sleep(max(0.0, started + i / rate - time.time()))
             tasks.append(asyncio.create_task(submit(client, i, accepted)))
-        await asyncio.gather(*tasks)
-    return Run(f"fixed {rate:g}/s", accepted, started, time.time())
+        answered = await asyncio.gather(*tasks)
+    return Run(f"fixed {rate:g}/s", accepted, started, time.time(), lost=answered.count(False))
 
 
 async def max_rate(stack: Stack, count: int, concurrency: int) -> Run:
@@ -75,13 +82,12 @@ async def max_rate(stack: Stack, count: int, concurrency: int) -> Run:
     queue = iter(range(count))
     async with httpx.AsyncClient(base_url=stack.url("intake"), timeout=60,
                                  limits=httpx.Limits(max_connections=concurrency)) as client:
-        async def worker() -> None:
-            for i in queue:
-                await submit(client, i, accepted)
+        async def worker() -> int:
+            return [await submit(client, i, accepted) for i in queue].count(False)
 
         started = time.time()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return Run(f"max ({count} concerns)", accepted, started, time.time())
+        lost = await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return Run(f"max ({count} concerns)", accepted, started, time.time(), lost=sum(lost))
 
 
 async def wait_until_done(stack: Stack, run: Run, timeout: float) -> dict[str, float]:
@@ -125,7 +131,7 @@ def percentile(values: list[float], p: float) -> float:
 def summarise(run: Run, last_mail: dict[str, float]) -> dict[str, Any]:
     latencies = [(last_mail[ref] - accepted) * 1000 for ref, accepted in run.accepted.items()]
     end_to_end_s = max(last_mail.values()) - run.started
-    return {"run": run.name, "concerns": len(run.accepted),
+    return {"run": run.name, "concerns": len(run.accepted), "lost": run.lost,
             "accepted_per_s": len(run.accepted) / (run.finished_submitting - run.started),
             "end_to_end_per_s": len(run.accepted) / end_to_end_s,
             "p50_ms": percentile(latencies, 50), "p95_ms": percentile(latencies, 95),
@@ -139,6 +145,9 @@ def print_table(rows: list[dict[str, Any]], rss: dict[str, float], cpu_ms: dict[
     for r in rows:
         print(f"| {r['run']} | {r['concerns']} | {r['accepted_per_s']:.0f} | {r['end_to_end_per_s']:.0f} | "
               f"{r['p50_ms']:.0f} | {r['p95_ms']:.0f} | {r['p99_ms']:.0f} |")
+    for r in rows:
+        if r["lost"]:
+            print(f"{r['run']}: {r['lost']} submissions lost their connection before an answer (not counted)")
     print("\n| service | peak RSS MB (target ≤ 150) | CPU ms per concern (max run) |\n|---|---:|---:|")
     for name, mb in rss.items():
         print(f"| {name} | {mb:.0f} | {cpu_ms.get(name, float('nan')):.1f} |")

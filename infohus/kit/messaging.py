@@ -17,7 +17,8 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import ConsumerRecord
@@ -108,16 +109,27 @@ def backoff_delay(attempt: int, settings: KafkaSettings) -> float:
 
 def subscribe(broker: KafkaBroker, settings: KafkaSettings, *, payload_type: type[EventPayload],
               service: str, handle: Handler, sessions: async_sessionmaker[AsyncSession] | None = None) -> None:
-    """Register an idempotent, retrying, dead-lettering subscriber for one event type.
+    """Register an idempotent, retrying, dead-lettering subscriber for one event type."""
+    subscribe_all(broker, settings, {payload_type: handle}, service=service, sessions=sessions)
 
-    With ``sessions`` (the service's, whose units of work the handler opens) and a batch size above one,
-    the subscriber takes messages in batches, each batch in one transaction.
+
+def subscribe_all(broker: KafkaBroker, settings: KafkaSettings, handlers: Mapping[type[EventPayload], Handler], *,
+                  service: str, sessions: async_sessionmaker[AsyncSession] | None = None) -> None:
+    """Register one idempotent, retrying, dead-lettering consumer for several event types (one topic each).
+
+    One consumer, not one per topic: each consumer fetches, heartbeats and commits on its own, and idle or
+    busy that cost adds up (audit consumes seven topics). With ``sessions`` (the service's, whose units of
+    work the handlers open) and a batch size above one, it takes messages in batches, each batch in one
+    transaction.
     """
-    topic = settings.topic(BY_PAYLOAD[payload_type].name)
-    consumer = _Consumer(broker, settings, dead_letter_topic(topic, service), Envelope[payload_type], handle)  # type: ignore[valid-type]
-    group, title = settings.group(service), f"{service}:{topic}"
+    routes = {settings.topic(BY_PAYLOAD[payload_type].name): _Route(
+        Envelope[payload_type], handle, dead_letter_topic(settings.topic(BY_PAYLOAD[payload_type].name), service))  # type: ignore[valid-type]
+        for payload_type, handle in handlers.items()}
+    consumer = _Consumer(broker, settings, routes)
+    topics, group = list(routes), settings.group(service)
+    title = f"{service}:{','.join(topics)}"
     if sessions is None or settings.consume_batch_max_records <= 1:
-        @broker.subscriber(topic, group_id=group, auto_offset_reset="earliest", title=title,
+        @broker.subscriber(*topics, group_id=group, auto_offset_reset="earliest", title=title,
                            session_timeout_ms=settings.session_timeout_ms,
                            heartbeat_interval_ms=settings.heartbeat_interval_ms,
                            fetch_max_wait_ms=settings.fetch_max_wait_ms, ack_policy=AckPolicy.NACK_ON_ERROR)
@@ -125,7 +137,7 @@ def subscribe(broker: KafkaBroker, settings: KafkaSettings, *, payload_type: typ
             await consumer.one(_record(message))
         return
 
-    @broker.subscriber(topic, group_id=group, auto_offset_reset="earliest", title=title,
+    @broker.subscriber(*topics, group_id=group, auto_offset_reset="earliest", title=title,
                        session_timeout_ms=settings.session_timeout_ms,
                        heartbeat_interval_ms=settings.heartbeat_interval_ms,
                        fetch_max_wait_ms=settings.fetch_max_wait_ms, ack_policy=AckPolicy.NACK_ON_ERROR,
@@ -141,16 +153,20 @@ def _record(message: KafkaMessage) -> ConsumerRecord[bytes, bytes]:
     return record
 
 
+@dataclass(frozen=True)
+class _Route:
+    envelope_type: type[Envelope[Any]]
+    handle: Handler
+    dead_letter_topic: str
+
+
 class _Consumer:
     """What a subscriber does with its messages: validate, handle with retries, dead-letter."""
 
-    def __init__(self, broker: KafkaBroker, settings: KafkaSettings, dlt: str, envelope_type: type[Envelope[Any]],
-                 handle: Handler) -> None:
+    def __init__(self, broker: KafkaBroker, settings: KafkaSettings, routes: Mapping[str, _Route]) -> None:
         self._broker = broker
         self._settings = settings
-        self._dlt = dlt
-        self._envelope_type = envelope_type
-        self._handler = handle
+        self._routes = routes
 
     async def one(self, record: ConsumerRecord[bytes, bytes]) -> None:
         envelope = await self._parse(record)
@@ -165,18 +181,18 @@ class _Consumer:
                 async with SharedTransaction(sessions):
                     for record, envelope in parsed:
                         with _handling_span(record):
-                            await self._handler(envelope)
+                            await self._routes[record.topic].handle(envelope)
                 return
             except Exception as error:
-                log.info("a batch of %d messages from %s failed together (%s); handling them one by one",
-                         len(parsed), records[0].topic, type(error).__name__)
+                log.info("a batch of %d messages failed together (%s); handling them one by one",
+                         len(parsed), type(error).__name__)
         for record, envelope in parsed:
             with _handling_span(record):
                 await self._handle_with_retries(record, envelope)
 
     async def _parse(self, record: ConsumerRecord[bytes, bytes]) -> Envelope[Any] | None:
         try:
-            return self._envelope_type.model_validate_json(record.value or b"")
+            return self._routes[record.topic].envelope_type.model_validate_json(record.value or b"")
         except ValidationError as error:
             await self._dead_letter(record, reason=f"invalid envelope: {error.error_count()} errors", attempts=0)
             return None
@@ -186,7 +202,7 @@ class _Consumer:
         last_error: Exception | None = None
         for attempt in range(1, settings.handler_max_attempts + 1):
             try:
-                await self._handler(envelope)
+                await self._routes[record.topic].handle(envelope)
                 return
             except PermanentError as error:
                 await self._dead_letter(record, reason=str(error), attempts=attempt)
@@ -209,7 +225,8 @@ class _Consumer:
         headers.update({"x-dead-letter-reason": reason, "x-dead-letter-attempts": str(attempts),
                         "x-original-topic": record.topic, "x-original-offset": str(record.offset)})
         log.error("dead-lettering a message from %s: %s", record.topic, reason)
-        await self._broker.publish(record.value or b"", self._dlt, key=record.key, headers=headers)
+        await self._broker.publish(record.value or b"", self._routes[record.topic].dead_letter_topic, key=record.key,
+                                   headers=headers)
 
 
 @contextlib.contextmanager

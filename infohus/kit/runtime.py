@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
 
 from faststream.kafka import KafkaBroker
@@ -19,7 +19,7 @@ from contracts.envelope import EventPayload
 from contracts.topics import all_topics
 from infohus.kit.aio import cancel_within, finish_within
 from infohus.kit.db import create_engine, session_factory
-from infohus.kit.messaging import Handler, KafkaPublisher, ensure_topics, make_broker, subscribe
+from infohus.kit.messaging import Handler, KafkaPublisher, ensure_topics, make_broker, subscribe_all
 from infohus.kit.outbox import OutboxRelay, outbox_table, processed_events_table
 from infohus.kit.settings import ServiceSettings
 from infohus.kit.telemetry import configure_tracing
@@ -52,10 +52,9 @@ class ServiceRuntime:
         self._tasks: list[asyncio.Task[None]] = []
         self._extra_tasks: list[Callable[[], Awaitable[None]]] = []
 
-    def subscribe(self, payload_type: type[EventPayload], handle: Handler) -> None:
-        """Consume ``payload_type`` events in batches, each batch in one transaction of this service."""
-        subscribe(self.broker, self.settings.kafka, payload_type=payload_type, service=self.name, handle=handle,
-                  sessions=self.sessions)
+    def consume(self, handlers: Mapping[type[EventPayload], Handler]) -> None:
+        """Consume these event types with one consumer, in batches, each batch in one transaction."""
+        subscribe_all(self.broker, self.settings.kafka, handlers, service=self.name, sessions=self.sessions)
 
     def add_background_task(self, factory: Callable[[], Awaitable[None]]) -> None:
         self._extra_tasks.append(factory)

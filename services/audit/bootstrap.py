@@ -87,9 +87,8 @@ def bootstrap(settings: AuditSettings | None = None) -> AuditContainer:
     settings = settings or AuditSettings()
     runtime = ServiceRuntime("audit", settings, tables)
     container = AuditContainer(settings, runtime, settings.invariant_context())
-    runtime.subscribe(DisclosureRecorded, container.on_disclosure_recorded)
-    for payload_type, handler in FACT_HANDLERS:
-        runtime.subscribe(payload_type, partial(container.on_fact, handler))
+    runtime.consume({DisclosureRecorded: container.on_disclosure_recorded,
+                     **{payload_type: partial(container.on_fact, handler) for payload_type, handler in FACT_HANDLERS}})
     runtime.add_background_task(container.warm_tree)
     if settings.checkpoint_signing_key is not None and settings.checkpoint_interval_s > 0:
         runtime.add_background_task(container.checkpoint_loop)

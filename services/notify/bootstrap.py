@@ -80,8 +80,8 @@ def bootstrap(settings: NotifySettings | None = None, mailer: Mailer | None = No
         expected = RoutingExpectedNotifications(settings.routing_url)
     container = NotifyContainer(settings, runtime, mailer or SmtpMailer(settings),
                                 acceptance or acceptance_check_for(settings), expected, now)
-    runtime.subscribe(NotificationRequested, container.on_notification_requested)
-    runtime.subscribe(DeadlineReached, container.on_deadline_reached)
+    runtime.consume({NotificationRequested: container.on_notification_requested,
+                     DeadlineReached: container.on_deadline_reached})
     runtime.add_background_task(container.worker.run)
     runtime.add_background_task(container.watchdog.run)
     return container

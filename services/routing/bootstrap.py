@@ -83,7 +83,7 @@ def bootstrap(settings: RoutingSettings | None = None) -> RoutingContainer:
     settings = settings or RoutingSettings()
     runtime = ServiceRuntime("routing", settings, tables)
     container = RoutingContainer(settings, runtime, load_municipality_config(settings.municipality_config))
-    runtime.subscribe(ConcernSubmitted, container.on_concern_submitted)
-    runtime.subscribe(DeliveryStatusChanged, container.on_delivery_status_changed)
+    runtime.consume({ConcernSubmitted: container.on_concern_submitted,
+                     DeliveryStatusChanged: container.on_delivery_status_changed})
     runtime.add_background_task(container.run_deadline_scanner)
     return container

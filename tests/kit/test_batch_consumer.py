@@ -22,10 +22,10 @@ from sqlalchemy import MetaData, Table, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from contracts.envelope import Envelope
-from contracts.events import CaseTransitioned
+from contracts.events import CaseTransitioned, Destination, NotificationSent
 from contracts.topics import dead_letter_topic, topic_name
 from infohus.kit.db import create_engine, session_factory
-from infohus.kit.messaging import PermanentError, ensure_topics, make_broker, subscribe
+from infohus.kit.messaging import PermanentError, ensure_topics, make_broker, subscribe, subscribe_all
 from infohus.kit.outbox import outbox_table, processed_events_table
 from infohus.kit.settings import KafkaSettings
 from infohus.kit.telemetry import current_trace_id
@@ -81,6 +81,13 @@ def _event(sequence: int, concern_id: UUID | None = None) -> Envelope[Any]:
     event = CaseTransitioned(concern_id=concern_id, reference=f"IH-2026-TEST-{sequence:04d}", infohus_case_id=uuid4(),
                              action="TRIAGE", from_state="NEW", to_state="TRIAGED", actor="u-1",
                              actor_role="tovholder_municipal", at=datetime.now(UTC))
+    return Envelope.wrap(event, producer="kit-test", correlation_id=concern_id)
+
+
+def _sent(sequence: int) -> Envelope[Any]:
+    concern_id = uuid4()
+    event = NotificationSent(notification_id=uuid4(), concern_id=concern_id, destination=Destination.INFOHUS_TK,
+                             recipient="tk@example.test", message_id=f"<m{sequence}@test>", sent_at=datetime.now(UTC))
     return Envelope.wrap(event, producer="kit-test", correlation_id=concern_id)
 
 
@@ -241,13 +248,14 @@ async def test_waiting_messages_are_handled_in_one_transaction_each_in_its_own_t
 
 
 @pytest.mark.parametrize("batch_size", [1, 50])
-async def test_a_batch_with_bad_messages_dead_letters_them_alone_and_applies_the_rest_once(
+async def test_one_consumer_of_two_topics_dead_letters_bad_messages_alone_and_applies_the_rest_once(
         kafka: Any, store: Store, unique: str, batch_size: int) -> None:
     settings = _settings(kafka, unique, batch_size)
-    topic = topic_name(CaseTransitioned, settings.topic_prefix)
-    dlt = dead_letter_topic(topic, "kit-test")
-    await ensure_topics(settings, [topic, dlt])
-    good = [_event(i) for i in range(20)]
+    transitions, sent = (topic_name(CaseTransitioned, settings.topic_prefix),
+                         topic_name(NotificationSent, settings.topic_prefix))
+    dead_letters = [dead_letter_topic(transitions, "kit-test"), dead_letter_topic(sent, "kit-test")]
+    await ensure_topics(settings, [transitions, sent, *dead_letters])
+    good = [_event(i) for i in range(10)] + [_sent(i) for i in range(10)]
     refused = _event(99)
 
     async def handle(envelope: Envelope[Any]) -> None:
@@ -260,20 +268,31 @@ async def test_a_batch_with_bad_messages_dead_letters_them_alone_and_applies_the
     producer = make_broker(settings, client_id="kit-batch-producer")
     await producer.connect()
     try:  # everything waits before the consumer starts, so the bad ones share a batch with good ones
-        for envelope in good[:10]:
-            await producer.publish(envelope.model_dump_json().encode(), topic, key=b"k")
-        await producer.publish(b'{"not": "an envelope"}', topic, key=b"k")
-        await producer.publish(refused.model_dump_json().encode(), topic, key=b"k")
-        for envelope in [*good[10:], good[3]]:  # good[3] is delivered twice
-            await producer.publish(envelope.model_dump_json().encode(), topic, key=b"k")
+        for envelope in good[:5] + good[10:15]:
+            await producer.publish(envelope.model_dump_json().encode(), topic_name(type(envelope.payload),
+                                   settings.topic_prefix), key=b"k")
+        await producer.publish(b'{"not": "an envelope"}', sent, key=b"k")
+        await producer.publish(refused.model_dump_json().encode(), transitions, key=b"k")
+        for envelope in [*good[5:10], *good[15:], good[3]]:  # good[3] is delivered twice
+            await producer.publish(envelope.model_dump_json().encode(), topic_name(type(envelope.payload),
+                                   settings.topic_prefix), key=b"k")
     finally:
         await producer.stop()
-    await _consume_with(settings, store, handle, until=len(good))
-    dead = await _dead_lettered(settings, dlt, expected=2)
+    broker = make_broker(settings, client_id="kit-batch")
+    subscribe_all(broker, settings, {CaseTransitioned: handle, NotificationSent: handle}, service="kit-test",
+                  sessions=store.sessions)
+    await broker.start()
+    try:
+        await eventually(lambda: _at_least(store, len(good)), within=60)
+    finally:
+        await broker.stop()
 
     assert await store.claimed() == len(good)  # the refused message's claim was rolled back with it
     assert await store.outbox_rows() == len(good)  # each good message took effect once
-    reasons = sorted(dict(d.headers)["x-dead-letter-reason"].decode() for d in dead)
-    assert len(reasons) == 2
-    assert reasons[0].startswith("invalid envelope")
-    assert reasons[1] == "refused for the test"
+    transitions_dead = [dict(d.headers)["x-dead-letter-reason"].decode()
+                        for d in await _dead_lettered(settings, dead_letters[0], expected=1)]
+    sent_dead = [dict(d.headers)["x-dead-letter-reason"].decode()
+                 for d in await _dead_lettered(settings, dead_letters[1], expected=1)]
+    assert transitions_dead == ["refused for the test"]  # each to its own topic's dead letters
+    assert len(sent_dead) == 1
+    assert sent_dead[0].startswith("invalid envelope")
