@@ -7,12 +7,13 @@ rows past ``retention_until`` only.
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import date
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Table, and_, case, func, or_, select, text
+from sqlalchemy import Insert, Table, and_, bindparam, case, func, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,14 +37,22 @@ ChainRow = tuple[int, str, str, str | None, date]
 """(seq_no, prev_hash, record_hash, content or None once erased, retention_until)"""
 
 
+# The statements of every append, built once: building a statement costs about as much as running it.
+_HEAD = select(disclosure_log.c.seq_no, disclosure_log.c.record_hash).order_by(disclosure_log.c.seq_no.desc()).limit(1)
+_FIND = (select(disclosure_log, disclosure_payloads.c.content)
+         .select_from(disclosure_log.outerjoin(disclosure_payloads,
+                                               disclosure_payloads.c.seq_no == disclosure_log.c.seq_no))
+         .where(disclosure_log.c.record_id == bindparam("record_id")))
+_INSERT_LOG, _INSERT_PAYLOAD, _INSERT_SUBJECTS = (disclosure_log.insert(), disclosure_payloads.insert(),
+                                                  disclosure_subjects.insert())
+
+
 class DisclosureLogRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
     async def head(self) -> tuple[int, str] | None:
-        row = (await self._session.execute(
-            select(disclosure_log.c.seq_no, disclosure_log.c.record_hash)
-            .order_by(disclosure_log.c.seq_no.desc()).limit(1))).first()
+        row = (await self._session.execute(_HEAD)).first()
         return None if row is None else (int(row[0]), str(row[1]))
 
     async def contains(self, record_id: UUID) -> bool:
@@ -51,24 +60,20 @@ class DisclosureLogRepository:
 
     async def find(self, record_id: UUID) -> dict[str, Any] | None:
         """The log row and (unless erased) the hashed content of a record."""
-        row = (await self._session.execute(
-            select(disclosure_log, disclosure_payloads.c.content)
-            .select_from(disclosure_log.outerjoin(disclosure_payloads,
-                                                  disclosure_payloads.c.seq_no == disclosure_log.c.seq_no))
-            .where(disclosure_log.c.record_id == str(record_id)))).mappings().first()
+        row = (await self._session.execute(_FIND, {"record_id": str(record_id)})).mappings().first()
         return None if row is None else dict(row)
 
     async def append(self, record: DisclosureRecord, *, content: bytes, trace_id: str | None) -> None:
         payload = record.payload()
-        await self._session.execute(disclosure_log.insert(), dict(
+        await self._session.execute(_INSERT_LOG, dict(
             seq_no=record.seq_no, record_id=str(record.record_id), prev_hash=record.prev_hash,
             record_hash=record.record_hash, recorded_at=record.recorded_at,
             retention_until=record.retention_until, trace_id=trace_id))
-        await self._session.execute(disclosure_payloads.insert(), dict(
+        await self._session.execute(_INSERT_PAYLOAD, dict(
             seq_no=record.seq_no, content=content.decode("utf-8"), **query_columns(payload)))
         keys = subject_keys(payload)
         if keys:
-            await self._session.execute(disclosure_subjects.insert(),
+            await self._session.execute(_INSERT_SUBJECTS,
                                         [{"seq_no": record.seq_no, "subject_key": k} for k in keys])
 
     async def by_concern(self, concern_id: UUID) -> list[dict[str, Any]]:
@@ -192,6 +197,51 @@ def _as_date(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
+def _insert_for(dialect: str, table: Table) -> Any:
+    return postgresql_insert(table) if dialect == "postgresql" else sqlite_insert(table)
+
+
+# Built once per dialect (and set of columns): the facts are upserted for every event audit consumes, and
+# building these statements cost more than running them. The values are bound when they run.
+@functools.cache
+def _case_opened(dialect: str, columns: tuple[str, ...]) -> Insert:
+    statement = _insert_for(dialect, case_facts)
+    opened = {name: statement.excluded[name] for name in columns if name != "infohus_case_id"}
+    return statement.on_conflict_do_update(  # type: ignore[no-any-return]
+        index_elements=[case_facts.c.infohus_case_id], set_=opened)
+
+
+@functools.cache
+def _case_transitioned(dialect: str) -> Insert:
+    statement = _insert_for(dialect, case_facts)
+    new, old = statement.excluded, case_facts.c
+    earlier_triage = and_(new.triage_completed_at.is_not(None),
+                          or_(old.triage_completed_at.is_(None), new.triage_completed_at < old.triage_completed_at))
+    earlier_close = and_(new.closed_at.is_not(None), or_(old.closed_at.is_(None), new.closed_at < old.closed_at))
+    return statement.on_conflict_do_update(  # type: ignore[no-any-return]
+        index_elements=[case_facts.c.infohus_case_id], set_={
+            "concern_id": func.coalesce(old.concern_id, new.concern_id),
+            "reference": func.coalesce(old.reference, new.reference),
+            "triage_outcome": case((earlier_triage, new.triage_outcome), else_=old.triage_outcome),
+            "triage_completed_at": case((earlier_triage, new.triage_completed_at), else_=old.triage_completed_at),
+            "closed_at": case((earlier_close, new.closed_at), else_=old.closed_at)})
+
+
+@functools.cache
+def _underretning_updated(dialect: str, columns: tuple[str, ...]) -> Insert:
+    statement = _insert_for(dialect, underretning_facts)
+    return statement.on_conflict_do_update(  # type: ignore[no-any-return]
+        index_elements=[underretning_facts.c.underretning_id],
+        set_={name: statement.excluded[name] for name in columns if name != "underretning_id"},
+        where=statement.excluded.updated_at > underretning_facts.c.updated_at)
+
+
+@functools.cache
+def _mail(dialect: str) -> Insert:
+    return _insert_for(dialect, mail_gateway_log).on_conflict_do_nothing(  # type: ignore[no-any-return]
+        index_elements=[mail_gateway_log.c.notification_id, mail_gateway_log.c.outcome])
+
+
 class FactsRepository:
     """Case, underretning and mail facts (not the log): upserts that converge whatever order events
     arrive in, as one statement each (``INSERT ... ON CONFLICT DO UPDATE``, on SQLite and PostgreSQL)."""
@@ -199,52 +249,29 @@ class FactsRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    def _insert(self, table: Table) -> Any:
-        if self._session.get_bind().dialect.name == "postgresql":
-            return postgresql_insert(table)
-        return sqlite_insert(table)
+    @property
+    def _dialect(self) -> str:
+        return self._session.get_bind().dialect.name
 
     async def case_opened(self, values: dict[str, Any]) -> None:
         """What CaseOpened says; it leaves what CaseTransitioned recorded (triage, closing) alone."""
-        statement = self._insert(case_facts).values(**values)
-        opened = {name: statement.excluded[name] for name in values if name != "infohus_case_id"}
-        await self._session.execute(statement.on_conflict_do_update(
-            index_elements=[case_facts.c.infohus_case_id], set_=opened))
+        await self._session.execute(_case_opened(self._dialect, tuple(values)), values)
 
     async def case_transitioned(self, *, infohus_case_id: str, concern_id: str, reference: str,
                                 triage_outcome: str | None, triage_completed_at: str | None,
                                 closed_at: str | None) -> None:
         """The earliest close and the earliest completed triage win: a fold that ignores arrival order."""
-        statement = self._insert(case_facts).values(
-            infohus_case_id=infohus_case_id, concern_id=concern_id, reference=reference,
-            triage_outcome=triage_outcome, triage_completed_at=triage_completed_at, closed_at=closed_at)
-        new, old = statement.excluded, case_facts.c
-        earlier_triage = and_(new.triage_completed_at.is_not(None),
-                              or_(old.triage_completed_at.is_(None),
-                                  new.triage_completed_at < old.triage_completed_at))
-        earlier_close = and_(new.closed_at.is_not(None), or_(old.closed_at.is_(None), new.closed_at < old.closed_at))
-        await self._session.execute(statement.on_conflict_do_update(
-            index_elements=[case_facts.c.infohus_case_id], set_={
-                "concern_id": func.coalesce(old.concern_id, new.concern_id),
-                "reference": func.coalesce(old.reference, new.reference),
-                "triage_outcome": case((earlier_triage, new.triage_outcome), else_=old.triage_outcome),
-                "triage_completed_at": case((earlier_triage, new.triage_completed_at),
-                                            else_=old.triage_completed_at),
-                "closed_at": case((earlier_close, new.closed_at), else_=old.closed_at)}))
+        await self._session.execute(_case_transitioned(self._dialect), {
+            "infohus_case_id": infohus_case_id, "concern_id": concern_id, "reference": reference,
+            "triage_outcome": triage_outcome, "triage_completed_at": triage_completed_at, "closed_at": closed_at})
 
     async def underretning_updated(self, values: dict[str, Any]) -> None:
         """Keep the update with the latest ``updated_at``; an older one arriving late changes nothing."""
-        statement = self._insert(underretning_facts).values(**values)
-        await self._session.execute(statement.on_conflict_do_update(
-            index_elements=[underretning_facts.c.underretning_id],
-            set_={name: statement.excluded[name] for name in values if name != "underretning_id"},
-            where=statement.excluded.updated_at > underretning_facts.c.updated_at))
+        await self._session.execute(_underretning_updated(self._dialect, tuple(values)), values)
 
     async def mail(self, values: dict[str, Any]) -> None:
         """One row per notification and outcome (SENT, DEAD_LETTERED); the same event again adds nothing."""
-        statement = self._insert(mail_gateway_log).values(**values)
-        await self._session.execute(statement.on_conflict_do_nothing(
-            index_elements=[mail_gateway_log.c.notification_id, mail_gateway_log.c.outcome]))
+        await self._session.execute(_mail(self._dialect), values)
 
     async def case(self, infohus_case_id: str) -> dict[str, Any] | None:
         row = (await self._session.execute(
