@@ -15,22 +15,21 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
-from aiokafka import AIOKafkaConsumer  # type: ignore[import-untyped, unused-ignore]
 from faststream.kafka import KafkaBroker
 from opentelemetry import propagate, trace
-from sqlalchemy import MetaData, Table, func, select, text
+from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from contracts.envelope import Envelope
 from contracts.events import CaseTransitioned, Destination, NotificationSent
 from contracts.topics import dead_letter_topic, topic_name
-from infohus.kit.db import create_engine, session_factory
+from infohus.kit.db import session_factory
 from infohus.kit.messaging import PermanentError, ensure_topics, make_broker, subscribe, subscribe_all
-from infohus.kit.outbox import outbox_table, processed_events_table
 from infohus.kit.settings import KafkaSettings
 from infohus.kit.telemetry import current_trace_id
 from infohus.kit.unit_of_work import SharedTransaction, SqlUnitOfWork, UnitNotCommitted
 from tests.conftest import Databases, kafka_test_settings
+from tests.kit.support import kit_tables, read_topic
 from tests.system import eventually
 
 tracer = trace.get_tracer("tests.kit.batch")
@@ -62,14 +61,7 @@ class Store:
 
 @pytest.fixture
 async def store(databases: Databases) -> AsyncIterator[Store]:
-    url, schema = databases.urls["routing"], databases.schemas["routing"]
-    engine = create_engine(url, schema)
-    metadata = MetaData()
-    outbox, inbox = outbox_table(metadata), processed_events_table(metadata)
-    async with engine.begin() as connection:
-        if schema:
-            await connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
-        await connection.run_sync(metadata.create_all)
+    engine, outbox, inbox = await kit_tables(databases)
     try:
         yield Store(engine, session_factory(engine), outbox, inbox)
     finally:
@@ -177,20 +169,7 @@ async def test_a_held_lock_lasts_until_the_batch_ends(store: Store) -> None:
 
 
 async def _dead_lettered(settings: KafkaSettings, topic: str, expected: int) -> list[Any]:
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=settings.bootstrap_servers, group_id=None,
-                                auto_offset_reset="earliest", enable_auto_commit=False)
-    await consumer.start()
-    records: list[Any] = []
-    try:
-        async with asyncio.timeout(30):
-            while len(records) < expected:
-                batch = await consumer.getmany(timeout_ms=500)
-                records += [record for part in batch.values() for record in part]
-        extra = await consumer.getmany(timeout_ms=500)
-        records += [record for part in extra.values() for record in part]
-    finally:
-        await consumer.stop()
-    return records
+    return await read_topic(settings.bootstrap_servers, topic, at_least=expected, within=30, linger_ms=500)
 
 
 async def _publish_traced(broker: KafkaBroker, topic: str, envelope: Envelope[Any]) -> str:

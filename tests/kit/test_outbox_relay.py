@@ -11,21 +11,21 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
-from aiokafka import AIOKafkaConsumer  # type: ignore[import-untyped, unused-ignore]
 from faststream.kafka import KafkaBroker
 from opentelemetry import trace
-from sqlalchemy import MetaData, Table, select, text
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from contracts.envelope import Envelope
 from contracts.events import CaseTransitioned
 from contracts.topics import topic_name
-from infohus.kit.db import create_engine, session_factory
+from infohus.kit.db import session_factory
 from infohus.kit.messaging import KafkaPublisher, ensure_topics, make_broker
-from infohus.kit.outbox import OutboxRelay, outbox_table, processed_events_table
+from infohus.kit.outbox import OutboxRelay
 from infohus.kit.settings import KafkaSettings
 from infohus.kit.unit_of_work import SqlUnitOfWork
 from tests.conftest import Databases, kafka_test_settings
+from tests.kit.support import kit_tables, read_topic
 
 tracer = trace.get_tracer("tests.kit.relay")
 
@@ -59,14 +59,7 @@ async def world(kafka: Any, databases: Databases, unique: str) -> AsyncIterator[
     settings = kafka_test_settings(kafka.bootstrap_servers, unique)
     topic = topic_name(CaseTransitioned, settings.topic_prefix)
     await ensure_topics(settings, [topic])
-    url, schema = databases.urls["routing"], databases.schemas["routing"]
-    engine = create_engine(url, schema)
-    metadata = MetaData()
-    outbox, inbox = outbox_table(metadata), processed_events_table(metadata)
-    async with engine.begin() as connection:
-        if schema:
-            await connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
-        await connection.run_sync(metadata.create_all)
+    engine, outbox, inbox = await kit_tables(databases)
     broker = make_broker(settings, client_id="kit-relay-test")
     await broker.connect()
     try:
@@ -93,18 +86,7 @@ async def _write(world: RelayWorld, events: list[Envelope[Any]], on_commit: Any 
 
 
 async def _consume(world: RelayWorld, count: int) -> list[Any]:
-    consumer = AIOKafkaConsumer(world.topic, bootstrap_servers=world.settings.bootstrap_servers, group_id=None,
-                                auto_offset_reset="earliest", enable_auto_commit=False)
-    await consumer.start()
-    records: list[Any] = []
-    try:
-        async with asyncio.timeout(60):
-            while len(records) < count:
-                batch = await consumer.getmany(timeout_ms=500)
-                records += [record for part in batch.values() for record in part]
-    finally:
-        await consumer.stop()
-    return records
+    return await read_topic(world.settings.bootstrap_servers, world.topic, at_least=count)
 
 
 async def test_a_batch_goes_out_in_order_per_key_with_its_trace_and_is_marked_sent(world: RelayWorld) -> None:
