@@ -122,9 +122,7 @@ def subscribe_all(broker: KafkaBroker, settings: KafkaSettings, handlers: Mappin
     work the handlers open) and a batch size above one, it takes messages in batches, each batch in one
     transaction.
     """
-    routes = {settings.topic(BY_PAYLOAD[payload_type].name): _Route(
-        Envelope[payload_type], handle, dead_letter_topic(settings.topic(BY_PAYLOAD[payload_type].name), service))  # type: ignore[valid-type]
-        for payload_type, handle in handlers.items()}
+    routes = dict(_route(settings, service, payload_type, handle) for payload_type, handle in handlers.items())
     consumer = _Consumer(broker, settings, routes)
     topics, group = list(routes), settings.group(service)
     title = f"{service}:{','.join(topics)}"
@@ -158,6 +156,12 @@ class _Route:
     envelope_type: type[Envelope[Any]]
     handle: Handler
     dead_letter_topic: str
+
+
+def _route(settings: KafkaSettings, service: str, payload_type: type[EventPayload],
+           handle: Handler) -> tuple[str, _Route]:
+    topic = settings.topic(BY_PAYLOAD[payload_type].name)
+    return topic, _Route(Envelope[payload_type], handle, dead_letter_topic(topic, service))  # type: ignore[valid-type]
 
 
 class _Consumer:
