@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, event
+from sqlalchemy import DateTime, Table, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -78,6 +79,11 @@ def is_dependency_unavailable(error: BaseException) -> bool:
 def _sqlstate(error: object) -> str | None:
     code = getattr(error, "sqlstate", None) or getattr(error, "pgcode", None)
     return code if isinstance(code, str) else None
+
+
+def upsert_insert(dialect: str, table: Table) -> Any:
+    """The dialect's ``INSERT`` with ``ON CONFLICT`` (PostgreSQL's, else SQLite's: the two backends we run on)."""
+    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[Any]:

@@ -107,12 +107,6 @@ def backoff_delay(attempt: int, settings: KafkaSettings) -> float:
     return random.uniform(ceiling / 2, ceiling)  # noqa: S311
 
 
-def subscribe(broker: KafkaBroker, settings: KafkaSettings, *, payload_type: type[EventPayload],
-              service: str, handle: Handler, sessions: async_sessionmaker[AsyncSession] | None = None) -> None:
-    """Register an idempotent, retrying, dead-lettering subscriber for one event type."""
-    subscribe_all(broker, settings, {payload_type: handle}, service=service, sessions=sessions)
-
-
 def subscribe_all(broker: KafkaBroker, settings: KafkaSettings, handlers: Mapping[type[EventPayload], Handler], *,
                   service: str, sessions: async_sessionmaker[AsyncSession] | None = None) -> None:
     """Register one idempotent, retrying, dead-lettering consumer for several event types (one topic each).

@@ -35,12 +35,11 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts.envelope import Envelope, EventPayload, utcnow
 from contracts.topics import topic_name
-from infohus.kit.db import UtcDateTime
+from infohus.kit.db import UtcDateTime, upsert_insert
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer("infohus.outbox")
@@ -126,12 +125,9 @@ def _inbox_statements(table: Table) -> tuple[Select[tuple[str]], Insert]:
 
 
 @functools.cache
-def _claim_statement(table: Table, dialect: str) -> Insert | None:
-    """``INSERT … ON CONFLICT DO NOTHING RETURNING``, where the dialect has it (PostgreSQL, SQLite)."""
-    if dialect not in ("postgresql", "sqlite"):
-        return None
-    insert_of = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert_of(table).on_conflict_do_nothing(
+def _claim_statement(table: Table, dialect: str) -> Insert:
+    """``INSERT … ON CONFLICT DO NOTHING RETURNING``."""
+    return upsert_insert(dialect, table).on_conflict_do_nothing(  # type: ignore[no-any-return]
         index_elements=[table.c.consumer, table.c.event_id]).returning(table.c.event_id)
 
 
@@ -151,11 +147,6 @@ class Inbox:
         and then gets False (PostgreSQL), or is refused as a second writer (SQLite).
         """
         statement = _claim_statement(self._table, self._session.get_bind().dialect.name)
-        if statement is None:
-            if await self.seen(event_id):
-                return False
-            await self.mark(event_id)
-            return True
         row = await self._session.execute(statement, {"consumer": self._consumer, "event_id": str(event_id),
                                                       "processed_at": utcnow()})
         return row.first() is not None

@@ -41,7 +41,7 @@ class SharedTransaction:
         self._sessions = sessions
         self._callbacks: dict[Callback, None] = {}  # ordered, each once
         self._held = contextlib.AsyncExitStack()
-        self._held_locks: set[int] = set()
+        self._held_locks: set[asyncio.Lock] = set()
         self._failed = False
         self._owner: asyncio.Task[object] | None = None
         self._token: Token[SharedTransaction | None] | None = None
@@ -87,9 +87,9 @@ class SharedTransaction:
 
     async def hold(self, lock: asyncio.Lock) -> None:
         """Acquire ``lock`` once for the rest of the batch (an ``asyncio.Lock`` is not re-entrant)."""
-        if id(lock) not in self._held_locks:
+        if lock not in self._held_locks:
             await self._held.enter_async_context(lock)
-            self._held_locks.add(id(lock))
+            self._held_locks.add(lock)
 
 
 class SqlUnitOfWork:
@@ -143,10 +143,6 @@ class SqlUnitOfWork:
         finally:
             await self.session.close()
             await self._held.aclose()
-
-    @property
-    def in_shared_transaction(self) -> bool:
-        return self._shared is not None
 
     async def hold(self, lock: asyncio.Lock) -> None:
         """Hold ``lock`` until this unit's transaction ends (in a batch: until the batch's ends)."""

@@ -24,7 +24,7 @@ from contracts.envelope import Envelope
 from contracts.events import CaseTransitioned, Destination, NotificationSent
 from contracts.topics import dead_letter_topic, topic_name
 from infohus.kit.db import session_factory
-from infohus.kit.messaging import PermanentError, ensure_topics, make_broker, subscribe, subscribe_all
+from infohus.kit.messaging import PermanentError, ensure_topics, make_broker, subscribe_all
 from infohus.kit.settings import KafkaSettings
 from infohus.kit.telemetry import current_trace_id
 from infohus.kit.unit_of_work import SharedTransaction, SqlUnitOfWork, UnitNotCommitted
@@ -183,8 +183,7 @@ async def _publish_traced(broker: KafkaBroker, topic: str, envelope: Envelope[An
 
 async def _consume_with(settings: KafkaSettings, store: Store, handle: Any, until: int) -> None:
     broker = make_broker(settings, client_id="kit-batch")
-    subscribe(broker, settings, payload_type=CaseTransitioned, service="kit-test", handle=handle,
-              sessions=store.sessions)
+    subscribe_all(broker, settings, {CaseTransitioned: handle}, service="kit-test", sessions=store.sessions)
     await broker.start()
     try:
         await eventually(lambda: _at_least(store, until), within=60)

@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from contracts.envelope import Envelope
 from contracts.events import CaseTransitioned
 from contracts.topics import dead_letter_topic, topic_name
-from infohus.kit.messaging import ensure_topics, make_broker, subscribe
+from infohus.kit.messaging import ensure_topics, make_broker, subscribe_all
 from infohus.kit.settings import KafkaSettings
 from tests.conftest import kafka_test_settings
 
@@ -53,7 +53,7 @@ async def test_a_database_restart_redelivers_instead_of_dead_lettering(kafka: An
         handled.set()
 
     broker = make_broker(settings, client_id="kit-test")
-    subscribe(broker, settings, payload_type=CaseTransitioned, service="kit-test", handle=handle)
+    subscribe_all(broker, settings, {CaseTransitioned: handle}, service="kit-test")
     await broker.start()
     try:
         concern_id = uuid4()

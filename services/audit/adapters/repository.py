@@ -13,11 +13,10 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Insert, Table, and_, bindparam, case, func, or_, select, text
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Insert, and_, bindparam, case, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from infohus.kit.db import upsert_insert
 from services.audit.adapters.chain_reader import POSTGRES_CHAIN_ROWS, SQLITE_CHAIN_ROWS
 from services.audit.adapters.columns import query_columns, subject_keys
 from services.audit.adapters.orm import (
@@ -197,15 +196,11 @@ def _as_date(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
-def _insert_for(dialect: str, table: Table) -> Any:
-    return postgresql_insert(table) if dialect == "postgresql" else sqlite_insert(table)
-
-
 # Built once per dialect (and set of columns): the facts are upserted for every event audit consumes, and
 # building these statements cost more than running them. The values are bound when they run.
 @functools.cache
 def _case_opened(dialect: str, columns: tuple[str, ...]) -> Insert:
-    statement = _insert_for(dialect, case_facts)
+    statement = upsert_insert(dialect, case_facts)
     opened = {name: statement.excluded[name] for name in columns if name != "infohus_case_id"}
     return statement.on_conflict_do_update(  # type: ignore[no-any-return]
         index_elements=[case_facts.c.infohus_case_id], set_=opened)
@@ -213,7 +208,7 @@ def _case_opened(dialect: str, columns: tuple[str, ...]) -> Insert:
 
 @functools.cache
 def _case_transitioned(dialect: str) -> Insert:
-    statement = _insert_for(dialect, case_facts)
+    statement = upsert_insert(dialect, case_facts)
     new, old = statement.excluded, case_facts.c
     earlier_triage = and_(new.triage_completed_at.is_not(None),
                           or_(old.triage_completed_at.is_(None), new.triage_completed_at < old.triage_completed_at))
@@ -229,7 +224,7 @@ def _case_transitioned(dialect: str) -> Insert:
 
 @functools.cache
 def _underretning_updated(dialect: str, columns: tuple[str, ...]) -> Insert:
-    statement = _insert_for(dialect, underretning_facts)
+    statement = upsert_insert(dialect, underretning_facts)
     return statement.on_conflict_do_update(  # type: ignore[no-any-return]
         index_elements=[underretning_facts.c.underretning_id],
         set_={name: statement.excluded[name] for name in columns if name != "underretning_id"},
@@ -238,7 +233,7 @@ def _underretning_updated(dialect: str, columns: tuple[str, ...]) -> Insert:
 
 @functools.cache
 def _mail(dialect: str) -> Insert:
-    return _insert_for(dialect, mail_gateway_log).on_conflict_do_nothing(  # type: ignore[no-any-return]
+    return upsert_insert(dialect, mail_gateway_log).on_conflict_do_nothing(  # type: ignore[no-any-return]
         index_elements=[mail_gateway_log.c.notification_id, mail_gateway_log.c.outcome])
 
 

@@ -16,6 +16,7 @@ from services.audit.adapters.repository import (
 # One writer at a time in this process. SQLite allows one writing connection anyway; the seq_no
 # primary key and the chain trigger refuse a second writer that read the same head.
 _process_append_lock = asyncio.Lock()
+_APPEND_LOCKED = "infohus.audit.append_locked"
 
 
 class AuditUnitOfWork(SqlUnitOfWork):
@@ -41,9 +42,11 @@ class AuditUnitOfWork(SqlUnitOfWork):
         read, so two replicas never both chain onto the same head (the chain never forks). SQLite has a
         single writer; the process lock in ``appending`` covers this process.
         """
-        if self.is_postgres:
+        transaction = self.session.sync_session.get_transaction()
+        if self.is_postgres and self.session.info.get(_APPEND_LOCKED) is not transaction:  # once per transaction
             await self.session.execute(text(
                 "SELECT pg_advisory_xact_lock(hashtext(current_schema() || '/infohus.audit.append'))"))
+            self.session.info[_APPEND_LOCKED] = transaction
 
 
 def appending() -> asyncio.Lock:
