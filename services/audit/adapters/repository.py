@@ -158,7 +158,7 @@ class CheckpointRepository:
         self._session = session
 
     async def add(self, checkpoint: Checkpoint) -> None:
-        await self._session.execute(checkpoints.insert(), dict(**checkpoint.model_dump(mode="json")))
+        await self._session.execute(checkpoints.insert(), checkpoint.model_dump(mode="json"))
 
     async def at(self, tree_size: int) -> Checkpoint | None:
         row = (await self._session.execute(

@@ -178,7 +178,7 @@ class DeliveryRepository:
         for key in ("notification_id", "concern_id", "infohus_case_id", "underretning_id"):
             if values.get(key) is not None:
                 values[key] = str(values[key])
-        await self._session.execute(deliveries.insert(), dict(**values))
+        await self._session.execute(deliveries.insert(), values)
 
     async def claim_due(self, *, now: datetime, limit: int, token: str, lease_until: datetime) -> list[Delivery]:
         """Up to ``limit`` PENDING rows that are due → SENDING under ``token`` (one attempt each, SESSION phase).

@@ -91,7 +91,7 @@ class RoutingRepository:
         return None if row is None else Decision.model_validate_json(row[0])
 
     async def add_facts(self, facts: ConcernFacts) -> None:
-        await self._session.execute(concern_facts.insert(), dict(**self._facts_row(facts)))
+        await self._session.execute(concern_facts.insert(), self._facts_row(facts))
 
     async def save_facts(self, facts: ConcernFacts) -> None:
         row = self._facts_row(facts)
