@@ -23,11 +23,17 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     settings, app = _service_app(args.service)
-    # No access log: it would record client addresses, and anonymous reporters must leave none.
-    config = uvicorn.Config(app, host=settings.http_host, port=settings.http_port, access_log=False,
-                            log_level="info", timeout_graceful_shutdown=10)
-    uvicorn.Server(config).run()
+    uvicorn.Server(server_config(settings, app)).run()
     return 0
+
+
+def server_config(settings: Any, app: Any) -> Any:
+    import uvicorn
+
+    # No access log: it would record client addresses, and anonymous reporters must leave none.
+    return uvicorn.Config(app, host=settings.http_host, port=settings.http_port, access_log=False,
+                          log_level="info", timeout_graceful_shutdown=10,
+                          timeout_keep_alive=settings.http_keep_alive_s)
 
 
 def migrate(args: argparse.Namespace) -> int:

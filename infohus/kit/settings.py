@@ -80,6 +80,9 @@ class ServiceSettings(BaseSettings):
     db_schema: str | None = None
     http_host: str = "127.0.0.1"
     http_port: int = 8000
+    # Longer than any client's or proxy's idle timeout (60 s is common): a server that closes an idle
+    # connection first races the client's next request on it, which then fails with a reset.
+    http_keep_alive_s: int = Field(default=75, gt=0)
     migrate_on_start: bool = True
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
