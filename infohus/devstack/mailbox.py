@@ -58,6 +58,7 @@ from infohus.kit.aio import cancel_within, finish_within
 
 __all__ = [
     "LocalMailbox",
+    "MailFolderTail",
     "StoredMail",
     "main",
     "make_self_signed_cert",
@@ -167,6 +168,21 @@ def _summary(path: Path) -> StoredMail | None:
 def read_mail_summaries(folder: str | os.PathLike[str]) -> list[StoredMail]:
     """Summaries of the mails stored in ``folder``, in arrival order."""
     return [s for s in map(_summary, _mail_files(Path(folder))) if s is not None]
+
+
+class MailFolderTail:
+    """The mails stored in a folder since the last look, each file read once (a watcher that looks every
+    second would otherwise parse every mail again each time)."""
+
+    def __init__(self, folder: str | os.PathLike[str]) -> None:
+        self._folder = Path(folder)
+        self._read: set[str] = set()
+
+    def new_summaries(self) -> list[StoredMail]:
+        """Summaries of the mails not returned before, in arrival order."""
+        fresh = [path for path in _mail_files(self._folder) if path.name not in self._read]
+        self._read.update(path.name for path in fresh)
+        return [s for s in map(_summary, fresh) if s is not None]
 
 
 # --------------------------------------------------------------------------------------------------

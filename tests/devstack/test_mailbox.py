@@ -12,7 +12,7 @@ import aiosmtplib
 import httpx
 import pytest
 
-from infohus.devstack.mailbox import LocalMailbox, make_self_signed_cert, make_server_tls_context
+from infohus.devstack.mailbox import LocalMailbox, MailFolderTail, make_self_signed_cert, make_server_tls_context
 
 FILE_RE = re.compile(r"\d{8}T\d{6}\.\d{9}Z-[0-9a-f]{32}\.eml")
 
@@ -110,6 +110,21 @@ async def test_mails_are_kept_in_arrival_order(mailbox: LocalMailbox) -> None:
     assert [s.subject for s in mailbox.summaries()] == [f"Besked {i}" for i in range(5)]
     assert mailbox.clear() == 5
     assert mailbox.messages() == []
+
+
+async def test_a_tail_returns_each_mail_once_in_arrival_order(mailbox: LocalMailbox) -> None:
+    tail = MailFolderTail(mailbox.folder)
+    assert tail.new_summaries() == []
+    for i in range(3):
+        await send(mailbox, make_mail(f"Besked {i}", to=f"modtager{i}@kommune.example"))
+    await mailbox.wait_for(3, timeout=5)
+    first = tail.new_summaries()
+    assert [(m.subject, m.rcpt_tos) for m in first] == [
+        (f"Besked {i}", (f"modtager{i}@kommune.example",)) for i in range(3)]
+    await send(mailbox, make_mail("Besked 3"))
+    await mailbox.wait_for(4, timeout=5)
+    assert [m.subject for m in tail.new_summaries()] == ["Besked 3"]
+    assert tail.new_summaries() == []
 
 
 async def test_wait_for_times_out(mailbox: LocalMailbox) -> None:
