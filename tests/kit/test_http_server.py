@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 import uvicorn
+import uvloop
 from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
@@ -53,6 +54,19 @@ async def test_the_listener_closes_a_connection_idle_for_longer_than_the_setting
     finally:
         server.should_exit = True
         await serving
+
+
+def test_services_run_on_uvloop_and_the_httptools_parser() -> None:
+    config = server_config(ServiceSettings(environment="test"), _app())
+    loop_factory = config.get_loop_factory()
+    assert loop_factory is not None
+    loop = loop_factory()
+    try:
+        assert isinstance(loop, uvloop.Loop)
+    finally:
+        loop.close()
+    config.load()
+    assert config.http_protocol_class.__module__ == "uvicorn.protocols.http.httptools_impl"
 
 
 @pytest.mark.parametrize("value", [0, -1])
