@@ -176,7 +176,7 @@ class _Consumer:
         parsed = [(record, envelope) for record in records if (envelope := await self._parse(record)) is not None]
         if len(parsed) > 1:
             try:
-                async with SharedTransaction(sessions):
+                async with SharedTransaction(sessions, event_ids=[envelope.event_id for _, envelope in parsed]):
                     for record, envelope in parsed:
                         with _handling_span(record):
                             await self._routes[record.topic].handle(envelope)

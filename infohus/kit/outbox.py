@@ -13,7 +13,8 @@ import functools
 import json
 import logging
 import random
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
@@ -131,6 +132,28 @@ def _claim_statement(table: Table, dialect: str) -> Insert:
         index_elements=[table.c.consumer, table.c.event_id]).returning(table.c.event_id)
 
 
+_BATCH_CLAIMS = "infohus.inbox.batch_claims"
+
+
+@dataclass
+class _BatchClaims:
+    event_ids: tuple[str, ...]
+    claimer: tuple[Table, str] | None = None
+    answers: dict[str, bool] = field(default_factory=dict)
+
+
+def expect_claims(session: AsyncSession, event_ids: Iterable[UUID]) -> None:
+    """The events of a batch about to be handled in ``session``'s transaction: the batch's first
+    ``Inbox.claim`` claims them all in one statement, and the later claims take their answers from it.
+
+    An event of the batch that no handler claims is marked processed all the same, with the batch's
+    commit; a handler that does not claim does not rely on the mark.
+    """
+    unique = tuple(dict.fromkeys(str(event_id) for event_id in event_ids))
+    if unique:
+        session.info[_BATCH_CLAIMS] = _BatchClaims(unique)
+
+
 class Inbox:
     def __init__(self, session: AsyncSession, table: Table, consumer: str) -> None:
         self._session = session
@@ -142,14 +165,36 @@ class Inbox:
         """Mark the event processed in this transaction, unless it already was: True if this transaction
         owns it now, False if its effect is already committed (skip it).
 
-        One statement where ``seen`` and ``mark`` are two. Like ``mark``, the row commits with the effect
-        and a rollback releases it; a concurrent transaction claiming the same event waits for this one
-        and then gets False (PostgreSQL), or is refused as a second writer (SQLite).
+        One statement where ``seen`` and ``mark`` are two, and in a batch one for all its events
+        (``expect_claims``). Like ``mark``, the row commits with the effect and a rollback releases it; a
+        concurrent transaction claiming the same event waits for this one and then gets False
+        (PostgreSQL), or is refused as a second writer (SQLite).
         """
+        answer = await self._answer_from_batch(str(event_id))
+        if answer is not None:
+            return answer
+        return bool(await self._claim_each([str(event_id)]))
+
+    async def _answer_from_batch(self, event_id: str) -> bool | None:
+        batch: _BatchClaims | None = self._session.info.get(_BATCH_CLAIMS)
+        if batch is None:
+            return None
+        if batch.claimer is None:
+            batch.claimer = (self._table, self._consumer)
+            claimed = await self._claim_each(batch.event_ids)
+            batch.answers = {candidate: candidate in claimed for candidate in batch.event_ids}
+        if batch.claimer != (self._table, self._consumer):
+            return None
+        return batch.answers.pop(event_id, None)  # popped: the same event claimed again gets False
+
+    async def _claim_each(self, event_ids: Sequence[str]) -> set[str]:
+        """Claim these events with one statement; the ones this transaction now owns."""
         statement = _claim_statement(self._table, self._session.get_bind().dialect.name)
-        row = await self._session.execute(statement, {"consumer": self._consumer, "event_id": str(event_id),
-                                                      "processed_at": utcnow()})
-        return row.first() is not None
+        now = utcnow()
+        result = await self._session.execute(
+            statement, [{"consumer": self._consumer, "event_id": event_id, "processed_at": now}
+                        for event_id in event_ids])
+        return set(result.scalars())
 
     async def seen(self, event_id: UUID) -> bool:
         row = await self._session.execute(self._seen, {"consumer": self._consumer, "event_id": str(event_id)})

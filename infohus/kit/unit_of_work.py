@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextvars import ContextVar, Token
 from types import TracebackType
 from typing import Self
+from uuid import UUID
 
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from infohus.kit.outbox import Inbox, Outbox
+from infohus.kit.outbox import Inbox, Outbox, expect_claims
 
 Callback = Callable[[], None]
 
@@ -37,8 +38,9 @@ _current: ContextVar[SharedTransaction | None] = ContextVar("infohus_shared_tran
 class SharedTransaction:
     """One transaction for the units of work of a batch; commits once, when every unit committed."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], *, event_ids: Iterable[UUID] = ()) -> None:
         self._sessions = sessions
+        self._event_ids = event_ids
         self._callbacks: dict[Callback, None] = {}  # ordered, each once
         self._held = contextlib.AsyncExitStack()
         self._held_locks: set[asyncio.Lock] = set()
@@ -50,6 +52,7 @@ class SharedTransaction:
     async def __aenter__(self) -> Self:
         self.session = self._sessions()
         await self.session.begin()
+        expect_claims(self.session, self._event_ids)
         self._owner = asyncio.current_task()
         self._token = _current.set(self)
         return self

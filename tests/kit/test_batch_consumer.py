@@ -8,7 +8,8 @@ invalid or refused message is dead-lettered alone and every other message takes 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import contextlib
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -17,7 +18,7 @@ from uuid import UUID, uuid4
 import pytest
 from faststream.kafka import KafkaBroker
 from opentelemetry import propagate, trace
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from contracts.envelope import Envelope
@@ -163,6 +164,53 @@ async def test_a_held_lock_lasts_until_the_batch_ends(store: Store) -> None:
         await uow.hold(lock)
         assert lock.locked()
     assert not lock.locked()  # alone, a unit holds it until it ends
+
+
+@contextlib.contextmanager
+def _inbox_statements(engine: AsyncEngine) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO PROCESSED_EVENTS"):
+            seen.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+
+
+async def test_a_batch_claims_all_its_events_with_one_statement(store: Store) -> None:
+    done, fresh, outsider = _event(0), [_event(i) for i in range(1, 4)], _event(9)
+    await _apply(store, done)  # committed earlier: its claim in the batch must say no
+    batch = [done.event_id, *(e.event_id for e in fresh)]
+    with _inbox_statements(store.engine) as statements:
+        async with SharedTransaction(store.sessions, event_ids=batch), store.unit_of_work() as uow:
+            answers = [await uow.inbox.claim(event_id) for event_id in batch]
+            claimed_again = await uow.inbox.claim(fresh[0].event_id)
+            outsider_claimed = await uow.inbox.claim(outsider.event_id)
+            await uow.commit()
+
+    assert answers == [False, True, True, True]
+    assert not claimed_again  # an event is owned once, even within its own batch
+    assert outsider_claimed  # an event not announced for the batch is claimed by itself
+    # six claims, three statements: the batch's four events in one, the second claim and the outsider alone
+    assert len(statements) == 3
+    assert await store.claimed() == 5
+
+
+async def test_a_batch_that_fails_releases_the_claims_made_for_it(store: Store) -> None:
+    events = [_event(i) for i in range(3)]
+    with pytest.raises(UnitNotCommitted):
+        async with SharedTransaction(store.sessions, event_ids=[e.event_id for e in events]):
+            await _apply(store, events[0])
+            async with store.unit_of_work():
+                pass  # ends without committing
+    assert await store.claimed() == 0
+    for envelope in events:  # handled one by one afterwards, each is still new
+        await _apply(store, envelope)
+    assert await store.claimed() == 3
 
 
 # --- the subscriber on the real broker ----------------------------------------------------------------------------
