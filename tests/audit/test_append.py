@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
+from sqlalchemy import event
 
 from contracts.envelope import Envelope
 from infohus.kit.messaging import PermanentError
-from services.audit.bootstrap import bootstrap
+from infohus.kit.unit_of_work import SharedTransaction, UnitNotCommitted
+from services.audit.bootstrap import AuditContainer, bootstrap
 from services.audit.domain.hashing import GENESIS_PREV_HASH, canonical_json, hashed_content
 from services.audit.service_layer.append import (
     DisclosureRefused,
@@ -119,3 +124,45 @@ async def test_i10_is_checked_for_events_from_their_reporter_anonymous_flag(audi
         assert await uow.log.count() == 1
         stored = await uow.log.find(UUID(int=2))
     assert stored is not None and "reporter_anonymous" not in stored["content"]
+
+
+async def test_a_batch_of_appends_reads_the_head_once_and_chains_each_record_onto_the_last(audit) -> None:
+    await seed(audit, 2)
+    envelopes = [Envelope.wrap(an_event(record_id=UUID(int=10 + n), subject_person_ids=[f"person-{n}"]),
+                               producer="routing", correlation_id=uuid4()) for n in range(4)]
+    with _head_reads(audit) as reads:
+        async with SharedTransaction(audit.runtime.sessions, event_ids=[e.event_id for e in envelopes]):
+            for envelope in envelopes:
+                await audit.on_disclosure_recorded(envelope)
+    assert len(reads) == 1
+    report = await verify_log(audit.unit_of_work, public_key=None, today=datetime.now(UTC).date())
+    assert report.ok and report.head_seq_no == 6
+
+
+async def test_after_a_failed_batch_the_next_append_chains_onto_the_committed_head(audit) -> None:
+    await seed(audit, 1)
+    with pytest.raises(UnitNotCommitted):
+        async with SharedTransaction(audit.runtime.sessions):
+            await seed(audit, 2, first_id=2)  # appended in the batch, then rolled back with it
+            async with audit.unit_of_work():
+                pass  # a unit that ends without committing fails the batch
+    [result] = await seed(audit, 1, first_id=4)
+    assert result.seq_no == 2
+    report = await verify_log(audit.unit_of_work, public_key=None, today=datetime.now(UTC).date())
+    assert report.ok and report.head_seq_no == 2
+
+
+@contextlib.contextmanager
+def _head_reads(audit: AuditContainer) -> Iterator[list[str]]:
+    reads: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "ORDER BY disclosure_log.seq_no DESC" in statement:
+            reads.append(statement)
+
+    engine = audit.runtime.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield reads
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

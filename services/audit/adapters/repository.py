@@ -42,6 +42,7 @@ _FIND = (select(disclosure_log, disclosure_payloads.c.content)
          .select_from(disclosure_log.outerjoin(disclosure_payloads,
                                                disclosure_payloads.c.seq_no == disclosure_log.c.seq_no))
          .where(disclosure_log.c.record_id == bindparam("record_id")))
+_APPENDED_HEAD = "infohus.audit.appended_head"
 _INSERT_LOG, _INSERT_PAYLOAD, _INSERT_SUBJECTS = (disclosure_log.insert(), disclosure_payloads.insert(),
                                                   disclosure_subjects.insert())
 
@@ -51,6 +52,15 @@ class DisclosureLogRepository:
         self._session = session
 
     async def head(self) -> tuple[int, str] | None:
+        """(seq_no, record_hash) of the last record; after an append, the one this transaction appended.
+
+        Remembered per transaction only once it has appended: from then on it holds the append lock
+        (the advisory lock on PostgreSQL, SQLite's single writer), so nobody else can move the head until
+        it ends. A batch of appends reads the head once, not once per record.
+        """
+        transaction, head = self._session.info.get(_APPENDED_HEAD, (None, None))
+        if head is not None and transaction is self._session.sync_session.get_transaction():
+            return head  # type: ignore[no-any-return]
         row = (await self._session.execute(_HEAD)).first()
         return None if row is None else (int(row[0]), str(row[1]))
 
@@ -74,6 +84,8 @@ class DisclosureLogRepository:
         if keys:
             await self._session.execute(_INSERT_SUBJECTS,
                                         [{"seq_no": record.seq_no, "subject_key": k} for k in keys])
+        self._session.info[_APPENDED_HEAD] = (self._session.sync_session.get_transaction(),
+                                              (record.seq_no, record.record_hash))
 
     async def by_concern(self, concern_id: UUID) -> list[dict[str, Any]]:
         """The records of one concern with kind, trace id and the query columns; payload content left out."""
