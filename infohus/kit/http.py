@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.telemetry import TelemetryConfig
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind
 from sqlalchemy.exc import DBAPIError
@@ -22,6 +23,13 @@ from infohus.kit.db import is_dependency_unavailable
 from infohus.kit.runtime import ServiceRuntime
 
 tracer = trace.get_tracer("infohus.http")
+
+
+# FastAPI's own telemetry would add spans with the query string (an auditor's query names a person), log
+# records of validation errors with the values sent, and several spans per request besides ours.
+# ``TracingMiddleware`` traces every request with method, path and status only.
+NO_NATIVE_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False,
+                                        "operation_spans": False, "auto_configure": False}
 
 
 def service_app(title: str, runtime: ServiceRuntime, *, manage_runtime: bool = True,
@@ -37,7 +45,7 @@ def service_app(title: str, runtime: ServiceRuntime, *, manage_runtime: bool = T
         if manage_runtime:
             await runtime.stop()
 
-    app = FastAPI(title=title, version="1", lifespan=lifespan)
+    app = FastAPI(title=title, version="1", lifespan=lifespan, telemetry=NO_NATIVE_TELEMETRY)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=max_body_bytes)
     app.add_middleware(TracingMiddleware)
     install_error_handlers(app)
