@@ -8,7 +8,12 @@ import importlib
 import logging
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import uvicorn
+
+    from infohus.kit.settings import ServiceSettings
 
 SERVICES = ("intake", "routing", "notify", "audit")
 
@@ -27,7 +32,7 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def server_config(settings: Any, app: Any) -> Any:
+def server_config(settings: ServiceSettings, app: Any) -> uvicorn.Config:
     import uvicorn
 
     # No access log: it would record client addresses, and anonymous reporters must leave none.
