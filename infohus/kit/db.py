@@ -10,7 +10,7 @@ from sqlalchemy import DateTime, Table, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.types import TypeDecorator
 
 
@@ -84,6 +84,17 @@ def _sqlstate(error: object) -> str | None:
 def upsert_insert(dialect: str, table: Table) -> Any:
     """The dialect's ``INSERT`` with ``ON CONFLICT`` (PostgreSQL's, else SQLite's: the two backends we run on)."""
     return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+
+
+def remembered_in_transaction(session: AsyncSession, key: str) -> Any:
+    """What ``remember_in_transaction`` kept under ``key`` for the session's current transaction, else None."""
+    transaction, value = session.info.get(key, (None, None))
+    return value if transaction is session.sync_session.get_transaction() else None
+
+
+def remember_in_transaction(session: AsyncSession, key: str, value: Any) -> None:
+    """Keep ``value`` until the session's current transaction ends (the next one does not see it)."""
+    session.info[key] = (session.sync_session.get_transaction(), value)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[Any]:

@@ -16,7 +16,7 @@ from uuid import UUID
 from sqlalchemy import Insert, and_, bindparam, case, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from infohus.kit.db import upsert_insert
+from infohus.kit.db import remember_in_transaction, remembered_in_transaction, upsert_insert
 from services.audit.adapters.chain_reader import POSTGRES_CHAIN_ROWS, SQLITE_CHAIN_ROWS
 from services.audit.adapters.columns import query_columns, subject_keys
 from services.audit.adapters.orm import (
@@ -58,9 +58,9 @@ class DisclosureLogRepository:
         (the advisory lock on PostgreSQL, SQLite's single writer), so nobody else can move the head until
         it ends. A batch of appends reads the head once, not once per record.
         """
-        transaction, head = self._session.info.get(_APPENDED_HEAD, (None, None))
-        if head is not None and transaction is self._session.sync_session.get_transaction():
-            return head  # type: ignore[no-any-return]
+        appended: tuple[int, str] | None = remembered_in_transaction(self._session, _APPENDED_HEAD)
+        if appended is not None:
+            return appended
         row = (await self._session.execute(_HEAD)).first()
         return None if row is None else (int(row[0]), str(row[1]))
 
@@ -84,8 +84,7 @@ class DisclosureLogRepository:
         if keys:
             await self._session.execute(_INSERT_SUBJECTS,
                                         [{"seq_no": record.seq_no, "subject_key": k} for k in keys])
-        self._session.info[_APPENDED_HEAD] = (self._session.sync_session.get_transaction(),
-                                              (record.seq_no, record.record_hash))
+        remember_in_transaction(self._session, _APPENDED_HEAD, (record.seq_no, record.record_hash))
 
     async def by_concern(self, concern_id: UUID) -> list[dict[str, Any]]:
         """The records of one concern with kind, trace id and the query columns; payload content left out."""

@@ -5,6 +5,7 @@ import asyncio
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from infohus.kit.db import remember_in_transaction, remembered_in_transaction
 from infohus.kit.unit_of_work import SqlUnitOfWork
 from services.audit.adapters.repository import (
     CheckpointRepository,
@@ -42,11 +43,10 @@ class AuditUnitOfWork(SqlUnitOfWork):
         read, so two replicas never both chain onto the same head (the chain never forks). SQLite has a
         single writer; the process lock in ``appending`` covers this process.
         """
-        transaction = self.session.sync_session.get_transaction()
-        if self.is_postgres and self.session.info.get(_APPEND_LOCKED) is not transaction:  # once per transaction
+        if self.is_postgres and not remembered_in_transaction(self.session, _APPEND_LOCKED):  # once per transaction
             await self.session.execute(text(
                 "SELECT pg_advisory_xact_lock(hashtext(current_schema() || '/infohus.audit.append'))"))
-            self.session.info[_APPEND_LOCKED] = transaction
+            remember_in_transaction(self.session, _APPEND_LOCKED, True)
 
 
 def appending() -> asyncio.Lock:
