@@ -8,8 +8,7 @@ invalid or refused message is dead-lettered alone and every other message takes 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -18,7 +17,7 @@ from uuid import UUID, uuid4
 import pytest
 from faststream.kafka import KafkaBroker
 from opentelemetry import propagate, trace
-from sqlalchemy import Table, event, func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from contracts.envelope import Envelope
@@ -31,6 +30,7 @@ from infohus.kit.telemetry import current_trace_id
 from infohus.kit.unit_of_work import SharedTransaction, SqlUnitOfWork, UnitNotCommitted
 from tests.conftest import Databases, kafka_test_settings
 from tests.kit.support import kit_tables, read_topic
+from tests.statements import recorded_statements
 from tests.system import eventually
 
 tracer = trace.get_tracer("tests.kit.batch")
@@ -166,26 +166,11 @@ async def test_a_held_lock_lasts_until_the_batch_ends(store: Store) -> None:
     assert not lock.locked()  # alone, a unit holds it until it ends
 
 
-@contextlib.contextmanager
-def _inbox_statements(engine: AsyncEngine) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if statement.lstrip().upper().startswith("INSERT INTO PROCESSED_EVENTS"):
-            seen.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", record)
-
-
 async def test_a_batch_claims_all_its_events_with_one_statement(store: Store) -> None:
     done, fresh, outsider = _event(0), [_event(i) for i in range(1, 4)], _event(9)
     await _apply(store, done)  # committed earlier: its claim in the batch must say no
     batch = [done.event_id, *(e.event_id for e in fresh)]
-    with _inbox_statements(store.engine) as statements:
+    with recorded_statements(store.engine, "INSERT INTO processed_events") as statements:
         async with SharedTransaction(store.sessions, event_ids=batch), store.unit_of_work() as uow:
             answers = [await uow.inbox.claim(event_id) for event_id in batch]
             claimed_again = await uow.inbox.claim(fresh[0].event_id)

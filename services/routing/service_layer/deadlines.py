@@ -28,6 +28,8 @@ PRODUCER = "routing"
 async def emit_owed(uow: RoutingUnitOfWork, clock: Clock, now: datetime,
                     config: MunicipalityConfig) -> list[DeadlineKind]:
     """Add the deadline events ``clock`` owes at ``now`` to the caller's transaction."""
+    if not clock.owed(now, emitted=set()):  # nothing due yet (every new clock): what was emitted cannot matter
+        return []
     emitted = (await uow.routing.emitted_kinds([clock.clock_id]))[clock.clock_id]
     owed = clock.owed(now, emitted)
     if not owed:

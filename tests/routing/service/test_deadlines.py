@@ -7,6 +7,7 @@ from datetime import datetime
 
 from tests.routing.builders import ADULT, MINOR, concern_body, person
 from tests.routing.conftest import RoutingHarness
+from tests.statements import recorded_statements
 
 # Tuesday 3 March 2026, 10:00 CET: office open. A P2 adult case is due at closing of the 3rd office day
 # after (Friday 6 March 13:00 CET); a minor's 24-hour assessment is due Wednesday 10:00.
@@ -144,3 +145,17 @@ async def test_clocks_already_reported_do_not_hide_newly_due_ones(routing: Routi
     async with routing.container.unit_of_work() as uow:
         [due] = await uow.routing.running_clocks_due(routing.now, limit=1)
     assert due.concern_id == fresh
+
+
+async def test_a_concern_with_nothing_due_does_not_look_up_emitted_deadlines(routing: RoutingHarness) -> None:
+    routing.now = datetime.fromisoformat(RECEIVED)
+    with recorded_statements(routing.container.runtime.engine, "SELECT deadline_events") as lookups:
+        await routing.submit(concern_body(subjects=[person(MINOR)]), RECEIVED)
+    assert lookups == []  # three new clocks, none due: nothing emitted can matter
+
+    late = datetime.fromisoformat("2026-03-20T12:00:00+01:00")
+    routing.now = late
+    with recorded_statements(routing.container.runtime.engine, "SELECT deadline_events") as lookups:
+        await routing.submit(concern_body(subjects=[person(MINOR)]), RECEIVED)  # a phone note typed in late
+    assert lookups  # its clocks are due at once: what was emitted is asked
+    assert len([e for e in await routing.events("DeadlineReached") if e["reached_at"]]) == 5
