@@ -104,6 +104,11 @@ class Outbox:
             "created_at": utcnow(),
         })
 
+    @property
+    def pending(self) -> int:
+        """Rows added and not yet written."""
+        return len(self._pending)
+
     async def add_all(self, envelopes: Sequence[Envelope[Any]]) -> None:
         for envelope in envelopes:
             await self.add(envelope)

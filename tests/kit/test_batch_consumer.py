@@ -111,6 +111,24 @@ async def test_units_in_a_shared_transaction_commit_together_and_after_commit_wo
     assert [w for w in store.wakes if w != "relay"] == [f"after {e.event_id}" for e in events]
 
 
+async def test_a_batch_writes_its_outbox_rows_with_one_statement_just_before_it_commits(store: Store) -> None:
+    events = [_event(i) for i in range(3)]
+    with recorded_statements(store.engine, "INSERT INTO outbox") as inserts:
+        async with SharedTransaction(store.sessions):
+            for envelope in events:
+                await _apply(store, envelope)
+            assert inserts == []  # the units' rows wait for the batch
+    assert len(inserts) == 1
+    async with store.sessions() as session:
+        stored = (await session.execute(select(store.outbox.c.event_id)
+                                        .order_by(store.outbox.c.created_at))).all()
+    assert [row.event_id for row in stored] == [str(e.event_id) for e in events]  # in the order they were added
+
+    with recorded_statements(store.engine, "INSERT INTO outbox") as inserts:
+        await _apply(store, _event(9))  # a unit of its own writes its rows when it commits
+    assert len(inserts) == 1 and await store.outbox_rows() == 4
+
+
 async def test_a_unit_that_ends_without_committing_undoes_the_whole_batch(store: Store) -> None:
     first, second = _event(1), _event(2)
     with pytest.raises(UnitNotCommitted):
