@@ -18,6 +18,7 @@ from services.notify.adapters.mailer import BeforeData, message_bytes
 from services.notify.domain.delivery import State
 from services.notify.domain.mail import Mail
 from tests.notify.conftest import TK, NotifyUnderTest, notification, to, wait_until, wrap
+from tests.statements import recorded_statements
 
 
 class CountingMailbox(LocalMailbox):
@@ -191,3 +192,19 @@ def test_the_message_is_readable_and_refuses_header_injection() -> None:
     assert all(line.isascii() for line in raw.decode("ascii").splitlines())  # 7-bit on the wire
     with pytest.raises(ValueError, match="X-Infohus-Reference"):
         message_bytes(Mail(**{**mail.__dict__, "headers": (("X-Infohus-Reference", "IH-1\r\nBcc: x@example.org"),)}))
+
+
+async def test_recording_a_request_reads_the_delivery_once_and_writes_it_with_one_statement(
+        counting: CountingMailbox, make_notify: Callable[..., NotifyUnderTest]) -> None:
+    notify = make_notify(smtp_port=counting.smtp_port)
+    await notify.container.runtime.migrate()
+    request = wrap(notification(Destination.INFOHUS_TK))
+    with (recorded_statements(notify.container.runtime.engine, "SELECT deliveries") as reads,
+          recorded_statements(notify.container.runtime.engine, "INSERT INTO deliveries") as writes):
+        await notify.deliver_directly(request)
+    assert (len(reads), len(writes)) == (1, 1)  # "is it new?", then the row, returned as stored
+
+    stored = await notify.delivery(request.payload.notification_id)
+    assert stored is not None and stored.state == State.PENDING and stored.redrive_count == 0
+    [queued] = await notify.outbox("DeliveryStatusChanged")
+    assert (queued["notification_id"], queued["status"]) == (str(request.payload.notification_id), "QUEUED")

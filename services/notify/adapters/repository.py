@@ -174,11 +174,13 @@ class DeliveryRepository:
 
     # --- writing --------------------------------------------------------------------------------
 
-    async def add(self, **values: Any) -> None:
+    async def add(self, **values: Any) -> Delivery:
+        """Insert a delivery; returns it as stored (server defaults included), without a second read."""
         for key in ("notification_id", "concern_id", "infohus_case_id", "underretning_id"):
             if values.get(key) is not None:
                 values[key] = str(values[key])
-        await self._session.execute(deliveries.insert(), values)
+        row = (await self._session.execute(_INSERT_RETURNING, values)).mappings().one()
+        return Delivery.from_row(row)
 
     async def claim_due(self, *, now: datetime, limit: int, token: str, lease_until: datetime) -> list[Delivery]:
         """Up to ``limit`` PENDING rows that are due → SENDING under ``token`` (one attempt each, SESSION phase).
@@ -281,6 +283,9 @@ class DeliveryRepository:
             update(deliveries).where(deliveries.c.notification_id == str(notification_id), condition).values(**values))
         assert isinstance(result, CursorResult)
         return result.rowcount == 1
+
+
+_INSERT_RETURNING = deliveries.insert().returning(*deliveries.c)
 
 
 def _token_is(token: str | None) -> Any:

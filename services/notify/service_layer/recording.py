@@ -60,7 +60,7 @@ async def record(tx: NotifyUnitOfWork, new: NewDelivery, *, settings: NotifySett
                  causation_id: UUID | None = None) -> Delivery:
     """Add a PENDING delivery (or, with no mailbox for its destination, dead-letter it at once)."""
     recipient = settings.mailboxes().get(new.destination)
-    await tx.deliveries.add(
+    delivery = await tx.deliveries.add(
         notification_id=new.notification_id, concern_id=new.concern_id, reference=new.reference,
         destination=new.destination, purpose=new.purpose, recipient=recipient,
         message_id=message_id_for(new.notification_id, settings.mail_from.split("@")[1]),
@@ -69,8 +69,6 @@ async def record(tx: NotifyUnitOfWork, new: NewDelivery, *, settings: NotifySett
         content=new.content.model_dump_json(), trace_id=current_trace_id(),
         trace_context=json.dumps(current_trace_headers()), source_topic=new.source_topic,
         source_event=new.source_event)
-    delivery = await tx.deliveries.get(new.notification_id)
-    assert delivery is not None
     if recipient is None:
         await dead_letter(tx, delivery, token=None, reason=f"no mailbox configured for {new.destination}",
                           code=None, settings=settings, now=now, causation_id=causation_id)
