@@ -123,11 +123,10 @@ class Outbox:
 
 
 @functools.cache
-def _inbox_statements(table: Table) -> tuple[Select[tuple[str]], Insert]:
+def _seen_statement(table: Table) -> Select[tuple[str]]:
     """Built once per table: building a statement from scratch costs more than running it."""
-    seen = select(table.c.event_id).where(table.c.consumer == bindparam("consumer"),
+    return select(table.c.event_id).where(table.c.consumer == bindparam("consumer"),
                                           table.c.event_id == bindparam("event_id"))
-    return seen, table.insert()
 
 
 @functools.cache
@@ -164,14 +163,14 @@ class Inbox:
         self._session = session
         self._table = table
         self._consumer = consumer
-        self._seen, self._mark = _inbox_statements(table)
+        self._seen = _seen_statement(table)
 
     async def claim(self, event_id: UUID) -> bool:
         """Mark the event processed in this transaction, unless it already was: True if this transaction
         owns it now, False if its effect is already committed (skip it).
 
-        One statement where ``seen`` and ``mark`` are two, and in a batch one for all its events
-        (``expect_claims``). Like ``mark``, the row commits with the effect and a rollback releases it; a
+        One statement for "seen?" and "mark", and in a batch one for all its events
+        (``expect_claims``). The row commits with the effect and a rollback releases it; a
         concurrent transaction claiming the same event waits for this one and then gets False
         (PostgreSQL), or is refused as a second writer (SQLite).
         """
@@ -204,10 +203,6 @@ class Inbox:
     async def seen(self, event_id: UUID) -> bool:
         row = await self._session.execute(self._seen, {"consumer": self._consumer, "event_id": str(event_id)})
         return row.first() is not None
-
-    async def mark(self, event_id: UUID) -> None:
-        await self._session.execute(self._mark, {"consumer": self._consumer, "event_id": str(event_id),
-                                                 "processed_at": utcnow()})
 
 
 class Publisher(Protocol):

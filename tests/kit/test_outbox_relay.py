@@ -191,7 +191,7 @@ async def test_only_a_commit_that_wrote_outbox_rows_wakes_the_relay(world: Relay
     """A relay round is a transaction of its own: commits that emit nothing (most of audit's) must not cost one."""
     wakes: list[str] = []
     async with world.unit_of_work(lambda: wakes.append("woken")) as uow:
-        await uow.inbox.mark(uuid4())
+        await uow.inbox.claim(uuid4())
         await uow.commit()
     assert wakes == []
     async with world.unit_of_work(lambda: wakes.append("woken")) as uow:
