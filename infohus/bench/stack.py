@@ -177,6 +177,15 @@ def _peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def machine_busy_seconds() -> float:
+    """CPU time every process on this machine has used (all cores, not idle or waiting for I/O)."""
+    with contextlib.suppress(OSError):
+        fields = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+        user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+        return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+    return float("nan")
+
+
 def _cpu_seconds(pid: int) -> float:
     with contextlib.suppress(OSError):
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
 from infohus.bench.hop import records_in
+from infohus.bench.stack import machine_busy_seconds
 from infohus.kit.messaging import ensure_topics
 from tests.conftest import kafka_test_settings
 
@@ -24,3 +26,11 @@ async def test_records_in_sums_the_topics_end_offsets(kafka: Any, unique: str) -
     finally:
         await producer.stop()
     assert await records_in(kafka.bootstrap_servers, [first, second, settings.topic("never-created")]) == 5
+
+
+def test_machine_busy_seconds_counts_this_process_busy_time() -> None:
+    """The whole-machine CPU figure (PostgreSQL, broker, SMTP server and driver besides the services)."""
+    before_machine, before_own = machine_busy_seconds(), time.process_time()
+    while time.process_time() - before_own < 0.3:
+        pass
+    assert machine_busy_seconds() - before_machine >= 0.25
