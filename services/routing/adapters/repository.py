@@ -11,12 +11,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import Insert, String, Text, and_, bindparam, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.concern import ReporterCategory
 from contracts.events import DeadlineKind, Priority
 from infohus.kit.auth.roles import Role
+from infohus.kit.db import UtcDateTime
 from services.routing.adapters.orm import (
     case_timeline,
     clocks,
@@ -33,6 +34,7 @@ from services.routing.domain.case import (
     CloseReason,
     InfohusCase,
     TimelineEntry,
+    TimelineNote,
     TriageOutcome,
     TriageSignoff,
 )
@@ -70,6 +72,22 @@ def _opt_utc(moment: datetime | None) -> datetime | None:
 
 def _uuid(value: str | None) -> UUID | None:
     return None if value is None else UUID(value)
+
+
+def _note_statement(*, per_concern: bool) -> Insert:
+    """INSERT … SELECT: one timeline row per matching case, with the case's state as from- and to-state."""
+    cases = infohus_cases.c
+    rows = select(cases.case_id, bindparam("note_at", type_=UtcDateTime), bindparam("note_actor", type_=String),
+                  bindparam("note_actor_role", type_=String), bindparam("note_action", type_=String),
+                  cases.state, cases.state, bindparam("note_details", type_=Text)
+                  ).where((cases.concern_id if per_concern else cases.case_id) == bindparam("target"))
+    return (case_timeline.insert()
+            .from_select(["case_id", "at", "actor", "actor_role", "action", "from_state", "to_state", "details"], rows)
+            .returning(case_timeline.c.case_id))
+
+
+_NOTE_ON_CASE = _note_statement(per_concern=False)
+_NOTE_ON_CONCERN_CASES = _note_statement(per_concern=True)
 
 
 class RoutingRepository:
@@ -222,16 +240,18 @@ class RoutingRepository:
             action=entry.action, from_state=entry.from_state, to_state=entry.to_state,
             details=json.dumps(entry.details, default=str)))
 
-    async def case_states(self, *, case_id: UUID | None = None, concern_id: UUID | None = None) -> dict[UUID, str]:
-        """The state of one case, or of every case of a concern; empty when there is none."""
-        query = select(infohus_cases.c.case_id, infohus_cases.c.state).order_by(infohus_cases.c.subject_index)
-        if case_id is not None:
-            query = query.where(infohus_cases.c.case_id == str(case_id))
-        elif concern_id is not None:
-            query = query.where(infohus_cases.c.concern_id == str(concern_id))
-        else:
+    async def add_note(self, note: TimelineNote, *, case_id: UUID | None = None,
+                       concern_id: UUID | None = None) -> int:
+        """The note on one case, or on every case of a concern, in one statement that takes each case's
+        state as it is; returns the number of cases that got it (0 when there is none)."""
+        if (case_id is None) == (concern_id is None):
             raise ValueError("give a case or a concern")
-        return {UUID(row[0]): row[1] for row in await self._session.execute(query)}
+        statement = _NOTE_ON_CASE if case_id is not None else _NOTE_ON_CONCERN_CASES
+        rows = await self._session.execute(statement, dict(
+            target=str(case_id or concern_id), note_at=utc(note.at), note_actor=note.actor,
+            note_actor_role=note.actor_role, note_action=note.action,
+            note_details=json.dumps(note.details, default=str)))
+        return len(rows.all())
 
     @staticmethod
     def _signoffs(case: InfohusCase) -> str:

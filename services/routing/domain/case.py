@@ -79,6 +79,18 @@ class TimelineEntry:
 
 
 @dataclass(frozen=True)
+class TimelineNote:
+    """A timeline entry that leaves the case as it is: the case's state when the note is written is
+    recorded as both its from- and to-state (no read of the case, no new version)."""
+
+    at: datetime
+    actor: str
+    actor_role: str
+    action: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class TriageSignoff:
     user_id: str
     outcome: TriageOutcome

@@ -13,7 +13,7 @@ from typing import Any
 from contracts.events import DeliveryStatus, DeliveryStatusChanged, Destination
 from infohus.kit.redact import mask_mail_addresses
 from services.routing.domain.actors import Actor
-from services.routing.domain.case import TimelineEntry
+from services.routing.domain.case import TimelineNote
 
 ACTION = "DELIVERY_STATUS"
 NOTIFY = Actor("system:notify", None)
@@ -46,8 +46,8 @@ def reason_code(detail: str) -> str:
     return mask_mail_addresses(" ".join(detail.split()), "[adresse fjernet]")[:MAX_REASON_LENGTH]
 
 
-def delivery_entry(event: DeliveryStatusChanged, case_state: str) -> TimelineEntry:
-    """The timeline entry for one delivery status of a notification about the case (state unchanged)."""
+def delivery_note(event: DeliveryStatusChanged) -> TimelineNote:
+    """The timeline note for one delivery status of a notification about the case (state unchanged)."""
     text = (f"Mail til {DESTINATION_TEXT[event.destination]} ({event.destination.value}): "
             f"{STATUS_TEXT[event.status]}, forsøg {event.attempt}.")
     details: dict[str, Any] = {
@@ -64,5 +64,5 @@ def delivery_entry(event: DeliveryStatusChanged, case_state: str) -> TimelineEnt
     if event.underretning_id is not None:
         details["underretning_id"] = str(event.underretning_id)
     details["text"] = text
-    return TimelineEntry(at=event.occurred_at, actor=NOTIFY.user_id, actor_role=NOTIFY.role_name, action=ACTION,
-                         from_state=case_state, to_state=case_state, details=details)
+    return TimelineNote(at=event.occurred_at, actor=NOTIFY.user_id, actor_role=NOTIFY.role_name, action=ACTION,
+                        details=details)

@@ -20,7 +20,7 @@ from services.routing.domain.casework import (
     plan_cases,
 )
 from services.routing.domain.config import MunicipalityConfig
-from services.routing.domain.delivery import delivery_entry
+from services.routing.domain.delivery import delivery_note
 from services.routing.domain.disclosures import SystemInfo, internal_transfer
 from services.routing.domain.duplicates import Fingerprint, fingerprint, is_near_duplicate
 from services.routing.domain.facts import ConcernFacts, concern_facts
@@ -183,14 +183,13 @@ async def handle_delivery_status_changed(envelope: Envelope[DeliveryStatusChange
     async with uow:
         if not await uow.inbox.claim(envelope.event_id):
             return 0
+        note = delivery_note(event)
         if event.infohus_case_id is not None:
-            states = await uow.routing.case_states(case_id=event.infohus_case_id)
+            written = await uow.routing.add_note(note, case_id=event.infohus_case_id)
         else:
-            states = await uow.routing.case_states(concern_id=event.concern_id)
-        if not states:
+            written = await uow.routing.add_note(note, concern_id=event.concern_id)
+        if not written:
             log.warning("delivery status %s of notification %s (event %s) names no known infohus case; "
                         "nothing recorded", event.status.value, event.notification_id, envelope.event_id)
-        for case_id, state in states.items():
-            await uow.routing.append_timeline_entry(case_id, delivery_entry(event, state))
         await uow.commit()
-    return len(states)
+    return written

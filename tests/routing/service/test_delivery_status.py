@@ -21,6 +21,7 @@ from services.routing.settings import RoutingSettings
 from tests.conftest import Databases, common_settings
 from tests.routing.builders import ADULT, MINOR, concern_body, person
 from tests.routing.conftest import RoutingHarness
+from tests.statements import recorded_statements
 from tests.system import eventually
 
 RECEIVED = "2026-03-03T10:00:00+01:00"
@@ -173,3 +174,18 @@ async def test_end_to_end_on_the_broker_and_a_redelivered_duplicate_adds_nothing
     [entry] = [e for e in await deliveries(routing, case_id) if e["details"]["status"] == "SENT"]
     assert entry["details"]["message_id"] == "<m3@infohus.ishoj.dk>"
     assert UUID(entry["details"]["notification_id"]) == UUID(mail["notification_id"])
+
+
+async def test_a_status_reads_no_case_and_writes_its_entries_with_one_statement(routing: RoutingHarness) -> None:
+    concern_id = await routing.submit(concern_body(subjects=[person(ADULT), person(ADULT)]), RECEIVED)
+    mail = await requested(routing, "INFOHUS_TK")
+    engine = routing.container.runtime.engine
+    with (recorded_statements(engine, "SELECT") as reads,
+          recorded_statements(engine, "INSERT INTO case_timeline") as writes):
+        written = await handle_delivery_status_changed(delivery(mail, DeliveryStatus.SENT, infohus_case_id=None),
+                                                       uow=routing.container.unit_of_work())
+    assert written == 2 and len(writes) == 1  # both cases of the concern, in one INSERT … SELECT
+    assert not [r for r in reads if "infohus_cases" in r]
+    for case_id in await routing.case_ids(concern_id):
+        [entry] = await deliveries(routing, case_id)
+        assert entry["from_state"] == entry["to_state"] == "RECEIVED"
