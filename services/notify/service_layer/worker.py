@@ -25,17 +25,18 @@ import contextlib
 import json
 import logging
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import TypeVar
-from uuid import uuid4
+from typing import NamedTuple, TypeVar
+from uuid import UUID, uuid4
 
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 
 from contracts.events import DeliveryStatus
 from infohus.kit.db import is_dependency_unavailable
+from infohus.kit.grouping import Grouped
 from infohus.kit.telemetry import current_trace_id
 from services.notify.adapters.acceptance import AcceptanceCheck
 from services.notify.adapters.dead_letters import DeadLetterPublisher
@@ -51,6 +52,16 @@ from services.notify.settings import NotifySettings
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer("infohus.notify.worker")
 T = TypeVar("T")
+
+
+class _Confirmation(NamedTuple):
+    """A mail the relay accepted, to be recorded as sent."""
+
+    delivery: Delivery
+    reply: str
+    detail: str
+
+
 class LeaseLost(Exception):
     """Another worker owns the attempt now (our lease ran out); stop before DATA."""
 
@@ -70,6 +81,11 @@ class DeliveryWorker:
                                    settings.retry_max_backoff_s)
         self._lease = timedelta(seconds=settings.delivery_lease_s)
         self._wake = asyncio.Event()
+        # Concurrent attempts share their bookkeeping transactions (group commit).
+        self._data_phase: Grouped[tuple[UUID, str], bool] = Grouped(
+            self._enter_data_together, max_group=settings.worker_concurrency)
+        self._confirmations: Grouped[_Confirmation, bool] = Grouped(
+            self._confirm_together, max_group=settings.worker_concurrency)
 
     def wake(self) -> None:
         self._wake.set()
@@ -89,6 +105,8 @@ class DeliveryWorker:
                 if delay:
                     await self._sleep(delay)
         finally:
+            await self._data_phase.aclose()
+            await self._confirmations.aclose()
             close = getattr(self._mailer, "aclose", None)  # kept SMTP connections
             if close is not None:
                 with contextlib.suppress(Exception):
@@ -234,10 +252,14 @@ class DeliveryWorker:
                     message_id=delivery.message_id, text=text, html=html, headers=tuple(headers))
 
     async def _enter_data(self, delivery: Delivery, token: str) -> None:
+        if not await self._data_phase((delivery.notification_id, token)):
+            raise LeaseLost
+
+    async def _enter_data_together(self, attempts: Sequence[tuple[UUID, str]]) -> list[bool]:
         async with self._uow() as tx:
-            if not await tx.deliveries.enter_data(delivery.notification_id, token):
-                raise LeaseLost
+            owned = [await tx.deliveries.enter_data(notification_id, token) for notification_id, token in attempts]
             await tx.commit()
+        return owned
 
     async def _release(self, delivery: Delivery, token: str) -> None:
         async with asyncio.timeout(2), self._uow() as tx:
@@ -247,23 +269,30 @@ class DeliveryWorker:
 
     async def _confirm_sent(self, delivery: Delivery, reply: str, *, detail: str | None = None) -> None:
         """The relay has the mail: record it, retrying while the database is away (the mail is sent)."""
-        token = delivery.claim_token
-        assert token is not None
-
-        async def confirm() -> None:
-            now = self._now()
-            async with self._uow() as tx:
-                if not await tx.deliveries.mark_sent(delivery.notification_id, token, now=now, reply=reply):
-                    log.warning("notification %s: sent, but another worker owns it now", delivery.notification_id)
-                    return
-                sent = replace(delivery, state=State.SENT, sent_at=now)
-                await tx.outbox.add(sent_event(sent, sent_at=now))
-                await tx.outbox.add(status_event(sent, DeliveryStatus.SENT, now=now, detail=detail or reply[:200]))
-                await tx.commit()
-
-        await self._with_database(confirm)
+        if not await self._confirmations(_Confirmation(delivery, reply, detail or reply[:200])):
+            log.warning("notification %s: sent, but another worker owns it now", delivery.notification_id)
+            return
         log.info("notification %s (%s) sent on attempt %d", delivery.notification_id, delivery.reference,
                  delivery.attempts)
+
+    async def _confirm_together(self, sent: Sequence[_Confirmation]) -> list[bool]:
+        async def confirm() -> list[bool]:
+            now = self._now()
+            owned = []
+            async with self._uow() as tx:
+                for delivery, reply, detail in sent:
+                    assert delivery.claim_token is not None
+                    recorded = await tx.deliveries.mark_sent(delivery.notification_id, delivery.claim_token, now=now,
+                                                             reply=reply)
+                    if recorded:
+                        done = replace(delivery, state=State.SENT, sent_at=now)
+                        await tx.outbox.add(sent_event(done, sent_at=now))
+                        await tx.outbox.add(status_event(done, DeliveryStatus.SENT, now=now, detail=detail))
+                    owned.append(recorded)
+                await tx.commit()
+            return owned
+
+        return await self._with_database(confirm)
 
     async def _after_failure(self, delivery: Delivery, failure: SendFailure) -> None:
         if failure.ambiguous:
