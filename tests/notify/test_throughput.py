@@ -194,7 +194,7 @@ def test_the_message_is_readable_and_refuses_header_injection() -> None:
         message_bytes(Mail(**{**mail.__dict__, "headers": (("X-Infohus-Reference", "IH-1\r\nBcc: x@example.org"),)}))
 
 
-async def test_recording_a_request_reads_the_delivery_once_and_writes_it_with_one_statement(
+async def test_recording_a_request_writes_the_delivery_with_one_statement_and_reads_nothing(
         counting: CountingMailbox, make_notify: Callable[..., NotifyUnderTest]) -> None:
     notify = make_notify(smtp_port=counting.smtp_port)
     await notify.container.runtime.migrate()
@@ -202,9 +202,15 @@ async def test_recording_a_request_reads_the_delivery_once_and_writes_it_with_on
     with (recorded_statements(notify.container.runtime.engine, "SELECT deliveries") as reads,
           recorded_statements(notify.container.runtime.engine, "INSERT INTO deliveries") as writes):
         await notify.deliver_directly(request)
-    assert (len(reads), len(writes)) == (1, 1)  # "is it new?", then the row, returned as stored
+    assert (len(reads), len(writes)) == (0, 1)  # INSERT unless it exists, the row returned as stored
 
     stored = await notify.delivery(request.payload.notification_id)
     assert stored is not None and stored.state == State.PENDING and stored.redrive_count == 0
     [queued] = await notify.outbox("DeliveryStatusChanged")
     assert (queued["notification_id"], queued["status"]) == (str(request.payload.notification_id), "QUEUED")
+
+    again = wrap(request.payload)  # the same notification under a new event id: nothing new is written
+    with recorded_statements(notify.container.runtime.engine, "INSERT INTO deliveries") as writes:
+        await notify.deliver_directly(again)
+    assert len(writes) == 1 and len(await notify.outbox("DeliveryStatusChanged")) == 1
+    assert (await notify.delivery(request.payload.notification_id)) == stored

@@ -3,6 +3,7 @@ workers (two replicas, or a worker and the watchdog) can never both own an attem
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -12,6 +13,7 @@ from uuid import UUID
 from sqlalchemy import CursorResult, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from infohus.kit.db import upsert_insert
 from services.notify.adapters.orm import deliveries, delivery_redrives
 from services.notify.domain.delivery import Phase, State
 
@@ -174,13 +176,15 @@ class DeliveryRepository:
 
     # --- writing --------------------------------------------------------------------------------
 
-    async def add(self, **values: Any) -> Delivery:
-        """Insert a delivery; returns it as stored (server defaults included), without a second read."""
+    async def add_new(self, **values: Any) -> Delivery | None:
+        """Insert a delivery unless one with its notification id exists (then None, and nothing changes);
+        returns it as stored (server defaults included), without a second read."""
         for key in ("notification_id", "concern_id", "infohus_case_id", "underretning_id"):
             if values.get(key) is not None:
                 values[key] = str(values[key])
-        row = (await self._session.execute(_INSERT_RETURNING, values)).mappings().one()
-        return Delivery.from_row(row)
+        statement = _insert_new_statement(self._session.get_bind().dialect.name)
+        row = (await self._session.execute(statement, values)).mappings().one_or_none()
+        return None if row is None else Delivery.from_row(row)
 
     async def claim_due(self, *, now: datetime, limit: int, token: str, lease_until: datetime) -> list[Delivery]:
         """Up to ``limit`` PENDING rows that are due → SENDING under ``token`` (one attempt each, SESSION phase).
@@ -285,7 +289,11 @@ class DeliveryRepository:
         return result.rowcount == 1
 
 
-_INSERT_RETURNING = deliveries.insert().returning(*deliveries.c)
+@functools.cache
+def _insert_new_statement(dialect: str) -> Any:
+    """``INSERT … ON CONFLICT (notification_id) DO NOTHING RETURNING *``, built once per dialect."""
+    return upsert_insert(dialect, deliveries).on_conflict_do_nothing(
+        index_elements=[deliveries.c.notification_id]).returning(*deliveries.c)
 
 
 def _token_is(token: str | None) -> Any:

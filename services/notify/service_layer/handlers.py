@@ -29,14 +29,14 @@ async def handle_notification_requested(envelope: Envelope[NotificationRequested
     async with uow() as tx:
         if not await tx.inbox.claim(envelope.event_id):
             return
-        existing = await tx.deliveries.get(n.notification_id)
-        if existing is None:
-            new = request_delivery(n, settings, origin=Origin.REQUEST, source_topic=source_topic,
-                                   source_event=envelope.model_dump_json())
-            await record(tx, new, settings=settings, now=now(), causation_id=envelope.event_id)
-        elif existing.state == State.SENT:
-            # Asked again (routing re-publishing what it saw no confirmation for): confirm again, send nothing.
-            await tx.outbox.add(sent_event(existing, sent_at=existing.sent_at or now(), causation_id=envelope.event_id))
+        new = request_delivery(n, settings, origin=Origin.REQUEST, source_topic=source_topic,
+                               source_event=envelope.model_dump_json())
+        if await record(tx, new, settings=settings, now=now(), causation_id=envelope.event_id) is None:
+            existing = await tx.deliveries.get(n.notification_id)
+            if existing is not None and existing.state == State.SENT:
+                # Asked again (routing re-publishing what it saw no confirmation for): confirm again, send nothing.
+                await tx.outbox.add(sent_event(existing, sent_at=existing.sent_at or now(),
+                                               causation_id=envelope.event_id))
         tx.after_commit(wake)
         await tx.commit()
 
@@ -56,8 +56,6 @@ async def handle_deadline_reached(envelope: Envelope[DeadlineReached], *, uow: C
             return
         for mail in deadline_mails(event):
             notification_id = deadline_notification_id(event, mail.destination.value)
-            if await tx.deliveries.get(notification_id) is not None:
-                continue
             await record(tx, NewDelivery(
                 notification_id=notification_id, concern_id=event.concern_id, reference=event.reference,
                 destination=mail.destination.value, purpose=mail.purpose.value, origin=Origin.DEADLINE,

@@ -57,10 +57,11 @@ def request_delivery(n: NotificationRequested, settings: NotifySettings, *, orig
 
 
 async def record(tx: NotifyUnitOfWork, new: NewDelivery, *, settings: NotifySettings, now: datetime,
-                 causation_id: UUID | None = None) -> Delivery:
-    """Add a PENDING delivery (or, with no mailbox for its destination, dead-letter it at once)."""
+                 causation_id: UUID | None = None) -> Delivery | None:
+    """Add a PENDING delivery (or, with no mailbox for its destination, dead-letter it at once). None, with
+    nothing written, when a delivery with its notification id exists already (once per notification)."""
     recipient = settings.mailboxes().get(new.destination)
-    delivery = await tx.deliveries.add(
+    delivery = await tx.deliveries.add_new(
         notification_id=new.notification_id, concern_id=new.concern_id, reference=new.reference,
         destination=new.destination, purpose=new.purpose, recipient=recipient,
         message_id=message_id_for(new.notification_id, settings.mail_from.split("@")[1]),
@@ -69,6 +70,8 @@ async def record(tx: NotifyUnitOfWork, new: NewDelivery, *, settings: NotifySett
         content=new.content.model_dump_json(), trace_id=current_trace_id(),
         trace_context=json.dumps(current_trace_headers()), source_topic=new.source_topic,
         source_event=new.source_event)
+    if delivery is None:
+        return None
     if recipient is None:
         await dead_letter(tx, delivery, token=None, reason=f"no mailbox configured for {new.destination}",
                           code=None, settings=settings, now=now, causation_id=causation_id)
@@ -103,8 +106,6 @@ async def queue_alert(tx: NotifyUnitOfWork, kind: AlertKind, *, about: Delivery,
                   about.notification_id, detail)
         return
     alert_id = alert_id_for(about, kind)
-    if await tx.deliveries.get(alert_id) is not None:
-        return
     if not settings.mailboxes().get(Destination.OPS_ALERT.value):
         log.error("no ops mailbox configured: alert %s about notification %s (%s) is not mailed",
                   kind.value, about.notification_id, about.reference)

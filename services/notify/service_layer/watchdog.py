@@ -20,8 +20,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy.exc import IntegrityError
-
 from contracts.events import DeliveryStatus
 from services.notify.adapters.expected import ExpectedNotifications
 from services.notify.adapters.unit_of_work import NotifyUnitOfWork
@@ -99,20 +97,16 @@ class Watchdog:
                 n = item.notification
                 if n.notification_id in known:
                     continue
-                try:
-                    async with self._uow() as tx:
-                        if await tx.deliveries.get(n.notification_id) is not None:
-                            continue  # arrived meanwhile
-                        delivery = await record(tx, request_delivery(n, s, origin=Origin.WATCHDOG), settings=s,
-                                                now=now)
-                        await queue_alert(tx, AlertKind.MISSING, about=delivery, settings=s, now=now,
-                                          detail=f"Bestilt af routing {item.requested_at.isoformat()}, aldrig "
-                                                 "modtaget af notify. Sendt nu af vagthunden.")
-                        await tx.commit()
-                except IntegrityError:
-                    # The consumer stored it between our look and our insert (a consumer catching up on a
-                    # backlog races the watchdog through it): it arrived after all; the rest of the round goes on.
-                    continue
+                async with self._uow() as tx:
+                    delivery = await record(tx, request_delivery(n, s, origin=Origin.WATCHDOG), settings=s, now=now)
+                    if delivery is None:
+                        # The consumer stored it meanwhile (catching up on a backlog races the watchdog through
+                        # it): it arrived after all; the rest of the round goes on.
+                        continue
+                    await queue_alert(tx, AlertKind.MISSING, about=delivery, settings=s, now=now,
+                                      detail=f"Bestilt af routing {item.requested_at.isoformat()}, aldrig "
+                                             "modtaget af notify. Sendt nu af vagthunden.")
+                    await tx.commit()
                 count += 1
                 log.error("notification %s (%s, %s) was requested by routing but never reached notify; sending it now",
                           n.notification_id, n.reference, n.destination.value)
