@@ -341,8 +341,7 @@ async def _open_missing_underretning(uow: RoutingUnitOfWork, case: InfohusCase, 
     await add_underretning(uow, underretning, reference=facts.reference, at=now)
     for task in tasks:
         await uow.routing.add_task(task)
-    for clock in clocks:
-        await uow.routing.add_clock(clock)
+    await uow.routing.add_clocks(clocks)
     late = now > underretning.assessment_due_at
     if case.priority is Priority.P2:  # R2: an underretning makes the concern at least P1
         due = triage_due_at(facts.effective_received_at, Priority.P1, config)

@@ -87,8 +87,7 @@ async def _open(uow: RoutingUnitOfWork, envelope: Envelope[ConcernSubmitted], de
         await uow.routing.add_case(case, trace_id=trace_id)
     for underretning in plan.underretninger:
         await uow.routing.add_underretning(underretning)
-    for clock in plan.clocks:
-        await uow.routing.add_clock(clock)
+    await uow.routing.add_clocks(plan.clocks)
     for task in plan.tasks:
         await uow.routing.add_task(task)
 

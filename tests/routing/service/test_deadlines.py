@@ -159,3 +159,12 @@ async def test_a_concern_with_nothing_due_does_not_look_up_emitted_deadlines(rou
         await routing.submit(concern_body(subjects=[person(MINOR)]), RECEIVED)  # a phone note typed in late
     assert lookups  # its clocks are due at once: what was emitted is asked
     assert len([e for e in await routing.events("DeadlineReached") if e["reached_at"]]) == 5
+
+
+async def test_a_new_concern_writes_its_clocks_with_one_statement(routing: RoutingHarness) -> None:
+    routing.now = datetime.fromisoformat(RECEIVED)
+    with recorded_statements(routing.container.runtime.engine, "INSERT INTO clocks") as writes:
+        concern_id = await routing.submit(concern_body(subjects=[person(MINOR)]), RECEIVED)
+    async with routing.container.unit_of_work() as work:
+        started = await work.routing.clocks_for_concern(concern_id)
+    assert len(writes) == 1 and len(started) == 3  # triage, 24-hour assessment, receipt
