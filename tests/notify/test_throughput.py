@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import email
+import json
 from collections.abc import AsyncIterator, Callable
 from email import policy
 from pathlib import Path
 from typing import Any
 
 import pytest
+from opentelemetry import trace
+from sqlalchemy import select
 
 from contracts.events import Destination
 from infohus.devstack.mailbox import LocalMailbox
-from services.notify.adapters.mailer import BeforeData, message_bytes
+from services.notify.adapters.mailer import BeforeData, SmtpMailer, message_bytes
+from services.notify.adapters.orm import tables
 from services.notify.domain.delivery import State
 from services.notify.domain.mail import Mail
 from tests.notify.conftest import TK, NotifyUnderTest, notification, to, wait_until, wrap
@@ -214,3 +218,45 @@ async def test_recording_a_request_writes_the_delivery_with_one_statement_and_re
         await notify.deliver_directly(again)
     assert len(writes) == 1 and len(await notify.outbox("DeliveryStatusChanged")) == 1
     assert (await notify.delivery(request.payload.notification_id)) == stored
+
+
+class ConfirmsTogether:
+    """Lets the relay's answers to ``count`` mails through at the same moment, so their 'sent'
+    bookkeeping is written as one group."""
+
+    def __init__(self, inner: Any, count: int) -> None:
+        self._inner, self._count, self._answered = inner, count, 0
+        self._all_answered = asyncio.Event()
+
+    async def send(self, mail: Mail, *, before_data: BeforeData | None = None) -> str:
+        reply: str = await self._inner.send(mail, before_data=before_data)
+        self._answered += 1
+        if self._answered == self._count:
+            self._all_answered.set()
+        await self._all_answered.wait()
+        return reply
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+async def test_mails_confirmed_together_each_keep_their_own_trace(
+        counting: CountingMailbox, make_notify: Callable[..., NotifyUnderTest], span_exporter: Any) -> None:
+    notify = make_notify(smtp_port=counting.smtp_port, worker_concurrency=3)
+    await notify.container.runtime.migrate()
+    traced: dict[str, str] = {}
+    for i in range(3):  # each request in a trace of its own, as three concerns would be
+        with trace.get_tracer("test").start_as_current_span(f"concern {i}") as span:
+            request = wrap(notification(Destination.INFOHUS_TK))
+            await notify.deliver_directly(request)
+        traced[str(request.payload.notification_id)] = format(span.get_span_context().trace_id, "032x")
+    notify.container.worker._mailer = ConfirmsTogether(SmtpMailer(notify.settings), count=3)
+    with recorded_statements(notify.container.runtime.engine, "INSERT INTO outbox") as writes:
+        assert await notify.container.worker.run_once()
+    assert len(writes) == 1  # one group: the three mails' events in one transaction
+    async with notify.container.unit_of_work() as uow:
+        rows = (await uow.session.execute(select(tables.outbox.c.payload, tables.outbox.c.headers)
+                                          .where(tables.outbox.c.event_type == "NotificationSent"))).all()
+    sent_in = {json.loads(p)["payload"]["notification_id"]: json.loads(h)["traceparent"].split("-")[1]
+               for p, h in rows}
+    assert sent_in == traced

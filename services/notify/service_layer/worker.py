@@ -55,11 +55,12 @@ T = TypeVar("T")
 
 
 class _Confirmation(NamedTuple):
-    """A mail the relay accepted, to be recorded as sent."""
+    """A mail the relay accepted, to be recorded as sent (its events in its own attempt's trace)."""
 
     delivery: Delivery
     reply: str
     detail: str
+    trace: otel_context.Context
 
 
 class LeaseLost(Exception):
@@ -269,7 +270,8 @@ class DeliveryWorker:
 
     async def _confirm_sent(self, delivery: Delivery, reply: str, *, detail: str | None = None) -> None:
         """The relay has the mail: record it, retrying while the database is away (the mail is sent)."""
-        if not await self._confirmations(_Confirmation(delivery, reply, detail or reply[:200])):
+        confirmation = _Confirmation(delivery, reply, detail or reply[:200], otel_context.get_current())
+        if not await self._confirmations(confirmation):
             log.warning("notification %s: sent, but another worker owns it now", delivery.notification_id)
             return
         log.info("notification %s (%s) sent on attempt %d", delivery.notification_id, delivery.reference,
@@ -280,14 +282,18 @@ class DeliveryWorker:
             now = self._now()
             owned = []
             async with self._uow() as tx:
-                for delivery, reply, detail in sent:
+                for delivery, reply, detail, trace in sent:
                     assert delivery.claim_token is not None
                     recorded = await tx.deliveries.mark_sent(delivery.notification_id, delivery.claim_token, now=now,
                                                              reply=reply)
                     if recorded:
                         done = replace(delivery, state=State.SENT, sent_at=now)
-                        await tx.outbox.add(sent_event(done, sent_at=now))
-                        await tx.outbox.add(status_event(done, DeliveryStatus.SENT, now=now, detail=detail))
+                        attached = otel_context.attach(trace)  # the outbox rows carry the current trace
+                        try:
+                            await tx.outbox.add(sent_event(done, sent_at=now))
+                            await tx.outbox.add(status_event(done, DeliveryStatus.SENT, now=now, detail=detail))
+                        finally:
+                            otel_context.detach(attached)
                     owned.append(recorded)
                 await tx.commit()
             return owned
