@@ -33,6 +33,22 @@ async def settle() -> None:
         await asyncio.sleep(0)
 
 
+async def arrive(grouped: Grouped[int, int], *requests: int) -> list[asyncio.Task[int]]:
+    """The requests, made at once and left waiting for their answers."""
+    waiting = [asyncio.create_task(grouped(r)) for r in requests]
+    await settle()
+    return waiting
+
+
+async def writing_first(max_group: int) -> tuple[Recorder, Grouped[int, int], asyncio.Task[int]]:
+    """A ``Grouped`` whose first request (1) is being written until ``release`` is set."""
+    run = Recorder()
+    run.release.clear()
+    grouped: Grouped[int, int] = Grouped(run, max_group=max_group)
+    [first] = await arrive(grouped, 1)
+    return run, grouped, first
+
+
 async def test_a_lone_request_runs_at_once_and_gets_its_own_answer() -> None:
     run = Recorder()
     grouped: Grouped[int, int] = Grouped(run, max_group=8)
@@ -41,27 +57,17 @@ async def test_a_lone_request_runs_at_once_and_gets_its_own_answer() -> None:
 
 
 async def test_requests_that_arrive_while_a_group_runs_are_written_together_next() -> None:
-    run = Recorder()
-    run.release.clear()
-    grouped: Grouped[int, int] = Grouped(run, max_group=3)
-    first = asyncio.ensure_future(grouped(1))
-    await settle()
-    later = [asyncio.ensure_future(grouped(n)) for n in (2, 3, 4, 5)]
-    await settle()
+    run, grouped, first = await writing_first(max_group=3)
+    later = await arrive(grouped, 2, 3, 4, 5)
     run.release.set()
     assert await asyncio.gather(first, *later) == [10, 20, 30, 40, 50]
     assert run.groups == [[1], [2, 3, 4], [5]]  # never more than max_group at once, in arrival order
 
 
 async def test_a_failed_group_fails_its_own_requests_only() -> None:
-    run = Recorder()
-    run.release.clear()
-    grouped: Grouped[int, int] = Grouped(run, max_group=2)
-    first = asyncio.ensure_future(grouped(1))
-    await settle()
+    run, grouped, first = await writing_first(max_group=2)
     run.fail_next = True
-    second, third = asyncio.ensure_future(grouped(2)), asyncio.ensure_future(grouped(3))
-    await settle()
+    second, third = await arrive(grouped, 2, 3)
     run.release.set()
     with pytest.raises(ConnectionError):
         await first
@@ -69,13 +75,8 @@ async def test_a_failed_group_fails_its_own_requests_only() -> None:
 
 
 async def test_a_request_cancelled_before_its_group_ran_is_left_out() -> None:
-    run = Recorder()
-    run.release.clear()
-    grouped: Grouped[int, int] = Grouped(run, max_group=8)
-    first = asyncio.ensure_future(grouped(1))
-    await settle()
-    gone, kept = asyncio.ensure_future(grouped(2)), asyncio.ensure_future(grouped(3))
-    await settle()
+    run, grouped, first = await writing_first(max_group=8)
+    gone, kept = await arrive(grouped, 2, 3)
     gone.cancel()
     run.release.set()
     assert [*await asyncio.gather(first, kept)] == [10, 30]
@@ -83,13 +84,8 @@ async def test_a_request_cancelled_before_its_group_ran_is_left_out() -> None:
 
 
 async def test_closing_cancels_the_running_group_and_what_waits() -> None:
-    run = Recorder()
-    run.release.clear()
-    grouped: Grouped[int, int] = Grouped(run, max_group=1)
-    first = asyncio.ensure_future(grouped(1))
-    await settle()
-    second = asyncio.ensure_future(grouped(2))
-    await settle()
+    run, grouped, first = await writing_first(max_group=1)
+    [second] = await arrive(grouped, 2)
     await grouped.aclose()
     for request in (first, second):
         with pytest.raises(asyncio.CancelledError):
