@@ -54,6 +54,22 @@ class Run:
     lost: int = 0  # submissions whose connection broke: never counted, whether intake kept them or not
 
 
+@dataclass
+class PerConcern:
+    """What one concern of the max run cost."""
+
+    cpu_ms: dict[str, float]  # per service
+    machine_cpu_ms: float  # every process on the machine
+    driver_cpu_ms: float  # this process
+    kafka_messages: float
+    database_transactions: float
+
+    def as_json(self) -> dict[str, Any]:
+        return {"cpu_ms_per_concern": self.cpu_ms, "machine_cpu_ms_per_concern": self.machine_cpu_ms,
+                "driver_cpu_ms_per_concern": self.driver_cpu_ms, "kafka_messages_per_concern": self.kafka_messages,
+                "database_transactions_per_concern": self.database_transactions}
+
+
 async def submit(client: aiohttp.ClientSession, i: int, accepted: dict[str, float]) -> bool:
     """Submit concern ``i``; False if the connection broke before an answer came (it is not retried: a
     second submission could be a second concern)."""
@@ -131,10 +147,21 @@ async def wait_until_done(stack: Stack, mails: CaseMails, run: Run, timeout: flo
 
 
 async def audit_count(stack: Stack) -> int:
+    return await _scalar(stack, "SELECT count(*) FROM audit.disclosure_log")
+
+
+async def database_transactions(stack: Stack) -> int:
+    """Transactions the services' database has ended so far (committed or rolled back). A backend reports
+    its counts when it goes idle, at most once a second, so the figure is a few transactions behind."""
+    return await _scalar(stack, "SELECT xact_commit + xact_rollback FROM pg_stat_database "
+                                "WHERE datname = current_database()")
+
+
+async def _scalar(stack: Stack, query: str) -> int:
     engine = create_async_engine(stack.database_url)
     try:
         async with engine.connect() as connection:
-            return int((await connection.execute(text("SELECT count(*) FROM audit.disclosure_log"))).scalar_one())
+            return int((await connection.execute(text(query))).scalar_one())
     finally:
         await engine.dispose()
 
@@ -154,8 +181,8 @@ def summarise(run: Run, last_mail: dict[str, float]) -> dict[str, Any]:
             "p99_ms": percentile(latencies, 99), "mean_ms": statistics.fmean(latencies)}
 
 
-def print_table(rows: list[dict[str, Any]], rss: dict[str, float], cpu_ms: dict[str, float], machine_ms: float,
-                driver_ms: float, hop: float, messages_per_concern: float, efficiency: float) -> None:
+def print_table(rows: list[dict[str, Any]], rss: dict[str, float], cost: PerConcern, hop: float,
+                efficiency: float) -> None:
     print("\n| run | concerns | accepted/s | end-to-end concerns/s | p50 ms | p95 ms | p99 ms |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for r in rows:
@@ -166,18 +193,38 @@ def print_table(rows: list[dict[str, Any]], rss: dict[str, float], cpu_ms: dict[
             print(f"{r['run']}: {r['lost']} submissions lost their connection before an answer (not counted)")
     print("\n| service | peak RSS MB (target ≤ 150) | CPU ms per concern (max run) |\n|---|---:|---:|")
     for name, mb in rss.items():
-        print(f"| {name} | {mb:.0f} | {cpu_ms.get(name, float('nan')):.1f} |")
-    total = sum(cpu_ms.values())
+        print(f"| {name} | {mb:.0f} | {cost.cpu_ms.get(name, float('nan')):.1f} |")
+    total = sum(cost.cpu_ms.values())
     print(f"| all four | | {total:.1f} (≈ {2000 / total:.0f} concerns/s if 2 cores did nothing else) |")
     cores = os.cpu_count() or 1
-    print(f"| whole machine (also PostgreSQL, broker, SMTP server, this driver) | | {machine_ms:.1f} "
-          f"(≈ {1000 * cores / machine_ms:.0f} concerns/s on {cores} cores) |")
-    print(f"| of which this load driver (HTTP client, mail and audit counting) | | {driver_ms:.1f} |")
+    print(f"| whole machine (also PostgreSQL, broker, SMTP server, this driver) | | {cost.machine_cpu_ms:.1f} "
+          f"(≈ {1000 * cores / cost.machine_cpu_ms:.0f} concerns/s on {cores} cores) |")
+    print(f"| of which this load driver (HTTP client, mail and audit counting) | | {cost.driver_cpu_ms:.1f} |")
     print(f"\nRaw FastStream hop (consume one, publish one) on the same broker: {hop:.0f} msg/s")
-    print(f"Kafka messages per concern (counted on the event topics during the max run): {messages_per_concern:.1f}")
-    print(f"Pipeline efficiency = concerns/s × {messages_per_concern:.1f} messages ÷ hop rate = "
+    print(f"Kafka messages per concern (counted on the event topics during the max run): {cost.kafka_messages:.1f}")
+    print(f"PostgreSQL transactions per concern (all four services, pg_stat_database): "
+          f"{cost.database_transactions:.1f}")
+    print(f"Pipeline efficiency = concerns/s × {cost.kafka_messages:.1f} messages ÷ hop rate = "
           f"{efficiency:.0%} (target ≥ 50 %)")
     print("Targets: ≥ 1,000 concerns/s end to end; p99 ≤ 150 ms accepted → mail at 50 concerns/s.")
+
+
+async def max_run(stack: Stack, mails: CaseMails, args: argparse.Namespace) -> tuple[dict[str, Any], PerConcern]:
+    """The max-rate run, and what each of its concerns cost the services and the machine."""
+    cpu_before, machine_before, driver_before = stack.cpu_seconds(), machine_busy_seconds(), time.process_time()
+    messages_before = await records_in(stack.broker.bootstrap_servers, all_topics(consumers_dlt=False))
+    transactions_before = await database_transactions(stack)
+    burst = await max_rate(stack, args.max_concerns, args.concurrency)
+    row = summarise(burst, await wait_until_done(stack, mails, burst, 600))
+    concerns = len(burst.accepted)
+    messages = await records_in(stack.broker.bootstrap_servers, all_topics(consumers_dlt=False))
+    cost = PerConcern(
+        cpu_ms={name: (used - cpu_before[name]) * 1000 / concerns for name, used in stack.cpu_seconds().items()},
+        machine_cpu_ms=(machine_busy_seconds() - machine_before) * 1000 / concerns,
+        driver_cpu_ms=(time.process_time() - driver_before) * 1000 / concerns,
+        kafka_messages=(messages - messages_before) / concerns,
+        database_transactions=(await database_transactions(stack) - transactions_before) / concerns)
+    return row, cost
 
 
 async def main(args: argparse.Namespace) -> int:
@@ -191,27 +238,16 @@ async def main(args: argparse.Namespace) -> int:
         await wait_until_done(stack, mails, warm, 60)
         fixed = await fixed_rate(stack, args.rate, args.fixed_seconds)
         rows.append(summarise(fixed, await wait_until_done(stack, mails, fixed, 120)))
-        cpu_before, machine_before = stack.cpu_seconds(), machine_busy_seconds()
-        messages_before = await records_in(stack.broker.bootstrap_servers, all_topics(consumers_dlt=False))
-        driver_before = time.process_time()
-        burst = await max_rate(stack, args.max_concerns, args.concurrency)
-        rows.append(summarise(burst, await wait_until_done(stack, mails, burst, 600)))
-        messages = await records_in(stack.broker.bootstrap_servers, all_topics(consumers_dlt=False))
-        messages_per_concern = (messages - messages_before) / len(burst.accepted)
-        cpu_ms = {name: (used - cpu_before[name]) * 1000 / len(burst.accepted)
-                  for name, used in stack.cpu_seconds().items()}
-        machine_ms = (machine_busy_seconds() - machine_before) * 1000 / len(burst.accepted)
-        driver_ms = (time.process_time() - driver_before) * 1000 / len(burst.accepted)
+        row, cost = await max_run(stack, mails, args)
+        rows.append(row)
         rss = stack.peak_rss_mb()
         hop = await raw_hop_rate(stack.broker.bootstrap_servers, args.hop_messages)
     finally:
         await stack.stop()
-    efficiency = rows[-1]["end_to_end_per_s"] * messages_per_concern / hop
-    print_table(rows, rss, cpu_ms, machine_ms, driver_ms, hop, messages_per_concern, efficiency)
+    efficiency = rows[-1]["end_to_end_per_s"] * cost.kafka_messages / hop
+    print_table(rows, rss, cost, hop, efficiency)
     (stack.data_dir / "bench-results.json").write_text(json.dumps(
-        {"runs": rows, "peak_rss_mb": rss, "cpu_ms_per_concern": cpu_ms, "machine_cpu_ms_per_concern": machine_ms,
-         "driver_cpu_ms_per_concern": driver_ms,
-         "hop_msgs_per_s": hop, "kafka_messages_per_concern": messages_per_concern, "efficiency": efficiency},
+        {"runs": rows, "peak_rss_mb": rss, **cost.as_json(), "hop_msgs_per_s": hop, "efficiency": efficiency},
         indent=2))
     if not args.skip_audit:
         from infohus.bench.audit import run_audit_benchmark
