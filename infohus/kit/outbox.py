@@ -73,6 +73,11 @@ def processed_events_table(metadata: MetaData) -> Table:
     )
 
 
+def messaging_attributes(topic: str, event_type: str) -> dict[str, str]:
+    """A message's span attributes (OpenTelemetry messaging conventions): where it goes, never what it says."""
+    return {"messaging.system": "kafka", "messaging.destination.name": topic, "infohus.event_type": event_type}
+
+
 def current_trace_headers() -> dict[str, str]:
     carrier: dict[str, str] = {}
     propagate.inject(carrier)
@@ -300,7 +305,8 @@ class OutboxRelay:
         stored_context = propagate.extract(json.loads(row["headers"]))
         token = otel_context.attach(stored_context)
         try:
-            with tracer.start_as_current_span("outbox relay", attributes={"infohus.event_type": row["event_type"]}):
+            with tracer.start_as_current_span(f"{row['topic']} publish", kind=trace.SpanKind.PRODUCER,
+                                              attributes=messaging_attributes(row["topic"], row["event_type"])):
                 headers = {"event_id": row["event_id"], "event_type": row["event_type"], **current_trace_headers()}
                 return await self._publisher.send_raw(row["topic"], row["key"], row["payload"].encode(), headers)
         finally:

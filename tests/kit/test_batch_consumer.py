@@ -251,8 +251,8 @@ def _settings(kafka: Any, unique: str, batch_size: int) -> KafkaSettings:
         update={"consume_batch_max_records": batch_size})
 
 
-async def test_waiting_messages_are_handled_in_one_transaction_each_in_its_own_trace(
-        kafka: Any, store: Store, unique: str) -> None:
+async def test_waiting_messages_are_handled_in_one_transaction_each_in_its_own_trace_with_one_span(
+        kafka: Any, store: Store, unique: str, span_exporter: Any) -> None:
     settings = _settings(kafka, unique, 50)
     topic = topic_name(CaseTransitioned, settings.topic_prefix)
     await ensure_topics(settings, [topic])
@@ -269,11 +269,14 @@ async def test_waiting_messages_are_handled_in_one_transaction_each_in_its_own_t
         sent_traces = {e.event_id: await _publish_traced(producer, topic, e) for e in events}
     finally:
         await producer.stop()
+    spans_before = len(span_exporter.get_finished_spans())
     await _consume_with(settings, store, handle, until=len(events))
 
     assert await store.outbox_rows() == len(events)
     assert store.wakes.count("relay") < len(events)  # fewer commits than messages: batches were shared
     assert traces == sent_traces  # each message's work continues its own producer's trace
+    consumer_spans = [s for s in span_exporter.get_finished_spans()[spans_before:] if s.kind is trace.SpanKind.CONSUMER]
+    assert sorted(format(s.context.trace_id, "032x") for s in consumer_spans) == sorted(sent_traces.values())
 
 
 @pytest.mark.parametrize("batch_size", [1, 50])

@@ -106,6 +106,23 @@ async def test_a_batch_goes_out_in_order_per_key_with_its_trace_and_is_marked_se
         assert sent == [e.model_dump_json().encode() for e in events if e.correlation_id == key]
 
 
+async def test_each_relayed_event_has_one_producer_span_whose_context_the_message_carries(
+        world: RelayWorld, span_exporter: Any) -> None:
+    events = [_event(uuid4(), i) for i in range(3)]
+    trace_id = await _write(world, events)
+
+    assert await world.relay().publish_pending() == 3
+
+    records = await _consume(world, 3)
+    spans = [s for s in span_exporter.get_finished_spans() if format(s.context.trace_id, "032x") == trace_id]
+    producers = [s for s in spans if s.kind is trace.SpanKind.PRODUCER]
+    assert len(producers) == 3  # one per message, not a second one from FastStream's middleware
+    assert {(s.name, s.attributes["messaging.destination.name"]) for s in producers} == {
+        (f"{world.topic} publish", world.topic)}
+    carried = {dict(r.headers)["traceparent"].decode().split("-")[2] for r in records}
+    assert carried == {format(s.context.span_id, "016x") for s in producers}  # a consumer continues this span
+
+
 class _FailingOne:
     """The real publisher, except that one record's confirmation fails (the broker refused it)."""
 

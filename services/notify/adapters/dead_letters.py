@@ -28,7 +28,8 @@ class BrokerDeadLetters:
         source = json.loads(delivery.source_event)
         headers = {"event_id": str(source.get("event_id", "")), "event_type": str(source.get("type", "")),
                    "x-dead-letter-reason": delivery.last_error or "", "x-dead-letter-attempts": str(delivery.attempts),
-                   "x-original-topic": delivery.source_topic, "x-notification-id": str(delivery.notification_id)}
+                   "x-original-topic": delivery.source_topic, "x-notification-id": str(delivery.notification_id),
+                   **json.loads(delivery.trace_context or "{}")}  # the dead letter continues the request's trace
         await self._runtime.broker.publish(delivery.source_event.encode(),
                                            dead_letter_topic(delivery.source_topic, SERVICE),
                                            key=str(delivery.concern_id).encode(), headers=headers)
