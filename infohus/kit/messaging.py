@@ -231,8 +231,8 @@ def _handling_span(record: ConsumerRecord[bytes, bytes]) -> Iterator[None]:
     """Each message's work continues its producer's trace (the relay's publish span), also inside a batch.
 
     The kit's own spans are the only messaging spans: FastStream's telemetry middleware is not installed,
-    since it would add a second span per message published and one per batch consumed, and cost a few per
-    cent of each service's CPU.
+    since it would add two more spans to each message published and one to each batch consumed, and cost a
+    few per cent of each service's CPU.
     """
     carrier = {k: v.decode(errors="replace") for k, v in (record.headers or ())}
     with tracer.start_as_current_span(f"{record.topic} handle", context=propagate.extract(carrier),
