@@ -238,7 +238,7 @@ async def main(args: argparse.Namespace) -> int:
     try:
         warm = await fixed_rate(stack, 10, 1)
         await wait_until_done(stack, mails, warm, 60)
-        for rate in [args.rate, *([args.comparison_rate] if args.comparison_rate else [])]:
+        for rate in (r for r in (args.rate, args.comparison_rate) if r):  # a comparison rate of 0: no second run
             fixed = await fixed_rate(stack, rate, args.fixed_seconds)
             rows.append(summarise(fixed, await wait_until_done(stack, mails, fixed, 120)))
         row, cost = await max_run(stack, mails, args)
