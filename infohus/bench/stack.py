@@ -124,6 +124,14 @@ class Stack:
         return {name: _cpu_seconds(proc.pid) for name, proc in self.processes.items()
                 if proc.returncode is None and name in SERVICES}
 
+    def infrastructure_cpu_seconds(self) -> dict[str, float]:
+        """CPU time the parts around the services have used so far: PostgreSQL (the machine's server, all of
+        its processes), the broker and the SMTP server."""
+        mailbox = self.processes.get("mailbox")
+        return {"PostgreSQL": postgres_cpu_seconds(),
+                "broker": _cpu_seconds(self.broker.pid) if self.broker.pid is not None else float("nan"),
+                "SMTP server": _cpu_seconds(mailbox.pid) if mailbox is not None else float("nan")}
+
     async def stop(self) -> None:
         for process in self.processes.values():
             if process.returncode is None:
@@ -178,12 +186,38 @@ def _peak_rss_mb(pid: int) -> float:
 
 
 def machine_busy_seconds() -> float:
-    """CPU time every process on this machine has used (all cores, not idle or waiting for I/O)."""
+    """CPU time every process on this machine has used (all cores, not idle or waiting for I/O).
+
+    Steal, the time a virtual CPU waited while the host ran something else, is not counted: no process here
+    used it.
+    """
     with contextlib.suppress(OSError):
-        fields = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-        user, nice, system, _idle, _iowait, irq, softirq, steal = fields
-        return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+        fields = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:8]]
+        user, nice, system, _idle, _iowait, irq, softirq = fields
+        return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
     return float("nan")
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU time of every process named ``postgres`` and of those its server has already reaped (a backend
+    that ended), as counted in the server's own children's time."""
+    total_ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            text = stat.read_text()
+            if text.split("(", 1)[1].rsplit(")", 1)[0] != "postgres":
+                continue
+            fields = text.rsplit(")", 1)[1].split()
+            total_ticks += int(fields[11]) + int(fields[12])  # utime, stime
+            if _process_name(int(fields[1])) != "postgres":  # the server itself: add its reaped children's
+                total_ticks += int(fields[13]) + int(fields[14])  # cutime, cstime
+    return total_ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _process_name(pid: int) -> str:
+    with contextlib.suppress(OSError):
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    return ""
 
 
 def _cpu_seconds(pid: int) -> float:

@@ -6,9 +6,11 @@ import time
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from infohus.bench.hop import records_in
-from infohus.bench.stack import machine_busy_seconds
+from infohus.bench.stack import machine_busy_seconds, postgres_cpu_seconds
 from infohus.kit.messaging import ensure_topics
 from tests.conftest import kafka_test_settings
 
@@ -34,3 +36,16 @@ def test_machine_busy_seconds_counts_this_process_busy_time() -> None:
     while time.process_time() - before_own < 0.3:
         pass
     assert machine_busy_seconds() - before_machine >= 0.25
+
+
+async def test_postgres_cpu_seconds_counts_the_work_of_a_backend_that_has_ended(postgres_url: str) -> None:
+    """The benchmark's PostgreSQL row: a query's CPU is counted, also after its connection (and so its backend
+    process) has gone."""
+    before = postgres_cpu_seconds()
+    engine = create_async_engine(postgres_url)
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT count(*) FROM generate_series(1, 4000000)"))
+    finally:
+        await engine.dispose()
+    assert postgres_cpu_seconds() - before >= 0.1
