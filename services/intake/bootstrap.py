@@ -7,10 +7,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from contracts.concern import ConcernIn
 from infohus.kit.runtime import ServiceRuntime
 from services.intake.adapters.orm import tables
 from services.intake.adapters.unit_of_work import IntakeUnitOfWork
+from services.intake.domain.model import SYSTEM
 from services.intake.domain.ratelimit import TokenBucketLimiter
+from services.intake.service_layer.submit import Receipt, submit_concern
 from services.intake.settings import IntakeSettings
 from services.routing.config_loader import load_municipality_config
 from services.routing.domain.config import MunicipalityConfig
@@ -45,6 +48,11 @@ class IntakeContainer:
         return IntakeUnitOfWork(self.runtime.sessions, outbox_table=tables.outbox, inbox_table=tables.inbox,
                                 topic_prefix=self.settings.kafka.topic_prefix, consumer="intake",
                                 on_commit=self.runtime.relay.wake)
+
+    async def submit(self, body: ConcernIn, recorded_by: str = SYSTEM) -> Receipt:
+        """Accept ``body`` (from the API or a form) as recorded by ``recorded_by``."""
+        return await submit_concern(body, uow=self.unit_of_work(), now=self.clock(), config=self.config,
+                                    recorded_by=recorded_by, max_backdate=self.max_backdate)
 
 
 def bootstrap(settings: IntakeSettings | None = None) -> IntakeContainer:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from datetime import UTC, datetime, timedelta
@@ -13,10 +14,13 @@ import pytest
 from contracts.concern import WARNING_SIGN_CODES, ConcernIn, WarningSign
 from infohus.kit.auth import Role
 from services.intake.adapters.orm import concerns, tables
+from services.intake.domain.model import make_reference
+from services.intake.service_layer.submit import submit_concern
 from services.routing.domain.messages import render_reporter_messages
 from services.routing.domain.rules import decide
 from tests.intake.builders import concern_body
 from tests.intake.conftest import IntakeUnderTest, make_intake
+from tests.statements import recorded_statements
 
 API = "/api/v1/concerns"
 REFERENCE = re.compile(r"^IH-\d{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$")
@@ -95,14 +99,50 @@ async def test_same_submission_id_again_is_200_with_the_same_reference_and_nothi
     assert await intake.counts() == (1, 1)
 
 
-async def test_parallel_duplicates_store_one_concern(sqlite_intake: IntakeUnderTest) -> None:
-    import asyncio
-
+async def test_parallel_duplicates_store_one_concern(intake: IntakeUnderTest) -> None:
     body = concern_body()
-    async with sqlite_intake.client() as client:
-        responses = await asyncio.gather(*(client.post(API, json=body) for _ in range(4)))
-    assert sorted(r.status_code for r in responses) == [200, 200, 200, 201]
+    async with intake.client() as client:
+        responses = await asyncio.gather(*(client.post(API, json=body) for _ in range(6)))
+    assert sorted(r.status_code for r in responses) == [200, 200, 200, 200, 200, 201]
     assert len({r.json()["reference"] for r in responses}) == 1
+    assert await intake.counts() == (1, 1)
+
+
+async def test_a_new_concern_is_stored_without_reading_first(intake: IntakeUnderTest) -> None:
+    """No lookup of the submission id or the reference before the insert: the insert itself says if either
+    is taken."""
+    with recorded_statements(intake.container.runtime.engine, "") as statements:
+        async with intake.client() as client:
+            response = await client.post(API, json=concern_body())
+    assert response.status_code == 201, response.text
+    assert [s.split("(")[0].split()[:3] for s in statements] == [["INSERT", "INTO", "concerns"],
+                                                                ["INSERT", "INTO", "outbox"]]
+
+
+async def test_a_reference_drawn_before_is_drawn_again(intake: IntakeUnderTest) -> None:
+    """References are random: one already given out is not an error, the next draw is used."""
+    draws = iter([7, 7, 8])
+    receipts = [await submit_concern(ConcernIn.model_validate(concern_body()), uow=intake.container.unit_of_work(),
+                                     now=OPEN, config=intake.container.config, random_bits=lambda: next(draws))
+                for _ in range(2)]
+    assert [r.created for r in receipts] == [True, True]
+    assert receipts[0].reference == make_reference(2026, 7) and receipts[1].reference == make_reference(2026, 8)
+    assert await intake.counts() == (2, 2)
+
+
+async def test_the_same_submission_after_the_backdating_limit_still_gets_its_receipt(
+        sqlite_intake: IntakeUnderTest) -> None:
+    """A phone entry accepted as received 30 days ago, sent again two days later: the receipt, not a 422."""
+    body = concern_body(channel="PHONE", received_at=(OPEN - timedelta(days=30)).isoformat())
+    headers = sqlite_intake.headers_for(Role.INTAKE)
+    async with sqlite_intake.client() as client:
+        sqlite_intake.container.clock = at(OPEN)
+        first = await client.post(API, json=body, headers=headers)
+        sqlite_intake.container.clock = at(OPEN + timedelta(days=2))
+        again = await client.post(API, json=body, headers=headers)
+        other = await client.post(API, json={**body, "submission_id": "phone-another-one"}, headers=headers)
+    assert (first.status_code, again.status_code, other.status_code) == (201, 200, 422), again.text
+    assert again.json()["reference"] == first.json()["reference"]
     assert await sqlite_intake.counts() == (1, 1)
 
 

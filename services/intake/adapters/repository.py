@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.concern import ConcernIn
+from infohus.kit.db import upsert_insert
 from services.intake.adapters.orm import concerns
 from services.intake.domain.model import Concern
 
@@ -19,14 +22,20 @@ class ConcernRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def add(self, concern: Concern) -> None:
-        await self._session.execute(concerns.insert(), dict(
+    async def add_if_new(self, concern: Concern) -> bool:
+        """Store ``concern`` unless its submission id or its reference is taken; True if it was stored.
+
+        A concurrent transaction storing the same submission id is waited for, so its concern is found next.
+        """
+        statement = _insert_if_new(self._session.get_bind().dialect.name)
+        stored = await self._session.execute(statement, dict(
             concern_id=str(concern.concern_id), reference=concern.reference,
             submission_id=concern.submission_id, channel=concern.body.channel.value,
             anonymous=concern.anonymous, received_at=concern.received_at.astimezone(UTC),
             recorded_at=concern.recorded_at.astimezone(UTC),
             body=concern.body.model_dump_json(), recorded_by=concern.recorded_by,
         ))
+        return stored.first() is not None
 
     async def get_by_submission_id(self, submission_id: str) -> Concern | None:
         row = (await self._session.execute(
@@ -37,6 +46,8 @@ class ConcernRepository:
                        received_at=_aware(row["received_at"]), recorded_at=_aware(row["recorded_at"]),
                        body=ConcernIn.model_validate_json(row["body"]), recorded_by=row["recorded_by"])
 
-    async def reference_exists(self, reference: str) -> bool:
-        row = await self._session.execute(select(concerns.c.reference).where(concerns.c.reference == reference))
-        return row.first() is not None
+
+@functools.cache
+def _insert_if_new(dialect: str) -> Any:
+    """``INSERT … ON CONFLICT DO NOTHING RETURNING``: a taken submission id or reference is no error."""
+    return upsert_insert(dialect, concerns).on_conflict_do_nothing().returning(concerns.c.concern_id)

@@ -21,7 +21,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -43,7 +42,7 @@ from services.intake.domain.model import SYSTEM
 from services.intake.entrypoints import security
 from services.intake.entrypoints.problems import FieldProblem, problems_from_errors, problems_from_rules
 from services.intake.entrypoints.web import PHONE_FORM, PUBLIC_FORM, message_page, refusal_page, web_router
-from services.intake.service_layer.submit import ConcernRejected, Receipt, submit_concern
+from services.intake.service_layer.submit import ConcernRejected, Receipt
 from services.intake.settings import WEB_DIR
 
 log = logging.getLogger(__name__)
@@ -158,7 +157,7 @@ def create_app(container: IntakeContainer, *, manage_runtime: bool = True, auth:
                 return refusal
             recorded_by = principal.user_id
         try:
-            receipt = await _submit(c, body, recorded_by)
+            receipt = await c.submit(body, recorded_by)
         except ConcernRejected as rejected:
             return _errors(status.HTTP_422_UNPROCESSABLE_CONTENT, problems_from_rules(rejected.problems))
         if not receipt.created:
@@ -210,16 +209,6 @@ async def _staff_channel_refusal(request: Request, principal: Principal, channel
         protection: CsrfProtection = request.app.state.infohus_csrf
         await protection.verify(request)
     return None
-
-
-async def _submit(c: IntakeContainer, body: ConcernIn, recorded_by: str = SYSTEM) -> Receipt:
-    async def once() -> Receipt:
-        return await submit_concern(body, uow=c.unit_of_work(), now=c.clock(), config=c.config,
-                                    recorded_by=recorded_by, max_backdate=c.max_backdate)
-    try:
-        return await once()
-    except IntegrityError:  # a concurrent request with the same submission_id won the race
-        return await once()
 
 
 def _mount_assets(app: FastAPI, assets_dir: Path) -> None:

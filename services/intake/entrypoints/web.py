@@ -20,7 +20,7 @@ from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError
 
 from contracts.concern import WARNING_SIGN_CODES, Channel, ConcernIn, ReporterCategory, WarningSign
 from infohus.kit.auth import ANONYMOUS, AuthMode, Permission, Principal, require
@@ -39,7 +39,7 @@ from services.intake.entrypoints.forms import (
     parse_concern_form,
 )
 from services.intake.entrypoints.problems import FieldProblem, field_label_da, problems_from_errors, problems_from_rules
-from services.intake.service_layer.submit import ConcernRejected, Receipt, submit_concern
+from services.intake.service_layer.submit import ConcernRejected
 from services.intake.settings import WEB_DIR
 from services.routing.domain.config import MunicipalityConfig
 
@@ -222,17 +222,6 @@ def _render_form(page: _Page, values: FormValues | Mapping[str, str], *, staff: 
     }, status_code)
 
 
-async def _submit(container: IntakeContainer, concern: ConcernIn, recorded_by: str) -> Receipt:
-    async def once() -> Receipt:
-        return await submit_concern(concern, uow=container.unit_of_work(), now=container.clock(),
-                                    config=container.config, recorded_by=recorded_by,
-                                    max_backdate=container.max_backdate)
-    try:
-        return await once()
-    except IntegrityError:  # the same form sent twice at once: the other request stored it
-        return await once()
-
-
 async def _handle_concern_form(request: Request, *, staff_member: Principal | None) -> Response:
     """``staff_member``: the signed-in intake staff member on the phone form, None on the public form."""
     staff = staff_member is not None
@@ -262,7 +251,7 @@ async def _handle_concern_form(request: Request, *, staff_member: Principal | No
         problems = problems_from_errors(error.errors(include_url=False)) + problems
     if concern is not None and not problems:
         try:
-            receipt = await _submit(page.container, concern, staff_id or SYSTEM)
+            receipt = await page.container.submit(concern, staff_id or SYSTEM)
         except ConcernRejected as rejected:
             problems = problems_from_rules(rejected.problems)
         except (DBAPIError, OSError) as error:  # the database is down: nothing was stored

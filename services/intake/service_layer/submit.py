@@ -51,18 +51,24 @@ async def submit_concern(body: ConcernIn, *, uow: IntakeUnitOfWork, now: datetim
                          ) -> Receipt:
     """Store ``body`` and its event in one transaction, committed before this returns.
 
-    The same ``submission_id`` again returns the original receipt and stores nothing (R0a).
+    The same ``submission_id`` again returns the original receipt and stores nothing (R0a), also when the body
+    would no longer be accepted now (a receipt time past the backdating limit, say).
     """
     async with uow:
-        existing = await uow.concerns.get_by_submission_id(body.submission_id)
-        if existing is not None:
-            return Receipt(existing.reference, existing.received_at, reporter_messages(existing, config), False)
         if problems := problems_at(body, now, max_backdate=max_backdate):
+            if (existing := await uow.concerns.get_by_submission_id(body.submission_id)) is not None:
+                return _again(existing, config)
             raise ConcernRejected(problems)
         received_at = (body.received_at or now).astimezone(UTC)  # stored as UTC on every backend
-        concern = Concern(concern_id=new_uuid7(), reference=await _unused_reference(uow, received_at, random_bits),
-                          received_at=received_at, recorded_at=now, body=body, recorded_by=recorded_by)
-        await uow.concerns.add(concern)
+        year = received_at.astimezone(LOCAL_TIME_ZONE).year
+        while True:
+            concern = Concern(concern_id=new_uuid7(), reference=make_reference(year, random_bits()),
+                              received_at=received_at, recorded_at=now, body=body, recorded_by=recorded_by)
+            if await uow.concerns.add_if_new(concern):
+                break
+            if (existing := await uow.concerns.get_by_submission_id(body.submission_id)) is not None:
+                return _again(existing, config)
+            # Otherwise the reference had been drawn before: draw another.
         await uow.outbox.add(Envelope.wrap(
             ConcernSubmitted(concern_id=concern.concern_id, reference=concern.reference,
                              received_at=concern.received_at, concern=body),
@@ -72,9 +78,5 @@ async def submit_concern(body: ConcernIn, *, uow: IntakeUnitOfWork, now: datetim
     return Receipt(concern.reference, concern.received_at, messages, True)
 
 
-async def _unused_reference(uow: IntakeUnitOfWork, received_at: datetime, random_bits: Callable[[], int]) -> str:
-    year = received_at.astimezone(LOCAL_TIME_ZONE).year
-    while True:
-        reference = make_reference(year, random_bits())
-        if not await uow.concerns.reference_exists(reference):
-            return reference
+def _again(existing: Concern, config: MunicipalityConfig) -> Receipt:
+    return Receipt(existing.reference, existing.received_at, reporter_messages(existing, config), False)
