@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Table, event
+from sqlalchemy import Column, DateTime, Insert, Table, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, InvalidatePoolError, OperationalError
@@ -117,6 +118,16 @@ def _sqlstate(error: object) -> str | None:
 def upsert_insert(dialect: str, table: Table) -> Any:
     """The dialect's ``INSERT`` with ``ON CONFLICT`` (PostgreSQL's, else SQLite's: the two backends we run on)."""
     return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+
+
+@functools.cache
+def insert_unless_taken(dialect: str, table: Table, key: tuple[Column[Any], ...] = (),
+                        returning: tuple[Column[Any], ...] = ()) -> Insert:
+    """``INSERT … ON CONFLICT [(key)] DO NOTHING [RETURNING returning]``, built once per dialect and table: a
+    row whose key (any unique key, if none is named) is taken is skipped, not an error, and returns nothing.
+    A concurrent transaction inserting the same key is waited for (PostgreSQL)."""
+    statement = upsert_insert(dialect, table).on_conflict_do_nothing(index_elements=list(key) or None)
+    return statement.returning(*returning) if returning else statement  # type: ignore[no-any-return]
 
 
 def remembered_in_transaction(session: AsyncSession, key: str) -> Any:

@@ -24,7 +24,6 @@ from opentelemetry import propagate, trace
 from sqlalchemy import (
     Column,
     Index,
-    Insert,
     Integer,
     MetaData,
     Select,
@@ -40,7 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts.envelope import Envelope, EventPayload, utcnow
 from contracts.topics import topic_name
-from infohus.kit.db import UtcDateTime, upsert_insert
+from infohus.kit.db import UtcDateTime, insert_unless_taken
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer("infohus.outbox")
@@ -134,13 +133,6 @@ def _seen_statement(table: Table) -> Select[tuple[str]]:
                                           table.c.event_id == bindparam("event_id"))
 
 
-@functools.cache
-def _claim_statement(table: Table, dialect: str) -> Insert:
-    """``INSERT … ON CONFLICT DO NOTHING RETURNING``."""
-    return upsert_insert(dialect, table).on_conflict_do_nothing(  # type: ignore[no-any-return]
-        index_elements=[table.c.consumer, table.c.event_id]).returning(table.c.event_id)
-
-
 _BATCH_CLAIMS = "infohus.inbox.batch_claims"
 
 
@@ -198,7 +190,8 @@ class Inbox:
 
     async def _claim_each(self, event_ids: Sequence[str]) -> set[str]:
         """Claim these events with one statement; the ones this transaction now owns."""
-        statement = _claim_statement(self._table, self._session.get_bind().dialect.name)
+        statement = insert_unless_taken(self._session.get_bind().dialect.name, self._table,
+                                        (self._table.c.consumer, self._table.c.event_id), (self._table.c.event_id,))
         now = utcnow()
         result = await self._session.execute(
             statement, [{"consumer": self._consumer, "event_id": event_id, "processed_at": now}

@@ -16,7 +16,7 @@ from uuid import UUID
 from sqlalchemy import Insert, and_, bindparam, case, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from infohus.kit.db import remember_in_transaction, remembered_in_transaction, upsert_insert
+from infohus.kit.db import insert_unless_taken, remember_in_transaction, remembered_in_transaction, upsert_insert
 from services.audit.adapters.chain_reader import POSTGRES_CHAIN_ROWS, SQLITE_CHAIN_ROWS
 from services.audit.adapters.columns import query_columns, subject_keys
 from services.audit.adapters.orm import (
@@ -242,12 +242,6 @@ def _underretning_updated(dialect: str, columns: tuple[str, ...]) -> Insert:
         where=statement.excluded.updated_at > underretning_facts.c.updated_at)
 
 
-@functools.cache
-def _mail(dialect: str) -> Insert:
-    return upsert_insert(dialect, mail_gateway_log).on_conflict_do_nothing(  # type: ignore[no-any-return]
-        index_elements=[mail_gateway_log.c.notification_id, mail_gateway_log.c.outcome])
-
-
 class FactsRepository:
     """Case, underretning and mail facts (not the log): upserts that converge whatever order events
     arrive in, as one statement each (``INSERT ... ON CONFLICT DO UPDATE``, on SQLite and PostgreSQL)."""
@@ -277,7 +271,8 @@ class FactsRepository:
 
     async def mail(self, values: dict[str, Any]) -> None:
         """One row per notification and outcome (SENT, DEAD_LETTERED); the same event again adds nothing."""
-        await self._session.execute(_mail(self._dialect), values)
+        await self._session.execute(insert_unless_taken(
+            self._dialect, mail_gateway_log, (mail_gateway_log.c.notification_id, mail_gateway_log.c.outcome)), values)
 
     async def case(self, infohus_case_id: str) -> dict[str, Any] | None:
         row = (await self._session.execute(

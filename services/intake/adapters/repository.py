@@ -1,15 +1,13 @@
 from __future__ import annotations
 
-import functools
 from datetime import UTC, datetime
-from typing import Any
 from uuid import UUID
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.concern import ConcernIn
-from infohus.kit.db import upsert_insert
+from infohus.kit.db import insert_unless_taken
 from services.intake.adapters.orm import concerns
 from services.intake.domain.model import Concern
 
@@ -27,7 +25,8 @@ class ConcernRepository:
 
         A concurrent transaction storing the same submission id is waited for, so its concern is found next.
         """
-        statement = _insert_if_new(self._session.get_bind().dialect.name)
+        statement = insert_unless_taken(self._session.get_bind().dialect.name, concerns,
+                                        returning=(concerns.c.concern_id,))
         stored = await self._session.execute(statement, dict(
             concern_id=str(concern.concern_id), reference=concern.reference,
             submission_id=concern.submission_id, channel=concern.body.channel.value,
@@ -46,8 +45,3 @@ class ConcernRepository:
                        received_at=_aware(row["received_at"]), recorded_at=_aware(row["recorded_at"]),
                        body=ConcernIn.model_validate_json(row["body"]), recorded_by=row["recorded_by"])
 
-
-@functools.cache
-def _insert_if_new(dialect: str) -> Any:
-    """``INSERT … ON CONFLICT DO NOTHING RETURNING``: a taken submission id or reference is no error."""
-    return upsert_insert(dialect, concerns).on_conflict_do_nothing().returning(concerns.c.concern_id)

@@ -3,7 +3,6 @@ workers (two replicas, or a worker and the watchdog) can never both own an attem
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -13,7 +12,7 @@ from uuid import UUID
 from sqlalchemy import CursorResult, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from infohus.kit.db import upsert_insert
+from infohus.kit.db import insert_unless_taken
 from services.notify.adapters.orm import deliveries, delivery_redrives
 from services.notify.domain.delivery import Phase, State
 
@@ -182,7 +181,8 @@ class DeliveryRepository:
         for key in ("notification_id", "concern_id", "infohus_case_id", "underretning_id"):
             if values.get(key) is not None:
                 values[key] = str(values[key])
-        statement = _insert_new_statement(self._session.get_bind().dialect.name)
+        statement = insert_unless_taken(self._session.get_bind().dialect.name, deliveries,
+                                        (deliveries.c.notification_id,), tuple(deliveries.c))
         row = (await self._session.execute(statement, values)).mappings().one_or_none()
         return None if row is None else Delivery.from_row(row)
 
@@ -287,13 +287,6 @@ class DeliveryRepository:
             update(deliveries).where(deliveries.c.notification_id == str(notification_id), condition).values(**values))
         assert isinstance(result, CursorResult)
         return result.rowcount == 1
-
-
-@functools.cache
-def _insert_new_statement(dialect: str) -> Any:
-    """``INSERT … ON CONFLICT (notification_id) DO NOTHING RETURNING *``, built once per dialect."""
-    return upsert_insert(dialect, deliveries).on_conflict_do_nothing(
-        index_elements=[deliveries.c.notification_id]).returning(*deliveries.c)
 
 
 def _token_is(token: str | None) -> Any:
