@@ -29,6 +29,7 @@ from infohus.bench.hop import raw_hop_rate, records_in
 from infohus.bench.stack import Stack, machine_busy_seconds
 from infohus.devstack.mailbox import MailFolderTail
 
+CORES = os.cpu_count() or 1
 REFERENCE = re.compile(r"IH-\d{4}-[0-9A-Z]{4}-[0-9A-Z]{4}")
 MAILS_PER_CONCERN = 2
 CASE_MAILBOXES = {"tk@ishoj.dk", "Underretninger@ishoj.dk"}
@@ -72,7 +73,7 @@ class PerConcern:
         return (self.machine_cpu_ms - sum(self.cpu_ms.values()) - sum(self.infrastructure_cpu_ms.values())
                 - self.driver_cpu_ms)
 
-    def infrastructure_ceiling(self, cores: int) -> float:
+    def infrastructure_ceiling(self, cores: int = CORES) -> float:
         """Concerns/s the cores allow PostgreSQL, the broker and the SMTP server alone: the rate if the services
         cost nothing."""
         return 1000 * cores / sum(self.infrastructure_cpu_ms.values())
@@ -209,10 +210,9 @@ def print_table(rows: list[dict[str, Any]], rss: dict[str, float], cost: PerConc
     for name, mb in rss.items():
         print(f"| {name} | {mb:.0f} | {cost.cpu_ms.get(name, float('nan')):.1f} |")
     total = sum(cost.cpu_ms.values())
-    print(f"| all four | | {total:.1f} (≈ {2000 / total:.0f} concerns/s if 2 cores did nothing else) |")
-    cores = os.cpu_count() or 1
+    print(f"| all four | | {total:.1f} (≈ {1000 * CORES / total:.0f} concerns/s if {CORES} cores did nothing else) |")
     print(f"| whole machine (also PostgreSQL, broker, SMTP server, this driver) | | {cost.machine_cpu_ms:.1f} "
-          f"(≈ {1000 * cores / cost.machine_cpu_ms:.0f} concerns/s on {cores} cores) |")
+          f"(≈ {1000 * CORES / cost.machine_cpu_ms:.0f} concerns/s on {CORES} cores) |")
     for part, used in cost.infrastructure_cpu_ms.items():
         print(f"| of which {part} | | {used:.1f} |")
     print(f"| of which this load driver (HTTP client, mail and audit counting) | | {cost.driver_cpu_ms:.1f} |")
@@ -225,10 +225,10 @@ def print_table(rows: list[dict[str, Any]], rss: dict[str, float], cost: PerConc
     print(f"Pipeline efficiency = concerns/s × {cost.kafka_messages:.1f} messages ÷ hop rate = "
           f"{efficiency:.0%} (target ≥ 50 %)")
     infrastructure = sum(cost.infrastructure_cpu_ms.values())
-    print(f"Ceiling if the four services cost nothing = {1000 * cores:,} ms of CPU per second ÷ "
+    print(f"Ceiling if the four services cost nothing = {1000 * CORES:,} ms of CPU per second ÷ "
           f"{infrastructure:.1f} ms (PostgreSQL, broker and SMTP server per concern) = "
-          f"{cost.infrastructure_ceiling(cores):.0f} concerns/s; "
-          f"1,000 concerns/s leaves {cores} ms per concern for all of it")
+          f"{cost.infrastructure_ceiling():.0f} concerns/s; "
+          f"1,000 concerns/s leaves {CORES} ms per concern for all of it")
     print("Targets: ≥ 1,000 concerns/s end to end; p99 ≤ 150 ms accepted → mail at 50 concerns/s.")
 
 
@@ -275,7 +275,7 @@ async def main(args: argparse.Namespace) -> int:
     print_table(rows, rss, cost, hop, efficiency)
     (stack.data_dir / "bench-results.json").write_text(json.dumps(
         {"runs": rows, "peak_rss_mb": rss, **cost.as_json(), "hop_msgs_per_s": hop, "efficiency": efficiency,
-         "infrastructure_ceiling_concerns_per_s": cost.infrastructure_ceiling(os.cpu_count() or 1)},
+         "infrastructure_ceiling_concerns_per_s": cost.infrastructure_ceiling()},
         indent=2))
     if not args.skip_audit:
         from infohus.bench.audit import run_audit_benchmark
