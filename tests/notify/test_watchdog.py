@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import httpx
 import pytest
 from fastapi import FastAPI, Query
+from fastapi.responses import JSONResponse
 
 from contracts.events import Destination, NotificationRequested
 from infohus.devstack.mailbox import LocalMailbox
@@ -20,19 +21,31 @@ from services.notify.domain.delivery import State
 from tests.notify.conftest import OPS, TK, UND, NotifyUnderTest, notification, to, wait_until, wrap
 
 
-def routing_stand_in(requested: list[tuple[datetime, NotificationRequested]]) -> FastAPI:
+def routing_stand_in(requested: list[tuple[datetime, NotificationRequested]],
+                     asked: list[tuple[datetime, datetime]] | None = None,
+                     failures: list[int] | None = None) -> FastAPI:
     """Routing's side of the expected-notifications contract (services/notify/adapters/expected.py),
-    one item per page so the client has to follow the cursor."""
+    one item per page so the client has to follow the cursor. Each window a first page was asked for is
+    appended to ``asked``; while ``failures`` holds a status code, the next request gets it."""
     app = FastAPI()
 
     @app.get("/api/v1/notifications/requested")
     def requested_between(start: Annotated[datetime, Query(alias="from")], end: Annotated[datetime, Query(alias="to")],
-                          cursor: int = 0) -> dict[str, Any]:
+                          cursor: int = 0) -> Any:
+        if failures:
+            return JSONResponse(status_code=failures.pop(0), content={})
+        if asked is not None and cursor == 0:
+            asked.append((start, end))
         items = [{"requested_at": at.isoformat(), "notification": n.model_dump(mode="json")}
                  for at, n in requested if start <= at < end]
         return {"items": items[cursor:cursor + 1], "next_cursor": str(cursor + 1) if cursor + 1 < len(items) else None}
 
     return app
+
+
+def expected_from(stand_in: FastAPI) -> RoutingExpectedNotifications:
+    return RoutingExpectedNotifications("http://routing.test", client=lambda: httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=stand_in), base_url="http://routing.test"))
 
 
 async def test_the_watchdog_sends_a_request_the_broker_lost_once_and_alerts(
@@ -43,8 +56,7 @@ async def test_the_watchdog_sends_a_request_the_broker_lost_once_and_alerts(
     now = datetime.now(UTC)
     stand_in = routing_stand_in([(now - timedelta(minutes=10), tk), (now - timedelta(minutes=10), lost),
                                  (now + timedelta(minutes=5), too_recent)])
-    expected = RoutingExpectedNotifications("http://routing.test", client=lambda: httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=stand_in), base_url="http://routing.test"))
+    expected = expected_from(stand_in)
     notify = await make_notify(smtp_port=mailbox.smtp_port, expected=expected, watchdog_interval_s=0.2,
                                watchdog_missing_after_s=60).start(broker=False)
     await notify.deliver_directly(wrap(tk))  # the one the broker did deliver
@@ -103,8 +115,7 @@ async def test_a_request_stored_by_the_consumer_while_the_watchdog_looks_does_no
     lost = notification(Destination.UNDERRETNING, reference="IH-2026-004051")
     now = datetime.now(UTC)
     stand_in = routing_stand_in([(now - timedelta(minutes=10), raced), (now - timedelta(minutes=10), lost)])
-    expected = RoutingExpectedNotifications("http://routing.test", client=lambda: httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=stand_in), base_url="http://routing.test"))
+    expected = expected_from(stand_in)
     notify = await make_notify(smtp_port=mailbox.smtp_port, expected=expected, watchdog_interval_s=3600,
                                watchdog_missing_after_s=60).start(broker=False)
     await notify.deliver_directly(wrap(raced))
@@ -128,3 +139,52 @@ async def test_a_request_stored_by_the_consumer_while_the_watchdog_looks_does_no
     assert (await notify.delivery(raced.notification_id)).origin != "WATCHDOG"
     await wait_until(lambda: notify.state_is(raced.notification_id, State.SENT))
     assert len(to(mailbox.messages(), TK)) == 1
+
+
+async def test_each_round_asks_routing_only_for_what_it_requested_since_the_last_round(
+        mailbox: LocalMailbox, make_notify: Callable[..., NotifyUnderTest]) -> None:
+    clock = [datetime.now(UTC)]
+    start = clock[0]
+    requested: list[tuple[datetime, NotificationRequested]] = []
+    asked: list[tuple[datetime, datetime]] = []
+    notify = await make_notify(smtp_port=mailbox.smtp_port, expected=expected_from(routing_stand_in(requested, asked)),
+                               now=lambda: clock[0], watchdog_interval_s=3600, watchdog_missing_after_s=60,
+                               watchdog_lookback_s=7 * 24 * 3600).start(broker=False)
+    assert (await notify.container.watchdog.run_once()).missing == 0
+    # Committed by routing only now, though stamped before the end of the window just checked.
+    late = notification(Destination.INFOHUS_TK, reference="IH-2026-004060")
+    requested.append((start - timedelta(seconds=70), late))
+    clock[0] = start + timedelta(seconds=30)
+
+    assert (await notify.container.watchdog.run_once()).missing == 1
+    assert asked == [(start - timedelta(days=7), start - timedelta(seconds=60)),
+                     (start - timedelta(seconds=120), start - timedelta(seconds=30))]
+    found = await wait_until(lambda: notify.state_is(late.notification_id, State.SENT))
+    assert found.origin == "WATCHDOG"
+
+
+async def test_after_a_failed_round_the_next_looks_again_from_the_last_complete_one(
+        mailbox: LocalMailbox, make_notify: Callable[..., NotifyUnderTest]) -> None:
+    clock = [datetime.now(UTC)]
+    start = clock[0]
+    lost = notification(Destination.UNDERRETNING, reference="IH-2026-004070")
+    asked: list[tuple[datetime, datetime]] = []
+    failures = [503]
+    stand_in = routing_stand_in([(start - timedelta(hours=30), lost)], asked, failures)
+    notify = await make_notify(smtp_port=mailbox.smtp_port, expected=expected_from(stand_in), now=lambda: clock[0],
+                               watchdog_interval_s=3600, watchdog_missing_after_s=60).start(broker=False)
+    with pytest.raises(httpx.HTTPStatusError):
+        await notify.container.watchdog.run_once()
+    clock[0] = start + timedelta(seconds=30)
+
+    assert (await notify.container.watchdog.run_once()).missing == 1
+    assert asked == [(start + timedelta(seconds=30) - timedelta(days=7), start - timedelta(seconds=30))]
+
+
+async def test_the_watchdog_reads_every_page_routing_has_one_page_at_a_time() -> None:
+    now = datetime.now(UTC)
+    requested = [(now - timedelta(minutes=10, seconds=i), notification(Destination.INFOHUS_TK)) for i in range(150)]
+    expected = expected_from(routing_stand_in(requested))
+    pages = [page async for page in expected.pages_between(now - timedelta(hours=1), now)]
+    assert len(pages) == 150 and all(len(page) == 1 for page in pages)  # no cap: a lost request past it stays lost
+    assert {p[0].notification.notification_id for p in pages} == {n.notification_id for _, n in requested}

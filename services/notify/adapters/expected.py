@@ -8,7 +8,7 @@ parameters ``from`` and ``to`` (ISO 8601 with offset; requests made in [from, to
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable
 from datetime import datetime
 from typing import Protocol
 
@@ -35,28 +35,33 @@ class _Page(BaseModel):
 
 
 class ExpectedNotifications(Protocol):
-    async def requested_between(self, start: datetime, end: datetime) -> list[ExpectedNotification]: ...
+    def pages_between(self, start: datetime, end: datetime) -> AsyncGenerator[list[ExpectedNotification]]:
+        """Requests made in [start, end), oldest first, a page at a time: a caller holds one page, not all."""
+        ...
+
+
+class CursorNotAdvancing(Exception):
+    """Routing answered the same cursor twice: following it would never end."""
 
 
 class RoutingExpectedNotifications:
     def __init__(self, base_url: str, *, client: Callable[[], httpx.AsyncClient] | None = None,
-                 timeout_s: float = 10.0, max_pages: int = 100) -> None:
+                 timeout_s: float = 10.0) -> None:
         self._client = client or (lambda: httpx.AsyncClient(base_url=base_url, timeout=timeout_s))
-        self._max_pages = max_pages
 
-    async def requested_between(self, start: datetime, end: datetime) -> list[ExpectedNotification]:
-        items: list[ExpectedNotification] = []
+    async def pages_between(self, start: datetime, end: datetime) -> AsyncGenerator[list[ExpectedNotification]]:
         cursor: str | None = None
         async with self._client() as client:
-            for _ in range(self._max_pages):
+            while True:
                 params = {"from": start.isoformat(), "to": end.isoformat()}
                 if cursor:
                     params["cursor"] = cursor
                 response = await client.get(PATH, params=params)
                 response.raise_for_status()
                 page = _Page.model_validate(response.json())
-                items.extend(page.items)
+                yield page.items
+                if page.next_cursor is not None and page.next_cursor == cursor:
+                    raise CursorNotAdvancing
                 cursor = page.next_cursor
                 if not cursor:
-                    break
-        return items
+                    return

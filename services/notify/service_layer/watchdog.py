@@ -5,8 +5,12 @@ Each round:
 1. **Overdue**: a delivery still PENDING or SENDING ``watchdog_deliver_within_s`` after it was recorded
    gets one OVERDUE status event and one ops alert, and is driven again at once (its backoff skipped).
 2. **Missing**: when routing's expected-notifications endpoint is configured, every request routing made
-   between ``watchdog_lookback_s`` and ``watchdog_missing_after_s`` ago that notify has no delivery for
-   (the broker lost it) is recorded as if it had arrived, and ops get one alert about it.
+   more than ``watchdog_missing_after_s`` ago that notify has no delivery for (the broker lost it) is
+   recorded as if it had arrived, and ops get one alert about it. The first round after a start looks back
+   ``watchdog_lookback_s``; each later round only at what was requested since the window the last complete
+   round checked, overlapping it by ``watchdog_missing_after_s`` so that a request routing committed late
+   is still seen. A round's cost and memory thus follow the requests of one interval, not of the whole
+   lookback, and it holds one page of them at a time.
 
 A request notify never saw is invisible from notify's own tables; routing's record of what it asked
 for is the source of truth for part 2.
@@ -15,13 +19,14 @@ for is the source of truth for part 2.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from contracts.events import DeliveryStatus
-from services.notify.adapters.expected import ExpectedNotifications
+from services.notify.adapters.expected import ExpectedNotification, ExpectedNotifications
 from services.notify.adapters.unit_of_work import NotifyUnitOfWork
 from services.notify.domain.content import AlertKind
 from services.notify.domain.delivery import Origin
@@ -45,6 +50,7 @@ class Watchdog:
         self._now = now
         self._wake = wake
         self._expected = expected
+        self._checked_until: datetime | None = None  # end of the last window a round checked completely
 
     async def run(self) -> None:
         while True:
@@ -82,32 +88,46 @@ class Watchdog:
                       delivery.reference, delivery.destination, delivery.attempts, delivery.last_error)
         return count
 
+    def missing_window(self, now: datetime) -> tuple[datetime, datetime]:
+        """The requests this round checks: [start, end)."""
+        s = self._settings
+        settle = timedelta(seconds=s.watchdog_missing_after_s)
+        start = now - timedelta(seconds=s.watchdog_lookback_s)
+        if self._checked_until is not None:
+            start = max(start, self._checked_until - settle)
+        return start, now - settle
+
     async def _missing(self, now: datetime) -> int:
         if self._expected is None:
             return 0
-        s = self._settings
-        expected = await self._expected.requested_between(now - timedelta(seconds=s.watchdog_lookback_s),
-                                                          now - timedelta(seconds=s.watchdog_missing_after_s))
+        start, end = self.missing_window(now)
         count = 0
-        for start in range(0, len(expected), 500):
-            chunk = expected[start:start + 500]
+        async with contextlib.aclosing(self._expected.pages_between(start, end)) as pages:
+            async for page in pages:
+                count += await self._record_missing(page, now)
+        self._checked_until = end  # only after the whole window: a failed round is looked at again
+        return count
+
+    async def _record_missing(self, page: list[ExpectedNotification], now: datetime) -> int:
+        s = self._settings
+        async with self._uow() as tx:
+            known = await tx.deliveries.existing_ids(e.notification.notification_id for e in page)
+        count = 0
+        for item in page:
+            n = item.notification
+            if n.notification_id in known:
+                continue
             async with self._uow() as tx:
-                known = await tx.deliveries.existing_ids(e.notification.notification_id for e in chunk)
-            for item in chunk:
-                n = item.notification
-                if n.notification_id in known:
+                delivery = await record(tx, request_delivery(n, s, origin=Origin.WATCHDOG), settings=s, now=now)
+                if delivery is None:
+                    # The consumer stored it meanwhile (catching up on a backlog races the watchdog through
+                    # it): it arrived after all; the rest of the round goes on.
                     continue
-                async with self._uow() as tx:
-                    delivery = await record(tx, request_delivery(n, s, origin=Origin.WATCHDOG), settings=s, now=now)
-                    if delivery is None:
-                        # The consumer stored it meanwhile (catching up on a backlog races the watchdog through
-                        # it): it arrived after all; the rest of the round goes on.
-                        continue
-                    await queue_alert(tx, AlertKind.MISSING, about=delivery, settings=s, now=now,
-                                      detail=f"Bestilt af routing {item.requested_at.isoformat()}, aldrig "
-                                             "modtaget af notify. Sendt nu af vagthunden.")
-                    await tx.commit()
-                count += 1
-                log.error("notification %s (%s, %s) was requested by routing but never reached notify; sending it now",
-                          n.notification_id, n.reference, n.destination.value)
+                await queue_alert(tx, AlertKind.MISSING, about=delivery, settings=s, now=now,
+                                  detail=f"Bestilt af routing {item.requested_at.isoformat()}, aldrig "
+                                         "modtaget af notify. Sendt nu af vagthunden.")
+                await tx.commit()
+            count += 1
+            log.error("notification %s (%s, %s) was requested by routing but never reached notify; sending it now",
+                      n.notification_id, n.reference, n.destination.value)
         return count

@@ -29,8 +29,9 @@ async def test_watchdog_reads_every_requested_notification_across_pages(routing:
                 break
         assert seen == [n["notification_id"] for n in requested]
 
-        expected = await RoutingExpectedNotifications("http://routing.test", client=lambda: routing.client()) \
-            .requested_between(start, end)
+        pages = RoutingExpectedNotifications("http://routing.test", client=lambda: routing.client()) \
+            .pages_between(start, end)
+        expected = [item async for page in pages for item in page]
     assert [str(e.notification.notification_id) for e in expected] == seen
 
     async with routing.client() as client:
