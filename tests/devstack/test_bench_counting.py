@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime
+from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from infohus.bench.hop import records_in
-from infohus.bench.stack import machine_busy_seconds, postgres_cpu_seconds
+from infohus.bench.stack import machine_busy_seconds, office_always_open, postgres_cpu_seconds
 from infohus.kit.messaging import ensure_topics
+from services.routing.config_loader import load_municipality_config
+from services.routing.domain.calendar import OfficeCalendar
+from services.routing.domain.vocabulary import TimeContext
 from tests.conftest import kafka_test_settings
 
 
@@ -49,3 +55,17 @@ async def test_postgres_cpu_seconds_counts_the_work_of_a_backend_that_has_ended(
     finally:
         await engine.dispose()
     assert postgres_cpu_seconds() - before >= 0.1
+
+
+def test_the_bench_pins_the_office_hours_route_whenever_it_runs(tmp_path: Path) -> None:
+    """A concern's route depends on when it arrives; the bench measures the same workload at any hour."""
+    real, pinned = load_municipality_config(), load_municipality_config(office_always_open(tmp_path))
+    copenhagen = ZoneInfo("Europe/Copenhagen")
+    for moment in (datetime(2026, 12, 5, 3, 0, tzinfo=copenhagen),  # Saturday night
+                   datetime(2026, 12, 2, 23, 59, 59, tzinfo=copenhagen),  # Wednesday, just before midnight
+                   datetime(2026, 12, 24, 12, 0, tzinfo=copenhagen)):  # closed by local custom
+        assert OfficeCalendar(real).time_context(moment) is not TimeContext.OFFICE_OPEN
+        assert OfficeCalendar(pinned).time_context(moment) is TimeContext.OFFICE_OPEN
+    assert pinned.version == f"{real.version}+bench-always-open"
+    assert pinned.model_dump(exclude={"version", "office_hours", "extra_office_closed_days"}) == \
+        real.model_dump(exclude={"version", "office_hours", "extra_office_closed_days"})
