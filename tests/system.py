@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -53,8 +54,12 @@ class InfohusSystem:
 
 
 def build_system(databases: Databases, bootstrap_servers: str, prefix: str, mailbox: LocalMailbox,
-                 **notify_overrides: Any) -> InfohusSystem:
-    common = common_settings(bootstrap_servers, prefix)
+                 municipality_config: Path | None = None, **notify_overrides: Any) -> InfohusSystem:
+    """``municipality_config``: the rules of intake, routing and notify (None: Ishøj's own file)."""
+    common: dict[str, Any] = common_settings(bootstrap_servers, prefix)
+    if municipality_config is not None:
+        common["municipality_config"] = str(municipality_config)
+    audit_common = {k: v for k, v in common.items() if k != "municipality_config"}
     notify_settings = NotifySettings(**common, **databases.for_service("notify"), smtp_host="127.0.0.1",
                                      smtp_port=mailbox.smtp_port, smtp_starttls="off",
                                      mailbox_ooh="vagt@ishoj.dk", mailbox_ops="drift@ishoj.dk",
@@ -63,7 +68,7 @@ def build_system(databases: Databases, bootstrap_servers: str, prefix: str, mail
         intake=boot_intake(IntakeSettings(**common, **databases.for_service("intake"))),
         routing=boot_routing(RoutingSettings(**common, **databases.for_service("routing"))),
         notify=boot_notify(notify_settings),
-        audit=boot_audit(AuditSettings(**common, **databases.for_service("audit"))),
+        audit=boot_audit(AuditSettings(**audit_common, **databases.for_service("audit"))),
     )
 
 

@@ -31,8 +31,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from contracts.events import NotificationSent
 from contracts.topics import all_topics, topic_name
 from infohus.bench.hop import raw_hop_rate, records_in
-from infohus.bench.stack import Stack, machine_busy_seconds, office_always_open
+from infohus.bench.stack import Stack, machine_busy_seconds
 from infohus.devstack.mailbox import MailFolderTail
+from infohus.devstack.municipality import office_always_open
 
 CORES = os.cpu_count() or 1
 REFERENCE = re.compile(r"IH-\d{4}-[0-9A-Z]{4}-[0-9A-Z]{4}")

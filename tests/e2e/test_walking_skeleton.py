@@ -7,6 +7,7 @@ from uuid import UUID
 
 import pytest
 
+from infohus.devstack.municipality import office_always_open
 from tests.system import build_system, eventually
 
 pytestmark = pytest.mark.slow
@@ -27,8 +28,10 @@ def concern_body() -> dict[str, object]:
 
 
 async def test_concern_reaches_both_mailboxes_with_case_audit_and_one_trace(
-        databases, kafka, mailbox, unique, span_exporter) -> None:
-    system = build_system(databases, kafka.bootstrap_servers, unique, mailbox)
+        databases, kafka, mailbox, unique, span_exporter, tmp_path) -> None:
+    # The office-hours route, whatever the hour: out of hours the out-of-hours mailbox is mailed as well.
+    system = build_system(databases, kafka.bootstrap_servers, unique, mailbox,
+                          municipality_config=office_always_open(tmp_path))
     await system.start()
     try:
         async with system.http() as client:

@@ -54,6 +54,7 @@ class OfficeCalendar:
         self._hotline_hours = config.hotline_hours
         self._closed_month_days = config.closed_month_days()
         self._closed_day_after_ascension = config.office_closed_day_after_ascension
+        self._closed_on_public_holidays = config.office_closed_on_public_holidays
         self._hverdag_counts_office_closed_days = config.legal_hverdag_counts_office_closed_days
 
     # --- local time -----------------------------------------------------------------------------
@@ -83,7 +84,7 @@ class OfficeCalendar:
         return self._closed_day_after_ascension and day == day_after_ascension
 
     def office_hours_on(self, day: date) -> DailyHours | None:
-        if self.is_public_holiday(day) or self.is_extra_office_closed_day(day):
+        if (self._closed_on_public_holidays and self.is_public_holiday(day)) or self.is_extra_office_closed_day(day):
             return None
         return self._office_hours.get(Weekday.of(day))
 

@@ -154,6 +154,8 @@ class MunicipalityConfig(_Frozen):
     office_hours: dict[Weekday, DailyHours]
     extra_office_closed_days: tuple[MonthDay, ...]
     office_closed_day_after_ascension: bool
+    # Office days exclude the public holidays; false for an office staffed every day of the year.
+    office_closed_on_public_holidays: bool = True
     # § 138 "hverdage": do days the office closes although they are no public holiday (5/6, 24/12, 31/12)
     # still count? True gives the earliest, protective deadline.
     legal_hverdag_counts_office_closed_days: bool

@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from services.routing.domain.calendar import OfficeCalendar, danish_public_holidays, easter_sunday
+from services.routing.domain.config import Weekday
 from services.routing.domain.vocabulary import TimeContext
 
 from ..builders import CONFIG, at
@@ -75,6 +76,15 @@ def test_friday_after_ascension_can_be_configured_closed() -> None:
     calendar = OfficeCalendar(CONFIG.model_copy(update={"office_closed_day_after_ascension": True}))
     assert not calendar.is_office_day(date(2026, 5, 15))
     assert calendar.is_office_day(date(2026, 5, 22))
+
+
+def test_an_office_staffed_on_public_holidays_keeps_its_hours_and_the_statutory_days_stay() -> None:
+    christmas_day = date(2026, 12, 25)  # a Friday
+    assert not CALENDAR.is_office_day(christmas_day)
+    calendar = OfficeCalendar(CONFIG.model_copy(update={"office_closed_on_public_holidays": False}))
+    assert calendar.office_hours_on(christmas_day) == CONFIG.office_hours[Weekday.FRIDAY]
+    assert not calendar.is_legal_hverdag(christmas_day)  # barnets lov counts hverdage, whatever the office does
+    assert not calendar.is_office_day(date(2026, 12, 24))  # closed by local custom all the same
 
 
 @pytest.mark.parametrize(
