@@ -28,7 +28,7 @@ from infohus.kit.settings import Environment, KafkaSettings, TelemetrySettings
 from services.notify.adapters.orm import deliveries
 from services.notify.bootstrap import bootstrap
 from services.notify.settings import NotifySettings
-from tests.notify.conftest import notification
+from tests.notify.builders import notification
 
 MAILBOX = """
 import asyncio, sys

@@ -16,23 +16,15 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sqlalchemy import select
 
-from contracts.envelope import Envelope, EventPayload
-from contracts.events import (
-    Deadline,
-    DeadlineKind,
-    DeadlineReached,
-    Destination,
-    NotificationPurpose,
-    NotificationRequested,
-    Priority,
-)
+from contracts.envelope import Envelope
+from contracts.events import DeadlineReached
 from contracts.topics import all_topics, topic_name
 from infohus.devstack.mailbox import LocalMailbox
 from infohus.kit.aio import cancel_within
@@ -46,7 +38,10 @@ from services.notify.bootstrap import NotifyContainer, bootstrap
 from services.notify.entrypoints.http import create_app
 from services.notify.settings import NotifySettings
 from tests.conftest import kafka_test_settings
+from tests.notify.builders import deadline_event, notification, wrap
 from tests.system import eventually
+
+__all__ = ["deadline_event", "notification", "wrap"]  # where the tests have always imported them from
 
 OOH = "vagt@ishoj.dk"
 OPS = "drift@ishoj.dk"
@@ -64,33 +59,6 @@ async def wait_until(check: Callable[[], Awaitable[Any]], within: float = 15.0, 
 
 def to(messages: list[EmailMessage], address: str) -> list[EmailMessage]:
     return [m for m in messages if str(m["To"]).casefold() == address.casefold()]
-
-
-# --- events -----------------------------------------------------------------------------------------
-
-
-def notification(destination: Destination = Destination.INFOHUS_TK, *, concern_id: UUID | None = None,
-                 reference: str | None = None, acute: bool = False, priority: Priority = Priority.P1,
-                 purpose: NotificationPurpose = NotificationPurpose.NEW_CASE) -> NotificationRequested:
-    concern_id = concern_id or uuid4()
-    return NotificationRequested(
-        notification_id=uuid4(), concern_id=concern_id, reference=reference or f"IH-2026-{uuid4().hex[:6].upper()}",
-        destination=destination, purpose=purpose, priority=priority, acute=acute, age_bands=["MINOR"],
-        flags=["ACUTE"] if acute else [], infohus_case_id=uuid4(),
-        deadlines=[Deadline(label="Triage i Infohus senest", due_at=datetime(2026, 11, 24, 14, 0, tzinfo=UTC))])
-
-
-def deadline_event(kind: DeadlineKind, *, out_of_hours: bool = False, priority: Priority = Priority.P1,
-                   reference: str | None = None) -> DeadlineReached:
-    return DeadlineReached(
-        deadline_id=uuid4(), kind=kind, concern_id=uuid4(), reference=reference or f"IH-2026-{uuid4().hex[:6]}",
-        infohus_case_id=uuid4(), underretning_id=uuid4(), due_at=datetime(2026, 11, 24, 9, 30, tzinfo=UTC),
-        reached_at=datetime(2026, 11, 23, 22, 0, tzinfo=UTC), priority=priority, out_of_hours=out_of_hours)
-
-
-def wrap(payload: EventPayload, producer: str = "routing") -> Envelope[Any]:
-    correlation = payload.concern_id  # type: ignore[attr-defined]
-    return Envelope.wrap(payload, producer=producer, correlation_id=correlation)
 
 
 # --- settings and the service -----------------------------------------------------------------------
