@@ -56,19 +56,17 @@ class InfohusSystem:
 def build_system(databases: Databases, bootstrap_servers: str, prefix: str, mailbox: LocalMailbox,
                  municipality_config: Path | None = None, **notify_overrides: Any) -> InfohusSystem:
     """``municipality_config``: the rules of intake, routing and notify (None: Ishøj's own file)."""
-    common: dict[str, Any] = common_settings(bootstrap_servers, prefix)
-    if municipality_config is not None:
-        common["municipality_config"] = str(municipality_config)
-    audit_common = {k: v for k, v in common.items() if k != "municipality_config"}
-    notify_settings = NotifySettings(**common, **databases.for_service("notify"), smtp_host="127.0.0.1",
+    common = common_settings(bootstrap_servers, prefix)
+    rules = {"municipality_config": str(municipality_config)} if municipality_config is not None else {}
+    notify_settings = NotifySettings(**common, **rules, **databases.for_service("notify"), smtp_host="127.0.0.1",
                                      smtp_port=mailbox.smtp_port, smtp_starttls="off",
                                      mailbox_ooh="vagt@ishoj.dk", mailbox_ops="drift@ishoj.dk",
                                      **notify_overrides)
     return InfohusSystem(
-        intake=boot_intake(IntakeSettings(**common, **databases.for_service("intake"))),
-        routing=boot_routing(RoutingSettings(**common, **databases.for_service("routing"))),
+        intake=boot_intake(IntakeSettings(**common, **rules, **databases.for_service("intake"))),
+        routing=boot_routing(RoutingSettings(**common, **rules, **databases.for_service("routing"))),
         notify=boot_notify(notify_settings),
-        audit=boot_audit(AuditSettings(**audit_common, **databases.for_service("audit"))),
+        audit=boot_audit(AuditSettings(**common, **databases.for_service("audit"))),
     )
 
 

@@ -88,7 +88,7 @@ class Watchdog:
                       delivery.reference, delivery.destination, delivery.attempts, delivery.last_error)
         return count
 
-    def missing_window(self, now: datetime) -> tuple[datetime, datetime]:
+    def _missing_window(self, now: datetime) -> tuple[datetime, datetime]:
         """The requests this round checks: [start, end)."""
         s = self._settings
         settle = timedelta(seconds=s.watchdog_missing_after_s)
@@ -100,7 +100,7 @@ class Watchdog:
     async def _missing(self, now: datetime) -> int:
         if self._expected is None:
             return 0
-        start, end = self.missing_window(now)
+        start, end = self._missing_window(now)
         count = 0
         async with contextlib.aclosing(self._expected.pages_between(start, end)) as pages:
             async for page in pages:
