@@ -203,8 +203,8 @@ def summarise(run: Run, last_mail: dict[str, float]) -> dict[str, Any]:
             "p99_ms": percentile(latencies, 99), "mean_ms": statistics.fmean(latencies)}
 
 
-def print_table(rows: list[dict[str, Any]], rss: dict[str, float], cost: PerConcern, hop: float,
-                efficiency: float) -> None:
+def print_table(rows: list[dict[str, Any]], rss: dict[str, float], warm_rss: dict[str, float], cost: PerConcern,
+                hop: float, efficiency: float) -> None:
     print("\n| run | concerns | accepted/s | end-to-end concerns/s | p50 ms | p95 ms | p99 ms |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for r in rows:
@@ -213,17 +213,19 @@ def print_table(rows: list[dict[str, Any]], rss: dict[str, float], cost: PerConc
     for r in rows:
         if r["lost"]:
             print(f"{r['run']}: {r['lost']} submissions lost their connection before an answer (not counted)")
-    print("\n| service | peak RSS MB (target ≤ 150) | CPU ms per concern (max run) |\n|---|---:|---:|")
+    print("\n| service | RSS MB after warm-up | peak RSS MB (target ≤ 150) | CPU ms per concern (max run) |\n"
+          "|---|---:|---:|---:|")
     for name, mb in rss.items():
-        print(f"| {name} | {mb:.0f} | {cost.cpu_ms.get(name, float('nan')):.1f} |")
+        print(f"| {name} | {warm_rss.get(name, float('nan')):.0f} | {mb:.0f} | "
+              f"{cost.cpu_ms.get(name, float('nan')):.1f} |")
     total = sum(cost.cpu_ms.values())
-    print(f"| all four | | {total:.1f} (≈ {1000 * CORES / total:.0f} concerns/s if {CORES} cores did nothing else) |")
-    print(f"| whole machine (also PostgreSQL, broker, SMTP server, this driver) | | {cost.machine_cpu_ms:.1f} "
+    print(f"| all four | | | {total:.1f} (≈ {1000 * CORES / total:.0f} concerns/s if {CORES} cores did nothing else) |")
+    print(f"| whole machine (also PostgreSQL, broker, SMTP server, this driver) | | | {cost.machine_cpu_ms:.1f} "
           f"(≈ {1000 * CORES / cost.machine_cpu_ms:.0f} concerns/s on {CORES} cores) |")
     for part, used in cost.infrastructure_cpu_ms.items():
-        print(f"| of which {part} | | {used:.1f} |")
-    print(f"| of which this load driver (HTTP client, mail and audit counting) | | {cost.driver_cpu_ms:.1f} |")
-    print(f"| of which the rest (the kernel's threads, other processes) | | {cost.unaccounted_cpu_ms:.1f} |")
+        print(f"| of which {part} | | | {used:.1f} |")
+    print(f"| of which this load driver (HTTP client, mail and audit counting) | | | {cost.driver_cpu_ms:.1f} |")
+    print(f"| of which the rest (the kernel's threads, other processes) | | | {cost.unaccounted_cpu_ms:.1f} |")
     print(f"\nRaw FastStream hop (consume one, publish one) on the same broker: {hop:.0f} msg/s (one message at a "
           f"time, each publish awaited: a latency, not the broker's capacity)")
     print(f"Mails per concern: {cost.mails:.1f} (2 in opening hours: the infohus mailbox and Underretninger; 4 outside "
@@ -276,6 +278,7 @@ async def main(args: argparse.Namespace) -> int:
     try:
         warm = await fixed_rate(stack, 10, 1)
         await wait_until_done(stack, mails, warm, 60)
+        warm_rss = stack.rss_mb()  # beside the peak: how much the runs added
         for rate in (r for r in (args.rate, args.comparison_rate) if r):  # a comparison rate of 0: no second run
             fixed = await fixed_rate(stack, rate, args.fixed_seconds)
             rows.append(summarise(fixed, await wait_until_done(stack, mails, fixed, 120)))
@@ -286,9 +289,10 @@ async def main(args: argparse.Namespace) -> int:
     finally:
         await stack.stop()
     efficiency = rows[-1]["end_to_end_per_s"] * cost.kafka_messages / hop
-    print_table(rows, rss, cost, hop, efficiency)
+    print_table(rows, rss, warm_rss, cost, hop, efficiency)
     (stack.data_dir / "bench-results.json").write_text(json.dumps(
-        {"runs": rows, "peak_rss_mb": rss, **cost.as_json(), "hop_msgs_per_s": hop, "efficiency": efficiency,
+        {"runs": rows, "rss_after_warm_up_mb": warm_rss, "peak_rss_mb": rss, **cost.as_json(),
+         "hop_msgs_per_s": hop, "efficiency": efficiency,
          "infrastructure_ceiling_concerns_per_s": cost.infrastructure_ceiling()},
         indent=2))
     if not args.skip_audit:

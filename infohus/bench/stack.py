@@ -120,7 +120,15 @@ class Stack:
         return f"http://127.0.0.1:{self.ports[service]}"
 
     def peak_rss_mb(self) -> dict[str, float]:
-        return {name: _peak_rss_mb(proc.pid) for name, proc in self.processes.items()
+        """The most each service has held so far (VmHWM)."""
+        return self._rss_mb("VmHWM")
+
+    def rss_mb(self) -> dict[str, float]:
+        """What each service holds now (VmRSS)."""
+        return self._rss_mb("VmRSS")
+
+    def _rss_mb(self, field: str) -> dict[str, float]:
+        return {name: _rss_mb(proc.pid, field) for name, proc in self.processes.items()
                 if proc.returncode is None and name in SERVICES}
 
     def cpu_seconds(self) -> dict[str, float]:
@@ -181,10 +189,10 @@ async def _wait_http(client: httpx.AsyncClient, url: str, timeout: float, name: 
     raise RuntimeError(f"{name} did not become ready within {timeout}s")
 
 
-def _peak_rss_mb(pid: int) -> float:
+def _rss_mb(pid: int, field: str) -> float:
     with contextlib.suppress(OSError):
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
     return float("nan")
 
