@@ -14,6 +14,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 install: $(UV)
 	$(UV) sync --frozen --compile-bytecode
 	npm ci --prefix services/intake/web --no-audit --no-fund --loglevel=error
+	npm ci --prefix services/workspace/web --no-audit --no-fund --loglevel=error
 
 run: install
 	$(UV) run --frozen infohus dev

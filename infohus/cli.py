@@ -16,12 +16,13 @@ if TYPE_CHECKING:
     from infohus.kit.settings import ServiceSettings
 
 SERVICES = ("intake", "routing", "notify", "audit")
+WEB_APPS = ("workspace",)  # served like a service, but owns no database or topics
 
 
 def _service_app(name: str) -> tuple[Any, Any]:
     """(settings, app) of a service, imported lazily so one service never loads another's code."""
     container, app = importlib.import_module(f"services.{name}.entrypoints.http").build()
-    return container.settings, app
+    return getattr(container, "settings", container), app
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -104,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="infohus", description="Infohus: concerns about radicalisation.")
     sub = parser.add_subparsers(dest="command", required=True)
     p_serve = sub.add_parser("serve", help="run one service")
-    p_serve.add_argument("service", choices=SERVICES)
+    p_serve.add_argument("service", choices=SERVICES + WEB_APPS)
     p_migrate = sub.add_parser("migrate", help="migrate one service's database to the newest schema")
     p_migrate.add_argument("service", choices=SERVICES)
     p_dev = sub.add_parser("dev", help="run the whole system locally (make run)")

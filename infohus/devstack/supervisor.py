@@ -16,7 +16,7 @@ from pathlib import Path
 from infohus.devstack.broker import LocalBroker
 from infohus.devstack.mailbox import LocalMailbox
 
-SERVICE_PORTS = {"intake": 8000, "routing": 8001, "notify": 8002, "audit": 8003}
+SERVICE_PORTS = {"intake": 8000, "routing": 8001, "notify": 8002, "audit": 8003, "workspace": 8004}
 BROKER_PORT = 19092
 SMTP_PORT = 2525
 MAIL_WEB_PORT = 8025
@@ -45,6 +45,9 @@ def service_environment(service: str, data_dir: Path, bootstrap: str) -> dict[st
         prefix + "DATABASE_URL": f"sqlite+aiosqlite:///{data_dir.resolve()}/{service}.db",
         prefix + "HTTP_PORT": str(SERVICE_PORTS[service]),
     }
+    if service == "workspace":
+        env |= {prefix + "ROUTING_URL": f"http://127.0.0.1:{SERVICE_PORTS['routing']}",
+                prefix + "INTAKE_URL": f"http://127.0.0.1:{SERVICE_PORTS['intake']}"}
     if service == "notify":
         env |= {prefix + "SMTP_HOST": "127.0.0.1", prefix + "SMTP_PORT": str(SMTP_PORT),
                 prefix + "SMTP_STARTTLS": "off", prefix + "MAILBOX_OOH": "vagt@ishoj.dk",
@@ -90,6 +93,8 @@ async def run_local(data_dir: str | Path = "data") -> int:
 
 
 def _print_urls(data: Path, broker: LocalBroker, mailbox: LocalMailbox) -> None:
+    print(f"Sagsbehandling (tovholdere, StraXen): http://127.0.0.1:{SERVICE_PORTS['workspace']}  "
+          "(log ind som udvikler-tovholder-kommune, -politi eller udvikler-straxen; adgangskode infohus-udvikling)")
     print(f"Intake:   http://127.0.0.1:{SERVICE_PORTS['intake']}  (GET /health, POST /api/v1/concerns)")
     print(f"Routing:  http://127.0.0.1:{SERVICE_PORTS['routing']}/health/ready")
     print(f"Notify:   http://127.0.0.1:{SERVICE_PORTS['notify']}/health/ready")

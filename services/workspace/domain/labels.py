@@ -1,0 +1,215 @@
+"""Danish words for the codes the services return, and times as staff read them.
+
+Pure: no I/O. Codes stay codes in the APIs; only the pages translate them. An unknown code is shown as
+itself, so a new code is visible rather than hidden.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+LOCAL_TIME_ZONE = ZoneInfo("Europe/Copenhagen")
+
+CASE_STATES = {
+    "RECEIVED": "Modtaget – afventer visitation",
+    "IN_SCOPE": "Visiteret – inden for infohusets område",
+    "OUT_OF_SCOPE": "Visiteret – uden for infohusets område",
+    "POLICE_ONLY": "Visiteret – håndteres alene af politiet",
+    "SCREENING": "Screening",
+    "ANALYSIS": "Analyse",
+    "ASSESSMENT": "Helhedsvurdering",
+    "RECOMMENDATION": "Anbefaling",
+    "HANDED_OVER": "Overdraget",
+    "FOLLOW_UP": "Opfølgning",
+    "ON_HOLD": "Sat i bero",
+    "CLOSED": "Lukket",
+}
+
+TRIAGE_OUTCOMES = {
+    "IN_SCOPE": "Inden for infohusets område",
+    "OUT_OF_SCOPE": "Uden for infohusets område",
+    "POLICE_ONLY": "Håndteres alene af politiet",
+}
+
+CLOSE_REASONS = {
+    "OUT_OF_SCOPE": "Uden for infohusets område",
+    "POLICE_ONLY": "Håndteres alene af politiet",
+    "HANDED_OVER": "Overdraget til anden myndighed",
+    "NO_FURTHER_CONCERN": "Ingen yderligere bekymring",
+    "MOVED": "Personen er flyttet",
+    "DUPLICATE": "Dublet",
+    "WITHDRAWN_NOT_APPLICABLE": "Trukket tilbage / ikke relevant",
+}
+
+PRIORITIES = {"P0": "P0 – akut", "P1": "P1 – hastende", "P2": "P2 – almindelig"}
+
+ROLES = {
+    "intake": "modtagelse",
+    "tovholder_municipal": "kommunens tovholder",
+    "tovholder_police": "politiets tovholder",
+    "straxen": "StraXen",
+    "auditor": "revisor",
+    "administrator": "administrator",
+    "system": "systemet",
+}
+
+FLAGS = {
+    "ACUTE": "Akut",
+    "URGENT": "Hastende",
+    "CRIME_SUSPICION": "Mistanke om kriminalitet",
+    "DISCLOSURE_PROPOSED_TASK": "Videregivelse til politiet skal vurderes",
+    "OOH_CHANNEL_NOT_CONFIGURED": "Ingen vagtkanal uden for åbningstid",
+    "ASSESSMENT_DEADLINE_AT_RISK": "24-timersfristen er i fare",
+    "ADULT_TRANSITION": "Fylder snart 18",
+    "AGE_UNVERIFIED": "Alder ikke kendt",
+    "AGE_CONFLICT": "Modstridende aldersoplysninger",
+    "CPR_UNUSABLE": "CPR-nummer kan ikke bruges",
+    "SELF_REFERRAL_SEL_12B": "Henvender sig selv (serviceloven § 12 b)",
+    "ANONYMOUS_PROFESSIONAL": "Anonym fagperson",
+    "JURISDICTION_OTHER": "Bor i en anden kommune",
+    "DUPLICATE_EXACT": "Dublet",
+    "DUPLICATE_NEAR": "Næsten-dublet",
+    "SUPPLEMENT_TO_ORIGINAL": "Supplement til tidligere henvendelse",
+}
+
+TASK_KINDS = {
+    "DISCLOSURE_PROPOSED": "Beslut om oplysninger skal videregives til politiet",
+    "JURISDICTION_REVIEW": "Videresend til rette kommune",
+    "RECEIPT_CONFIRMATION": "Kvittering til underretter (barnets lov § 138, stk. 1)",
+    "PROFESSIONAL_ORIENTATION": "Orientering af fagperson (barnets lov § 138, stk. 2)",
+}
+
+UNDERRETNING_STATES = {
+    "REGISTERED": "Modtaget – afventer vurdering",
+    "ASSESSED": "Vurderet",
+    "FORWARDED": "Videresendt",
+    "CLOSED": "Lukket",
+}
+
+LEGAL_TYPES = {
+    "BL_133": "Underretning fra fagperson (barnets lov § 133)",
+    "BL_BEK1602": "Underretning fra fagperson (bekendtgørelse nr. 1602)",
+    "BL_135": "Underretning fra borger (barnets lov § 135)",
+    "CHILD_SELF_CONTACT": "Barnet har selv henvendt sig",
+    "UNDETERMINED": "Ikke afklaret",
+}
+
+ORIENTATION_OUTCOMES = {
+    "UNDERSOEGELSE": "Der er iværksat en børnefaglig undersøgelse",
+    "AFDAEKNING": "Der er iværksat en afdækning",
+    "INDSATS": "Der er iværksat en indsats",
+    "NONE": "Der er ikke iværksat noget",
+    "WITHHELD_SAERLIGE_FORHOLD": "Orienteringen undlades på grund af særlige forhold",
+}
+
+REPORTER_CATEGORIES = {
+    "PROF_PUBLIC": "Fagperson i det offentlige (barnets lov § 133)",
+    "PROF_BEK1602": "Fagperson omfattet af bekendtgørelse nr. 1602",
+    "CITIZEN": "Borger",
+    "SELF": "Personen selv",
+    "PARTNER_AUTHORITY": "Samarbejdsmyndighed",
+    "ANONYMOUS": "Anonym",
+}
+
+CHANNELS = {"WEB": "Webformular", "PHONE": "Telefon", "PARTNER": "Samarbejdsmyndighed"}
+
+ACUTENESS = {"ACUTE": "Akut – fare for liv eller sikkerhed", "URGENT": "Hastende – inden for dage",
+             "ROUTINE": "Ikke akut"}
+
+CLOCK_KINDS = {
+    "TRIAGE": "Visitation i infohuset",
+    "ASSESSMENT": "Vurdering inden 24 timer (barnets lov § 136, stk. 2)",
+    "RECEIPT_CONFIRMATION": "Kvittering inden 6 hverdage (barnets lov § 138, stk. 1)",
+}
+
+DEADLINE_EVENTS = {
+    "TRIAGE_75": "Advarsel: 75 % af fristen er gået",
+    "TRIAGE_BREACHED": "Fristen er overskredet",
+    "ASSESSMENT_AT_RISK": "Fristen er i fare",
+    "ASSESSMENT_BREACHED": "Fristen er overskredet",
+    "RECEIPT_BREACHED": "Fristen er overskredet",
+}
+
+TIMELINE_ACTIONS = {
+    "OPENED": "Sagen er oprettet",
+    "TRIAGE_SIGNED": "Visitation underskrevet",
+    "TRIAGE_COMPLETED": "Visitationen er afsluttet",
+    "SCREENING_STARTED": "Screening påbegyndt",
+    "SCREENING_COMPLETED": "Screening afsluttet",
+    "ANALYSIS_MEETING_HELD": "Analysemøde holdt",
+    "ASSESSMENT_ISSUED": "Helhedsvurdering afgivet",
+    "RECOMMENDATIONS_ISSUED": "Anbefalinger afgivet",
+    "HANDED_OVER": "Overdraget",
+    "FOLLOW_UP_STARTED": "Opfølgning påbegyndt",
+    "FOLLOW_UP_RECORDED": "Opfølgning noteret",
+    "CLOSED": "Sagen er lukket",
+    "PUT_ON_HOLD": "Sat i bero",
+    "RESUMED": "Genoptaget",
+    "NOTE_ADDED": "Intern note",
+}
+
+DELIVERY_STATES = {"SENT": "Sendt", "REQUESTED": "Bestilt", "FAILED": "Fejlet – prøves igen",
+                   "DEAD_LETTERED": "Kunne ikke leveres"}
+
+DESTINATIONS = {"INFOHUS_TK": "Infohus (tk@)", "UNDERRETNING": "Underretninger@", "OOH_ESCALATION": "Vagten",
+                "JURISDICTION_REVIEW": "Rette kommune", "OPS_ALERT": "Drift", "REPORTER": "Underretter"}
+
+# The nine dimensions of CDE's assessment tool (legal-research.md A4): risk/threat, then well-being.
+CDE_DIMENSIONS = {
+    "CONVICTIONS_RHETORIC": "Bekymrende overbevisninger og retorik",
+    "PERSONALITY": "Personlighedsfaktorer",
+    "VIOLENCE_READINESS": "Villighed til at bruge vold",
+    "MENTAL_VULNERABILITY": "Mental sårbarhed",
+    "CRIMINAL_HISTORY": "Kriminel historik",
+    "FAMILY": "Familie",
+    "SOCIALISATION_RELATIONS": "Bekymrende socialisering og relationer",
+    "NETWORK_SPARE_TIME": "Netværk og fritid",
+    "EDUCATION_EMPLOYMENT": "Uddannelse og beskæftigelse",
+}
+
+SCREENING_REGISTERS = {
+    "POLICE_REGISTERS": "Politiets registre",
+    "SOCIAL_CASES": "Kommunens socialsager (børn og unge)",
+    "ADULT_SOCIAL": "Kommunens voksensager",
+    "SCHOOL": "Skole og uddannelse",
+    "JOBCENTER": "Jobcenter",
+    "KRIMINALFORSORGEN": "Kriminalforsorgen",
+    "PSYCHIATRY": "Psykiatrien",
+}
+
+AWAITING = {"tovholder_municipal": "afventer kommunens tovholder", "tovholder_police": "afventer politiets tovholder"}
+
+
+def label(table: dict[str, str], code: object) -> str:
+    text = str(code) if code is not None else ""
+    return table.get(text, text)
+
+
+def local(moment: datetime | None) -> str:
+    """``6.12.2026 kl. 14.05`` in Danish time, to the minute."""
+    if moment is None:
+        return ""
+    at = moment.astimezone(LOCAL_TIME_ZONE)
+    return f"{at.day}.{at.month}.{at.year} kl. {at.hour:02d}.{at.minute:02d}"
+
+
+def time_left(due: datetime | None, now: datetime) -> tuple[str, bool]:
+    """("2 t 15 min", False), or ("overskredet med 1 d 3 t", True)."""
+    if due is None:
+        return "", False
+    remaining = due - now
+    overdue = remaining < timedelta(0)
+    text = _duration(abs(remaining))
+    return (f"overskredet med {text}", True) if overdue else (text, False)
+
+
+def _duration(span: timedelta) -> str:
+    minutes = int(span.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days} d {hours} t"
+    if hours:
+        return f"{hours} t {minutes} min"
+    return f"{minutes} min"

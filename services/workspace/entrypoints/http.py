@@ -1,0 +1,160 @@
+"""The staff workspace: one Danish web application where tovholdere and StraXen do their job.
+
+It owns no domain data. Each page calls the owning services (routing, intake) with the signed-in user's
+credential, so those services decide who may read what and write the read-access log. Server-rendered
+with Det Fælles Designsystem; every page works without JavaScript.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from urllib.parse import quote
+
+import httpx
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from infohus.kit.auth import AuthSettings, Permission, Principal, install_auth, require
+from infohus.kit.auth.oidc import JwksFetcher
+from infohus.kit.http import BodySizeLimitMiddleware, TracingMiddleware
+from services.workspace.adapters.services import (
+    ApiError,
+    IntakeApi,
+    RoutingApi,
+    ServiceClient,
+    ServiceUnavailable,
+    SignInRequired,
+)
+from services.workspace.entrypoints import cases, underretninger
+from services.workspace.entrypoints.rendering import message, principal_of
+from services.workspace.settings import WEB_DIR, WorkspaceSettings
+
+log = logging.getLogger(__name__)
+STATIC_PATHS = frozenset({"/static/workspace", "/static/dkfds"})
+LOGIN = "/auth/login"
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(settings: WorkspaceSettings | None = None, *, auth: AuthSettings | None = None,
+               jwks_fetcher: JwksFetcher | None = None, transport: httpx.AsyncBaseTransport | None = None,
+               clock: Callable[[], datetime] = _utcnow) -> FastAPI:
+    settings = settings or WorkspaceSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with httpx.AsyncClient(timeout=settings.api_timeout_s, transport=transport) as client:
+            app.state.routing = RoutingApi(ServiceClient(client, settings.routing_url))
+            app.state.intake = IntakeApi(ServiceClient(client, settings.intake_url))
+            yield
+
+    app = FastAPI(title="Infohus workspace", version="1", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url=None)
+    app.state.settings = settings
+    app.state.clock = clock
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=200_000)
+    app.add_middleware(TracingMiddleware)
+    install_auth(app, auth if auth is not None else settings.auth_settings(), jwks_fetcher=jwks_fetcher)
+    _mount_assets(app, settings)
+    _health(app)
+    app.include_router(cases.router)
+    app.include_router(underretninger.router)
+    _home(app)
+    _errors(app)
+    return app
+
+
+def _mount_assets(app: FastAPI, settings: WorkspaceSettings) -> None:
+    app.mount("/static/workspace", StaticFiles(directory=WEB_DIR / "static"), name="workspace-static")
+    dkfds = settings.web_assets_dir / "dkfds" / "dist"
+    if (dkfds / "css" / "dkfds.min.css").is_file():
+        app.mount("/static/dkfds", StaticFiles(directory=dkfds), name="dkfds")
+    else:
+        log.warning("design system assets missing at %s (run: npm ci --prefix services/workspace/web)", dkfds)
+
+
+def _health(app: FastAPI) -> None:
+    @app.get("/health/live", tags=["health"])
+    async def live() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/health/ready", tags=["health"])
+    async def ready() -> dict[str, str]:
+        return {"status": "ok"}
+
+
+def _home(app: FastAPI) -> None:
+    @app.get("/", dependencies=[require(Permission.PUBLIC)])
+    async def home(request: Request) -> Response:
+        principal: Principal = principal_of(request)
+        if not principal.authenticated:
+            return RedirectResponse(f"{LOGIN}?next=/", status_code=303)
+        if principal.can(Permission.CASE_READ):
+            return RedirectResponse("/sager", status_code=303)
+        if principal.can(Permission.UNDERRETNING_READ):
+            return RedirectResponse("/underretninger", status_code=303)
+        return message(request, "Ingen opgaver her", [
+            "Din rolle har ingen sider i sagsbehandlingen. Revisorer bruger revisionssiderne, "
+            "modtagelsen bruger personaleformularen."], 200)
+
+
+def _sign_in_first(request: Request) -> Response:
+    """Sign-in first, then back to the page asked for (a form's page after a POST)."""
+    target = request.url.path if request.method == "GET" else request.url.path.rsplit("/", 2)[0]
+    if request.url.query and request.method == "GET":
+        target += "?" + request.url.query
+    return RedirectResponse(f"{LOGIN}?next={quote(target, safe='/')}", status_code=303)
+
+
+def _errors(app: FastAPI) -> None:
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, error: StarletteHTTPException) -> Response:
+        if request.url.path.startswith("/auth/") or not _wants_page(request):
+            return JSONResponse({"detail": error.detail}, status_code=error.status_code,
+                                headers=getattr(error, "headers", None))
+        if error.status_code == 401:
+            return _sign_in_first(request)
+        if error.status_code == 403:
+            return message(request, "Ingen adgang", ["Din rolle giver ikke adgang til denne side."], 403,
+                           link=("/", "Gå til forsiden"))
+        if error.status_code == 404:
+            return message(request, "Siden findes ikke", ["Tjek adressen, eller gå til forsiden."], 404,
+                           link=("/", "Gå til forsiden"))
+        return message(request, "Der skete en fejl", ["Prøv igen."], error.status_code)
+
+    @app.exception_handler(SignInRequired)
+    async def _expired(request: Request, _error: SignInRequired) -> Response:
+        return _sign_in_first(request)
+
+    @app.exception_handler(ApiError)
+    async def _refused(request: Request, error: ApiError) -> Response:
+        if error.status == 404:
+            return message(request, "Findes ikke", ["Sagen eller underretningen findes ikke, eller du har ikke "
+                                                    "adgang til den."], 404, link=("/", "Gå til forsiden"))
+        if error.status == 403:
+            return message(request, "Ingen adgang", ["Din rolle giver ikke adgang til dette."], 403,
+                           link=("/", "Gå til forsiden"))
+        return message(request, "Forespørgslen blev afvist", ["Tjek det indtastede og prøv igen."], 422,
+                       link=("/", "Gå til forsiden"))
+
+    @app.exception_handler(ServiceUnavailable)
+    async def _unavailable(request: Request, _error: ServiceUnavailable) -> Response:
+        return message(request, "Infohus svarer ikke lige nu", [
+            "En del af systemet kan ikke nås. Dine oplysninger er ikke ændret. Prøv igen om lidt."], 503,
+            link=(request.url.path, "Prøv igen"))
+
+
+def _wants_page(request: Request) -> bool:
+    return "application/json" not in request.headers.get("accept", "")
+
+
+def build() -> tuple[WorkspaceSettings, FastAPI]:
+    settings = WorkspaceSettings()
+    return settings, create_app(settings)

@@ -1,0 +1,129 @@
+"""One Jinja2 environment for the workspace's pages (DKFDS base layout), with the Danish labels as
+filters and the signed-in user in every page."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from fastapi import Request, Response
+from fastapi.templating import Jinja2Templates
+
+from contracts.concern import WARNING_SIGN_CODES
+from infohus.kit.auth import ANONYMOUS, Permission, Principal
+from infohus.kit.security_headers import csrf_template_globals
+from services.workspace.adapters.views import PersonView, TimelineEntry
+from services.workspace.domain import labels as L
+from services.workspace.settings import TEMPLATES_DIR, WorkspaceSettings
+
+templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+templates.env.globals.update(csrf_template_globals())
+
+_AGE_SOURCE = {"cpr": "CPR-nummer", "date_of_birth": "fødselsdato", "stated_age": "oplyst alder"}
+
+
+def _age_text(person: PersonView) -> str:
+    if person.cpr:
+        return f"{_cpr_birth(person.cpr)} ({_AGE_SOURCE['cpr']})"
+    if person.date_of_birth:
+        return f"Født {person.date_of_birth.day}.{person.date_of_birth.month}.{person.date_of_birth.year} " \
+               f"({_AGE_SOURCE['date_of_birth']})"
+    if person.stated_age is not None:
+        return f"{person.stated_age} år ({_AGE_SOURCE['stated_age']})"
+    return "Ikke oplyst"
+
+
+def _cpr_birth(cpr: str) -> str:
+    return f"Født {int(cpr[0:2])}.{int(cpr[2:4])}.{cpr[4:6]}"
+
+
+def _cpr(value: str | None) -> str:
+    return f"{value[:6]}-{value[6:]}" if value and len(value) == 10 else (value or "Ikke oplyst")
+
+
+def _person_role(person: PersonView) -> str:
+    number = int(person.path.rsplit("[", 1)[1].rstrip("]")) + 1
+    return f"Barn nævnt i henvendelsen {number}" if person.role == "child_at_risk" else f"Person {number}"
+
+
+def _timeline_text(entry: TimelineEntry) -> str:
+    details = entry.details
+    if "text" in details:
+        return str(details["text"])
+    text = L.label(L.TIMELINE_ACTIONS, entry.action)
+    extra = [L.label(L.TRIAGE_OUTCOMES, details["outcome"])] if "outcome" in details else []
+    if "reason" in details:
+        extra.append(L.label(L.CLOSE_REASONS, details["reason"]))
+    if "to_authorities" in details:
+        extra.append(", ".join(map(str, details["to_authorities"])))
+    if "note" in details:
+        extra.append(str(details["note"]))
+    return text + (": " + "; ".join(extra) if extra else "")
+
+
+def _date(value: date | None) -> str:
+    return f"{value.day}.{value.month}.{value.year}" if value else ""
+
+
+templates.env.filters.update({
+    "local": L.local, "date": _date, "cpr": _cpr, "age_text": _age_text, "person_role": _person_role,
+    "timeline_text": _timeline_text,
+    "priority": lambda c: L.label(L.PRIORITIES, c), "case_state": lambda c: L.label(L.CASE_STATES, c),
+    "flag": lambda c: L.label(L.FLAGS, c), "task_kind": lambda c: L.label(L.TASK_KINDS, c),
+    "role": lambda c: L.label(L.ROLES, c), "triage_outcome": lambda c: L.label(L.TRIAGE_OUTCOMES, c),
+    "close_reason": lambda c: L.label(L.CLOSE_REASONS, c), "clock_kind": lambda c: L.label(L.CLOCK_KINDS, c),
+    "deadline_event": lambda c: L.label(L.DEADLINE_EVENTS, c),
+    "underretning_state": lambda c: L.label(L.UNDERRETNING_STATES, c),
+    "legal_type": lambda c: L.label(L.LEGAL_TYPES, c), "channel": lambda c: L.label(L.CHANNELS, c),
+    "acuteness": lambda c: L.label(L.ACUTENESS, c),
+    "reporter_category": lambda c: L.label(L.REPORTER_CATEGORIES, c),
+    "warning_sign": lambda c: WARNING_SIGN_CODES.get(c, c),
+})
+
+
+def principal_of(request: Request) -> Principal:
+    principal = getattr(request.state, "principal", None)
+    return principal if isinstance(principal, Principal) else ANONYMOUS
+
+
+def navigation(principal: Principal) -> list[tuple[str, str]]:
+    items = []
+    if principal.can(Permission.CASE_READ):
+        items.append(("/sager", "Sager"))
+    if principal.can(Permission.UNDERRETNING_READ):
+        items.append(("/underretninger", "Underretninger"))
+    return items
+
+
+def render(request: Request, name: str, context: Mapping[str, Any], status_code: int = 200) -> Response:
+    settings: WorkspaceSettings = request.app.state.settings
+    principal = principal_of(request)
+    user = None
+    if principal.authenticated:
+        user = {"name": principal.display_name,
+                "roles": ", ".join(L.label(L.ROLES, r) for r in sorted(principal.roles)) or "ingen rolle"}
+    base = {"municipality_name": settings.municipality_name, "infohus_name": settings.infohus_name, "user": user,
+            "nav": navigation(principal) if principal.authenticated else [], "current": context.get("current"),
+            "has_errors": bool(context.get("problems")), "notice": context.get("notice"), "problems": {},
+            "values": {}}
+    response = templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def message(request: Request, title: str, paragraphs: list[str], status_code: int,
+            link: tuple[str, str] | None = None) -> Response:
+    return render(request, "message.html", {"title": title, "paragraphs": paragraphs,
+                                            "link_href": link[0] if link else None,
+                                            "link_text": link[1] if link else None}, status_code)
+
+
+def options(table: Mapping[str, str]) -> list[tuple[str, str]]:
+    return list(table.items())
+
+
+def now_of(request: Request) -> datetime:
+    clock = request.app.state.clock
+    moment: datetime = clock()
+    return moment

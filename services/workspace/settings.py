@@ -1,0 +1,55 @@
+"""The staff workspace's settings (``INFOHUS_WORKSPACE_*``).
+
+The workspace owns no domain data: it renders pages from the owning services' APIs, called with the
+signed-in user's token, so authorization and read logging stay where the data lives.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from infohus.kit.auth import AuthSettings
+from infohus.kit.settings import Environment, TelemetrySettings
+
+WEB_DIR = Path(__file__).resolve().parent / "web"
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+
+
+class WorkspaceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="INFOHUS_WORKSPACE_", extra="ignore")
+
+    environment: Environment = Field(
+        default=Environment.PRODUCTION,
+        validation_alias=AliasChoices("INFOHUS_ENVIRONMENT", "environment"),
+    )
+    http_host: str = "127.0.0.1"
+    http_port: int = 8004
+    http_keep_alive_s: int = Field(default=75, gt=0)
+    # The owning services' APIs (cluster-internal addresses in production).
+    routing_url: str = "http://127.0.0.1:8001"
+    intake_url: str = "http://127.0.0.1:8000"
+    api_timeout_s: float = Field(default=10.0, gt=0)
+    municipality_name: str = "Ishøj Kommune"
+    infohus_name: str = "Infohus Ishøj"
+    page_size: int = Field(default=50, ge=1, le=100)
+    web_assets_dir: Path = WEB_DIR / "node_modules"
+    telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
+    # Sign-in, roles, CSRF and security headers (infohus.kit.auth, docs/auth.md); None: INFOHUS_AUTH_*.
+    auth: AuthSettings | None = None
+
+    def auth_settings(self) -> AuthSettings:
+        return self.auth if self.auth is not None else AuthSettings()
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> WorkspaceSettings:
+        if self.environment is Environment.PRODUCTION:
+            plain = [url for url in (self.routing_url, self.intake_url) if not url.startswith(("https://", "http://"))]
+            if plain:
+                raise ValueError("unsafe production settings: service URLs must be http(s) URLs")
+        return self
+
+
+Settings = WorkspaceSettings
