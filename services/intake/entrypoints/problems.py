@@ -18,6 +18,7 @@ _FIELD_NAMES_DA = {
     "claims_professional": "fagperson", "name": "navn", "role": "stilling", "workplace": "arbejdssted",
     "phone": "telefonnummer", "email": "e-mail", "subjects": "personer", "children_at_risk": "børn",
     "cpr": "CPR-nummer", "date_of_birth": "fødselsdato", "stated_age": "alder", "municipality": "kommune",
+    "address": "adresse", "school_or_workplace": "skole eller arbejdsplads",
     "description": "beskrivelse", "warning_signs": "bekymringstegn", "acuteness": "hvor akut",
     "crime_suspicion": "mistanke om kriminalitet", "received_at": "modtagelsestidspunkt",
 }
