@@ -31,6 +31,8 @@ concerns = Table(
     Column("body", Text, nullable=False),
     # "system" for concerns the reporter sent themself; the staff member's id for entered ones (PHONE).
     Column("recorded_by", String(100), nullable=False, server_default="system"),
+    # 0003: searches list the newest first and stop at their limit.
+    Index("ix_concerns_received_at", "received_at", "concern_id"),
 )
 
 # 0003: one row per subject and child of a concern, written with it, for searching by CPR number and name.

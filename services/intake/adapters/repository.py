@@ -66,7 +66,8 @@ class ConcernRepository:
 
     async def search(self, criterion: Criterion, limit: int) -> list[Concern]:
         """Concerns matching ``criterion``, the most recently received first."""
-        statement = select(concerns).order_by(concerns.c.received_at.desc(), concerns.c.concern_id).limit(limit)
+        statement = (select(concerns).order_by(concerns.c.received_at.desc(), concerns.c.concern_id.desc())
+                     .limit(limit))
         if criterion.kind is CriterionKind.REFERENCE:
             statement = statement.where(concerns.c.reference == criterion.value)
         else:

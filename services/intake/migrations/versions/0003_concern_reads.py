@@ -1,4 +1,5 @@
-"""reading concerns back: the read-access log (append-only) and concern_persons for search, backfilled
+"""reading concerns back: the read-access log (append-only), concern_persons for search (backfilled), and
+concerns by time of receipt
 
 Revision ID: 0003
 Revises: 0002
@@ -54,6 +55,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint("concern_id", "path")
     )
     op.create_index("ix_concern_persons_cpr", "concern_persons", ["cpr"], unique=False)
+    op.create_index("ix_concerns_received_at", "concerns", ["received_at", "concern_id"], unique=False)
     _backfill(persons)
 
 
@@ -85,6 +87,7 @@ def _person_rows(concern_id: str, body: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_concerns_received_at", table_name="concerns")
     op.drop_index("ix_concern_persons_cpr", table_name="concern_persons")
     op.drop_table("concern_persons")
     dialect = op.get_bind().dialect.name
