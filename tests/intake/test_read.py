@@ -280,3 +280,18 @@ async def test_reading_logs_no_personal_data(intake: IntakeUnderTest, caplog: py
     text = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("httpx")).lower()
     for value in (PHONE, EMAIL, "haugaard", "hassan", "4321"):
         assert value.lower() not in text
+
+
+async def test_no_data_leaves_when_the_read_cannot_be_logged(sqlite_intake: IntakeUnderTest) -> None:
+    stored = await submit(sqlite_intake, family_body())
+    async with sqlite_intake.container.runtime.engine.begin() as connection:
+        await connection.exec_driver_sql("CREATE TRIGGER refuse_reads BEFORE INSERT ON read_access_log "
+                                         "BEGIN SELECT RAISE(ABORT, 'log unavailable'); END")
+    transport = httpx.ASGITransport(app=sqlite_intake.app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="https://intake.test") as client:
+        responses = [await client.get(f"{API}/{stored['concern_id']}", headers=sqlite_intake.headers_for(TOVHOLDER)),
+                     await client.get(API, params={"q": "Ali Hassan"}, headers=sqlite_intake.headers_for(TOVHOLDER))]
+    for response in responses:
+        assert response.status_code == 500
+        assert "Hassan" not in response.text and "Haugaard" not in response.text
+    assert await log_rows(sqlite_intake) == []
