@@ -136,6 +136,8 @@ class Person(BaseModel):
     date_of_birth: Annotated[date, Field(ge=date(1890, 1, 1))] | None = None
     stated_age: Annotated[int, Field(ge=0, le=130)] | None = None
     municipality: ShortText | None = None
+    address: ShortText | None = None
+    school_or_workplace: ShortText | None = None
 
     @field_validator("cpr")
     @classmethod

@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from contracts.concern import ConcernIn
+from infohus.kit.auth import ReadAccessLogger
 from infohus.kit.runtime import ServiceRuntime
-from services.intake.adapters.orm import tables
+from services.intake.adapters.orm import read_access_log, tables
 from services.intake.adapters.unit_of_work import IntakeUnitOfWork
 from services.intake.domain.model import SYSTEM
 from services.intake.domain.ratelimit import TokenBucketLimiter
@@ -43,6 +44,11 @@ class IntakeContainer:
     @property
     def max_backdate(self) -> timedelta:
         return timedelta(days=self.settings.max_backdate_days)
+
+    @property
+    def read_log(self) -> ReadAccessLogger:
+        """The read-access log (append-only), stamped with the container's clock."""
+        return ReadAccessLogger(read_access_log, service="intake", clock=lambda: self.clock())
 
     def unit_of_work(self) -> IntakeUnitOfWork:
         return IntakeUnitOfWork(self.runtime.sessions, outbox_table=tables.outbox, inbox_table=tables.inbox,

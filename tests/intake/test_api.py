@@ -116,6 +116,7 @@ async def test_a_new_concern_is_stored_without_reading_first(intake: IntakeUnder
             response = await client.post(API, json=concern_body())
     assert response.status_code == 201, response.text
     assert [s.split("(")[0].split()[:3] for s in statements] == [["INSERT", "INTO", "concerns"],
+                                                                ["INSERT", "INTO", "concern_persons"],
                                                                 ["INSERT", "INTO", "outbox"]]
 
 
@@ -405,7 +406,7 @@ async def test_behind_a_proxy_the_configured_header_names_the_client(tmp_path: P
 
 async def test_unknown_paths_and_methods_say_what_to_use(sqlite_intake: IntakeUnderTest) -> None:
     async with sqlite_intake.client() as client:
-        wrong_method = await client.get(API)
+        wrong_method = await client.delete(API)
         wrong_path = await client.post("/api/v1/concern", json=concern_body())
     assert wrong_method.status_code == 405 and "POST" in wrong_method.json()["detail"][0]["message_en"]
     assert wrong_path.status_code == 404 and API in wrong_path.json()["detail"][0]["message_da"]

@@ -52,6 +52,7 @@ def test_generated_requests_never_fail_the_server_and_conform_to_the_schema(
 
 
 Recipe = Callable[[httpx.AsyncClient], Awaitable[httpx.Response]]
+TOVHOLDER = Role.TOVHOLDER_MUNICIPAL
 
 
 def _recipes(app_body: dict[str, Any], intake: IntakeUnderTest) -> dict[tuple[str, str, str], Recipe]:
@@ -96,6 +97,28 @@ def _recipes(app_body: dict[str, Any], intake: IntakeUnderTest) -> dict[tuple[st
     async def get(path: str, client: httpx.AsyncClient) -> httpx.Response:
         return await client.get(path)
 
+    async def stored(client: httpx.AsyncClient) -> tuple[str, str]:
+        """A new concern's id and reference."""
+        reference = (await client.post("/api/v1/concerns", json=concern_body())).json()["reference"]
+        found = await client.get("/api/v1/concerns", params={"q": reference}, headers=intake.headers_for(TOVHOLDER))
+        return found.json()[0]["concern_id"], reference
+
+    def read(kind: str, role: Role | None, **params: str) -> Recipe:
+        async def recipe(client: httpx.AsyncClient) -> httpx.Response:
+            concern_id, reference = await stored(client)
+            path = {"id": f"/api/v1/concerns/{concern_id}", "reference": f"/api/v1/concerns/by-reference/{reference}",
+                    "unknown": "/api/v1/concerns/00000000-0000-4000-8000-000000000009",
+                    "unknown-reference": "/api/v1/concerns/by-reference/IH-2026-0000-0000"}[kind]
+            return await client.get(path, params=params, headers=intake.headers_for(role))
+        return recipe
+
+    def search(role: Role | None, **params: str) -> Recipe:
+        async def recipe(client: httpx.AsyncClient) -> httpx.Response:
+            return await client.get("/api/v1/concerns", params=params, headers=intake.headers_for(role))
+        return recipe
+
+    by_id, by_reference = "/api/v1/concerns/{concern_id}", "/api/v1/concerns/by-reference/{reference}"
+
     return {
         ("/api/v1/concerns", "post", "201"): created,
         ("/api/v1/concerns", "post", "200"): again,
@@ -105,6 +128,20 @@ def _recipes(app_body: dict[str, Any], intake: IntakeUnderTest) -> dict[tuple[st
         ("/api/v1/concerns", "post", "413"): too_large,
         ("/api/v1/concerns", "post", "429"): too_many,
         ("/api/v1/concerns", "post", "503"): unavailable,
+        ("/api/v1/concerns", "get", "200"): search(TOVHOLDER, q="Mads Nielsen"),
+        ("/api/v1/concerns", "get", "401"): search(None, q="Mads Nielsen"),
+        ("/api/v1/concerns", "get", "403"): search(Role.STRAXEN, q="Mads Nielsen"),
+        ("/api/v1/concerns", "get", "422"): search(TOVHOLDER, q="M"),
+        (by_id, "get", "200"): read("id", TOVHOLDER),
+        (by_id, "get", "401"): read("id", None),
+        (by_id, "get", "403"): read("id", Role.AUDITOR),
+        (by_id, "get", "404"): read("unknown", TOVHOLDER),
+        (by_id, "get", "422"): read("id", Role.STRAXEN),
+        (by_reference, "get", "200"): read("reference", Role.STRAXEN, person="subjects[0]"),
+        (by_reference, "get", "401"): read("reference", None),
+        (by_reference, "get", "403"): read("reference", Role.ADMINISTRATOR),
+        (by_reference, "get", "404"): read("unknown-reference", TOVHOLDER),
+        (by_reference, "get", "422"): read("reference", TOVHOLDER, person="nobody"),
         ("/health", "get", "200"): lambda c: get("/health", c),
         ("/health/live", "get", "200"): lambda c: get("/health/live", c),
         ("/health/ready", "get", "503"): lambda c: get("/health/ready", c),  # broker side not started here

@@ -122,7 +122,8 @@ async def test_submitting_the_form_gives_a_receipt_with_reference_and_messages(s
     async with sqlite_intake.client() as client:
         form = await client.get(FORM)
         data = citizen_form(form.text)
-        fields = data | {"warning_signs": ["SOC_ISOLATION", "IND_FIXATION"]}
+        fields = data | {"warning_signs": ["SOC_ISOLATION", "IND_FIXATION"], "subjects-0-address": "Vejlebrovej 1",
+                         "subjects-0-school_or_workplace": "Strandgårdskolen"}
         receipt = await client.post(FORM, data=fields)
         again = await client.post(FORM, data=fields)
     assert receipt.status_code == 200, receipt.text
@@ -136,7 +137,8 @@ async def test_submitting_the_form_gives_a_receipt_with_reference_and_messages(s
     assert row["channel"] == "WEB" and row["reference"] == reference.group(1)
     assert body["warning_signs"] == ["SOC_ISOLATION", "IND_FIXATION"]
     assert body["subjects"] == [{"name": "Mads", "cpr": None, "date_of_birth": None, "stated_age": 16,
-                                 "municipality": "Ishøj"}]
+                                 "municipality": "Ishøj", "address": "Vejlebrovej 1",
+                                 "school_or_workplace": "Strandgårdskolen"}]
 
 
 async def test_a_post_without_a_valid_csrf_token_is_refused_and_the_answers_kept(
@@ -246,15 +248,17 @@ async def test_staff_register_a_phone_call_with_its_time(dev_intake: IntakeUnder
         assert page.status_code == 200 and "Hvornår ringede personen?" in page.text
         assert "Logget ind som Udvikler Modtagelse" in page.text and 'action="/auth/logout"' in page.text
         assert 'name="subjects-0-cpr"' in page.text
+        assert 'name="subjects-0-address"' in page.text and 'name="subjects-0-school_or_workplace"' in page.text
         forged = await client.post(PHONE, data=phone_form(page.text, csrf_token="forged"))
-        receipt = await client.post(PHONE, data=phone_form(page.text))
+        receipt = await client.post(PHONE, data=phone_form(page.text, **{"subjects-0-address": "Vejlebrovej 1"}))
     assert forged.status_code == 403 and "Formularen er udløbet" in forged.text
     assert receipt.status_code == 200, receipt.text
     assert "Giv referencenummeret til opkalderen" in receipt.text
     [row] = await dev_intake.rows(concerns)
     assert row["channel"] == "PHONE" and row["recorded_by"] == "udvikler-modtagelse"
     assert row["received_at"].replace(tzinfo=UTC) == datetime(2026, 3, 3, 13, 5, tzinfo=UTC)  # 14:05 in Ishøj
-    assert json.loads(row["body"])["subjects"][0]["cpr"] == "0101101234"
+    subject = json.loads(row["body"])["subjects"][0]
+    assert subject["cpr"] == "0101101234" and subject["address"] == "Vejlebrovej 1"
 
 
 async def test_a_signed_in_user_without_the_intake_role_gets_no_phone_form(dev_intake: IntakeUnderTest) -> None:

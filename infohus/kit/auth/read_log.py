@@ -55,6 +55,8 @@ class ReadPurpose(StrEnum):
     """Preparing a disclosure to another authority (e.g. retsplejelovens § 115)."""
     FOLLOW_UP = "follow_up"
     """Following up on an open case or a statutory deadline."""
+    SEARCH = "search"
+    """A search listing the cases (concerns) that match; the criterion's kind is logged, never its value."""
 
 
 class ReadAccess(BaseModel):

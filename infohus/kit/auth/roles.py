@@ -83,11 +83,14 @@ class CaseKind(StrEnum):
 
     INFOHUS_CASE = "infohus_case"
     UNDERRETNING = "underretning"
+    CONCERN = "concern"
+    """A concern as intake received it (what was said, the persons, the reporter)."""
 
 
 CASE_READ_PERMISSION: dict[CaseKind, Permission] = {
     CaseKind.INFOHUS_CASE: Permission.CASE_READ,
     CaseKind.UNDERRETNING: Permission.UNDERRETNING_READ,
+    CaseKind.CONCERN: Permission.CASE_READ,
 }
 """Which permission reading a case of each kind needs (for endpoints that serve both kinds)."""
 

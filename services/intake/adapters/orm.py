@@ -1,7 +1,20 @@
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, DateTime, MetaData, String, Table, Text
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+)
 
+from infohus.kit.auth.read_log import read_access_log_table
 from infohus.kit.runtime import ServiceTables
 
 metadata = MetaData()
@@ -18,6 +31,25 @@ concerns = Table(
     Column("body", Text, nullable=False),
     # "system" for concerns the reporter sent themself; the staff member's id for entered ones (PHONE).
     Column("recorded_by", String(100), nullable=False, server_default="system"),
+    # 0003: searches list the newest first and stop at their limit.
+    Index("ix_concerns_received_at", "received_at", "concern_id"),
 )
+
+# 0003: one row per subject and child of a concern, written with it, for searching by CPR number and name.
+# The name is folded (lower case, no accents: services.intake.domain.lookup.fold_name); the body stays the record.
+# A name search scans this narrow table (no index serves "contains"); CPR numbers are looked up by index.
+concern_persons = Table(
+    "concern_persons", metadata,
+    Column("concern_id", String(36), ForeignKey("concerns.concern_id"), nullable=False),
+    Column("path", String(24), nullable=False),
+    Column("name_folded", Text, nullable=True),
+    Column("cpr", String(10), nullable=True),
+    Column("date_of_birth", Date, nullable=True),
+    PrimaryKeyConstraint("concern_id", "path"),
+    Index("ix_concern_persons_cpr", "cpr"),
+)
+
+# 0003, append-only: every read of a concern's personal data, with who, when, which concern and why.
+read_access_log = read_access_log_table(metadata)
 
 tables = ServiceTables(metadata)

@@ -23,7 +23,7 @@ OFFSET_OPTIONS: list[tuple[str, str, str]] = [
     ("+02:00", "+02:00 (sommertid)", "Første gang klokken viser tidspunktet i natten til vintertid."),
     ("+01:00", "+01:00 (vintertid)", "Anden gang klokken viser tidspunktet i natten til vintertid."),
 ]
-PERSON_FIELDS = ("name", "cpr", "date_of_birth", "stated_age", "municipality")
+PERSON_FIELDS = ("name", "cpr", "date_of_birth", "stated_age", "municipality", "address", "school_or_workplace")
 REPORTER_FIELDS = ("name", "role", "workplace", "phone", "email")
 
 

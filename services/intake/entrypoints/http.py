@@ -40,7 +40,13 @@ from infohus.kit.security_headers import CsrfProtection, install_security_header
 from services.intake.bootstrap import IntakeContainer, bootstrap
 from services.intake.domain.model import SYSTEM
 from services.intake.entrypoints import security
-from services.intake.entrypoints.problems import FieldProblem, problems_from_errors, problems_from_rules
+from services.intake.entrypoints.problems import (
+    ErrorOut,
+    FieldProblem,
+    problems_from_errors,
+    problems_from_rules,
+)
+from services.intake.entrypoints.read_api import concern_router
 from services.intake.entrypoints.web import PHONE_FORM, PUBLIC_FORM, message_page, refusal_page, web_router
 from services.intake.service_layer.submit import ConcernRejected, Receipt
 from services.intake.settings import WEB_DIR
@@ -77,17 +83,6 @@ class ReceiptOut(BaseModel):
     def of(cls, receipt: Receipt) -> ReceiptOut:
         return cls(reference=receipt.reference, received_at=receipt.received_at,
                    messages=[MessageOut(id=m.id, text=m.text) for m in receipt.messages])
-
-
-class FieldError(BaseModel):
-    field: str = Field(description="Dotted path of the field to fix, e.g. reporter.name; 'body' for the whole")
-    code: str
-    message_da: str
-    message_en: str
-
-
-class ErrorOut(BaseModel):
-    detail: list[FieldError]
 
 
 async def get_container(request: Request) -> IntakeContainer:
@@ -164,6 +159,7 @@ def create_app(container: IntakeContainer, *, manage_runtime: bool = True, auth:
             response.status_code = status.HTTP_200_OK
         return ReceiptOut.of(receipt)
 
+    app.include_router(concern_router(container))
     app.include_router(web_router())
     app.add_middleware(RateLimitMiddleware, container=container)
     # Outermost, so that every answer carries them, the rate limiter's 429 too.

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import BaseModel, Field
 from pydantic_core import PydanticCustomError
 
 _FIELD_NAMES_DA = {
@@ -18,9 +19,21 @@ _FIELD_NAMES_DA = {
     "claims_professional": "fagperson", "name": "navn", "role": "stilling", "workplace": "arbejdssted",
     "phone": "telefonnummer", "email": "e-mail", "subjects": "personer", "children_at_risk": "børn",
     "cpr": "CPR-nummer", "date_of_birth": "fødselsdato", "stated_age": "alder", "municipality": "kommune",
+    "address": "adresse", "school_or_workplace": "skole eller arbejdsplads",
     "description": "beskrivelse", "warning_signs": "bekymringstegn", "acuteness": "hvor akut",
     "crime_suspicion": "mistanke om kriminalitet", "received_at": "modtagelsestidspunkt",
 }
+
+
+class FieldError(BaseModel):
+    field: str = Field(description="Dotted path of the field to fix, e.g. reporter.name; 'body' for the whole")
+    code: str
+    message_da: str
+    message_en: str
+
+
+class ErrorOut(BaseModel):
+    detail: list[FieldError]
 
 
 @dataclass(frozen=True)
