@@ -14,8 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts.envelope import Envelope
 from contracts.events import DisclosureRecorded
+from infohus.kit.auth import ReadAccessLogger
 from infohus.kit.runtime import ServiceRuntime
-from services.audit.adapters.orm import tables
+from services.audit.adapters.orm import read_access_log, tables
 from services.audit.adapters.unit_of_work import AuditUnitOfWork
 from services.audit.domain.checkpoint import Checkpoint
 from services.audit.domain.invariant_types import InvariantContext
@@ -43,6 +44,11 @@ class AuditContainer:
 
     def __post_init__(self) -> None:
         self.tree = LogTree(self.unit_of_work)
+
+    @property
+    def read_log(self) -> ReadAccessLogger:
+        """The read-access log (append-only) of the records about a concern that an auditor reads."""
+        return ReadAccessLogger(read_access_log, service="audit")
 
     def unit_of_work(self) -> AuditUnitOfWork:
         return audit_unit_of_work(self.runtime.sessions, self.settings, self.runtime.relay.wake)

@@ -12,7 +12,9 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from sqlalchemy import select
 
+from infohus.kit.auth import Role
 from tests.audit.domain.builders import NECESSITY, event_fields
 from tests.audit.domain.test_invariants import FAMILY_DISCLOSURE, GANG_RECEIPT, INTERNAL_SENSITIVE
 
@@ -126,3 +128,19 @@ async def test_an_unknown_code_is_a_field_error_without_the_value(client, creden
     detail = response.json()["detail"]
     assert [d["field"] for d in detail] == ["legal_basis"]
     assert "ANNA" not in response.text
+
+
+async def test_an_auditors_read_of_a_concerns_records_is_in_the_read_access_log(
+        client, credentials, audit_sqlite) -> None:
+    concern_id = UUID(int=100)
+    assert (await record(client, credentials, body())).status_code == 201
+    table = audit_sqlite.read_log.table
+    async with audit_sqlite.runtime.sessions() as session:
+        assert (await session.execute(select(table))).all() == []
+    headers = credentials.of(Role.AUDITOR, user="revisor-rita")
+    response = await client.get(f"/api/v1/disclosures/by-concern/{concern_id}", headers=headers)
+    assert response.status_code == 200 and len(response.json()) == 1
+    async with audit_sqlite.runtime.sessions() as session:
+        rows = (await session.execute(select(table))).mappings().all()
+    assert [(r["user_id"], r["case_kind"], r["case_id"], r["purpose"]) for r in rows] == [
+        ("revisor-rita", "concern", str(concern_id), "audit")]

@@ -57,6 +57,8 @@ class ReadPurpose(StrEnum):
     """Following up on an open case or a statutory deadline."""
     SEARCH = "search"
     """A search listing the cases (concerns) that match; the criterion's kind is logged, never its value."""
+    AUDIT = "audit"
+    """An auditor checking that disclosures about a concern were lawful (the disclosure log)."""
 
 
 class ReadAccess(BaseModel):

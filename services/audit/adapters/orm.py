@@ -39,6 +39,7 @@ from sqlalchemy import (
     Text,
 )
 
+from infohus.kit.auth.read_log import read_access_log_table
 from infohus.kit.runtime import ServiceTables
 
 metadata = MetaData()
@@ -208,5 +209,8 @@ FACT_TABLES = ("case_facts", "underretning_facts", "mail_gateway_log")
 APPEND_ONLY_TABLES = ("disclosure_log", "disclosure_payloads", "disclosure_subjects", "checkpoints",
                       "auditor_query_log")
 RETAINED_TABLES = ("disclosure_payloads", "disclosure_subjects")
+
+# Append-only (migration 0004): every read of the records about a concern, with who, when and why.
+read_access_log = read_access_log_table(metadata)
 
 tables = ServiceTables(metadata)

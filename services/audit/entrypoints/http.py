@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from contracts.envelope import new_uuid7
 from contracts.events import DisclosureRecorded
-from infohus.kit.auth import AuthSettings, Permission, Principal, install_auth, require
+from infohus.kit.auth import AuthSettings, CaseKind, Permission, Principal, ReadPurpose, install_auth, require
 from infohus.kit.auth.oidc import JwksFetcher
 from infohus.kit.http import field_errors, service_app
 from infohus.kit.telemetry import current_trace_id
@@ -63,10 +63,14 @@ def create_app(container: AuditContainer, *, manage_runtime: bool = True, auth: 
     app = service_app("Infohus audit", container.runtime, manage_runtime=manage_runtime)
     install_auth(app, auth if auth is not None else AuthSettings(), jwks_fetcher=jwks_fetcher)
 
-    @app.get("/api/v1/disclosures/by-concern/{concern_id}", dependencies=[READ])
-    async def by_concern(concern_id: UUID) -> list[dict[str, Any]]:
+    @app.get("/api/v1/disclosures/by-concern/{concern_id}")
+    async def by_concern(concern_id: UUID, auditor: Annotated[Principal, READ]) -> list[dict[str, Any]]:
+        """The records about a concern (without who executed or decided); the read is logged first."""
         async with container.unit_of_work() as uow:
             rows = await uow.log.by_concern(concern_id)
+            await container.read_log.record(uow.session, auditor, case_kind=CaseKind.CONCERN, case_id=concern_id,
+                                            purpose=ReadPurpose.AUDIT, fields=["disclosure_records"])
+            await uow.commit()
         return [{k: v for k, v in row.items() if k not in ("executed_by", "decided_by", "necessity_assessment")}
                 for row in rows]
 
