@@ -118,9 +118,12 @@ def oidc_login_router(authenticator: Authenticator) -> APIRouter:
                 response_class=RedirectResponse, status_code=303)
     async def callback(request: Request, code: Annotated[str | None, Query(max_length=4096)] = None,
                        state: Annotated[str | None, Query(max_length=512)] = None,
-                       error: Annotated[str | None, Query(max_length=200)] = None) -> Response:
+                       error: Annotated[str | None, Query(max_length=200)] = None,
+                       iss: Annotated[str | None, Query(max_length=2000)] = None) -> Response:
         login_request = read_pending(request)
         if login_request is None or not state or not hmac.compare_digest(state, login_request["state"]):
+            raise _state_invalid()
+        if iss is not None and iss != browser.issuer:  # RFC 9207: the answer comes from our provider
             raise _state_invalid()
         if error is not None or not code:
             log.info("the provider refused the sign-in")

@@ -71,7 +71,7 @@ class Authenticator:
         self.oidc: OidcVerifier | None = None
         self.sessions: DevSessions | None = None
         self.browser: OidcBrowserClient | None = None
-        self.session_manager = SessionManager(session_store or InMemorySessionStore(),
+        self.session_manager = SessionManager(session_store if session_store is not None else InMemorySessionStore(),
                                               idle_timeout_s=settings.session_idle_timeout_s,
                                               max_age_s=settings.session_max_age_s, clock=clock)
         self._session_cookies = settings.mode is AuthMode.DEVELOPMENT or session_store is not None

@@ -33,7 +33,7 @@ server.listen(0, '127.0.0.1', () => {
       rpInitiatedLogout: { enabled: true },
       resourceIndicators: {
         enabled: true,
-        defaultResource: () => process.env.TEST_API_AUDIENCE,
+        defaultResource: () => 'urn:infohus:api',
         useGrantedResource: () => true,
         getResourceServerInfo: () => ({
           scope: 'api', audience: process.env.TEST_API_AUDIENCE, accessTokenFormat: 'jwt',
