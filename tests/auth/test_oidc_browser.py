@@ -15,8 +15,19 @@ import httpx
 import pytest
 from fastapi import FastAPI, Request
 from pydantic import BaseModel, ValidationError
+from sqlalchemy import MetaData
+from sqlalchemy.ext.asyncio import create_async_engine
 
-from infohus.kit.auth import AuthMode, AuthSettings, InMemorySessionStore, Permission, downstream_token, require
+from infohus.kit.auth import (
+    AuthMode,
+    AuthSettings,
+    InMemorySessionStore,
+    Permission,
+    SqlSessionStore,
+    downstream_token,
+    require,
+    session_table,
+)
 from infohus.kit.auth.sessions import session_key
 from infohus.kit.security_headers import csrf_token
 from infohus.kit.settings import Environment
@@ -30,6 +41,7 @@ from tests.auth.oidc_server import (
     OidcServer,
     running_provider,
 )
+from tests.conftest import Databases
 
 pytestmark = pytest.mark.slow
 SESSION_COOKIE = "__Host-infohus_session"
@@ -339,3 +351,28 @@ async def test_no_browser_sign_in_unless_configured(provider: OidcServer) -> Non
         assert (await c.get("/api/v1/cases/c-1")).status_code == 401
 
 
+
+
+async def test_replicas_share_sessions_through_the_sql_store(provider: OidcServer, databases: Databases,
+                                                             unique: str, clock: Clock) -> None:
+    engines = [create_async_engine(databases.urls["intake"]) for _ in range(2)]
+    stores = [SqlSessionStore(e, session_table(MetaData(), f"sessions_{unique}")) for e in engines]
+    for store in stores:
+        await store.create_table()
+    first, second = (workspace(browser_settings(provider), clock=clock, session_store=s) for s in stores)
+    try:
+        async with browser(first) as c, browser(second) as other:
+            await sign_in(c, "kommune-1")
+            cookie = c.cookies.get(SESSION_COOKIE) or ""
+            other.cookies.set(SESSION_COOKIE, cookie, domain="workspace.test")
+            assert (await other.get("/api/v1/cases/c-1")).status_code == 200
+            forwarded = (await other.get("/api/v1/downstream-token")).json()["token"]
+            assert forwarded and (await c.get("/api/v1/downstream-token")).json()["token"] == forwarded
+            token = (await other.get("/csrf")).json()["token"]
+            assert (await other.post("/auth/logout", data={"csrf_token": token})).status_code == 303
+            assert (await c.get("/api/v1/cases/c-1")).status_code == 401, "logged out at every replica"
+    finally:
+        async with engines[0].begin() as connection:
+            await connection.run_sync(stores[0].table.drop)
+        for engine in engines:
+            await engine.dispose()

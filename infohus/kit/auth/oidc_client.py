@@ -12,11 +12,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import warnings
 from typing import Any
 
 import httpx
 from authlib.common.urls import add_params_to_uri
-from authlib.integrations.httpx_client import AsyncOAuth2Client, OAuthError
 from authlib.oidc.core import CodeIDToken
 from joserfc import jwt as jose_jwt
 from joserfc.errors import InvalidKeyIdError, JoseError
@@ -25,6 +25,11 @@ from joserfc.jwk import KeySet
 from infohus.kit.auth.errors import AuthenticationError, IdentityProviderUnavailable
 from infohus.kit.auth.sessions import Clock
 from infohus.kit.auth.settings import ASYMMETRIC_ALGORITHMS, AuthSettings
+
+with warnings.catch_warnings():
+    # Authlib 1.9 prefers httpx2 and warns when it falls back to httpx, which the rest of Infohus uses.
+    warnings.filterwarnings("ignore", "The httpx module is deprecated", DeprecationWarning)
+    from authlib.integrations.httpx_client import AsyncOAuth2Client, OAuthError
 
 log = logging.getLogger(__name__)
 
