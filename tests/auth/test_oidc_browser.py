@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 import pytest
 from fastapi import FastAPI, Request
+from itsdangerous import URLSafeTimedSerializer
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -376,3 +377,14 @@ async def test_replicas_share_sessions_through_the_sql_store(provider: OidcServe
             await connection.run_sync(stores[0].table.drop)
         for engine in engines:
             await engine.dispose()
+
+
+async def test_an_id_token_for_another_nonce_is_refused(signed_in: tuple[httpx.AsyncClient, FastAPI]) -> None:
+    c, app = signed_in
+    callback = await at_callback(c, "kommune-1")
+    signer = URLSafeTimedSerializer(app.state.infohus_auth.settings.secret(), salt="infohus.oidc-login")
+    pending = signer.loads(c.cookies.get("__Host-infohus_oidc_login") or "")
+    c.cookies.set("__Host-infohus_oidc_login", signer.dumps(pending | {"nonce": "another"}), domain="workspace.test")
+    refused = await c.get(callback)
+    assert refused.status_code == 401 and refused.json()["detail"][0]["code"] == "login_failed"
+    assert (await c.get("/api/v1/cases/c-1")).status_code == 401

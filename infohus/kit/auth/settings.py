@@ -1,8 +1,8 @@
 """Sign-in settings, shared by every service (prefix ``INFOHUS_AUTH_``).
 
-Production signs in through OpenID Connect (JWT bearer tokens checked against the identity provider's
-JWKS). ``make run`` may use the built-in development login instead; that mode is refused when
-``INFOHUS_ENVIRONMENT=production``.
+Production signs in through OpenID Connect: JWT bearer tokens checked against the identity provider's
+JWKS, and (``OIDC_BROWSER_LOGIN``) a browser sign-in with server-side sessions. ``make run`` may use the
+built-in development login instead; that mode is refused when ``INFOHUS_ENVIRONMENT=production``.
 """
 
 from __future__ import annotations
