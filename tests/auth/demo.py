@@ -29,9 +29,9 @@ def who(principal: Principal) -> dict[str, Any]:
     return {"user_id": principal.user_id, "roles": sorted(principal.roles)}
 
 
-def demo_app(settings: AuthSettings, *, jwks_fetcher: JwksFetcher | None = None) -> FastAPI:
+def demo_app(settings: AuthSettings, *, jwks_fetcher: JwksFetcher | None = None, **install_options: Any) -> FastAPI:
     app = FastAPI()
-    install_auth(app, settings, jwks_fetcher=jwks_fetcher)
+    install_auth(app, settings, jwks_fetcher=jwks_fetcher, **install_options)
 
     @app.get("/health/live")
     async def live() -> dict[str, str]:

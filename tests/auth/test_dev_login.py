@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from http.cookies import SimpleCookie
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from pydantic import ValidationError
 
-from infohus.kit.auth import AuthMode, AuthSettings, Role, install_auth
+from infohus.kit.auth import AuthMode, AuthSettings, Permission, Role, downstream_token, install_auth, require
 from infohus.kit.auth.dev_users import DEV_USERS, DevSessions, DevUserStore, dev_user_store
 from infohus.kit.auth.login import dev_login_router
 from infohus.kit.auth.settings import DEVELOPMENT_PASSWORD
@@ -251,3 +252,71 @@ def test_login_router_needs_development_mode() -> None:
     idp = FakeIdentityProvider()
     with pytest.raises(RuntimeError):
         dev_login_router(Authenticator(idp.settings(), jwks_fetcher=idp.fetch))
+
+
+# --- server-side sessions -------------------------------------------------------------------------------
+
+async def test_logout_revokes_the_session_for_cookie_and_bearer(dev_settings: AuthSettings) -> None:
+    async with client(demo_app(dev_settings)) as c:
+        await login(c, "udvikler-tovholder-kommune")
+        old = c.cookies.get("infohus_session")
+        assert old
+        bearer = {"authorization": f"Bearer {old}"}
+        assert (await c.get("/api/v1/cases/c-1")).status_code == 200
+        assert (await c.get("/api/v1/cases/c-1", headers=bearer)).status_code == 200
+        token = await form_token(c)
+        assert (await c.post("/auth/logout", data={"csrf_token": token})).status_code == 303
+        c.cookies.set("infohus_session", old)
+        assert (await c.get("/api/v1/cases/c-1")).status_code == 401, "the old cookie is refused"
+        c.cookies.clear()
+        assert (await c.get("/api/v1/cases/c-1", headers=bearer)).status_code == 401, "and the old bearer token"
+
+
+async def test_a_development_session_ends_when_idle(dev_settings: AuthSettings) -> None:
+    clock = FakeClock()
+    app = demo_app(dev_settings, clock=clock)
+    async with client(app) as c:
+        response = await c.post("/auth/token", data={"username": "udvikler-revisor", "password": PASSWORD})
+        bearer = {"authorization": f"Bearer {response.json()['access_token']}"}
+        clock.now += dev_settings.session_idle_timeout_s - 60
+        assert (await c.get("/api/v1/read-log", headers=bearer)).status_code == 200
+        clock.now += dev_settings.session_idle_timeout_s + 1
+        assert (await c.get("/api/v1/read-log", headers=bearer)).status_code == 401
+
+
+async def test_other_services_check_a_development_token_by_its_signature(dev_settings: AuthSettings) -> None:
+    """The service holding the store enforces logout; another service (another store) checks the signature
+    and age only, as documented in docs/auth.md."""
+    workspace, routing = demo_app(dev_settings), demo_app(dev_settings)
+    async with client(workspace) as c, client(routing) as other:
+        await login(c, "udvikler-tovholder-politi")
+        old = c.cookies.get("infohus_session")
+        bearer = {"authorization": f"Bearer {old}"}
+        assert (await other.get("/api/v1/cases/c-1", headers=bearer)).status_code == 200
+        await c.post("/auth/logout", data={"csrf_token": await form_token(c)})
+        assert (await c.get("/api/v1/cases/c-1", headers=bearer)).status_code == 401
+        assert (await other.get("/api/v1/cases/c-1", headers=bearer)).status_code == 200
+
+
+async def test_downstream_token_in_development_is_the_development_token(dev_settings: AuthSettings) -> None:
+    app = demo_app(dev_settings)
+
+    @app.get("/forward", dependencies=[require(Permission.PUBLIC)])
+    async def forward(request: Request) -> dict[str, str | None]:
+        return {"token": await downstream_token(request)}
+
+    async with client(app) as c:
+        assert (await c.get("/forward")).json() == {"token": None}
+        await login(c, "udvikler-straxen")
+        assert (await c.get("/forward")).json() == {"token": c.cookies.get("infohus_session")}
+        await c.post("/auth/logout", data={"csrf_token": await form_token(c)})
+        c.cookies.set("infohus_session", "x")
+        assert (await c.get("/forward")).json() == {"token": None}
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now

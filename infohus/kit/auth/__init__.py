@@ -9,6 +9,7 @@ from infohus.kit.auth.dependencies import (
     Authenticator,
     RouteRule,
     assert_every_route_has_a_rule,
+    downstream_token,
     require,
     route_rules,
 )
@@ -33,6 +34,14 @@ from infohus.kit.auth.roles import (
     permits,
     roles_for,
 )
+from infohus.kit.auth.sessions import (
+    InMemorySessionStore,
+    Session,
+    SessionManager,
+    SessionStore,
+    SqlSessionStore,
+    session_table,
+)
 from infohus.kit.auth.settings import AuthMode, AuthSettings
 
 __all__ = [
@@ -46,6 +55,7 @@ __all__ = [
     "Authenticator",
     "CaseKind",
     "IdentityProviderUnavailable",
+    "InMemorySessionStore",
     "Permission",
     "Principal",
     "ReadAccess",
@@ -53,8 +63,13 @@ __all__ = [
     "ReadPurpose",
     "Role",
     "RouteRule",
+    "Session",
+    "SessionManager",
+    "SessionStore",
+    "SqlSessionStore",
     "append_only_ddl",
     "assert_every_route_has_a_rule",
+    "downstream_token",
     "install_auth",
     "permissions_of",
     "permits",
@@ -63,4 +78,5 @@ __all__ = [
     "require",
     "roles_for",
     "route_rules",
+    "session_table",
 ]

@@ -93,6 +93,13 @@ def dev_user_store(password: str) -> DevUserStore:
     return DevUserStore(password)
 
 
+@dataclass(frozen=True)
+class DevToken:
+    principal: Principal
+    session_token: str
+    store_id: str | None
+
+
 class DevSessions:
     """Signed, time-limited session tokens for development users. The same token works as the HTTP-only
     session cookie of the login form and as ``Authorization: Bearer`` for curl."""
@@ -105,11 +112,18 @@ class DevSessions:
         self.samesite = settings.cookie_samesite
         self.cookie_name = "__Host-infohus_session" if settings.cookie_secure else "infohus_session"
 
-    def issue(self, user: DevUser) -> str:
-        return self._serializer.dumps({"u": user.username, "n": user.display_name,
-                                       "r": sorted(user.roles), "s": secrets.token_urlsafe(16)})
+    def issue(self, user: DevUser, *, session_token: str | None = None, store_id: str | None = None) -> str:
+        """A signed token for ``user``. With ``store_id`` the token names a server-side session
+        (``session_token``) in that store, which the service holding the store checks on every use (so
+        logout and the idle timeout end it there); other services check the signature and age only."""
+        data: dict[str, Any] = {"u": user.username, "n": user.display_name, "r": sorted(user.roles),
+                                "s": session_token or secrets.token_urlsafe(32)}
+        if store_id is not None:
+            data["k"] = store_id
+        return self._serializer.dumps(data)
 
-    def principal(self, token: str, *, from_cookie: bool) -> Principal:
+    def read(self, token: str, *, from_cookie: bool) -> DevToken:
+        """The principal a token names, with its session token and store (signature and age checked)."""
         try:
             data: Any = self._serializer.loads(token, max_age=self.max_age_s)
         except BadSignature as error:
@@ -117,10 +131,17 @@ class DevSessions:
         try:
             roles = frozenset(Role(r) for r in data["r"])
             user_id, name, sid = str(data["u"]), str(data["n"]), str(data["s"])
-        except (KeyError, TypeError, ValueError) as error:
+            store_id = data.get("k")
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise AuthenticationError("malformed session") from error
-        return Principal(user_id=user_id, roles=roles, display_name=name, method="development",
-                         session_id=sid if from_cookie else None)
+        principal = Principal(user_id=user_id, roles=roles, display_name=name, method="development",
+                              session_id=sid if from_cookie else None)
+        return DevToken(principal, sid, store_id if isinstance(store_id, str) else None)
+
+    def principal(self, token: str, *, from_cookie: bool) -> Principal:
+        """Signature and age only; :class:`~infohus.kit.auth.dependencies.Authenticator` also checks the
+        session store."""
+        return self.read(token, from_cookie=from_cookie).principal
 
     def cookie_options(self) -> dict[str, Any]:
         return {"key": self.cookie_name, "max_age": self.max_age_s, "path": "/", "httponly": True,

@@ -1,9 +1,10 @@
 """DEVELOPMENT ONLY: the built-in login form of ``make run``, mounted by ``install_auth`` in development mode.
 
 ``GET /auth/login`` shows the form; ``POST /auth/login`` checks the CSRF token, the rate limit and the
-argon2 hash, then sets the signed, HTTP-only, SameSite session cookie. ``POST /auth/token`` returns the
-same signed token for ``Authorization: Bearer`` (curl); ``POST /auth/logout`` ends the session;
-``GET /auth/me`` says who is signed in. Attempts are limited per user name (token bucket); neither the
+argon2 hash, starts a server-side session and sets the signed, HTTP-only, SameSite session cookie naming
+it. ``POST /auth/token`` returns the same kind of token for ``Authorization: Bearer`` (curl);
+``POST /auth/logout`` ends the session in the store (the old token is refused from then on by this
+service); ``GET /auth/me`` says who is signed in. Attempts are limited per user name (token bucket); neither the
 user name nor the client address is logged.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -19,6 +20,8 @@ from jinja2 import DictLoader, Environment, select_autoescape
 
 from infohus.kit.auth.dependencies import Authenticator, require
 from infohus.kit.auth.dev_users import DEV_USERS, DevUser, dev_user_store, refuse_production
+from infohus.kit.auth.errors import AuthenticationError
+from infohus.kit.auth.me import SignedInUser
 from infohus.kit.auth.principal import Principal
 from infohus.kit.auth.ratelimit import LoginRateLimiter
 from infohus.kit.auth.roles import Permission
@@ -74,6 +77,7 @@ def dev_login_router(authenticator: Authenticator) -> APIRouter:
     sessions = authenticator.sessions
     if sessions is None:
         raise RuntimeError("the development login needs development sessions")
+    manager = authenticator.session_manager
     password = settings.dev_password.get_secret_value()
     limiter = LoginRateLimiter(rate_per_minute=settings.login_rate_per_minute, burst=settings.login_burst)
     router = APIRouter(prefix="/auth", tags=["development login"])
@@ -92,6 +96,11 @@ def dev_login_router(authenticator: Authenticator) -> APIRouter:
             log.warning("development login: attempts rate limited")
             return retry_after
         return await asyncio.to_thread(dev_user_store(password).verify, username[:200], given[:1000])
+
+    async def start_session(user: DevUser) -> str:
+        session_token, _ = await manager.start(user_id=user.username, display_name=user.display_name,
+                                               roles=user.roles, method="development")
+        return sessions.issue(user, session_token=session_token, store_id=manager.store.store_id)
 
     @router.get("/login", response_class=HTMLResponse, dependencies=[require(Permission.PUBLIC)])
     async def login_form(request: Request,
@@ -114,7 +123,7 @@ def dev_login_router(authenticator: Authenticator) -> APIRouter:
             response.headers["retry-after"] = str(int(outcome))
             return response
         response = RedirectResponse(target, status_code=303)
-        response.set_cookie(value=sessions.issue(outcome), **sessions.cookie_options())
+        response.set_cookie(value=await start_session(outcome), **sessions.cookie_options())
         return response
 
     @router.post("/token", dependencies=[require(Permission.PUBLIC)])
@@ -122,7 +131,7 @@ def dev_login_router(authenticator: Authenticator) -> APIRouter:
                     password: Annotated[str, Form(max_length=1000)]) -> JSONResponse:
         outcome = await check(username, password)
         if isinstance(outcome, DevUser):
-            return JSONResponse({"access_token": sessions.issue(outcome), "token_type": "Bearer",
+            return JSONResponse({"access_token": await start_session(outcome), "token_type": "Bearer",
                                  "expires_in": sessions.max_age_s})
         if outcome is None:
             return JSONResponse({"error": "invalid_grant"}, status_code=401)
@@ -130,18 +139,27 @@ def dev_login_router(authenticator: Authenticator) -> APIRouter:
                             headers={"retry-after": str(int(outcome))})
 
     @router.post("/logout", dependencies=[require(Permission.PUBLIC), Depends(verify_csrf)])
-    async def logout() -> Response:
+    async def logout(request: Request) -> Response:
+        await end_session(request.cookies.get(sessions.cookie_name))
         response = RedirectResponse("/auth/login", status_code=303)
         options = sessions.cookie_options()
         response.delete_cookie(options["key"], path="/", secure=options["secure"], httponly=True,
                                samesite=options["samesite"])
         return response
 
+    async def end_session(token: str | None) -> None:
+        if not token:
+            return
+        try:
+            read = sessions.read(token, from_cookie=True)
+        except AuthenticationError:
+            return
+        if read.store_id == manager.store.store_id:
+            await manager.end(read.session_token)
+
     @router.get("/me")
-    async def me(principal: Annotated[Principal, require(Permission.PUBLIC)]) -> dict[str, Any]:
-        return {"authenticated": principal.authenticated, "user_id": principal.user_id,
-                "display_name": principal.display_name, "roles": sorted(principal.roles),
-                "method": principal.method}
+    async def me(principal: Annotated[Principal, require(Permission.PUBLIC)]) -> SignedInUser:
+        return SignedInUser.of(principal)
 
     return router
 

@@ -206,23 +206,35 @@ class OidcVerifier:
         return claims
 
     def principal(self, claims: dict[str, Any]) -> Principal:
-        user_id = claims.get(self.settings.user_id_claim)
-        if not isinstance(user_id, str) or not user_id:
-            raise AuthenticationError("missing user id")
-        name = claims.get(self.settings.name_claim) or claims.get("preferred_username") or user_id
-        return Principal(user_id=user_id, roles=self.roles(claims), display_name=str(name), method="oidc")
+        return principal_from_claims(self.settings, claims)
 
     def roles(self, claims: dict[str, Any]) -> frozenset[Role]:
-        value: Any = claims
-        for part in self.settings.roles_claim.split("."):
-            value = value.get(part) if isinstance(value, dict) else None
-        if isinstance(value, str):
-            values = value.replace(",", " ").split()
-        elif isinstance(value, list):
-            values = [v for v in value if isinstance(v, str)]
-        else:
-            values = []
-        return frozenset(role for v in values if (role := self.settings.map_role(v)) is not None)
+        return roles_from_claims(self.settings, claims)
 
     async def authenticate(self, token: str) -> Principal:
         return self.principal(await self.verify(token))
+
+
+def principal_from_claims(settings: AuthSettings, claims: dict[str, Any]) -> Principal:
+    """The principal named by verified claims: ``USER_ID_CLAIM``, ``NAME_CLAIM`` and the mapped roles."""
+    user_id = claims.get(settings.user_id_claim)
+    if not isinstance(user_id, str) or not user_id:
+        raise AuthenticationError("missing user id")
+    name = claims.get(settings.name_claim) or claims.get("preferred_username") or user_id
+    return Principal(user_id=user_id, roles=roles_from_claims(settings, claims), display_name=str(name),
+                     method="oidc")
+
+
+def roles_from_claims(settings: AuthSettings, claims: dict[str, Any]) -> frozenset[Role]:
+    """``ROLES_CLAIM`` (a dotted path reaches into objects) mapped through ``ROLE_MAPPING``; unknown values
+    are ignored."""
+    value: Any = claims
+    for part in settings.roles_claim.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    if isinstance(value, str):
+        values = value.replace(",", " ").split()
+    elif isinstance(value, list):
+        values = [v for v in value if isinstance(v, str)]
+    else:
+        values = []
+    return frozenset(role for v in values if (role := settings.map_role(v)) is not None)

@@ -17,7 +17,8 @@ class Principal:
     display_name: str
     method: SignInMethod = "oidc"
     session_id: str | None = field(default=None, repr=False)
-    """Set for a browser session (development login), which then needs CSRF tokens on writes."""
+    """Set for a browser session (session cookie: OIDC browser sign-in or development login), which then
+    needs CSRF tokens on writes."""
 
     @property
     def authenticated(self) -> bool:

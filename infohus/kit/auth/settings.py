@@ -1,8 +1,8 @@
 """Sign-in settings, shared by every service (prefix ``INFOHUS_AUTH_``).
 
-Production signs in through OpenID Connect (JWT bearer tokens checked against the identity provider's
-JWKS). ``make run`` may use the built-in development login instead; that mode is refused when
-``INFOHUS_ENVIRONMENT=production``.
+Production signs in through OpenID Connect: JWT bearer tokens checked against the identity provider's
+JWKS, and (``OIDC_BROWSER_LOGIN``) a browser sign-in with server-side sessions. ``make run`` may use the
+built-in development login instead; that mode is refused when ``INFOHUS_ENVIRONMENT=production``.
 """
 
 from __future__ import annotations
@@ -55,9 +55,29 @@ class AuthSettings(BaseSettings):
     user_id_claim: str = "sub"
     name_claim: str = "name"
 
+    oidc_browser_login: bool = False
+    """Mount the browser sign-in (``/auth/login``, ``/auth/callback``, ``/auth/logout``) in ``oidc`` mode."""
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    """For a confidential client (``client_secret_basic``); without it the client is public (PKCE only)."""
+    oidc_discovery_url: str | None = None
+    """Default ``{issuer}/.well-known/openid-configuration``."""
+    oidc_redirect_url: str | None = None
+    """Default: ``/auth/callback`` on the host the request came to."""
+    oidc_post_logout_redirect_url: str | None = None
+    """Where the provider sends the browser after its logout. Default: ``/`` on the request's host."""
+    oidc_scopes: str = "openid profile email"
+    oidc_roles_from: Literal["access_token", "id_token"] = "access_token"
+    """Which token's claims give the session its user id, name and roles. ``access_token``: the access token,
+    checked like a bearer token (issuer, ``OIDC_AUDIENCE``, JWKS), so the session has the roles the
+    downstream services will see; ``id_token``: the ID token (for providers whose access tokens are opaque)."""
+
     session_secret: SecretStr | None = None
     """Signs session cookies and CSRF tokens; required in production (at least 32 characters)."""
     session_max_age_s: int = Field(default=8 * 3600, gt=0)
+    """Absolute lifetime of a session (and of a development token)."""
+    session_idle_timeout_s: int = Field(default=30 * 60, gt=0)
+    """A session unused this long has ended."""
     cookie_secure: bool = True
     cookie_samesite: Literal["lax", "strict"] = "lax"
     login_rate_per_minute: float = Field(default=5.0, gt=0)
@@ -89,9 +109,34 @@ class AuthSettings(BaseSettings):
                 problems.append("INFOHUS_AUTH_SESSION_SECRET of at least 32 characters is required")
             if not self.cookie_secure:
                 problems.append("INFOHUS_AUTH_COOKIE_SECURE must be true in production")
+            problems.extend(self._browser_login_problems_in_production())
+        if self.mode is AuthMode.OIDC and self.oidc_browser_login and not (self.oidc_client_id and self.oidc_issuer):
+            problems.append("the browser sign-in (INFOHUS_AUTH_OIDC_BROWSER_LOGIN) needs INFOHUS_AUTH_OIDC_ISSUER "
+                            "and INFOHUS_AUTH_OIDC_CLIENT_ID")
         if problems:
             raise ValueError("unsafe sign-in settings: " + "; ".join(problems))
         return self
+
+    def _browser_login_problems_in_production(self) -> list[str]:
+        if self.mode is not AuthMode.OIDC or not self.oidc_browser_login:
+            return []
+        urls = {"OIDC_ISSUER": self.oidc_issuer, "OIDC_DISCOVERY_URL": self.oidc_discovery_url,
+                "OIDC_REDIRECT_URL": self.oidc_redirect_url,
+                "OIDC_POST_LOGOUT_REDIRECT_URL": self.oidc_post_logout_redirect_url}
+        return [f"INFOHUS_AUTH_{name} must use https in production"
+                for name, url in urls.items() if url and not url.startswith("https://")]
+
+    @property
+    def browser_login_enabled(self) -> bool:
+        return self.mode is AuthMode.OIDC and self.oidc_browser_login
+
+    @property
+    def discovery_url(self) -> str:
+        if self.oidc_discovery_url:
+            return self.oidc_discovery_url
+        if not self.oidc_issuer:
+            raise RuntimeError("INFOHUS_AUTH_OIDC_ISSUER is not set")
+        return self.oidc_issuer.rstrip("/") + "/.well-known/openid-configuration"
 
     @property
     def oidc_configured(self) -> bool:
