@@ -34,6 +34,9 @@ class WorkspaceSettings(BaseSettings):
     api_timeout_s: float = Field(default=10.0, gt=0)
     municipality_name: str = "Ishøj Kommune"
     infohus_name: str = "Infohus Ishøj"
+    # Where signed-in sessions live so that every replica shares them and sign-out ends them everywhere
+    # (PostgreSQL in production). None: in this process's memory (one replica, ``make run``).
+    session_database_url: str | None = None
     page_size: int = Field(default=50, ge=1, le=100)
     web_assets_dir: Path = WEB_DIR / "node_modules"
     telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
@@ -49,6 +52,9 @@ class WorkspaceSettings(BaseSettings):
             plain = [url for url in (self.routing_url, self.intake_url) if not url.startswith(("https://", "http://"))]
             if plain:
                 raise ValueError("unsafe production settings: service URLs must be http(s) URLs")
+            if self.session_database_url is None:
+                raise ValueError("unsafe production settings: INFOHUS_WORKSPACE_SESSION_DATABASE_URL must name the "
+                                 "database the replicas share their sessions in")
         return self
 
 

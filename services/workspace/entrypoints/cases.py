@@ -51,7 +51,7 @@ async def _search_params(request: Request, q: str) -> dict[str, Any] | str:
         return {"cpr": q.replace("-", "")}
     if len(q) < 2:
         return "Skriv mindst to tegn."
-    matches = await intake(request).search(token_of(request), q)
+    matches = await intake(request).search(await token_of(request), q)
     return {"concern_id": [str(m.concern_id) for m in matches]}
 
 
@@ -72,9 +72,9 @@ async def inbox(request: Request, _principal: CaseReader,
     elif search.get("concern_id") == []:
         pass  # a name nobody in the concerns has
     else:
-        found = await routing(request).cases(token_of(request), params | search)
+        found = await routing(request).cases(await token_of(request), params | search)
         cases, next_cursor = list(found.items), found.next_cursor
-    tasks = await routing(request).tasks(token_of(request))
+    tasks = await routing(request).tasks(await token_of(request))
     now = now_of(request)
     rows = [_row(case, now) for case in cases]
     next_href = "/sager?" + urlencode({**{k: v for k, v in values.items() if v}, "cursor": next_cursor}) \
@@ -93,7 +93,7 @@ def _row(case: CaseSummary, now: Any) -> dict[str, Any]:
 
 async def _case_page(request: Request, case_id: UUID, *, problems: dict[str, str] | None = None,
                      values: dict[str, str] | None = None, status_code: int = 200) -> Response:
-    token = token_of(request)
+    token = await token_of(request)
     case = await routing(request).case(token, case_id)
     concern: ConcernView | None
     try:
@@ -131,8 +131,7 @@ def _redisplay(request: Request, case_id: UUID) -> Any:
 async def triage(request: Request, case_id: UUID, _principal: Triager) -> Response:
     form = await form_of(request)
     return await submit(
-        parse_triage(form),
-        lambda body: routing(request).command(token_of(request), f"/api/v1/cases/{case_id}/triage", body),
+        request, parse_triage(form), f"/api/v1/cases/{case_id}/triage",
         form_key="triage", values=flat(form, {"outcome": "triage-outcome"}), redisplay=_redisplay(request, case_id),
         done=f"/sager/{case_id}?udfoert=visitation")
 
@@ -152,7 +151,7 @@ async def act(request: Request, case_id: UUID, _principal: CaseWorker) -> Respon
     parsed = parse_action(form, now=now_of(request))
     action = parsed.body.get("action", "action")
     return await submit(
-        parsed, lambda body: routing(request).command(token_of(request), f"/api/v1/cases/{case_id}/actions", body),
+        request, parsed, f"/api/v1/cases/{case_id}/actions",
         form_key=action, values=flat(form, _ACTION_FIELDS), redisplay=_redisplay(request, case_id),
         done=f"/sager/{case_id}?udfoert=handling")
 
@@ -163,9 +162,7 @@ async def police_decision(request: Request, case_id: UUID, task_id: UUID, _princ
     fields = {"approved": "police-approved", "legal_basis": "police-basis",
               "necessity_assessment": "police-necessity", "channel": "police-channel"}
     return await submit(
-        parse_police_decision(form),
-        lambda body: routing(request).command(token_of(request),
-                                              f"/api/v1/cases/tasks/{task_id}/disclosure-decision", body),
+        request, parse_police_decision(form), f"/api/v1/cases/tasks/{task_id}/disclosure-decision",
         form_key="police", values=flat(form, fields), redisplay=_redisplay(request, case_id),
         done=f"/sager/{case_id}?udfoert=politi")
 
@@ -175,9 +172,7 @@ async def forwarding(request: Request, case_id: UUID, task_id: UUID, _principal:
     form = await form_of(request)
     fields = {"recipient_municipality": "forward-municipality", "channel": "forward-channel"}
     return await submit(
-        parse_forwarding(form),
-        lambda body: routing(request).command(token_of(request), f"/api/v1/cases/tasks/{task_id}/forwarding",
-                                              body),
+        request, parse_forwarding(form), f"/api/v1/cases/tasks/{task_id}/forwarding",
         form_key="forward", values=flat(form, fields), redisplay=_redisplay(request, case_id),
         done=f"/sager/{case_id}?udfoert=videresendelse")
 

@@ -4,23 +4,21 @@ answer to a refused command (the page again, with the refusal beside the form)."
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from fastapi import Request, Response
 from fastapi.responses import RedirectResponse
 
-from infohus.kit.auth import AuthMode
-from services.workspace.adapters.services import ApiError, IntakeApi, RoutingApi
+from infohus.kit.auth import downstream_token
+from services.workspace.adapters.services import ApiError, IntakeApi, RoutingApi, SignInRequired
 from services.workspace.domain.forms import Form, Parsed, refusal_da
 
 
-def token_of(request: Request) -> str:
+async def token_of(request: Request) -> str:
     """The signed-in user's credential, forwarded to the owning services (which check it themselves)."""
-    authenticator = request.app.state.infohus_auth
-    if authenticator.settings.mode is AuthMode.DEVELOPMENT and authenticator.sessions is not None:
-        return str(request.cookies.get(authenticator.sessions.cookie_name, ""))
-    header = request.headers.get("authorization", "")
-    return header.partition(" ")[2].strip()
+    token = await downstream_token(request)
+    if token is None:
+        raise SignInRequired(401)
+    return token
 
 
 def routing(request: Request) -> RoutingApi:
@@ -50,13 +48,14 @@ def flat(form: Form, prefix: dict[str, str]) -> dict[str, str]:
 Redisplay = Callable[[dict[str, str], dict[str, str], int], Awaitable[Response]]
 
 
-async def submit(parsed: Parsed, send: Callable[[dict[str, Any]], Awaitable[Any]], *, form_key: str,
-                 values: dict[str, str], redisplay: Redisplay, done: str) -> Response:
-    """Send a parsed form; on success go to ``done`` (303), else show the page again with the problems."""
+async def submit(request: Request, parsed: Parsed, command: str, *, form_key: str, values: dict[str, str],
+                 redisplay: Redisplay, done: str) -> Response:
+    """Send a parsed form to routing's ``command`` path as the signed-in user; on success go to ``done``
+    (303), else show the page again with the problems beside the form."""
     if not parsed.ok:
         return await redisplay(parsed.problems, values, 422)
     try:
-        await send(parsed.body)
+        await routing(request).command(await token_of(request), command, parsed.body)
     except ApiError as error:
         status = error.status if error.status in (403, 404, 409, 422) else 422
         return await redisplay({f"{form_key}-form": refusal_da(error.status, error.code, error.detail)},

@@ -17,9 +17,19 @@ import httpx
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.ext.asyncio import create_async_engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from infohus.kit.auth import AuthSettings, Permission, Principal, install_auth, require
+from infohus.kit.auth import (
+    AuthSettings,
+    InMemorySessionStore,
+    Permission,
+    Principal,
+    SessionStore,
+    SqlSessionStore,
+    install_auth,
+    require,
+)
 from infohus.kit.auth.oidc import JwksFetcher
 from infohus.kit.http import BodySizeLimitMiddleware, TracingMiddleware
 from services.workspace.adapters.services import (
@@ -48,12 +58,18 @@ def create_app(settings: WorkspaceSettings | None = None, *, auth: AuthSettings 
                clock: Callable[[], datetime] = _utcnow) -> FastAPI:
     settings = settings or WorkspaceSettings()
 
+    store = _session_store(settings)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if isinstance(store, SqlSessionStore):
+            await store.create_table()
         async with httpx.AsyncClient(timeout=settings.api_timeout_s, transport=transport) as client:
             app.state.routing = RoutingApi(ServiceClient(client, settings.routing_url))
             app.state.intake = IntakeApi(ServiceClient(client, settings.intake_url))
             yield
+        if isinstance(store, SqlSessionStore):
+            await store.engine.dispose()
 
     app = FastAPI(title="Infohus workspace", version="1", lifespan=lifespan, docs_url=None, redoc_url=None,
                   openapi_url=None)
@@ -61,7 +77,8 @@ def create_app(settings: WorkspaceSettings | None = None, *, auth: AuthSettings 
     app.state.clock = clock
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=200_000)
     app.add_middleware(TracingMiddleware)
-    install_auth(app, auth if auth is not None else settings.auth_settings(), jwks_fetcher=jwks_fetcher)
+    install_auth(app, auth if auth is not None else settings.auth_settings(), jwks_fetcher=jwks_fetcher,
+                 session_store=store)
     _mount_assets(app, settings)
     _health(app)
     app.include_router(cases.router)
@@ -69,6 +86,12 @@ def create_app(settings: WorkspaceSettings | None = None, *, auth: AuthSettings 
     _home(app)
     _errors(app)
     return app
+
+
+def _session_store(settings: WorkspaceSettings) -> SessionStore:
+    if settings.session_database_url is None:
+        return InMemorySessionStore()
+    return SqlSessionStore(create_async_engine(settings.session_database_url, pool_pre_ping=True))
 
 
 def _mount_assets(app: FastAPI, settings: WorkspaceSettings) -> None:

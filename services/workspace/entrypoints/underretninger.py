@@ -29,7 +29,7 @@ NOTICES = {"vurdering": "Vurderingen er registreret.", "kvittering": "Kvittering
 @router.get("/underretninger")
 async def underretninger(request: Request, _principal: Reader, cursor: str | None = None) -> Response:
     params: dict[str, Any] = {"limit": request.app.state.settings.page_size} | ({"cursor": cursor} if cursor else {})
-    found = await routing(request).underretninger(token_of(request), params)
+    found = await routing(request).underretninger(await token_of(request), params)
     now = now_of(request)
     rows = []
     for u in found.items:
@@ -49,7 +49,7 @@ def receipt_email(concern: ConcernView | None) -> str | None:
 
 
 async def _load(request: Request, underretning_id: UUID) -> tuple[UnderretningView, ConcernView | None]:
-    token = token_of(request)
+    token = await token_of(request)
     u = await routing(request).underretning(token, underretning_id)
     try:
         concern = await intake(request).concern(token, u.concern_id, person=u.subject)
@@ -86,9 +86,7 @@ def _redisplay(request: Request, underretning_id: UUID) -> Any:
 async def assess(request: Request, underretning_id: UUID, _principal: Assessor) -> Response:
     form = await form_of(request)
     return await submit(
-        parse_assessment(form),
-        lambda body: routing(request).command(
-            token_of(request), f"/api/v1/cases/underretninger/{underretning_id}/assessment", body),
+        request, parse_assessment(form), f"/api/v1/cases/underretninger/{underretning_id}/assessment",
         form_key="assessment", values=flat(form, {"acute_measures_needed": "assessment-acute"}),
         redisplay=_redisplay(request, underretning_id), done=f"/underretninger/{underretning_id}?udfoert=vurdering")
 
@@ -102,8 +100,7 @@ async def receipt(request: Request, underretning_id: UUID, task_id: UUID, _princ
     done = "kvitteringsmail" if "send_to" in parsed.body else "kvittering"
     fields = {"method": "receipt-method", "sent_date": "receipt-date", "sent_time": "receipt-time"}
     return await submit(
-        parsed, lambda body: routing(request).command(token_of(request), f"/api/v1/cases/tasks/{task_id}/receipt",
-                                                      body),
+        request, parsed, f"/api/v1/cases/tasks/{task_id}/receipt",
         form_key="receipt", values=flat(form, fields), redisplay=_redisplay(request, underretning_id),
         done=f"/underretninger/{underretning_id}?udfoert={done}")
 
@@ -113,8 +110,6 @@ async def orientation(request: Request, underretning_id: UUID, task_id: UUID, _p
     form = await form_of(request)
     fields = {"outcome": "orientation-outcome", "withheld_reason": "orientation-reason"}
     return await submit(
-        parse_orientation(form),
-        lambda body: routing(request).command(token_of(request), f"/api/v1/cases/tasks/{task_id}/orientation",
-                                              body),
+        request, parse_orientation(form), f"/api/v1/cases/tasks/{task_id}/orientation",
         form_key="orientation", values=flat(form, fields), redisplay=_redisplay(request, underretning_id),
         done=f"/underretninger/{underretning_id}?udfoert=orientering")
