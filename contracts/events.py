@@ -10,7 +10,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import EmailStr, Field, model_validator
 
 from contracts.concern import ConcernIn
 from contracts.envelope import EventPayload
@@ -22,6 +22,7 @@ class Destination(StrEnum):
     OOH_ESCALATION = "OOH_ESCALATION"
     JURISDICTION_REVIEW = "JURISDICTION_REVIEW"
     OPS_ALERT = "OPS_ALERT"
+    REPORTER = "REPORTER"  # the person who made the report, at the address a caseworker gave: the § 138 receipt
 
 
 class Priority(StrEnum):
@@ -65,6 +66,7 @@ class NotificationPurpose(StrEnum):
     DEADLINE_WARNING = "DEADLINE_WARNING"
     OOH_ESCALATION = "OOH_ESCALATION"
     ALERT = "ALERT"
+    RECEIPT_CONFIRMATION = "RECEIPT_CONFIRMATION"  # barnets lov § 138, stk. 1: the receipt to the reporter
 
 
 class Deadline(EventPayload):
@@ -78,7 +80,11 @@ class Deadline(EventPayload):
 
 
 class NotificationRequested(EventPayload):
-    """Ask notify to mail a mailbox. Reference-only content: no narrative, no names, no contact data."""
+    """Ask notify to mail a mailbox. Reference-only content: no narrative, no names, no contact data.
+
+    The one exception is ``recipient_address``: for destination REPORTER (the § 138 receipt) the address
+    a caseworker gave for the reporter, and only there; every other destination is a configured mailbox.
+    """
 
     event_type = "NotificationRequested"
 
@@ -94,6 +100,18 @@ class NotificationRequested(EventPayload):
     deadlines: list[Deadline] = []
     infohus_case_id: UUID | None = None
     underretning_id: UUID | None = None
+    recipient_address: EmailStr | None = None
+    received_at: datetime | None = None  # when the municipality received the underretning: the receipt says so
+
+    @model_validator(mode="after")
+    def _address_only_for_the_reporter(self) -> NotificationRequested:
+        if self.destination is Destination.REPORTER and (self.recipient_address is None or self.received_at is None):
+            raise ValueError("a notification to the REPORTER needs recipient_address and received_at")
+        if self.destination is not Destination.REPORTER and self.recipient_address is not None:
+            raise ValueError("recipient_address is only for destination REPORTER; mailboxes are configured")
+        if (self.destination is Destination.REPORTER) != (self.purpose is NotificationPurpose.RECEIPT_CONFIRMATION):
+            raise ValueError("a reporter is sent the receipt (RECEIPT_CONFIRMATION) and nothing else")
+        return self
 
 
 class NotificationSent(EventPayload):

@@ -54,7 +54,7 @@ def service_environment(service: str, data_dir: Path, bootstrap: str) -> dict[st
                 prefix + "MAILBOX_OPS": "drift@ishoj.dk",
                 # The local mailbox folder tells notify exactly whether a mail was accepted after a crash.
                 prefix + "ACCEPTANCE_FOLDER": str((data_dir / "mail").resolve()),
-                prefix + "CASE_LINK_BASE_URL": f"http://127.0.0.1:{SERVICE_PORTS['routing']}/api/v1/cases/",
+                prefix + "WORKSPACE_URL": "http://127.0.0.1:8004",
                 # the watchdog compares what routing requested with what notify holds (lost messages)
                 prefix + "ROUTING_URL": f"http://127.0.0.1:{SERVICE_PORTS['routing']}"}
     return env

@@ -4,11 +4,14 @@ Where each destination is mailed is configuration, never code: the municipality'
 (``[contacts] underretning_mailbox`` / ``infohus_mailbox`` and an optional top-level
 ``ooh_escalation_channel`` that is an e-mail address) gives the defaults, and the
 ``INFOHUS_NOTIFY_MAILBOX_*`` variables override them. The ops mailbox has no default.
+A reporter's receipt (destination REPORTER) goes to the address in its request, never to a mailbox
+configured here; the municipality's name and StraXen's phone it gives come from the same file.
 """
 
 from __future__ import annotations
 
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -18,6 +21,8 @@ from pydantic_settings import SettingsConfigDict
 from infohus.kit.settings import Environment, ServiceSettings
 
 DEFAULT_MUNICIPALITY_CONFIG = Path(__file__).resolve().parents[2] / "config" / "municipalities" / "ishoj.toml"
+DEFAULT_MUNICIPALITY = "Ishøj Kommune"
+DEFAULT_STRAXEN_PHONE = "43 57 75 78"
 
 _EMAIL: TypeAdapter[str] = TypeAdapter(EmailStr)
 
@@ -75,9 +80,16 @@ class NotifySettings(ServiceSettings):
     mailbox_infohus_tk: EmailStr | None = None
     mailbox_ooh: EmailStr | None = None
     mailbox_ops: EmailStr | None = None
-    case_link_base_url: str = "https://infohus.ishoj.dk/sager/"
+    # The staff workspace: links in mails open its page of the underretning or the case.
+    workspace_url: str = "https://infohus.ishoj.dk"
+
+    # --- the § 138 receipt to a reporter: who sends it (the municipality's file gives the defaults) ----
+    receipt_municipality_name: str | None = None  # default: ``municipality_name``, else "Ishøj Kommune"
+    receipt_unit: str = "StraXen, Center for Børn og Forebyggelse"
+    receipt_phone: str | None = None  # default: ``[contacts] straxen_phone``, else "43 57 75 78"
 
     _file_mailboxes: dict[str, str] | None = PrivateAttr(default=None)
+    _file_sender: dict[str, str] | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _consistent(self) -> NotifySettings:
@@ -117,12 +129,40 @@ class NotifySettings(ServiceSettings):
                 "OOH_ESCALATION": self.mailbox_ooh or from_file.get("OOH_ESCALATION"),
                 "OPS_ALERT": self.mailbox_ops}
 
+    def receipt_sender(self) -> ReceiptSender:
+        """Who the reporter's receipt names: the environment first, then the municipality's file."""
+        if self._file_sender is None:
+            self._file_sender = read_receipt_sender(self._municipality_path())
+        return ReceiptSender(
+            municipality=self.receipt_municipality_name or self._file_sender.get("municipality", DEFAULT_MUNICIPALITY),
+            unit=self.receipt_unit, phone=self.receipt_phone or self._file_sender.get("phone", DEFAULT_STRAXEN_PHONE))
+
+    def _municipality_path(self) -> Path:
+        return Path(self.municipality_config) if self.municipality_config else DEFAULT_MUNICIPALITY_CONFIG
+
     def _municipality_mailboxes(self) -> dict[str, str]:
         if self._file_mailboxes is None:
-            self._file_mailboxes = read_municipality_mailboxes(
-                Path(self.municipality_config) if self.municipality_config else DEFAULT_MUNICIPALITY_CONFIG,
-                required=self.municipality_config is not None)
+            self._file_mailboxes = read_municipality_mailboxes(self._municipality_path(),
+                                                               required=self.municipality_config is not None)
         return self._file_mailboxes
+
+
+@dataclass(frozen=True)
+class ReceiptSender:
+    municipality: str
+    unit: str
+    phone: str
+
+
+def read_receipt_sender(path: Path) -> dict[str, str]:
+    """The municipality's name and StraXen's phone from its routing file (none when the file is missing)."""
+    try:
+        with path.open("rb") as file:
+            raw: dict[str, Any] = tomllib.load(file)
+    except FileNotFoundError:
+        return {}
+    found = {"municipality": raw.get("municipality_name"), "phone": raw.get("contacts", {}).get("straxen_phone")}
+    return {key: value.strip() for key, value in found.items() if isinstance(value, str) and value.strip()}
 
 
 def read_municipality_mailboxes(path: Path, *, required: bool) -> dict[str, str]:

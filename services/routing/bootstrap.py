@@ -62,7 +62,7 @@ class RoutingContainer:
         await handle_concern_submitted(envelope, uow=self.unit_of_work(), deps=self.deps, now=self.clock())
 
     async def on_delivery_status_changed(self, envelope: Envelope[DeliveryStatusChanged]) -> None:
-        await handle_delivery_status_changed(envelope, uow=self.unit_of_work())
+        await handle_delivery_status_changed(envelope, uow=self.unit_of_work(), config=self.config)
 
     async def scan_deadlines_once(self) -> int:
         return await scan_deadlines(self.unit_of_work, now=self.clock(), config=self.config)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from infohus.kit.settings import ServiceSettings
@@ -15,9 +15,10 @@ class RoutingSettings(ServiceSettings):
     http_port: int = 8001
     municipality_config: str | None = None
     cpr_hmac_key: SecretStr = SecretStr(DEVELOPMENT_HMAC_KEY)
-    case_link_base_url: str = "http://127.0.0.1:8001/cases/"
     disclosure_retention_years: int = 5
     deadline_scan_interval_s: float = 30.0
+    # A § 138 receipt time a person enters may be this far ahead of the server's clock (a client's clock).
+    receipt_clock_skew_s: float = Field(default=300.0, ge=0)
 
     def production_problems(self) -> list[str]:
         if self.cpr_hmac_key.get_secret_value() == DEVELOPMENT_HMAC_KEY:

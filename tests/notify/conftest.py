@@ -72,7 +72,7 @@ def notify_settings(*, database: dict[str, str | None], kafka: KafkaSettings, sm
         "smtp_send_deadline_s": 3.0, "delivery_lease_s": 4.0, "retry_max_attempts": 40,
         "retry_initial_backoff_s": 0.05, "retry_max_backoff_s": 0.4, "worker_poll_interval_s": 0.05,
         "watchdog_interval_s": 60.0, "mailbox_ooh": OOH, "mailbox_ops": OPS,
-        "case_link_base_url": "https://infohus.test/sager/", **database}
+        "workspace_url": "https://infohus.test", **database}
     values.update(overrides)
     return NotifySettings(**values)
 

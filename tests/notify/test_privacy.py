@@ -1,5 +1,6 @@
 """No personal data in any mail: a concern full of personal values goes through intake, routing and notify,
-and every value (in the usual spellings) is searched for in the bytes sent, decoded or not."""
+and every value (in the usual spellings) is searched for in the bytes sent, decoded or not. The § 138 receipt
+mailed to the reporter carries the reporter's address as its recipient, and nothing else of the concern."""
 
 from __future__ import annotations
 
@@ -13,15 +14,18 @@ from email import policy
 from pathlib import Path
 from typing import Any
 
+import httpx
 from sqlalchemy import select
 
 from contracts.concern import WARNING_SIGN_CODES
 from infohus.devstack.mailbox import LocalMailbox
 from infohus.devstack.municipality import office_always_open
+from infohus.kit.auth.testing import FakeIdentityProvider
 from services.notify.adapters.orm import deliveries, tables
+from services.routing.entrypoints.http import create_app as routing_app
 from tests.conftest import Databases
 from tests.notify.conftest import TK, UND, wait_until
-from tests.system import build_system
+from tests.system import InfohusSystem, build_system
 
 # Fields whose values are codes, not personal data (they may legitimately show up as a label).
 NOT_PERSONAL = {"channel", "category", "acuteness", "warning_signs", "crime_suspicion", "claims_professional",
@@ -116,17 +120,63 @@ async def test_no_personal_value_of_the_concern_reaches_any_mail_or_notify_recor
             return rows + events if sum("NotificationSent" in e for e in events) >= 2 else None
 
         records = await wait_until(notify_records, within=20)
+        # StraXen has Infohus mail the § 138 receipt to the reporter's work address.
+        address = concern["reporter"]["email"]
+        task_id = await send_receipt(system, address)
+
+        async def to_reporter() -> list[bytes]:
+            return [raw for raw in mailbox.raw_messages() if address.encode() in raw.split(b"\r\n\r\n")[0]]
+
+        [receipt_raw] = await wait_until(to_reporter, within=30)
+        staff_mails = [raw for raw in mailbox.raw_messages() if raw != receipt_raw]
+
+        async def receipt_task_done() -> Any:  # notify's SENT status reached routing: the § 138 task is done
+            async with system.routing.unit_of_work() as uow:
+                task = await uow.routing.get_task(task_id)
+            return task if task is not None and task.outcome == "SENT_BY_INFOHUS" else None
+
+        await wait_until(receipt_task_done, within=30)
     finally:
         await system.stop()
 
     assert {str(m["To"]) for m in mails} >= {TK, UND}
     assert all(reference in str(m["Subject"]) for m in mails)
-    haystacks = [form.casefold() for raw in mailbox.raw_messages() for form in readable_forms(raw)]
+    haystacks = [form.casefold() for raw in staff_mails for form in readable_forms(raw)]
     haystacks += [record.casefold() for record in records]
     values = personal_values(concern)
     assert len(values) > 30  # the search covers the whole concern, not a token few
     leaked = sorted(v for v in values if any(v.casefold() in h for h in haystacks))
     assert leaked == [], f"personal data in mails or notify's records: {leaked}"
+
+    # The receipt: its recipient's address, and nothing else of the concern.
+    receipt = email.message_from_bytes(receipt_raw, policy=policy.default)
+    assert str(receipt["To"]) == address
+    assert str(receipt["Subject"]) == f"Kvittering for din underretning · {reference}"
+    receipt_forms = [form.casefold() for form in readable_forms(receipt_raw)]
+    # Allowed: the address and the words it is made of; "Ishøj" (in the concern's street address) names the sender.
+    allowed = {v for v in values if v.casefold() in address.casefold()} | {"Ishøj"}
+    assert "Mikkel" in values - allowed and "Strandgårdskolen" in values - allowed
+    leaked = sorted(v for v in values - allowed if any(v.casefold() in h for h in receipt_forms))
+    assert leaked == [], f"personal data in the receipt mail: {leaked}"
+    assert not any("http" in form for form in receipt_forms)  # no link into Infohus
+
+
+async def send_receipt(system: InfohusSystem, address: str) -> uuid.UUID:
+    """StraXen's request through routing's case API, signed in through an in-process identity provider."""
+    idp = FakeIdentityProvider()
+    app = routing_app(system.routing, manage_runtime=False, auth=idp.settings(), jwks_fetcher=idp.fetch)
+    token = idp.token(roles=["straxen"], subject="sofie")
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://routing.test",
+                                 headers={"authorization": f"Bearer {token}"}) as client:
+        tasks = await wait_until(lambda: _receipt_tasks(client), within=20)
+        response = await client.post(f"/api/v1/cases/tasks/{tasks[0]['task_id']}/receipt", json={"send_to": address})
+    assert response.status_code == 200, response.text
+    return uuid.UUID(tasks[0]["task_id"])
+
+
+async def _receipt_tasks(client: httpx.AsyncClient) -> list[dict[str, Any]]:
+    tasks = (await client.get("/api/v1/cases/tasks")).json()
+    return [t for t in tasks if t["kind"] == "RECEIPT_CONFIRMATION"]
 
 
 def test_the_search_finds_values_hidden_by_transfer_encodings() -> None:

@@ -59,8 +59,9 @@ def render(content: MailContent) -> tuple[str, str]:
         "age_bands": ", ".join(age_band_label(b) for b in content.age_bands) or "–",
         "flags": ", ".join(flag_label(f) for f in content.flags),
     }
-    return (TEMPLATES.get_template("notification.txt.j2").render(context),
-            TEMPLATES.get_template("notification.html.j2").render(context))
+    name = "receipt" if content.template == "receipt" else "notification"
+    return (TEMPLATES.get_template(f"{name}.txt.j2").render(context),
+            TEMPLATES.get_template(f"{name}.html.j2").render(context))
 
 
 def when(due_at: datetime | None, due_date: date | None) -> str:

@@ -9,6 +9,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Literal
+from urllib.parse import quote
+from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
 
@@ -20,6 +23,7 @@ PURPOSE_TITLE = {
     "DEADLINE_WARNING": "Frist nærmer sig",
     "OOH_ESCALATION": "Henvendelse uden for åbningstid",
     "ALERT": "Driftsalarm",
+    "RECEIPT_CONFIRMATION": "Kvittering for din underretning",
 }
 
 AGE_BAND_LABEL = {
@@ -70,7 +74,7 @@ class MailContent(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    template: Literal["notification", "alert"] = "notification"
+    template: Literal["notification", "alert", "receipt"] = "notification"
     title: str
     intro: str | None = None
     reference: str
@@ -81,16 +85,29 @@ class MailContent(BaseModel):
     flags: list[str] = []
     link: str
     details: list[tuple[str, str]] = []
+    paragraphs: list[str] = []  # the receipt's text, ours alone
+    signature: str | None = None
 
 
 def subject_line(content: MailContent) -> str:
-    """Reference, priority and AKUT when acute; the title says what kind of mail it is."""
+    """Reference, priority and AKUT when acute; the title says what kind of mail it is. A reporter's receipt
+    says neither priority nor acuteness: those are the municipality's assessment, not the reporter's business."""
+    if content.template == "receipt":
+        return f"{content.title} · {content.reference}"
     acute = "AKUT · " if content.acute else ""
     return f"{acute}[{content.priority}] {content.title} · {content.reference}"
 
 
-def case_link(base_url: str, *, infohus_case_id: object | None, reference: str) -> str:
-    return base_url + (str(infohus_case_id) if infohus_case_id else reference)
+def case_link(workspace_url: str, *, destination: str, underretning_id: UUID | None,
+              infohus_case_id: UUID | None, reference: str) -> str:
+    """The staff workspace's page for the mail: StraXen's mails open the underretning, the others the case,
+    and without either id the cases of the reference."""
+    base = workspace_url.rstrip("/")
+    if destination == Destination.UNDERRETNING.value and underretning_id is not None:
+        return f"{base}/underretninger/{underretning_id}"
+    if infohus_case_id is not None:
+        return f"{base}/sager/{infohus_case_id}"
+    return f"{base}/sager?reference={quote(reference, safe='')}"
 
 
 def content_for_request(n: NotificationRequested, *, link: str) -> MailContent:
@@ -99,6 +116,30 @@ def content_for_request(n: NotificationRequested, *, link: str) -> MailContent:
                        deadlines=[DeadlineLine(label=d.label, due_at=d.due_at, due_date=d.due_date)
                                   for d in n.deadlines],
                        age_bands=list(n.age_bands), flags=list(n.flags), link=link)
+
+
+# --- the § 138 receipt to the reporter -----------------------------------------------------------
+
+LOCAL = ZoneInfo("Europe/Copenhagen")
+ORIENTATION_TO_FOLLOW = "ORIENTATION_TO_FOLLOW"
+"""Flag on a receipt request: the reporter is a professional who will be oriented (§ 138, stk. 2)."""
+
+
+def receipt_content(n: NotificationRequested, *, municipality: str, unit: str, phone: str) -> MailContent:
+    """Content-free on purpose: no names, no story, no link (the reporter has no access to Infohus)."""
+    assert n.received_at is not None  # the contract requires it for destination REPORTER
+    received = n.received_at.astimezone(LOCAL).strftime("%d.%m.%Y kl. %H:%M")
+    paragraphs = [f"{municipality} ({unit}) bekræfter hermed, at vi den {received} modtog din underretning.",
+                  f"Underretningens reference er {n.reference}. Oplys den, hvis du kontakter os om underretningen."]
+    if ORIENTATION_TO_FOLLOW in n.flags:
+        paragraphs.append("Du får senere besked om, hvorvidt der er iværksat en børnefaglig undersøgelse, en "
+                          "afdækning eller indsatser (barnets lov § 138, stk. 2).")
+    paragraphs += [f"Har du spørgsmål, er du velkommen til at ringe til StraXen på telefon {phone}.",
+                   "Kvitteringen sendes efter barnets lov § 138, stk. 1. Den indeholder bevidst ingen oplysninger "
+                   "om sagen. Mailen kan ikke besvares."]
+    return MailContent(template="receipt", title=PURPOSE_TITLE[n.purpose.value], reference=n.reference,
+                       priority=n.priority.value, acute=False, link="", paragraphs=paragraphs,
+                       signature=f"{municipality}, {unit}")
 
 
 # --- reminders and escalations from routing's deadline events -----------------------------------
@@ -186,6 +227,7 @@ DESTINATION_LABEL = {
     "OOH_ESCALATION": "Vagt uden for åbningstid",
     "JURISDICTION_REVIEW": "Vurdering af kompetence",
     "OPS_ALERT": "Drift",
+    "REPORTER": "Underretteren (kvittering)",
 }
 
 

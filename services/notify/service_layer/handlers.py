@@ -50,11 +50,13 @@ async def handle_deadline_reached(envelope: Envelope[DeadlineReached], *, uow: C
                                   settings: NotifySettings, now: Callable[[], datetime], wake: Callable[[], None],
                                   source_topic: str | None = None) -> None:
     event = envelope.payload
-    link = case_link(settings.case_link_base_url, infohus_case_id=event.infohus_case_id, reference=event.reference)
     async with uow() as tx:
         if not await tx.inbox.claim(envelope.event_id):
             return
         for mail in deadline_mails(event):
+            link = case_link(settings.workspace_url, destination=mail.destination.value,
+                             underretning_id=event.underretning_id, infohus_case_id=event.infohus_case_id,
+                             reference=event.reference)
             notification_id = deadline_notification_id(event, mail.destination.value)
             await record(tx, NewDelivery(
                 notification_id=notification_id, concern_id=event.concern_id, reference=event.reference,

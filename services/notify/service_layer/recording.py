@@ -23,7 +23,14 @@ from infohus.kit.outbox import current_trace_headers
 from infohus.kit.telemetry import current_trace_id
 from services.notify.adapters.repository import Delivery
 from services.notify.adapters.unit_of_work import NotifyUnitOfWork
-from services.notify.domain.content import AlertKind, MailContent, alert_content, case_link, content_for_request
+from services.notify.domain.content import (
+    AlertKind,
+    MailContent,
+    alert_content,
+    case_link,
+    content_for_request,
+    receipt_content,
+)
 from services.notify.domain.delivery import Origin, State
 from services.notify.domain.mail import message_id_for
 from services.notify.settings import NotifySettings
@@ -45,22 +52,37 @@ class NewDelivery:
     underretning_id: UUID | None = None
     source_topic: str | None = None
     source_event: str | None = None
+    recipient_address: str | None = None  # destination REPORTER only
 
 
 def request_delivery(n: NotificationRequested, settings: NotifySettings, *, origin: Origin,
                      source_topic: str | None = None, source_event: str | None = None) -> NewDelivery:
-    link = case_link(settings.case_link_base_url, infohus_case_id=n.infohus_case_id, reference=n.reference)
+    if n.destination is Destination.REPORTER:
+        sender = settings.receipt_sender()
+        content = receipt_content(n, municipality=sender.municipality, unit=sender.unit, phone=sender.phone)
+    else:
+        content = content_for_request(n, link=case_link(
+            settings.workspace_url, destination=n.destination.value, underretning_id=n.underretning_id,
+            infohus_case_id=n.infohus_case_id, reference=n.reference))
     return NewDelivery(notification_id=n.notification_id, concern_id=n.concern_id, reference=n.reference,
                        destination=n.destination.value, purpose=n.purpose.value, origin=origin,
-                       content=content_for_request(n, link=link), infohus_case_id=n.infohus_case_id,
-                       underretning_id=n.underretning_id, source_topic=source_topic, source_event=source_event)
+                       content=content, infohus_case_id=n.infohus_case_id, underretning_id=n.underretning_id,
+                       source_topic=source_topic, source_event=source_event, recipient_address=n.recipient_address)
+
+
+def recipient_of(new: NewDelivery, settings: NotifySettings) -> str | None:
+    """A reporter is mailed at the address routing was given, never at a configured mailbox; every other
+    destination at its configured mailbox."""
+    if new.destination == Destination.REPORTER.value:
+        return new.recipient_address
+    return settings.mailboxes().get(new.destination)
 
 
 async def record(tx: NotifyUnitOfWork, new: NewDelivery, *, settings: NotifySettings, now: datetime,
                  causation_id: UUID | None = None) -> Delivery | None:
     """Add a PENDING delivery (or, with no mailbox for its destination, dead-letter it at once). None, with
     nothing written, when a delivery with its notification id exists already (once per notification)."""
-    recipient = settings.mailboxes().get(new.destination)
+    recipient = recipient_of(new, settings)
     delivery = await tx.deliveries.add_new(
         notification_id=new.notification_id, concern_id=new.concern_id, reference=new.reference,
         destination=new.destination, purpose=new.purpose, recipient=recipient,
@@ -111,8 +133,9 @@ async def queue_alert(tx: NotifyUnitOfWork, kind: AlertKind, *, about: Delivery,
                   kind.value, about.notification_id, about.reference)
         return
     original = MailContent.model_validate_json(about.content) if about.content else None
-    link = original.link if original else case_link(settings.case_link_base_url,
-                                                     infohus_case_id=about.infohus_case_id, reference=about.reference)
+    link = (original.link if original and original.link else case_link(
+        settings.workspace_url, destination=about.destination, underretning_id=about.underretning_id,
+        infohus_case_id=about.infohus_case_id, reference=about.reference))
     content = alert_content(kind, about=original, reference=about.reference, destination=about.destination,
                             notification_id=str(about.notification_id), detail=detail, link=link)
     await record(tx, NewDelivery(notification_id=alert_id, concern_id=about.concern_id, reference=about.reference,

@@ -244,9 +244,10 @@ class DeliveryWorker:
     def _mail(self, delivery: Delivery, content: MailContent) -> Mail:
         assert delivery.recipient is not None
         text, html = render(content)
-        headers = [("X-Infohus-Reference", delivery.reference), ("X-Infohus-Priority", content.priority),
-                   ("X-Infohus-Notification-Id", str(delivery.notification_id)),
-                   ("X-Infohus-Trace-Id", current_trace_id() or "")]
+        headers = [("X-Infohus-Reference", delivery.reference),
+                   ("X-Infohus-Notification-Id", str(delivery.notification_id))]
+        if content.template != "receipt":  # a reporter is not told the priority, nor our trace ids
+            headers += [("X-Infohus-Priority", content.priority), ("X-Infohus-Trace-Id", current_trace_id() or "")]
         if delivery.possible_duplicate:
             headers.append(("X-Infohus-Possible-Duplicate", "yes"))
         return Mail(recipient=delivery.recipient, sender=self._settings.mail_from, subject=subject_line(content),

@@ -25,6 +25,7 @@ DESTINATION_TEXT: dict[Destination, str] = {
     Destination.OOH_ESCALATION: "vagtberedskabet uden for åbningstid",
     Destination.JURISDICTION_REVIEW: "vurdering af rette kommune",
     Destination.OPS_ALERT: "driften",
+    Destination.REPORTER: "underretteren (kvittering efter § 138, stk. 1)",
 }
 
 STATUS_TEXT: dict[DeliveryStatus, str] = {

@@ -10,13 +10,13 @@ events in one transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
 
 from contracts.concern import CprNumber
 from infohus.kit.auth import (
@@ -145,7 +145,21 @@ class AssessmentBody(_Body):
 
 
 class ReceiptBody(_Body):
+    """Either ``send_to`` (Infohus mails the receipt to the reporter's work address), or ``method`` with
+    ``sent_at`` (how and when the receipt went when Infohus did not send it)."""
+
+    send_to: EmailStr | None = None
+    method: Text | None = None  # e.g. "telefon", "brev", "digital post"
     sent_at: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _one_way(self) -> ReceiptBody:
+        if self.send_to is not None and (self.method is not None or self.sent_at is not None):
+            raise ValueError("Angiv enten send_to eller method med sent_at, ikke begge / give send_to, or method "
+                             "with sent_at, not both")
+        if self.send_to is None and (self.method is None or self.sent_at is None):
+            raise ValueError("Angiv send_to, eller method med sent_at / give send_to, or method with sent_at")
+        return self
 
 
 class OrientationBody(_Body):
@@ -218,8 +232,12 @@ def case_router(container: RoutingContainer) -> APIRouter:
 
     @router.post("/tasks/{task_id}/receipt")
     async def receipt(task_id: UUID, body: ReceiptBody, actor: UnderretningAssessor) -> dict[str, Any]:
-        """Barnets lov § 138, stk. 1: the receipt was sent to the reporter."""
-        return await commands.confirm_receipt(uow(), task_id, actor, sent_at=body.sent_at, now=now(), deps=deps)
+        """Barnets lov § 138, stk. 1: record how the receipt went to the reporter (``method``, ``sent_at``: the
+        task completes), or have Infohus mail it to the professional's work address (``send_to``: the task
+        completes when the mail is sent)."""
+        return await commands.confirm_receipt(
+            uow(), task_id, actor, sent_at=body.sent_at, method=body.method, send_to=body.send_to, now=now(),
+            deps=deps, clock_skew=timedelta(seconds=container.settings.receipt_clock_skew_s))
 
     @router.post("/tasks/{task_id}/orientation")
     async def orientation(task_id: UUID, body: OrientationBody, actor: UnderretningAssessor) -> dict[str, Any]:

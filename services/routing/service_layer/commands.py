@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid5
 
@@ -41,6 +41,7 @@ from services.routing.domain.disclosures import (
 )
 from services.routing.domain.errors import InvalidCommand, NotFound, NotPermitted, TransitionNotAllowed
 from services.routing.domain.facts import ConcernFacts, cpr_hmac, with_age
+from services.routing.domain.receipt import ReceiptOutcome, checked_sent_at, request_mail
 from services.routing.domain.rules import triage_due_at
 from services.routing.domain.tasks import TASK_PERMISSION, OrientationOutcome, Task, TaskKind
 from services.routing.service_layer.common import (
@@ -405,21 +406,44 @@ async def _task(uow: RoutingUnitOfWork, task_id: UUID, kind: TaskKind) -> Task:
 
 
 async def confirm_receipt(uow: RoutingUnitOfWork, task_id: UUID, actor: Actor, *, sent_at: datetime | None,
-                          now: datetime, deps: RoutingDeps) -> dict[str, Any]:
-    """§ 138, stk. 1: the receipt was sent to the reporter."""
-    at = _not_future(sent_at or now, now)
+                          now: datetime, deps: RoutingDeps, method: str | None = None, send_to: str | None = None,
+                          clock_skew: timedelta = timedelta(minutes=5)) -> dict[str, Any]:
+    """§ 138, stk. 1: the receipt went to the reporter another way (``method`` at ``sent_at``), or Infohus mails
+    it to the reporter's work address (``send_to``; the task completes when notify reports it sent)."""
+    if (send_to is None) == (method is None) or (method is not None and sent_at is None):
+        raise InvalidCommand("Angiv enten send_to eller method med sent_at / give send_to, or method with sent_at")
     async with uow:
         task = await _task(uow, task_id, TaskKind.RECEIPT_CONFIRMATION)
-        task.complete(actor, now, "CONFIRMED", {"sent_at": at.isoformat()})
         u = await uow.routing.get_underretning(_needed(task.underretning_id))
         assert u is not None
+        facts = await _facts(uow, u.concern_id)
+        if send_to is not None:
+            await _request_receipt_mail(uow, task, u, facts, actor, send_to=send_to, now=now)
+            await uow.commit()
+            return {"task": task_view(task), "deadline_events": []}
+        assert sent_at is not None
+        at = checked_sent_at(sent_at, received_at=u.received_at, now=now, skew=clock_skew)
+        task.complete(actor, now, ReceiptOutcome.CONFIRMED.value, {"sent_at": at.isoformat(), "method": method})
         u.receipt_confirmed_at = at
-        await save_underretning(uow, u, reference=(await _facts(uow, u.concern_id)).reference, at=now)
+        await save_underretning(uow, u, reference=facts.reference, at=now)
         await uow.routing.save_task(task)
         reported = await stop_clock(uow, clock_id(u.underretning_id, ClockKind.RECEIPT_CONFIRMATION), at,
                                     "RECEIPT_CONFIRMED", deps.config)
         await uow.commit()
     return {"task": task_view(task), "deadline_events": [k.value for k in reported]}
+
+
+async def _request_receipt_mail(uow: RoutingUnitOfWork, task: Task, u: Underretning, facts: ConcernFacts,
+                                actor: Actor, *, send_to: str, now: datetime) -> None:
+    if not facts.professional:
+        # A citizen's address may be shared with the family the underretning is about.
+        raise InvalidCommand("Infohus sender kun kvitteringsmail til en fagpersons arbejdsmail; registrer, hvordan "
+                             "kvitteringen blev sendt / Infohus mails the receipt to professional reporters only")
+    decision = await uow.routing.decision_for(u.concern_id)
+    priority = Priority(decision.priority) if decision is not None else Priority.P1
+    request = request_mail(task, u, actor, reference=facts.reference, priority=priority, send_to=send_to, now=now)
+    await uow.routing.save_task(task)
+    await publish(uow, request, concern_id=u.concern_id)
 
 
 async def record_orientation(uow: RoutingUnitOfWork, task_id: UUID, actor: Actor, *, outcome: OrientationOutcome,

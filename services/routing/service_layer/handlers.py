@@ -9,7 +9,14 @@ from datetime import datetime, timedelta
 from uuid import UUID, uuid5
 
 from contracts.envelope import Envelope, EventPayload
-from contracts.events import CaseOpened, ConcernSubmitted, DeliveryStatusChanged, Destination, NotificationPurpose
+from contracts.events import (
+    CaseOpened,
+    ConcernSubmitted,
+    DeliveryStatus,
+    DeliveryStatusChanged,
+    Destination,
+    NotificationPurpose,
+)
 from infohus.kit.telemetry import current_trace_id
 from services.routing.adapters.unit_of_work import RoutingUnitOfWork
 from services.routing.domain.actors import SYSTEM
@@ -19,15 +26,18 @@ from services.routing.domain.casework import (
     new_case_notification,
     plan_cases,
 )
+from services.routing.domain.clocks import ClockKind, clock_id
 from services.routing.domain.config import MunicipalityConfig
 from services.routing.domain.delivery import delivery_note
 from services.routing.domain.disclosures import SystemInfo, internal_transfer
 from services.routing.domain.duplicates import Fingerprint, fingerprint, is_near_duplicate
 from services.routing.domain.facts import ConcernFacts, concern_facts
+from services.routing.domain.receipt import complete_by_mail, mail_status
 from services.routing.domain.rules import Decision, decide, derive_facts
+from services.routing.domain.tasks import TaskKind, task_id
 from services.routing.domain.vocabulary import DuplicateKind, Flag
 from services.routing.service_layer.common import publish, publish_underretning, save_case, save_underretning
-from services.routing.service_layer.deadlines import emit_owed
+from services.routing.service_layer.deadlines import emit_owed, stop_clock
 
 log = logging.getLogger(__name__)
 
@@ -171,9 +181,10 @@ async def _link_near_duplicate(uow: RoutingUnitOfWork, envelope: Envelope[Concer
 
 
 async def handle_delivery_status_changed(envelope: Envelope[DeliveryStatusChanged], *,
-                                         uow: RoutingUnitOfWork) -> int:
+                                         uow: RoutingUnitOfWork, config: MunicipalityConfig) -> int:
     """Append the delivery status to the infohus case (``infohus_case_id``, else every case of the concern),
-    once per event. Returns the number of entries written.
+    once per event. Returns the number of entries written. The status of a § 138 receipt mail also goes to
+    its task, and SENT completes the task and stops the receipt clock (:func:`_receipt_mail_status`).
 
     A case routing does not know (only after data loss: a notification follows its CaseOpened in the same
     transaction) is not an error to retry forever: nothing is recorded and the event is acknowledged.
@@ -182,6 +193,8 @@ async def handle_delivery_status_changed(envelope: Envelope[DeliveryStatusChange
     async with uow:
         if not await uow.inbox.claim(envelope.event_id):
             return 0
+        if event.purpose is NotificationPurpose.RECEIPT_CONFIRMATION:
+            await _receipt_mail_status(uow, envelope, config)
         note = delivery_note(event)
         if event.infohus_case_id is not None:
             written = await uow.routing.add_note(note, case_id=event.infohus_case_id)
@@ -192,3 +205,31 @@ async def handle_delivery_status_changed(envelope: Envelope[DeliveryStatusChange
                         "nothing recorded", event.status.value, event.notification_id, envelope.event_id)
         await uow.commit()
     return written
+
+
+async def _receipt_mail_status(uow: RoutingUnitOfWork, envelope: Envelope[DeliveryStatusChanged],
+                               config: MunicipalityConfig) -> None:
+    """The receipt mail's status on its task; once the relay accepted it, the receipt is given (§ 138, stk. 1):
+    the task is done, the underretning records the mail's sent time, and the receipt clock stops then."""
+    event = envelope.payload
+    if event.underretning_id is None:
+        return
+    task = await uow.routing.get_task(task_id(event.underretning_id, TaskKind.RECEIPT_CONFIRMATION))
+    entry = None if task is None else mail_status(task, event.notification_id, event.status, event.occurred_at)
+    if task is None or entry is None:
+        log.warning("receipt mail %s names no receipt task that asked for it; status not recorded",
+                    event.notification_id)
+        return
+    sent = event.status is DeliveryStatus.SENT and complete_by_mail(task, entry, sent_at=event.occurred_at,
+                                                                    message_id=event.message_id)
+    await uow.routing.save_task(task)
+    if not sent:
+        return
+    u = await uow.routing.get_underretning(event.underretning_id)
+    facts = await uow.routing.facts(event.concern_id)
+    if u is None or facts is None:  # pragma: no cover - written with the task
+        return
+    u.receipt_confirmed_at = event.occurred_at
+    await save_underretning(uow, u, reference=facts.reference, at=event.occurred_at, causation_id=envelope.event_id)
+    await stop_clock(uow, clock_id(u.underretning_id, ClockKind.RECEIPT_CONFIRMATION), event.occurred_at,
+                     "RECEIPT_SENT_BY_INFOHUS", config)

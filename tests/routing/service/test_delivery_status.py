@@ -95,7 +95,8 @@ async def test_without_a_case_id_every_case_of_the_concern_gets_it(routing: Rout
     mail = await requested(routing, "INFOHUS_TK")
     written = await handle_delivery_status_changed(
         delivery(mail, DeliveryStatus.DEAD_LETTERED, attempt=5, infohus_case_id=None,
-                 detail="SMTP 550 <tk@ishoj.dk> afvist"), uow=routing.container.unit_of_work())
+                 detail="SMTP 550 <tk@ishoj.dk> afvist"),
+        uow=routing.container.unit_of_work(), config=routing.container.config)
     assert written == 2
     for case_id in case_ids:
         [entry] = await deliveries(routing, case_id)
@@ -108,13 +109,13 @@ async def test_a_duplicate_and_an_unknown_case_record_nothing(routing: RoutingHa
     [case_id] = await routing.case_ids(concern_id)
     mail = await requested(routing, "INFOHUS_TK")
     sent = delivery(mail, DeliveryStatus.SENT, message_id="<m2@infohus.ishoj.dk>")
-    uow = routing.container.unit_of_work
-    assert await handle_delivery_status_changed(sent, uow=uow()) == 1
-    assert await handle_delivery_status_changed(sent, uow=uow()) == 0  # redelivered: already processed
+    uow, config = routing.container.unit_of_work, routing.container.config
+    assert await handle_delivery_status_changed(sent, uow=uow(), config=config) == 1
+    assert await handle_delivery_status_changed(sent, uow=uow(), config=config) == 0  # redelivered: already processed
     assert len(await deliveries(routing, case_id)) == 1
 
     unknown = delivery({**mail, "concern_id": str(uuid4())}, DeliveryStatus.SENT, infohus_case_id=uuid4())
-    assert await handle_delivery_status_changed(unknown, uow=uow()) == 0  # acknowledged, not retried
+    assert await handle_delivery_status_changed(unknown, uow=uow(), config=config) == 0  # acknowledged, not retried
     async with uow() as work:
         assert await work.inbox.seen(unknown.event_id)
     assert len(await deliveries(routing, case_id)) == 1
@@ -183,7 +184,8 @@ async def test_a_status_reads_no_case_and_writes_its_entries_with_one_statement(
     with (recorded_statements(engine, "SELECT") as reads,
           recorded_statements(engine, "INSERT INTO case_timeline") as writes):
         written = await handle_delivery_status_changed(delivery(mail, DeliveryStatus.SENT, infohus_case_id=None),
-                                                       uow=routing.container.unit_of_work())
+                                                       uow=routing.container.unit_of_work(),
+                                                       config=routing.container.config)
     assert written == 2 and len(writes) == 1  # both cases of the concern, in one INSERT … SELECT
     assert not [r for r in reads if "infohus_cases" in r]
     for case_id in await routing.case_ids(concern_id):

@@ -127,9 +127,10 @@ async def test_receipt_and_orientation_tasks_for_a_professional_reporter(routing
     assert tasks["PROFESSIONAL_ORIENTATION"]["due_date"] == "2026-04-02"
 
     receipt = f"/api/v1/cases/tasks/{tasks['RECEIPT_CONFIRMATION']['task_id']}/receipt"
-    assert (await post(routing, MUNICIPAL, receipt, {})).status_code == 403
+    by_phone = {"method": "telefon", "sent_at": "2026-03-04T09:00:00+01:00"}
+    assert (await post(routing, MUNICIPAL, receipt, by_phone)).status_code == 403
     routing.advance(days=2)
-    assert (await post(routing, STRAXEN, receipt, {})).status_code == 200
+    assert (await post(routing, STRAXEN, receipt, by_phone)).status_code == 200
     orientation = f"/api/v1/cases/tasks/{tasks['PROFESSIONAL_ORIENTATION']['task_id']}/orientation"
     assert (await post(routing, STRAXEN, orientation, {"outcome": "WITHHELD_SAERLIGE_FORHOLD"})).status_code == 422
     done = await post(routing, STRAXEN, orientation, {"outcome": "UNDERSOEGELSE"})

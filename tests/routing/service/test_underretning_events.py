@@ -59,7 +59,7 @@ async def test_registration_and_every_straxen_step_emit_the_full_state(routing: 
     tasks = await straxen_tasks(routing)
     sent_at = routing.advance(hours=2) - timedelta(minutes=30)
     await post(routing, STRAXEN, f"/api/v1/cases/tasks/{tasks['RECEIPT_CONFIRMATION']['task_id']}/receipt",
-               {"sent_at": sent_at.isoformat()})
+               {"method": "telefon", "sent_at": sent_at.isoformat()})
     receipt_recorded = routing.now
     oriented_at = routing.advance(days=3)
     await post(routing, STRAXEN, f"/api/v1/cases/tasks/{tasks['PROFESSIONAL_ORIENTATION']['task_id']}/orientation",
