@@ -194,6 +194,17 @@ def local(moment: datetime | None) -> str:
     return f"{at.day}.{at.month}.{at.year} kl. {at.hour:02d}.{at.minute:02d}"
 
 
+def deadline(moment: datetime | None) -> str:
+    """A deadline; one that falls at midnight is the end of the day before (a statutory day deadline)."""
+    if moment is None:
+        return ""
+    at = moment.astimezone(LOCAL_TIME_ZONE)
+    if (at.hour, at.minute) == (0, 0):
+        day = at - timedelta(days=1)
+        return f"{day.day}.{day.month}.{day.year} (dagens udgang)"
+    return local(moment)
+
+
 def time_left(due: datetime | None, now: datetime) -> tuple[str, bool]:
     """("2 t 15 min", False), or ("overskredet med 1 d 3 t", True)."""
     if due is None:

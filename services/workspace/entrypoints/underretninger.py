@@ -44,8 +44,7 @@ def receipt_email(concern: ConcernView | None) -> str | None:
     """The work e-mail Infohus may send the § 138 receipt to: a professional reporter's only."""
     if concern is None or concern.reporter.anonymous:
         return None
-    professional = concern.reporter.category in PROFESSIONAL_CATEGORIES or concern.reporter.claims_professional
-    return concern.reporter.email if professional else None
+    return concern.reporter.email if concern.reporter.category in PROFESSIONAL_CATEGORIES else None
 
 
 async def _load(request: Request, underretning_id: UUID) -> tuple[UnderretningView, ConcernView | None]:
