@@ -128,7 +128,7 @@ async def test_paging_with_a_cursor_and_a_bad_cursor(routing: RoutingHarness) ->
     await seed(routing)
     seen, cursor, pages = [], None, 0
     while True:
-        params = [("limit", "3")] + ([("cursor", cursor)] if cursor else [])
+        params: Params = [("limit", "3")] + ([("cursor", cursor)] if cursor else [])
         page = await inbox(routing, params)
         seen += [c["reference"] for c in page["items"]]
         pages += 1
