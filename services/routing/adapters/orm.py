@@ -8,6 +8,7 @@ from sqlalchemy import (
     Column,
     Date,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     PrimaryKeyConstraint,
@@ -55,6 +56,12 @@ infohus_cases = Table(
     Column("record", Text, nullable=False, server_default="{}"),
     Column("closed_at", UtcDateTime, nullable=True),
     Column("close_reason", String(32), nullable=True),
+    # 0004: the inbox (when the dual triage completed; NULL while it is awaited)
+    Column("triage_completed_at", UtcDateTime, nullable=True),
+    # The inbox's order (most urgent first), open cases only and all cases (include_closed).
+    Index("ix_infohus_cases_inbox_open", "priority", "triage_due_at", "opened_at", "case_id",
+          postgresql_where=text("state <> 'CLOSED'"), sqlite_where=text("state <> 'CLOSED'")),
+    Index("ix_infohus_cases_inbox_all", "priority", "triage_due_at", "opened_at", "case_id"),
 )
 
 underretninger = Table(
@@ -80,6 +87,10 @@ underretninger = Table(
     Column("orientation_outcome", String(32), nullable=True),
     Column("forwarded_to", String(200), nullable=True),
     Column("forwarded_at", UtcDateTime, nullable=True),
+    # 0004: StraXen's list, most urgent first (not yet assessed by deadline, then by receipt date)
+    Index("ix_underretninger_unassessed", "assessment_due_at", "underretning_id",
+          postgresql_where=text("assessed_at IS NULL"), sqlite_where=text("assessed_at IS NULL")),
+    Index("ix_underretninger_receipt_due", "receipt_confirmation_due_date", "assessment_due_at", "underretning_id"),
 )
 
 # What routing keeps about a concern: codes, pseudonyms and keyed hashes (never plaintext CPR or text).
@@ -102,6 +113,15 @@ concern_facts = Table(
     Column("subject_keys", Text, nullable=False),
 )
 
+# 0004: the keyed CPR HMAC of each person who has one (from concern_facts.persons), so the inbox finds a
+# person's cases by CPR without reading every concern's facts.
+person_cpr = Table(
+    "person_cpr", metadata,
+    Column("person_id", String(36), primary_key=True),
+    Column("concern_id", String(36), nullable=False, index=True),
+    Column("cpr_hmac", String(64), nullable=False, index=True),
+)
+
 # Append-only: one row per thing that happened to a case, with actor and time.
 case_timeline = Table(
     "case_timeline", metadata,
@@ -114,6 +134,7 @@ case_timeline = Table(
     Column("from_state", String(32), nullable=False),
     Column("to_state", String(32), nullable=False),
     Column("details", Text, nullable=False),
+    Index("ix_case_timeline_actor", "actor", "case_id"),  # 0004: the inbox's "mine"
 )
 
 tasks = Table(
@@ -122,7 +143,7 @@ tasks = Table(
     Column("kind", String(32), nullable=False),
     Column("concern_id", String(36), nullable=False, index=True),
     Column("case_id", String(36), nullable=True, index=True),
-    Column("underretning_id", String(36), nullable=True),
+    Column("underretning_id", String(36), nullable=True, index=True),  # index: 0004
     Column("state", String(16), nullable=False, index=True),
     Column("created_at", UtcDateTime, nullable=False),
     Column("due_at", UtcDateTime, nullable=True),

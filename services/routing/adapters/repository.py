@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Insert, String, Text, and_, bindparam, exists, or_, select, update
+from sqlalchemy import Insert, String, Text, and_, bindparam, delete, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.concern import ReporterCategory
@@ -26,6 +26,7 @@ from services.routing.adapters.orm import (
     deadline_events,
     decisions,
     infohus_cases,
+    person_cpr,
     tasks,
     underretninger,
 )
@@ -109,14 +110,30 @@ class RoutingRepository:
             select(decisions.c.decision).where(decisions.c.concern_id == str(concern_id)))).first()
         return None if row is None else Decision.model_validate_json(row[0])
 
+    async def stored_decision(self, concern_id: UUID) -> tuple[Decision, datetime] | None:
+        """The decision as stored when the concern arrived, and when it was made."""
+        row = (await self._session.execute(select(decisions.c.decision, decisions.c.decided_at)
+                                           .where(decisions.c.concern_id == str(concern_id)))).first()
+        return None if row is None else (Decision.model_validate_json(row[0]), _aware(row[1]))
+
     async def add_facts(self, facts: ConcernFacts) -> None:
         await self._session.execute(concern_facts.insert(), self._facts_row(facts))
+        await self._save_cpr_hmacs(facts)
 
     async def save_facts(self, facts: ConcernFacts) -> None:
         row = self._facts_row(facts)
         del row["concern_id"]
         await self._session.execute(
             update(concern_facts).where(concern_facts.c.concern_id == str(facts.concern_id)).values(**row))
+        await self._save_cpr_hmacs(facts)
+
+    async def _save_cpr_hmacs(self, facts: ConcernFacts) -> None:
+        """The persons' CPR HMACs as rows the inbox's CPR search finds by index (replaced as a whole)."""
+        await self._session.execute(delete(person_cpr).where(person_cpr.c.concern_id == str(facts.concern_id)))
+        rows = [dict(person_id=p.person_id, concern_id=str(facts.concern_id), cpr_hmac=p.cpr_hmac)
+                for p in facts.persons if p.cpr_hmac]
+        if rows:
+            await self._session.execute(person_cpr.insert(), rows)
 
     async def facts(self, concern_id: UUID) -> ConcernFacts | None:
         row = (await self._session.execute(
@@ -184,7 +201,8 @@ class RoutingRepository:
             state=case.state.value, priority=case.priority.value, triage_due_at=utc(case.triage_due_at),
             flags=json.dumps(list(case.flags)), opened_at=utc(case.opened_at), trace_id=trace_id,
             version=case.version, triage_signoffs=self._signoffs(case), record=json.dumps(case.record),
-            closed_at=_opt_utc(case.closed_at), close_reason=None))
+            closed_at=_opt_utc(case.closed_at), close_reason=None,
+            triage_completed_at=_opt_utc(case.triage_completed_at)))
         await self._add_entries(case)
 
     async def get_case(self, case_id: UUID) -> InfohusCase | None:
@@ -216,7 +234,7 @@ class RoutingRepository:
             .where(infohus_cases.c.case_id == str(case.case_id), infohus_cases.c.version == case.version)
             .values(state=case.state.value, version=case.version + 1, triage_signoffs=self._signoffs(case),
                     record=json.dumps(case.record), triage_due_at=utc(case.triage_due_at),
-                    closed_at=_opt_utc(case.closed_at),
+                    closed_at=_opt_utc(case.closed_at), triage_completed_at=_opt_utc(case.triage_completed_at),
                     close_reason=None if case.close_reason is None else case.close_reason.value))
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise ConcurrentModification("the case was changed by someone else; reload it and try again")

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.routing.adapters.case_queries import InvalidCursor
 from services.routing.adapters.orm import tables
 
 EVENT_TYPE = "NotificationRequested"
@@ -24,6 +25,18 @@ class Page:
     next_cursor: str | None
 
 
+def _decode(cursor: str) -> tuple[datetime, str]:
+    """The (created_at, event_id) a cursor names; :class:`InvalidCursor` for anything else."""
+    after_at, _, after_id = cursor.partition("|")
+    try:
+        after = datetime.fromisoformat(after_at)
+    except ValueError as error:
+        raise InvalidCursor("bad cursor") from error
+    if after.utcoffset() is None or not after_id:
+        raise InvalidCursor("bad cursor")
+    return after, after_id
+
+
 async def requested_between(session: AsyncSession, start: datetime, end: datetime, *, cursor: str | None,
                             limit: int) -> Page:
     """Requests made in [start, end), oldest first; the cursor is the last row's (created_at, event_id)."""
@@ -32,8 +45,7 @@ async def requested_between(session: AsyncSession, start: datetime, end: datetim
              .where(outbox.c.event_type == EVENT_TYPE, outbox.c.created_at >= start, outbox.c.created_at < end)
              .order_by(outbox.c.created_at, outbox.c.event_id).limit(limit + 1))
     if cursor:
-        after_at, after_id = cursor.split("|", 1)
-        after = datetime.fromisoformat(after_at)
+        after, after_id = _decode(cursor)
         query = query.where(or_(outbox.c.created_at > after,
                                 and_(outbox.c.created_at == after, outbox.c.event_id > after_id)))
     rows = (await session.execute(query)).all()

@@ -67,6 +67,14 @@ _CLOSE_FROM: dict[CloseReason, frozenset[CaseState]] = {
 }
 
 
+def awaited_signoffs(signed: dict[Role, TriageOutcome]) -> list[Role]:
+    """Whose triage sign-off is awaited, given the outcomes signed so far (triage not yet complete)."""
+    roles = [r for r in TRIAGE_ROLES if r not in signed]
+    if not roles and len(set(signed.values())) > 1:
+        return list(TRIAGE_ROLES)  # they disagree: both must agree on one outcome
+    return roles
+
+
 @dataclass(frozen=True)
 class TimelineEntry:
     at: datetime
@@ -162,6 +170,21 @@ class InfohusCase:
     @property
     def triage_complete(self) -> bool:
         return "triage" in self.record
+
+    @property
+    def triage_completed_at(self) -> datetime | None:
+        triage = self.record.get("triage")
+        return None if triage is None else datetime.fromisoformat(triage["decided_at"])
+
+    @property
+    def subject_path(self) -> str:
+        return f"subjects[{self.subject_index}]"
+
+    def awaiting(self) -> list[Role]:
+        """The roles whose triage sign-off is awaited: none once complete, both when they disagree."""
+        if self.triage_complete:
+            return []
+        return awaited_signoffs({role: s.outcome for role, s in self.triage_signoffs.items()})
 
     # --- the stages after an IN_SCOPE triage ------------------------------------------------------
 

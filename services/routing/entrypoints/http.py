@@ -10,15 +10,25 @@ events in one transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    JsonValue,
+    StringConstraints,
+    model_validator,
+)
 
 from contracts.concern import CprNumber
+from contracts.events import Priority
 from infohus.kit.auth import (
     AuthSettings,
     Principal,
@@ -32,10 +42,11 @@ from infohus.kit.auth import (
 from infohus.kit.auth import Permission as P
 from infohus.kit.auth.oidc import JwksFetcher
 from infohus.kit.http import service_app
+from services.routing.adapters.case_queries import InvalidCursor
 from services.routing.adapters.requested_notifications import requested_between
 from services.routing.bootstrap import RoutingContainer, bootstrap
 from services.routing.domain.actors import Actor
-from services.routing.domain.case import CloseReason, Recommendation, TriageOutcome
+from services.routing.domain.case import CaseState, CloseReason, Recommendation, TriageOutcome
 from services.routing.domain.disclosures import DisclosureChannel, PoliceDisclosureBasis, PoliceDisclosureDecision
 from services.routing.domain.errors import (
     ConcurrentModification,
@@ -46,7 +57,24 @@ from services.routing.domain.errors import (
 )
 from services.routing.domain.tasks import OrientationOutcome
 from services.routing.service_layer import commands
+from services.routing.service_layer import reading as reading_
 from services.routing.service_layer.common import ReadLog
+from services.routing.service_layer.views import (
+    ActionResult,
+    AgeCorrectionResult,
+    AssessmentResult,
+    CaseList,
+    CaseSummary,
+    CaseView,
+    DisclosureDecisionResult,
+    ForwardingResult,
+    OrientationResult,
+    ReceiptResult,
+    TaskView,
+    TriageResult,
+    UnderretningList,
+    UnderretningView,
+)
 
 
 def actor_of(principal: Principal, *permissions: P) -> Actor:
@@ -96,6 +124,8 @@ Purpose = Annotated[ReadPurpose | None, Query(description="Why the case is read 
                                                             "by default derived from the case's state")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+Limit = Annotated[int, Query(ge=1, le=100, description="Rows per page")]
+Cursor = Annotated[str | None, Query(max_length=512, description="next_cursor of the previous page (opaque)")]
 PersonPath = Annotated[str, StringConstraints(pattern=r"^(subjects|children_at_risk)\[\d{1,2}\]$")]
 
 
@@ -206,32 +236,52 @@ def case_router(container: RoutingContainer) -> APIRouter:
     def read_log(reader: Reader) -> ReadLog:
         return ReadLog(container.read_log, reader.principal)
 
+    @router.get("")
+    async def inbox(reader: CaseReader,
+                    state: Annotated[list[CaseState], Query(description="Only these states")] = [],  # noqa: B006
+                    priority: Annotated[list[Priority], Query()] = [],  # noqa: B006
+                    overdue: Annotated[bool | None, Query(description="Triage not complete and past due")] = None,
+                    mine: Annotated[bool, Query(description="Cases I signed or acted on")] = False,
+                    reference: Annotated[str | None, Query(min_length=1, max_length=32)] = None,
+                    cpr: Annotated[str | None, Query(pattern=r"^[0-9]{6}-?[0-9]{4}$")] = None,
+                    concern_id: Annotated[list[UUID], Query(max_length=100)] = [],  # noqa: B006
+                    include_closed: bool = False, limit: Limit = 50, cursor: Cursor = None) -> CaseList:
+        """The inbox: infohus cases, most urgent first (P0, P1, P2, then triage due, then opened); every case
+        listed is logged as read."""
+        query = reading_.InboxQuery(
+            include_closed=include_closed, states=tuple(state), priorities=tuple(p.value for p in priority),
+            overdue=overdue, mine=mine, reference=reference, cpr=cpr, concern_ids=tuple(concern_id), limit=limit,
+            cursor=cursor)
+        return await reading_.inbox(uow(), query, reader.actor, read_log(reader), now=now(),
+                                    hmac_key=deps.hmac_key)
+
     @router.get("/tasks")
-    async def open_tasks(reader: TaskHandler) -> list[dict[str, Any]]:
+    async def open_tasks(reader: TaskHandler) -> list[TaskView]:
         """Open tasks of the kinds the caller's role handles (each case listed is logged as read)."""
-        return await commands.open_tasks(uow(), reader.actor, read_log(reader))
+        return await reading_.open_tasks(uow(), reader.actor, read_log(reader))
 
     @router.get("/by-reference/{reference}")
-    async def cases_by_reference(reference: str, reader: CaseReader, purpose: Purpose = None) -> list[dict[str, Any]]:
+    async def cases_by_reference(reference: str, reader: CaseReader, purpose: Purpose = None) -> list[CaseSummary]:
         """The cases of a reference (one per subject); each is logged as read."""
-        return await commands.cases_by_reference(uow(), reference, reader.actor, read_log(reader), purpose=purpose)
+        return await reading_.cases_by_reference(uow(), reference, reader.actor, read_log(reader), now=now(),
+                                                 purpose=purpose)
 
     @router.get("/underretninger/{underretning_id}")
     async def underretning(underretning_id: UUID, reader: UnderretningReader,
-                           purpose: Purpose = None) -> dict[str, Any]:
+                           purpose: Purpose = None) -> UnderretningView:
         """An underretning for StraXen; logged as read."""
-        return await commands.underretning_view(uow(), underretning_id, reader.actor, read_log(reader),
+        return await reading_.underretning_view(uow(), underretning_id, reader.actor, read_log(reader),
                                                 purpose=purpose)
 
     @router.post("/underretninger/{underretning_id}/assessment")
-    async def assess(underretning_id: UUID, body: AssessmentBody, actor: UnderretningAssessor) -> dict[str, Any]:
+    async def assess(underretning_id: UUID, body: AssessmentBody, actor: UnderretningAssessor) -> AssessmentResult:
         """Barnets lov § 136, stk. 2: record StraXen's assessment (stops the 24-hour clock)."""
         return await commands.assess_underretning(uow(), underretning_id, actor,
                                                   acute_measures_needed=body.acute_measures_needed, now=now(),
                                                   deps=deps)
 
     @router.post("/tasks/{task_id}/receipt")
-    async def receipt(task_id: UUID, body: ReceiptBody, actor: UnderretningAssessor) -> dict[str, Any]:
+    async def receipt(task_id: UUID, body: ReceiptBody, actor: UnderretningAssessor) -> ReceiptResult:
         """Barnets lov § 138, stk. 1: record how the receipt went to the reporter (``method``, ``sent_at``: the
         task completes), or have Infohus mail it to the professional's work address (``send_to``: the task
         completes when the mail is sent)."""
@@ -240,14 +290,14 @@ def case_router(container: RoutingContainer) -> APIRouter:
             deps=deps, clock_skew=timedelta(seconds=container.settings.receipt_clock_skew_s))
 
     @router.post("/tasks/{task_id}/orientation")
-    async def orientation(task_id: UUID, body: OrientationBody, actor: UnderretningAssessor) -> dict[str, Any]:
+    async def orientation(task_id: UUID, body: OrientationBody, actor: UnderretningAssessor) -> OrientationResult:
         """Barnets lov § 138, stk. 2: the professional reporter was told the outcome (or why not)."""
         return await commands.record_orientation(uow(), task_id, actor, outcome=body.outcome,
                                                  withheld_reason=body.withheld_reason, now=now())
 
     @router.post("/tasks/{task_id}/disclosure-decision")
     async def disclosure_decision(task_id: UUID, body: DisclosureDecisionBody,
-                                  actor: DisclosureRecorder) -> dict[str, Any]:
+                                  actor: DisclosureRecorder) -> DisclosureDecisionResult:
         """Record the tovholder's decision on passing an acute concern to the police (never automatic)."""
         decision = PoliceDisclosureDecision(
             approved=body.approved, legal_basis=body.legal_basis, necessity_assessment=body.necessity_assessment,
@@ -257,7 +307,7 @@ def case_router(container: RoutingContainer) -> APIRouter:
                                                        occurred_at=body.occurred_at, now=now(), deps=deps)
 
     @router.post("/tasks/{task_id}/forwarding")
-    async def forward(task_id: UUID, body: ForwardingBody, actor: DisclosureRecorder) -> dict[str, Any]:
+    async def forward(task_id: UUID, body: ForwardingBody, actor: DisclosureRecorder) -> ForwardingResult:
         """Confirm a forwarding to the competent municipality; logs it as a disclosure."""
         return await commands.confirm_forwarding(
             uow(), task_id, actor, recipient_municipality=body.recipient_municipality, channel=body.channel,
@@ -265,17 +315,18 @@ def case_router(container: RoutingContainer) -> APIRouter:
             deps=deps)
 
     @router.get("/{case_id}")
-    async def case(case_id: UUID, reader: CaseReader, purpose: Purpose = None) -> dict[str, Any]:
-        """An infohus case with its timeline, tasks and clocks; logged as read."""
-        return await commands.case_view(uow(), case_id, reader.actor, read_log(reader), purpose=purpose)
+    async def case(case_id: UUID, reader: CaseReader, purpose: Purpose = None) -> CaseView:
+        """An infohus case with its timeline, tasks, clocks, deliveries and the decision explained; logged as
+        read."""
+        return await reading_.case_view(uow(), case_id, reader.actor, read_log(reader), purpose=purpose)
 
     @router.post("/{case_id}/triage")
-    async def triage(case_id: UUID, body: TriageBody, actor: Triager) -> dict[str, Any]:
+    async def triage(case_id: UUID, body: TriageBody, actor: Triager) -> TriageResult:
         """One tovholder's triage sign-off; the triage completes when both sign the same outcome."""
         return await commands.sign_triage(uow(), case_id, actor, body.outcome, now=now(), deps=deps)
 
     @router.post("/{case_id}/actions")
-    async def act(case_id: UUID, body: CaseActionBody, actor: CaseMover) -> dict[str, Any]:
+    async def act(case_id: UUID, body: CaseActionBody, actor: CaseMover) -> ActionResult:
         """A lifecycle step after triage: START_SCREENING, COMPLETE_SCREENING, RECORD_ANALYSIS,
         ISSUE_ASSESSMENT, ISSUE_RECOMMENDATIONS, HAND_OVER, START_FOLLOW_UP, RECORD_FOLLOW_UP, CLOSE,
         PUT_ON_HOLD or RESUME."""
@@ -292,7 +343,7 @@ def case_router(container: RoutingContainer) -> APIRouter:
                                           expected_version=body.expected_version)
 
     @router.post("/{case_id}/age-corrections")
-    async def correct_age(case_id: UUID, body: AgeCorrectionBody, actor: CaseMover) -> dict[str, Any]:
+    async def correct_age(case_id: UUID, body: AgeCorrectionBody, actor: CaseMover) -> AgeCorrectionResult:
         """Correct a person's age; opens the missing underretning with the original receipt time."""
         correction = commands.AgeCorrection(reason=body.reason, person=body.person, cpr=body.cpr,
                                             date_of_birth=body.date_of_birth, stated_age=body.stated_age)
@@ -301,12 +352,39 @@ def case_router(container: RoutingContainer) -> APIRouter:
     return router
 
 
+def underretning_router(container: RoutingContainer) -> APIRouter:
+    router = APIRouter(prefix="/api/v1/underretninger", tags=["underretninger"])
+
+    @router.get("")
+    async def underretninger(reader: UnderretningReader, include_closed: bool = False, limit: Limit = 50,
+                             cursor: Cursor = None) -> UnderretningList:
+        """StraXen's list: not yet assessed by the 24-hour deadline, then the rest by the receipt date; every
+        underretning listed is logged as read."""
+        return await reading_.underretning_list(
+            container.unit_of_work(), reader.actor, ReadLog(container.read_log, reader.principal),
+            include_closed=include_closed, limit=limit, cursor=cursor, now=container.clock(),
+            config=container.deps.config)
+
+    return router
+
+
+class RequestedItem(BaseModel):
+    requested_at: str
+    notification: dict[str, JsonValue]
+
+
+class RequestedPage(BaseModel):
+    items: list[RequestedItem]
+    next_cursor: str | None
+
+
 def create_app(container: RoutingContainer, *, manage_runtime: bool = True, auth: AuthSettings | None = None,
                jwks_fetcher: JwksFetcher | None = None) -> FastAPI:
     app = service_app("Infohus routing", container.runtime, manage_runtime=manage_runtime)
     app.state.environment = container.settings.environment
     install_auth(app, auth if auth is not None else AuthSettings(), jwks_fetcher=jwks_fetcher)
     app.include_router(case_router(container))
+    app.include_router(underretning_router(container))
     # Auditors (READ_LOG_READ) list who read which case, when and why.
     app.include_router(read_log_router(container.read_log, container.runtime.sessions))
 
@@ -314,13 +392,16 @@ def create_app(container: RoutingContainer, *, manage_runtime: bool = True, auth
     # personal data). The network policy admits only notify to this path; hence PUBLIC in the matrix's terms.
     @app.get("/api/v1/notifications/requested", tags=["watchdog"], dependencies=[require(P.PUBLIC)])
     async def notifications_requested(
-            start: Annotated[datetime, Query(alias="from")], end: Annotated[datetime, Query(alias="to")],
-            cursor: str | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 500) -> dict[str, Any]:
+            start: Annotated[AwareDatetime, Query(alias="from")], end: Annotated[AwareDatetime, Query(alias="to")],
+            cursor: Cursor = None, limit: Annotated[int, Query(ge=1, le=1000)] = 500) -> RequestedPage:
         """For notify's delivery watchdog: what routing asked to be mailed (references and codes only).
-        Internal: the network policy admits only notify."""
+        Internal: the network policy admits only notify. Times need their UTC offset."""
         async with container.unit_of_work() as uow:
-            page = await requested_between(uow.session, start, end, cursor=cursor, limit=limit)
-        return {"items": page.items, "next_cursor": page.next_cursor}
+            try:
+                page = await requested_between(uow.session, start, end, cursor=cursor, limit=limit)
+            except InvalidCursor as error:
+                raise HTTPException(422, "Ugyldig cursor / invalid cursor") from error
+        return RequestedPage.model_validate({"items": page.items, "next_cursor": page.next_cursor})
 
     @app.exception_handler(DomainError)
     async def _domain_error(_request: Request, error: DomainError) -> JSONResponse:

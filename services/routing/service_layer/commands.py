@@ -10,14 +10,12 @@ from typing import Any
 from uuid import UUID, uuid5
 
 from contracts.events import Destination, Priority
-from infohus.kit.auth import CaseKind, ReadPurpose
 from infohus.kit.auth.roles import Permission
 from services.routing.adapters.unit_of_work import RoutingUnitOfWork
 from services.routing.domain.actors import SYSTEM, Actor
 from services.routing.domain.age import AgeEvidence, assess_age
 from services.routing.domain.calendar import OfficeCalendar
 from services.routing.domain.case import (
-    TRIAGE_ROLES,
     CaseState,
     CloseReason,
     InfohusCase,
@@ -43,9 +41,8 @@ from services.routing.domain.errors import InvalidCommand, NotFound, NotPermitte
 from services.routing.domain.facts import ConcernFacts, cpr_hmac, with_age
 from services.routing.domain.receipt import ReceiptOutcome, checked_sent_at, request_mail
 from services.routing.domain.rules import triage_due_at
-from services.routing.domain.tasks import TASK_PERMISSION, OrientationOutcome, Task, TaskKind
+from services.routing.domain.tasks import OrientationOutcome, Task, TaskKind
 from services.routing.service_layer.common import (
-    ReadLog,
     add_underretning,
     publish,
     save_case,
@@ -53,6 +50,17 @@ from services.routing.service_layer.common import (
 )
 from services.routing.service_layer.deadlines import emit_owed, stop_clock
 from services.routing.service_layer.handlers import RoutingDeps
+from services.routing.service_layer.views import (
+    ActionResult,
+    AgeCorrectionResult,
+    AssessmentResult,
+    DisclosureDecisionResult,
+    ForwardingResult,
+    OrientationResult,
+    ReceiptResult,
+    TriageResult,
+    task_view,
+)
 
 
 def require(actor: Actor, *permissions: Permission) -> None:
@@ -74,118 +82,11 @@ async def _facts(uow: RoutingUnitOfWork, concern_id: UUID) -> ConcernFacts:
     return facts
 
 
-# --- reading ------------------------------------------------------------------------------------------
-
-
-def case_read_purpose(state: CaseState) -> ReadPurpose:
-    """Why a tovholder reads a case when they do not say: triage while it awaits triage, follow-up in
-    follow-up, case handling otherwise."""
-    if state is CaseState.RECEIVED:
-        return ReadPurpose.TRIAGE
-    if state is CaseState.FOLLOW_UP:
-        return ReadPurpose.FOLLOW_UP
-    return ReadPurpose.CASE_HANDLING
-
-
-async def case_view(uow: RoutingUnitOfWork, case_id: UUID, actor: Actor, read_log: ReadLog, *,
-                    purpose: ReadPurpose | None = None) -> dict[str, Any]:
-    require(actor, Permission.CASE_READ)
-    async with uow:
-        case = await _case(uow, case_id)
-        tasks = await uow.routing.tasks_for_case(case_id)
-        clocks = [c for c in await uow.routing.clocks_for_concern(case.concern_id) if c.infohus_case_id == case_id]
-        events = await uow.routing.deadline_events_for([c.clock_id for c in clocks])
-        underretninger = [u for u in await uow.routing.underretning_objects_for_concern(case.concern_id)
-                          if u.case_id == case_id]
-        await read_log.record(uow, [(CaseKind.INFOHUS_CASE, case_id, purpose or case_read_purpose(case.state))])
-        await uow.commit()
-    return {
-        "case_id": case.case_id, "concern_id": case.concern_id, "reference": case.reference,
-        "subject_index": case.subject_index, "person_id": case.person_id, "group_id": case.group_id,
-        "state": case.state, "priority": case.priority, "flags": list(case.flags),
-        "triage_due_at": case.triage_due_at, "opened_at": case.opened_at, "version": case.version,
-        "triage_signoffs": {role.value: {"user_id": s.user_id, "outcome": s.outcome, "at": s.at}
-                            for role, s in case.triage_signoffs.items()},
-        "record": case.record, "closed_at": case.closed_at, "close_reason": case.close_reason,
-        "timeline": [vars(e) for e in case.timeline],
-        "tasks": [task_view(t) for t in tasks],
-        "clocks": [{**vars(c), "events": [e["kind"] for e in events if e["clock_id"] == str(c.clock_id)]}
-                   for c in clocks],
-        # Need-to-know: tovholdere see that underretninger exist and their state, not their content.
-        "underretninger": [{"underretning_id": u.underretning_id, "state": u.state} for u in underretninger],
-    }
-
-
-def task_view(task: Task) -> dict[str, Any]:
-    return vars(task).copy()
-
-
-async def cases_by_reference(uow: RoutingUnitOfWork, reference: str, actor: Actor, read_log: ReadLog, *,
-                             purpose: ReadPurpose | None = None) -> list[dict[str, Any]]:
-    """The case rows of a reference (one per subject); each read is logged."""
-    require(actor, Permission.CASE_READ)
-    async with uow:
-        cases = await uow.routing.case_by_reference(reference)
-        if not cases:
-            raise NotFound("Ingen sag med den reference / no case with that reference")
-        await read_log.record(uow, [(CaseKind.INFOHUS_CASE, UUID(c["case_id"]),
-                                     purpose or case_read_purpose(CaseState(c["state"]))) for c in cases])
-        await uow.commit()
-    return cases
-
-
-# Why a task list is read: the tasks of disclosures and forwardings prepare a disclosure; the § 138 tasks
-# follow up on a statutory deadline of an underretning.
-_TASK_READ: dict[TaskKind, tuple[CaseKind, ReadPurpose]] = {
-    TaskKind.DISCLOSURE_PROPOSED: (CaseKind.INFOHUS_CASE, ReadPurpose.DISCLOSURE),
-    TaskKind.JURISDICTION_REVIEW: (CaseKind.INFOHUS_CASE, ReadPurpose.DISCLOSURE),
-    TaskKind.RECEIPT_CONFIRMATION: (CaseKind.UNDERRETNING, ReadPurpose.FOLLOW_UP),
-    TaskKind.PROFESSIONAL_ORIENTATION: (CaseKind.UNDERRETNING, ReadPurpose.FOLLOW_UP),
-}
-
-
-def _task_read(task: Task) -> tuple[CaseKind, UUID, ReadPurpose] | None:
-    kind, purpose = _TASK_READ[task.kind]
-    owner = task.underretning_id if kind is CaseKind.UNDERRETNING else task.infohus_case_id
-    return None if owner is None else (kind, owner, purpose)
-
-
-async def open_tasks(uow: RoutingUnitOfWork, actor: Actor, read_log: ReadLog) -> list[dict[str, Any]]:
-    """Open tasks of the kinds the role handles. They name persons (pseudonyms, a person's municipality), so
-    the read of each case or underretning listed is logged."""
-    kinds = [kind for kind, permission in TASK_PERMISSION.items() if actor.can(permission)]
-    if not kinds:
-        raise NotPermitted(f"role {actor.role_name} handles no tasks")
-    async with uow:
-        tasks = await uow.routing.open_tasks(kinds)
-        await read_log.record(uow, [read for read in map(_task_read, tasks) if read is not None])
-        await uow.commit()
-    return [task_view(t) for t in tasks]
-
-
-async def underretning_view(uow: RoutingUnitOfWork, underretning_id: UUID, actor: Actor, read_log: ReadLog, *,
-                            purpose: ReadPurpose | None = None) -> dict[str, Any]:
-    require(actor, Permission.UNDERRETNING_READ)
-    async with uow:
-        u = await uow.routing.get_underretning(underretning_id)
-        if u is None:
-            raise NotFound("no such underretning")
-        tasks = [t for t in await uow.routing.tasks_for_concern(u.concern_id) if t.underretning_id == underretning_id]
-        clocks = [c for c in await uow.routing.clocks_for_concern(u.concern_id) if c.underretning_id == underretning_id]
-        events = await uow.routing.deadline_events_for([c.clock_id for c in clocks])
-        await read_log.record(uow, [(CaseKind.UNDERRETNING, underretning_id,
-                                     purpose or ReadPurpose.UNDERRETNING_ASSESSMENT)])
-        await uow.commit()
-    return {**vars(u), "tasks": [task_view(t) for t in tasks],
-            "clocks": [{**vars(c), "events": [e["kind"] for e in events if e["clock_id"] == str(c.clock_id)]}
-                       for c in clocks]}
-
-
 # --- the case lifecycle -------------------------------------------------------------------------------
 
 
 async def sign_triage(uow: RoutingUnitOfWork, case_id: UUID, actor: Actor, outcome: TriageOutcome, *,
-                      now: datetime, deps: RoutingDeps) -> dict[str, Any]:
+                      now: datetime, deps: RoutingDeps) -> TriageResult:
     require(actor, Permission.CASE_TRIAGE_MUNICIPAL, Permission.CASE_TRIAGE_POLICE)
     async with uow:
         case = await _case(uow, case_id)
@@ -194,18 +95,8 @@ async def sign_triage(uow: RoutingUnitOfWork, case_id: UUID, actor: Actor, outco
         if completed:
             await stop_clock(uow, clock_id(case_id, ClockKind.TRIAGE), now, "TRIAGE_COMPLETED", deps.config)
         await uow.commit()
-    return {"state": case.state, "triage_complete": completed, "version": case.version,
-            "awaiting": [r.value for r in _awaiting(case)]}
-
-
-def _awaiting(case: InfohusCase) -> list[Any]:
-    if case.triage_complete:
-        return []
-    signed = case.triage_signoffs
-    roles = [r for r in TRIAGE_ROLES if r not in signed]
-    if not roles and len({s.outcome for s in signed.values()}) > 1:
-        return list(TRIAGE_ROLES)  # they disagree: both must agree on one outcome
-    return roles
+    return TriageResult(state=case.state, triage_complete=completed, version=case.version,
+                        awaiting=[r.value for r in case.awaiting()])
 
 
 @dataclass(frozen=True)
@@ -258,7 +149,7 @@ def _needed(value: Any) -> Any:
 
 
 async def act_on_case(uow: RoutingUnitOfWork, case_id: UUID, actor: Actor, action: CaseAction, *,
-                      now: datetime, deps: RoutingDeps, expected_version: int | None = None) -> dict[str, Any]:
+                      now: datetime, deps: RoutingDeps, expected_version: int | None = None) -> ActionResult:
     require(actor, Permission.CASE_TRANSITION)
     async with uow:
         case = await _case(uow, case_id)
@@ -269,7 +160,7 @@ async def act_on_case(uow: RoutingUnitOfWork, case_id: UUID, actor: Actor, actio
         if case.state is CaseState.CLOSED:  # closed before triage finished: the SLA clock stops, late or not
             await stop_clock(uow, clock_id(case_id, ClockKind.TRIAGE), now, "CASE_CLOSED", deps.config)
         await uow.commit()
-    return {"state": case.state, "version": case.version}
+    return ActionResult(state=case.state, version=case.version)
 
 
 # --- age correction -----------------------------------------------------------------------------------
@@ -285,7 +176,7 @@ class AgeCorrection:
 
 
 async def correct_age(uow: RoutingUnitOfWork, case_id: UUID, actor: Actor, correction: AgeCorrection, *,
-                      now: datetime, deps: RoutingDeps) -> dict[str, Any]:
+                      now: datetime, deps: RoutingDeps) -> AgeCorrectionResult:
     """Re-assess a person's age at the original receipt date; open the underretning that was missing.
 
     The new underretning keeps the concern's original receipt time, so its 24-hour clock may already
@@ -325,11 +216,11 @@ async def correct_age(uow: RoutingUnitOfWork, case_id: UUID, actor: Actor, corre
             case.note(actor, now, "UNDERRETNING_KEPT", {"person": path})
         await save_case(uow, case)
         await uow.commit()
-    return {"person": path, "from_band": person.age_band, "to_band": assessment.band,
-            "underretning_id": created.underretning_id if created else None,
-            "received_at": created.received_at if created else None,
-            "assessment_due_at": created.assessment_due_at if created else None,
-            "deadline_events": reported}
+    return AgeCorrectionResult(person=path, from_band=person.age_band, to_band=assessment.band,
+                               underretning_id=created.underretning_id if created else None,
+                               received_at=created.received_at if created else None,
+                               assessment_due_at=created.assessment_due_at if created else None,
+                               deadline_events=reported)
 
 
 async def _open_missing_underretning(uow: RoutingUnitOfWork, case: InfohusCase, facts: ConcernFacts, path: str, *,
@@ -380,7 +271,7 @@ async def _open_missing_underretning(uow: RoutingUnitOfWork, case: InfohusCase, 
 
 
 async def assess_underretning(uow: RoutingUnitOfWork, underretning_id: UUID, actor: Actor, *,
-                              acute_measures_needed: bool, now: datetime, deps: RoutingDeps) -> dict[str, Any]:
+                              acute_measures_needed: bool, now: datetime, deps: RoutingDeps) -> AssessmentResult:
     async with uow:
         u = await uow.routing.get_underretning(underretning_id)
         if u is None:
@@ -389,8 +280,8 @@ async def assess_underretning(uow: RoutingUnitOfWork, underretning_id: UUID, act
         await save_underretning(uow, u, reference=(await _facts(uow, u.concern_id)).reference, at=now)
         reported = await stop_clock(uow, clock_id(underretning_id, ClockKind.ASSESSMENT), now, "ASSESSED", deps.config)
         await uow.commit()
-    return {"state": u.state, "assessed_at": u.assessed_at, "late": u.assessment_late,
-            "deadline_events": [k.value for k in reported]}
+    return AssessmentResult(state=u.state, assessed_at=u.assessed_at, late=u.assessment_late,
+                            deadline_events=[k.value for k in reported])
 
 
 # --- tasks ------------------------------------------------------------------------------------------
@@ -407,7 +298,7 @@ async def _task(uow: RoutingUnitOfWork, task_id: UUID, kind: TaskKind) -> Task:
 
 async def confirm_receipt(uow: RoutingUnitOfWork, task_id: UUID, actor: Actor, *, sent_at: datetime | None,
                           now: datetime, deps: RoutingDeps, method: str | None = None, send_to: str | None = None,
-                          clock_skew: timedelta = timedelta(minutes=5)) -> dict[str, Any]:
+                          clock_skew: timedelta = timedelta(minutes=5)) -> ReceiptResult:
     """§ 138, stk. 1: the receipt went to the reporter another way (``method`` at ``sent_at``), or Infohus mails
     it to the reporter's work address (``send_to``; the task completes when notify reports it sent)."""
     if (send_to is None) == (method is None) or (method is not None and sent_at is None):
@@ -420,7 +311,7 @@ async def confirm_receipt(uow: RoutingUnitOfWork, task_id: UUID, actor: Actor, *
         if send_to is not None:
             await _request_receipt_mail(uow, task, u, facts, actor, send_to=send_to, now=now)
             await uow.commit()
-            return {"task": task_view(task), "deadline_events": []}
+            return ReceiptResult(task=task_view(task), deadline_events=[])
         assert sent_at is not None
         at = checked_sent_at(sent_at, received_at=u.received_at, now=now, skew=clock_skew)
         task.complete(actor, now, ReceiptOutcome.CONFIRMED.value, {"sent_at": at.isoformat(), "method": method})
@@ -430,7 +321,7 @@ async def confirm_receipt(uow: RoutingUnitOfWork, task_id: UUID, actor: Actor, *
         reported = await stop_clock(uow, clock_id(u.underretning_id, ClockKind.RECEIPT_CONFIRMATION), at,
                                     "RECEIPT_CONFIRMED", deps.config)
         await uow.commit()
-    return {"task": task_view(task), "deadline_events": [k.value for k in reported]}
+    return ReceiptResult(task=task_view(task), deadline_events=[k.value for k in reported])
 
 
 async def _request_receipt_mail(uow: RoutingUnitOfWork, task: Task, u: Underretning, facts: ConcernFacts,
@@ -447,7 +338,7 @@ async def _request_receipt_mail(uow: RoutingUnitOfWork, task: Task, u: Underretn
 
 
 async def record_orientation(uow: RoutingUnitOfWork, task_id: UUID, actor: Actor, *, outcome: OrientationOutcome,
-                             withheld_reason: str | None, now: datetime) -> dict[str, Any]:
+                             withheld_reason: str | None, now: datetime) -> OrientationResult:
     """§ 138, stk. 2: the professional reporter was told what was started (or why not)."""
     if outcome is OrientationOutcome.WITHHELD_SAERLIGE_FORHOLD and not withheld_reason:
         raise InvalidCommand("withholding the orientation needs the reason (særlige forhold)")
@@ -460,12 +351,13 @@ async def record_orientation(uow: RoutingUnitOfWork, task_id: UUID, actor: Actor
         await save_underretning(uow, u, reference=(await _facts(uow, u.concern_id)).reference, at=now)
         await uow.routing.save_task(task)
         await uow.commit()
-    return {"task": task_view(task)}
+    return OrientationResult(task=task_view(task))
 
 
 async def decide_police_disclosure(uow: RoutingUnitOfWork, task_id: UUID, actor: Actor,
                                    decision: PoliceDisclosureDecision, *, decided_at: datetime | None,
-                                   occurred_at: datetime | None, now: datetime, deps: RoutingDeps) -> dict[str, Any]:
+                                   occurred_at: datetime | None, now: datetime,
+                                   deps: RoutingDeps) -> DisclosureDecisionResult:
     """R4: the tovholder decides whether to pass an acute concern to the police; the decision is logged.
 
     Routing sends nothing: an approval records a disclosure the tovholder made (by phone, meeting or
@@ -495,12 +387,12 @@ async def decide_police_disclosure(uow: RoutingUnitOfWork, task_id: UUID, actor:
         await save_case(uow, case)
         await publish(uow, record, concern_id=task.concern_id)
         await uow.commit()
-    return {"task": task_view(task), "disclosure_record_id": record.record_id, "kind": record.kind}
+    return DisclosureDecisionResult(task=task_view(task), disclosure_record_id=record.record_id, kind=record.kind)
 
 
 async def confirm_forwarding(uow: RoutingUnitOfWork, task_id: UUID, actor: Actor, *, recipient_municipality: str,
                              channel: DisclosureChannel, occurred_at: datetime | None, transport_ref: str | None,
-                             complete: bool, now: datetime, deps: RoutingDeps) -> dict[str, Any]:
+                             complete: bool, now: datetime, deps: RoutingDeps) -> ForwardingResult:
     """R10: a tovholder confirms that the concern was forwarded to the competent municipality."""
     occurred = _not_future(occurred_at or now, now)
     municipality = recipient_municipality.strip()
@@ -536,7 +428,8 @@ async def confirm_forwarding(uow: RoutingUnitOfWork, task_id: UUID, actor: Actor
             await save_case(uow, case)
         await publish(uow, record, concern_id=task.concern_id)
         await uow.commit()
-    return {"task": task_view(task), "disclosure_record_id": record.record_id, "legal_basis": record.legal_basis}
+    return ForwardingResult(task=task_view(task), disclosure_record_id=record.record_id,
+                            legal_basis=record.legal_basis)
 
 
 def _not_future(moment: datetime, now: datetime) -> datetime:

@@ -67,7 +67,8 @@ def _date(value: date | None) -> str:
 
 
 templates.env.filters.update({
-    "local": L.local, "deadline": L.deadline, "date": _date, "cpr": _cpr, "age_text": _age_text, "person_role": _person_role,
+    "local": L.local, "deadline": L.deadline, "date": _date, "cpr": _cpr, "age_text": _age_text,
+    "person_role": _person_role,
     "timeline_text": _timeline_text,
     "priority": lambda c: L.label(L.PRIORITIES, c), "case_state": lambda c: L.label(L.CASE_STATES, c),
     "flag": lambda c: L.label(L.FLAGS, c), "task_kind": lambda c: L.label(L.TASK_KINDS, c),

@@ -15,6 +15,8 @@ from infohus.kit.auth.testing import authorization_cases, csrf_credentials
 from tests.routing.conftest import RoutingHarness
 
 ROUTES = {
+    ("GET", "/api/v1/cases"): (Permission.CASE_READ,),
+    ("GET", "/api/v1/underretninger"): (Permission.UNDERRETNING_READ,),
     ("GET", "/api/v1/cases/tasks"): (Permission.DISCLOSURE_RECORD, Permission.UNDERRETNING_ASSESS),
     ("GET", "/api/v1/cases/by-reference/{reference}"): (Permission.CASE_READ,),
     ("GET", "/api/v1/cases/underretninger/{underretning_id}"): (Permission.UNDERRETNING_READ,),

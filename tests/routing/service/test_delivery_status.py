@@ -84,6 +84,10 @@ async def test_statuses_are_appended_to_the_named_case_without_changing_it(routi
         datetime.fromisoformat(RECEIVED) + timedelta(minutes=m) for m in (1, 2, 5)]
     assert entries[2]["details"]["notification_id"] == mail["notification_id"]
     assert entries[2]["details"]["underretning_id"] == mail["underretning_id"]
+    # The view's delivery status per notification: the latest one.
+    assert after["deliveries"] == [{
+        "notification_id": mail["notification_id"], "destination": "UNDERRETNING", "purpose": "NEW_CASE",
+        "status": "SENT", "attempt": 2, "at": entries[2]["at"]}]
     # A timeline note of another service: nothing for audit's case events.
     assert [t["action"] for t in await routing.events("CaseTransitioned")] == []
 
