@@ -1,8 +1,8 @@
 """Static checks of deploy/docker/Dockerfile and .dockerignore (no container engine needed).
 
-The intake web form serves Det Fælles Designsystem from services/intake/web/node_modules
-(``IntakeSettings.web_assets_dir``): the image must get it from a clean ``npm ci`` of the lock file,
-never from a work tree's node_modules.
+The intake web form and the staff workspace serve Det Fælles Designsystem from their own
+``web/node_modules`` (``IntakeSettings.web_assets_dir``, ``WorkspaceSettings.web_assets_dir``): the
+image must get each from a clean ``npm ci`` of its lock file, never from a work tree's node_modules.
 """
 
 from __future__ import annotations
@@ -10,13 +10,21 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+from pydantic_settings import BaseSettings
+
 from infohus.devstack.supervisor import SERVICE_PROCESS_ENVIRONMENT, service_environment
 from services.intake.settings import IntakeSettings
+from services.workspace.settings import WorkspaceSettings
 from tests.deploy.test_k8s_policies import REPO_ROOT
 
 DOCKERFILE = REPO_ROOT / "deploy" / "docker" / "Dockerfile"
 DOCKERIGNORE = REPO_ROOT / ".dockerignore"
-WEB = "services/intake/web"
+# Each web front end: its npm package directory and the settings that serve it.
+WEBS: dict[str, type[BaseSettings]] = {
+    "services/intake/web": IntakeSettings,
+    "services/workspace/web": WorkspaceSettings,
+}
 
 
 def _instructions() -> list[str]:
@@ -36,20 +44,30 @@ def _stages() -> list[tuple[str, list[str]]]:
     return stages
 
 
-def test_the_web_assets_come_from_npm_ci_of_the_lock_file() -> None:
+def _npm_ci_commands(run: str) -> list[str]:
+    """The ``npm ci ...`` commands of a RUN instruction (commands joined with && or ;)."""
+    return [c[c.index("npm ci"):].strip() for c in re.split(r"&&|;", run) if "npm ci" in c]
+
+
+@pytest.mark.parametrize("web", sorted(WEBS))
+def test_the_web_assets_come_from_npm_ci_of_the_lock_file(web: str) -> None:
     stages = _stages()
     npm = [(name, body) for name, body in stages if any("npm ci" in i for i in body)]
     assert len(npm) == 1, "one stage runs npm ci"
     name, body = npm[0]
-    run = next(i for i in body if "npm ci" in i)
-    assert "--omit=dev" in run and f"--prefix {WEB}" in run
+    commands = [c for i in body if i.upper().startswith("RUN ") for c in _npm_ci_commands(i)]
+    mine = [c for c in commands if re.search(rf"--prefix {re.escape(web)}(\s|$)", c)]
+    assert len(mine) == 1, f"{web}: {commands}"
+    assert "--omit=dev" in mine[0]
     copied = " ".join(i for i in body if i.upper().startswith("COPY "))
-    assert f"{WEB}/package.json" in copied and f"{WEB}/package-lock.json" in copied
-    assert (REPO_ROOT / WEB / "package-lock.json").is_file()
-    # Only node_modules reaches the runtime (the last stage), where the intake settings look for it.
+    assert f"{web}/package.json" in copied and f"{web}/package-lock.json" in copied
+    assert (REPO_ROOT / web / "package-lock.json").is_file()
+    # Only node_modules reaches the runtime (the last stage), where the app's settings look for it.
     runtime_name, runtime = stages[-1]
     assert runtime_name != name
-    expected = "/app/" + IntakeSettings.model_fields["web_assets_dir"].default.relative_to(REPO_ROOT).as_posix()
+    default = WEBS[web].model_fields["web_assets_dir"].default
+    assert default == REPO_ROOT / web / "node_modules", f"{web}: the settings read the assets elsewhere"
+    expected = "/app/" + default.relative_to(REPO_ROOT).as_posix()
     copies = [i.split() for i in runtime if i.upper().startswith(f"COPY --FROM={name.upper()} ")]
     assert any(parts[-1].rstrip("/") == expected and parts[-2].rstrip("/") == expected for parts in copies), copies
     assert not any("npm" in i for i in runtime), "no npm in the runtime image"
@@ -64,9 +82,10 @@ def test_the_build_context_leaves_node_modules_out() -> None:
     assert not any(rule.startswith("!") and "node_modules" in rule for rule in rules)
 
 
-def test_intake_reads_the_assets_from_its_own_directory() -> None:
-    default = IntakeSettings.model_fields["web_assets_dir"].default
-    assert isinstance(default, Path) and default == REPO_ROOT / WEB / "node_modules"
+@pytest.mark.parametrize("web", sorted(WEBS))
+def test_each_app_reads_the_assets_from_its_own_directory(web: str) -> None:
+    default = WEBS[web].model_fields["web_assets_dir"].default
+    assert isinstance(default, Path) and default == REPO_ROOT / web / "node_modules"
 
 
 def test_the_image_runs_services_with_the_process_environment_of_the_local_stack() -> None:

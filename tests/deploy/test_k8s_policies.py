@@ -3,9 +3,9 @@
 Every overlay is rendered with ``kubectl kustomize`` (offline; no cluster) and the rendered
 resources are checked against the rules of the deployment: pinned images, probes and resource
 limits, non-root read-only containers, no stored secrets, Kafka topics consistent with
-``contracts.topics`` and with the consumers' autoscalers, graceful termination, only intake
-exposed, default-deny networking. The last test runs ``deploy/k8s/validate.sh`` (strict schema
-validation with kubernetes-validate).
+``contracts.topics`` and with the consumers' autoscalers, graceful termination, only intake and
+the staff workspace exposed (over TLS), default-deny networking and who may talk to whom. The
+last test runs ``deploy/k8s/validate.sh`` (strict schema validation with kubernetes-validate).
 
 The tests skip, with the reason, only when no kubectl with kustomize v5+ is available
 (``deploy/k8s/install-tools.sh`` installs one).
@@ -33,10 +33,18 @@ OVERLAYS = sorted(p.parent.name for p in (K8S_DIR / "overlays").glob("*/kustomiz
 OPERATIONS_DOC = REPO_ROOT / "docs" / "operations.md"
 
 SERVICES = ("intake", "routing", "notify", "audit")
-HTTP_PORTS = {"intake": 8000, "routing": 8001, "notify": 8002, "audit": 8003}
+# Web applications served by `infohus serve` that own no database and no topics (infohus/cli.py).
+WEB_APPS = ("workspace",)
+APPS = SERVICES + WEB_APPS
+HTTP_PORTS = {"intake": 8000, "routing": 8001, "notify": 8002, "audit": 8003, "workspace": 8004}
 # Shutdown after SIGTERM: uvicorn drains HTTP for up to 10 s (infohus/cli.py), then the Kafka
-# consumers stop within 15 s (graceful_timeout in infohus/kit/messaging.py).
+# consumers stop within 15 s (graceful_timeout in infohus/kit/messaging.py). A web app has no
+# consumers.
 GRACEFUL_SHUTDOWN_S = 10 + 15
+SHUTDOWN_S = {app: GRACEFUL_SHUTDOWN_S for app in SERVICES} | {app: 10 for app in WEB_APPS}
+# The only Deployments with a public route, each on its own host, and the API each may call.
+EXPOSED = {"infohus-intake", "infohus-workspace"}
+WORKSPACE_CALLS = ("routing", "intake")
 TOPIC_REPLICAS = 3
 TOPIC_MIN_ISR = 2
 
@@ -55,6 +63,9 @@ EXTERNAL_SECRETS = {
     "infohus-audit-signing-key",
     "infohus-auth-session",
     "infohus-intake-tls",
+    # The workspace's certificate and its client secret at the identity provider (optional key).
+    "infohus-workspace-tls",
+    "infohus-workspace-oidc",
     "infohus-backup-s3",
     # Created by the CloudNativePG operator (the cluster's CA certificate, public).
     "infohus-pg-ca",
@@ -235,6 +246,26 @@ def test_each_service_has_deployment_service_pdb_account_and_migration(docs: Doc
         assert pod_spec(job)["restartPolicy"] == "Never"
 
 
+def test_each_web_app_has_deployment_service_pdb_and_account_but_no_data(docs: Docs) -> None:
+    """A web app owns no database and no topics: no migration Job, no PostgreSQL or Kafka flows."""
+    for app in WEB_APPS:
+        name = f"infohus-{app}"
+        deployment = service_deployment(docs, app)
+        named(docs, "Service", name)
+        named(docs, "ServiceAccount", name)
+        pdb = named(docs, "PodDisruptionBudget", name)
+        pod_labels = deployment["spec"]["template"]["metadata"]["labels"]
+        assert labels_match(pdb["spec"]["selector"]["matchLabels"], pod_labels), name
+        assert not [j for j in of_kind(docs, "Job") if j["metadata"]["name"] == f"infohus-migrate-{app}"]
+        assert hpa_for(docs, name) is None, f"{name}: consumes nothing, needs no autoscaler"
+        assert pod_labels.get("infohus.dk/otel-client") == "true", name
+        assert pod_labels.get("infohus.dk/oidc-client") == "true", name
+        for label in ("infohus.dk/kafka-client", "infohus.dk/postgres-client", "infohus.dk/smtp-client"):
+            assert label not in pod_labels, f"{name}: {label}"
+        container = pod_spec(deployment)["containers"][0]
+        assert not any(e["name"] in ("PGUSER", "PGPASSWORD") for e in container.get("env") or []), name
+
+
 def test_kafka_consumers_have_autoscalers_that_own_the_replica_count(docs: Docs) -> None:
     consumers = {c for spec in CATALOGUE for c in spec.consumers}
     assert consumers, "the topic catalogue names no consumer"
@@ -336,7 +367,7 @@ def test_every_long_running_container_has_liveness_and_readiness_probes(docs: Do
 
 
 def test_service_probes_use_the_health_endpoints(docs: Docs) -> None:
-    for service in SERVICES:
+    for service in APPS:
         container = pod_spec(service_deployment(docs, service))["containers"][0]
         assert container["livenessProbe"]["httpGet"]["path"] == "/health/live"
         assert container["readinessProbe"]["httpGet"]["path"] == "/health/ready"
@@ -395,12 +426,13 @@ def _prestop_seconds(container: dict[str, Any]) -> int:
 
 
 def test_termination_grace_period_exceeds_the_graceful_shutdown(docs: Docs) -> None:
-    for service in SERVICES:
+    for service in APPS:
         spec = pod_spec(service_deployment(docs, service))
         grace = spec["terminationGracePeriodSeconds"]
         prestop = max(_prestop_seconds(c) for c in spec["containers"])
-        assert grace > 15 + prestop, f"{service}: grace period {grace} s not above the 15 s shutdown"
-        assert grace > GRACEFUL_SHUTDOWN_S + prestop, f"{service}: grace period {grace} s too short"
+        if f"infohus-{service}" in EXPOSED:
+            assert prestop > 0, f"{service}: no preStop sleep (the Ingress sends requests until it drops the pod)"
+        assert grace > SHUTDOWN_S[service] + prestop, f"{service}: grace period {grace} s too short"
 
 
 # --- secrets ---------------------------------------------------------------------------------
@@ -513,7 +545,7 @@ def test_services_are_configured_for_their_own_name_and_port(docs: Docs) -> None
         assert container["args"] == ["serve", service]
         own = f"INFOHUS_{service.upper()}_"
         for entry in container.get("env") or []:
-            other = [s for s in SERVICES
+            other = [s for s in APPS
                      if s != service and entry["name"].startswith(f"INFOHUS_{s.upper()}_")]
             assert not other, f"{service}: sets {entry['name']}"
         assert env_value(container, own + "HTTP_HOST") == "0.0.0.0"
@@ -521,6 +553,38 @@ def test_services_are_configured_for_their_own_name_and_port(docs: Docs) -> None
         assert env_value(container, own + "DB_SCHEMA") == service
         assert env_value(container, own + "MIGRATE_ON_START") == "false"
         assert env_value(container, own + "DATABASE_URL").startswith("postgresql+asyncpg://infohus-pg-rw:5432/")
+
+
+def test_the_workspace_calls_routing_and_intake_inside_the_cluster(docs: Docs) -> None:
+    container = pod_spec(service_deployment(docs, "workspace"))["containers"][0]
+    assert container["args"] == ["serve", "workspace"]
+    assert env_value(container, "INFOHUS_WORKSPACE_HTTP_HOST") == "0.0.0.0"
+    assert env_value(container, "INFOHUS_WORKSPACE_HTTP_PORT") == str(HTTP_PORTS["workspace"])
+    for service in WORKSPACE_CALLS:
+        port = named(docs, "Service", f"infohus-{service}")["spec"]["ports"][0]["port"]
+        assert port == HTTP_PORTS[service]
+        url = env_value(container, f"INFOHUS_WORKSPACE_{service.upper()}_URL")
+        assert url == f"http://infohus-{service}:{port}", url
+    for entry in container.get("env") or []:
+        other = [s for s in SERVICES if entry["name"].startswith(f"INFOHUS_{s.upper()}_")]
+        assert not other, f"workspace: sets {entry['name']}"
+
+
+def test_the_workspace_redirects_to_its_own_host_over_https(docs: Docs) -> None:
+    """The redirect URLs the identity provider sends the browser back to (and that are registered
+    there) are on the workspace's Ingress host, over https."""
+    (host,) = {rule["host"] for rule in named(docs, "Ingress", "infohus-workspace")["spec"]["rules"]}
+    client = configmap_data(docs, "infohus-workspace")
+    assert client["INFOHUS_AUTH_OIDC_REDIRECT_URL"] == f"https://{host}/auth/callback"
+    assert client["INFOHUS_AUTH_OIDC_POST_LOGOUT_REDIRECT_URL"] == f"https://{host}/"
+    assert client["INFOHUS_AUTH_OIDC_CLIENT_ID"]
+    assert client["INFOHUS_AUTH_OIDC_BROWSER_LOGIN"] == "true"
+    # The client is the workspace's alone: the other services mount no browser sign-in.
+    assert not {k for k in configmap_data(docs, "infohus-auth") if k.startswith("INFOHUS_AUTH_OIDC_CLIENT")}
+    for service in SERVICES:
+        container = pod_spec(service_deployment(docs, service))["containers"][0]
+        refs = {e["configMapRef"]["name"] for e in container.get("envFrom") or [] if "configMapRef" in e}
+        assert not any(r.startswith("infohus-workspace") for r in refs), service
 
 
 def test_common_settings_are_production_safe(docs: Docs) -> None:
@@ -639,13 +703,19 @@ def test_postgres_connection_budget_fits_the_largest_deployment(docs: Docs) -> N
 # --- exposure and network ----------------------------------------------------------------------
 
 
-def test_only_the_intake_web_is_exposed(docs: Docs) -> None:
+def _backends(ingress: dict[str, Any]) -> set[str]:
+    return {path["backend"]["service"]["name"] for rule in ingress["spec"]["rules"] for path in rule["http"]["paths"]}
+
+
+def test_only_intake_and_the_workspace_are_exposed(docs: Docs) -> None:
     ingresses = of_kind(docs, "Ingress")
-    assert len(ingresses) == 1
-    backends = {path["backend"]["service"]["name"]
-                for rule in ingresses[0]["spec"]["rules"] for path in rule["http"]["paths"]}
-    assert backends == {"infohus-intake"}
-    assert "defaultBackend" not in ingresses[0]["spec"]
+    # One Ingress per exposed app, each app on hosts of its own.
+    assert sorted(b for i in ingresses for b in _backends(i)) == sorted(EXPOSED)
+    hosts = {backend: {rule["host"] for rule in i["spec"]["rules"]} for i in ingresses for backend in _backends(i)}
+    assert all(hosts.values()) and not hosts["infohus-intake"] & hosts["infohus-workspace"], hosts
+    for ingress in ingresses:
+        assert "defaultBackend" not in ingress["spec"]
+        assert ingress["spec"]["ingressClassName"] == "nginx"
     for service in of_kind(docs, "Service"):
         assert service["spec"].get("type", "ClusterIP") == "ClusterIP", service["metadata"]["name"]
         assert not service["spec"].get("externalIPs"), service["metadata"]["name"]
@@ -661,15 +731,34 @@ def test_a_default_deny_network_policy_covers_every_pod(docs: Docs) -> None:
     assert deny, "no default-deny NetworkPolicy"
 
 
+def test_every_exposed_app_is_served_over_tls(overlay: str, docs: Docs) -> None:
+    """Every host of the workspace Ingress (in every environment: its cookies are Secure and its
+    redirect URLs https) and, outside dev, of intake's is covered by a TLS entry."""
+    for ingress in of_kind(docs, "Ingress"):
+        name = ingress["metadata"]["name"]
+        if name == "infohus-intake" and overlay == "dev":
+            continue
+        covered = {host for tls in ingress["spec"].get("tls") or [] for host in tls["hosts"]}
+        hosts = {rule["host"] for rule in ingress["spec"]["rules"]}
+        assert hosts <= covered, f"{name}: {sorted(hosts - covered)} without TLS"
+        assert all(tls.get("secretName") for tls in ingress["spec"]["tls"]), name
+
+
+def _pod(name: str) -> dict[str, Any]:
+    return {"podSelector": {"matchLabels": {"app.kubernetes.io/name": f"infohus-{name}"}}}
+
+
 def test_only_the_intended_connections_reach_the_services(docs: Docs) -> None:
-    """intake accepts connections from the ingress controller only, routing from notify's delivery
-    watchdog only (port 8001); notify and audit accept none. Health endpoints are probed by the
-    kubelet, and the auditor page is reached through `kubectl port-forward`."""
-    app_pods = {s: service_deployment(docs, s)["spec"]["template"]["metadata"]["labels"] for s in SERVICES}
+    """intake accepts connections from the ingress controller and the workspace; the workspace from
+    the ingress controller only; routing from notify's delivery watchdog and the workspace (port
+    8001); notify and audit accept none. Health endpoints are probed by the kubelet, and the auditor
+    page is reached through `kubectl port-forward`. Each allowed flow is also actually opened."""
+    app_pods = {s: service_deployment(docs, s)["spec"]["template"]["metadata"]["labels"] for s in APPS}
     from_ingress_controller = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}
-    from_notify = {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "infohus-notify"}}}
-    allowed = {"intake": (from_ingress_controller, HTTP_PORTS["intake"]),
-               "routing": (from_notify, HTTP_PORTS["routing"])}
+    allowed = {"intake": [from_ingress_controller, _pod("workspace")],
+               "workspace": [from_ingress_controller],
+               "routing": [_pod("notify"), _pod("workspace")]}
+    admitted: dict[str, list[dict[str, Any]]] = {}
     for policy in of_kind(docs, "NetworkPolicy"):
         selector = policy["spec"]["podSelector"].get("matchLabels", {})
         for rule in policy["spec"].get("ingress") or []:
@@ -678,9 +767,35 @@ def test_only_the_intended_connections_reach_the_services(docs: Docs) -> None:
                     continue
                 name = policy["metadata"]["name"]
                 assert service in allowed, f"{name} admits traffic to {service}"
-                peer, port = allowed[service]
-                assert rule.get("from") == [peer], f"{name}: {service} admits {rule.get('from')}"
+                peers = rule.get("from") or []
+                assert len(peers) == 1 and peers[0] in allowed[service], f"{name}: {service} admits {peers}"
+                port = HTTP_PORTS[service]
                 assert rule.get("ports") == [{"protocol": "TCP", "port": port}], f"{name}: {service} ports"
+                admitted.setdefault(service, []).append(peers[0])
+    assert {s: sorted(map(str, p)) for s, p in admitted.items()} == {
+        s: sorted(map(str, p)) for s, p in allowed.items()}
+
+
+def test_the_workspace_may_only_call_routing_and_intake(docs: Docs) -> None:
+    """Every egress the workspace has: DNS, the collector, HTTPS to the identity provider (any
+    address, port 443 only), and routing and intake on their HTTP ports. Not notify, audit,
+    PostgreSQL, Kafka or SMTP."""
+    labels = service_deployment(docs, "workspace")["spec"]["template"]["metadata"]["labels"]
+    found: set[str] = set()
+    for policy in of_kind(docs, "NetworkPolicy"):
+        if "Egress" not in policy["spec"]["policyTypes"]:
+            continue
+        if not labels_match(policy["spec"]["podSelector"].get("matchLabels", {}), labels):
+            continue
+        for rule in policy["spec"].get("egress") or []:
+            for peer in rule.get("to") or ["anywhere"]:
+                found |= {str((peer, p["port"])) for p in rule.get("ports") or [{"port": "any"}]}
+    dns = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+           "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}
+    collector = {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "otel-collector"}}}
+    expected = {str((dns, 53)), str((collector, 4317)), str((collector, 4318)), str(("anywhere", 443)),
+                *(str((_pod(s), HTTP_PORTS[s])) for s in WORKSPACE_CALLS)}
+    assert found == expected
 
 
 # --- environments ----------------------------------------------------------------------------
@@ -690,13 +805,14 @@ def test_prod_is_highly_available() -> None:
     if "prod" not in OVERLAYS:
         pytest.skip("no prod overlay")
     docs = render("prod")
-    for service in SERVICES:
+    for service in APPS:
         assert min_replicas(docs, service) >= 2, f"{service}: a single pod in prod"
     assert named(docs, "Cluster", "infohus-pg")["spec"]["instances"] >= 3
     plugins = named(docs, "Cluster", "infohus-pg")["spec"].get("plugins") or []
     assert any(p.get("isWALArchiver") for p in plugins), "prod PostgreSQL has no WAL archive"
     assert of_kind(docs, "ScheduledBackup"), "prod PostgreSQL has no scheduled backup"
-    assert named(docs, "Ingress", "infohus-intake")["spec"].get("tls"), "prod Ingress without TLS"
+    for app in EXPOSED:
+        assert named(docs, "Ingress", app)["spec"].get("tls"), f"prod Ingress {app} without TLS"
 
 
 def test_dev_never_mails_the_real_mailboxes() -> None:

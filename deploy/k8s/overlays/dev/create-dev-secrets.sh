@@ -90,4 +90,24 @@ openssl genpkey -algorithm ed25519 -out "$workdir/checkpoint-signing-key.pem"
   --dry-run=client -o yaml \
   | apply_secret infohus-audit-signing-key
 
+# The workspace's client secret at the development identity provider: a placeholder. For a
+# confidential client, replace it with the secret the provider issued:
+#   kubectl -n infohus-dev create secret generic infohus-workspace-oidc \
+#     --from-literal=client-secret=... --dry-run=client -o yaml | kubectl apply -f -
+"$KUBECTL" -n "$NAMESPACE" create secret generic infohus-workspace-oidc \
+  --from-literal=client-secret="$(random 24)" \
+  --dry-run=client -o yaml \
+  | apply_secret infohus-workspace-oidc
+
+# A self-signed certificate for the workspace's dev host (the Ingress infohus-workspace keeps
+# TLS in dev: its cookies are Secure and its redirect URLs https). Browsers warn once.
+WORKSPACE_HOST="${WORKSPACE_HOST:-sag.infohus.localhost}"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 365 \
+  -subj "/CN=$WORKSPACE_HOST" -addext "subjectAltName=DNS:$WORKSPACE_HOST" \
+  -keyout "$workdir/workspace-tls.key" -out "$workdir/workspace-tls.crt" 2>/dev/null
+"$KUBECTL" -n "$NAMESPACE" create secret tls infohus-workspace-tls \
+  --cert="$workdir/workspace-tls.crt" --key="$workdir/workspace-tls.key" \
+  --dry-run=client -o yaml \
+  | apply_secret infohus-workspace-tls
+
 echo "dev secrets in namespace $NAMESPACE are in place"
