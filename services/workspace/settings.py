@@ -52,9 +52,6 @@ class WorkspaceSettings(BaseSettings):
             plain = [url for url in (self.routing_url, self.intake_url) if not url.startswith(("https://", "http://"))]
             if plain:
                 raise ValueError("unsafe production settings: service URLs must be http(s) URLs")
-            if self.session_database_url is None:
-                raise ValueError("unsafe production settings: INFOHUS_WORKSPACE_SESSION_DATABASE_URL must name the "
-                                 "database the replicas share their sessions in")
         return self
 
 

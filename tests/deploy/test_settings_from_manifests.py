@@ -215,19 +215,6 @@ def workloads_of(docs: Docs, service: str) -> list[tuple[list[str], dict[str, An
             *((args, named(docs, "CronJob", name)) for name, args in CRONJOBS.get(service, []))]
 
 
-# Sign-in settings of the workspace's browser login (authorization code + PKCE) that AuthSettings does
-# not read yet: they arrive with infohus.kit.auth's OIDC browser sign-in, built in parallel (branch
-# oidc-signin). TEMPORARY: delete this allow-list once that is merged;
-# test_pending_auth_settings_are_not_settings_yet fails then, as the reminder.
-PENDING_AUTH_SETTINGS = frozenset({
-    "INFOHUS_AUTH_OIDC_CLIENT_ID",
-    "INFOHUS_AUTH_OIDC_CLIENT_SECRET",
-    "INFOHUS_AUTH_OIDC_REDIRECT_URL",
-    # Also from the oidc-signin branch: mount /auth/login, /auth/callback, /auth/logout; where the
-    # provider sends the browser after its logout.
-    "INFOHUS_AUTH_OIDC_BROWSER_LOGIN",
-    "INFOHUS_AUTH_OIDC_POST_LOGOUT_REDIRECT_URL",
-})
 
 
 def only_env(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> None:
@@ -328,12 +315,6 @@ def test_the_workspace_accepts_the_environment_of_its_manifests(
     assert env["INFOHUS_AUTH_OIDC_REDIRECT_URL"].endswith("/auth/callback"), where
 
 
-def test_pending_auth_settings_are_not_settings_yet() -> None:
-    """The reminder: once AuthSettings reads these names, delete PENDING_AUTH_SETTINGS."""
-    arrived = sorted(PENDING_AUTH_SETTINGS & env_names(AuthSettings))
-    assert arrived == [], f"AuthSettings reads {arrived} now: remove them from PENDING_AUTH_SETTINGS"
-
-
 def test_every_infohus_variable_is_one_the_process_reads(overlay: str, app: str) -> None:
     """A misspelt or misplaced INFOHUS_* variable would be ignored silently (extra="ignore")."""
     service = app
@@ -341,7 +322,7 @@ def test_every_infohus_variable_is_one_the_process_reads(overlay: str, app: str)
     for (command, *_), workload in workloads_of(docs, service):
         readable = env_names(settings_class(service))
         if command == "serve" and uses_kit_auth(service):
-            readable |= env_names(AuthSettings) | PENDING_AUTH_SETTINGS
+            readable |= env_names(AuthSettings)
         container = pod_spec(workload)["containers"][0]
         env = container_env(docs, workload, container)
         unread = sorted(name for name in env if name.startswith("INFOHUS_") and name not in readable)
