@@ -4,7 +4,6 @@ axe-core finds no WCAG 2.1 A/AA violations on any page, and no page asks another
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,20 +13,18 @@ import pytest
 
 from contracts.concern import LOCAL_TIME_ZONE
 from services.intake.settings import WEB_DIR
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, axe_script, chromium_installed
+from tests.browser import axe_violations as shared_axe_violations
 from tests.intake.conftest import DEV_PASSWORD, LiveIntake, dev_auth, intake_settings, live_intake
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-if not Path(CHROMIUM).exists():
+if not chromium_installed():
     pytest.skip("headless Chromium is not installed (Debian: apt-get install -y chromium)", allow_module_level=True)
 
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright  # noqa: E402
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 AXE = WEB_DIR / "node_modules" / "axe-core" / "axe.min.js"
-WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 REFERENCE = re.compile(r"IH-\d{4}-[0-9A-Z]{4}-[0-9A-Z]{4}")
 
 
@@ -78,13 +75,7 @@ async def visit(browser: Browser, live: LiveIntake, *, javascript: bool) -> Visi
 
 
 async def axe_violations(page: Page) -> list[str]:
-    if not AXE.is_file():
-        pytest.fail(f"axe-core is missing at {AXE}: run `npm ci --prefix services/intake/web`")
-    await page.evaluate(AXE.read_text(encoding="utf-8"))  # through DevTools, so the page's CSP does not apply
-    result: dict[str, Any] = await page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
-        WCAG_21_AA)
-    return [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}" for v in result["violations"]]
+    return await shared_axe_violations(page, axe_script(AXE))
 
 
 async def check_page(visit_: Visit, page: Page, javascript: bool) -> None:

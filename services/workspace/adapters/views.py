@@ -26,9 +26,8 @@ class TaskSummary(_View):
     state: str = "OPEN"
     due_at: datetime | None = None
     due_date: date | None = None
-    case_id: UUID | None = None
+    infohus_case_id: UUID | None = None
     underretning_id: UUID | None = None
-    reference: str | None = None
     details: dict[str, Any] = {}
     outcome: str | None = None
     completed_at: datetime | None = None
@@ -79,7 +78,7 @@ class Clock(_View):
 
 
 class RuleExplanation(_View):
-    rule_id: str
+    rule: str
     text: str
 
 
@@ -90,6 +89,15 @@ class DecisionExplanation(_View):
     time_context: str | None = None
     time_context_text: str | None = None
     config_version: str | None = None
+
+
+class Delivery(_View):
+    notification_id: UUID
+    destination: str
+    purpose: str
+    status: str
+    attempt: int = 0
+    at: datetime
 
 
 class CaseUnderretning(_View):
@@ -121,13 +129,14 @@ class CaseView(_View):
     clocks: list[Clock] = []
     underretninger: list[CaseUnderretning] = []
     decision: DecisionExplanation | None = None
+    deliveries: list[Delivery] = []
 
 
 class UnderretningSummary(_View):
     underretning_id: UUID
     concern_id: UUID
     case_id: UUID | None = None
-    reference: str = ""
+    reference: str | None = None
     subject: str = "subjects[0]"
     legal_type: str
     state: str

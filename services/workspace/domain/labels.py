@@ -149,8 +149,9 @@ TIMELINE_ACTIONS = {
     "NOTE_ADDED": "Intern note",
 }
 
-DELIVERY_STATES = {"SENT": "Sendt", "REQUESTED": "Bestilt", "FAILED": "Fejlet – prøves igen",
-                   "DEAD_LETTERED": "Kunne ikke leveres"}
+DELIVERY_STATES = {"QUEUED": "Sat i kø", "SENT": "Sendt (modtaget af mailserveren)",
+                   "RETRYING": "Fejlede – prøves igen", "DEAD_LETTERED": "Kunne ikke leveres",
+                   "OVERDUE": "Ikke leveret i tide (driften er alarmeret)", "UNCERTAIN": "Uvis – kontrolleres"}
 
 DESTINATIONS = {"INFOHUS_TK": "Infohus (tk@)", "UNDERRETNING": "Underretninger@", "OOH_ESCALATION": "Vagten",
                 "JURISDICTION_REVIEW": "Rette kommune", "OPS_ALERT": "Drift", "REPORTER": "Underretter"}

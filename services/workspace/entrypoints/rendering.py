@@ -80,6 +80,7 @@ templates.env.filters.update({
     "acuteness": lambda c: L.label(L.ACUTENESS, c),
     "reporter_category": lambda c: L.label(L.REPORTER_CATEGORIES, c),
     "warning_sign": lambda c: WARNING_SIGN_CODES.get(c, c),
+    "destination": lambda c: L.label(L.DESTINATIONS, c), "delivery_state": lambda c: L.label(L.DELIVERY_STATES, c),
 })
 
 

@@ -1,0 +1,120 @@
+"""Each role's main path in headless Chromium, with and without JavaScript: sign in from a mail's link,
+read, act, see the result; axe-core finds no WCAG 2.1 A/AA violation on any staff page."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from services.workspace.settings import WEB_DIR
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, axe_script, axe_violations, chromium_installed
+from tests.workspace.conftest import PASSWORD, WorkspaceUnderTest
+from tests.workspace.test_flow import STORY, concern, link_path, mail_to
+
+pytestmark = pytest.mark.slow
+
+if not chromium_installed():
+    pytest.skip("headless Chromium is not installed (make browser-tools)", allow_module_level=True)
+
+from playwright.async_api import Browser, Page, async_playwright  # noqa: E402
+
+AXE = axe_script(WEB_DIR / "node_modules" / "axe-core" / "axe.min.js")
+
+
+@pytest.fixture(scope="module")
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        await chromium.close()
+
+
+class Person:
+    """One staff member's browser: records console errors and requests to other origins."""
+
+    def __init__(self, page: Page, ws: WorkspaceUnderTest, javascript: bool) -> None:
+        self.page, self.ws, self.javascript = page, ws, javascript
+        self.errors: list[str] = []
+        self.foreign: list[str] = []
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+        page.on("request", self._request)
+
+    def _request(self, request: Any) -> None:
+        if not request.url.startswith((self.ws.url + "/", "data:")):
+            self.foreign.append(request.url)
+
+    async def sign_in_via(self, path: str, user: str) -> None:
+        await self.page.goto(self.ws.url + path)
+        assert "/auth/login" in self.page.url
+        await self.page.select_option("#username", user)
+        await self.page.fill("#password", PASSWORD)
+        await self.page.click("button:has-text('Log ind')")
+        assert self.page.url.startswith(self.ws.url + path.split("?")[0]), self.page.url
+
+    async def check(self) -> None:
+        """Danish, the design system's stylesheet from our origin, no script errors, no axe violations."""
+        assert await self.page.get_attribute("html", "lang") == "da"
+        assert self.errors == [] and self.foreign == []
+        position = await self.page.evaluate("getComputedStyle(document.querySelector('.skipnav')).position")
+        assert position == "absolute", "DKFDS stylesheet not applied"
+        assert await axe_violations(self.page, AXE) == []
+        width = await self.page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 1280, f"the page is {width} px wide at 1,280 px"
+
+
+async def person(browser: Browser, ws: WorkspaceUnderTest, javascript: bool) -> Person:
+    context = await browser.new_context(java_script_enabled=javascript, locale="da-DK",
+                                        viewport={"width": 1280, "height": 900}, bypass_csp=False)
+    return Person(await context.new_page(), ws, javascript)
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+async def test_tovholdere_triage_and_straxen_assesses_in_the_browser(
+        browser: Browser, workspace: WorkspaceUnderTest, javascript: bool) -> None:
+    ws = workspace
+    async with ws.system.http() as api:
+        assert (await api.post("/api/v1/concerns", json=concern())).status_code == 201
+    mails = await ws.mailbox.wait_for(2, timeout=30)
+    case_path, underretning_path = link_path(mail_to(mails, "tk@")), link_path(mail_to(mails, "underretninger@"))
+
+    municipal = await person(browser, ws, javascript)
+    await municipal.sign_in_via(case_path, "udvikler-tovholder-kommune")
+    assert await municipal.page.is_visible(f"text={STORY}")
+    assert await municipal.page.is_visible("text=Logget ind som")
+    await municipal.check()
+    await municipal.page.click("button:has-text('Underskriv visitation')")  # nothing chosen
+    assert await municipal.page.is_visible("text=Vælg et udfald.")
+    await municipal.check()
+    await municipal.page.check("label:has-text('Inden for infohusets område')")
+    await municipal.page.click("button:has-text('Underskriv visitation')")
+    assert await municipal.page.is_visible("text=Din visitation er registreret.")
+    assert await municipal.page.is_visible("text=afventer politiets tovholder")
+    await municipal.check()
+    await municipal.page.goto(ws.url + "/sager")
+    assert await municipal.page.is_visible("h1:has-text('Sager')")
+    await municipal.check()
+
+    police = await person(browser, ws, javascript)
+    await police.sign_in_via(case_path, "udvikler-tovholder-politi")
+    await police.page.check("label:has-text('Inden for infohusets område')")
+    await police.page.click("button:has-text('Underskriv visitation')")
+    assert await police.page.is_visible("dd:has-text('Visiteret – inden for infohusets område')")
+    assert await police.page.is_visible("button:has-text('Start screening')")
+    await police.check()
+
+    straxen = await person(browser, ws, javascript)
+    await straxen.sign_in_via(underretning_path, "udvikler-straxen")
+    assert await straxen.page.is_visible(f"text={STORY}")
+    await straxen.check()
+    await straxen.page.check("label:has-text('Nej, ikke akut')")
+    await straxen.page.click("button:has-text('Registrér vurdering')")
+    assert await straxen.page.is_visible("text=Vurderingen er registreret.")
+    await straxen.check()
+    await straxen.page.click("button:has-text('Send kvittering')")
+    assert await straxen.page.is_visible("text=Kvitteringsmailen er bestilt")
+    await straxen.check()
+    await straxen.page.goto(ws.url + "/underretninger")
+    assert await straxen.page.is_visible("h1:has-text('Underretninger')")
+    await straxen.check()
