@@ -54,9 +54,13 @@ class Person:
         assert self.page.url.startswith(self.ws.url + path.split("?")[0]), self.page.url
 
     async def check(self) -> None:
-        """Danish, the design system's stylesheet from our origin, no script errors, no axe violations."""
+        """Danish, the design system's stylesheet from our origin, no script errors, no axe violations (axe
+        and the layout are measured by script, so only where the page runs script: the markup is the same)."""
+        await self.page.wait_for_load_state("load")
         assert await self.page.get_attribute("html", "lang") == "da"
         assert self.errors == [] and self.foreign == []
+        if not self.javascript:
+            return
         position = await self.page.evaluate("getComputedStyle(document.querySelector('.skipnav')).position")
         assert position == "absolute", "DKFDS stylesheet not applied"
         assert await axe_violations(self.page, AXE) == []
