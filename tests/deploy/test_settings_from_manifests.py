@@ -319,9 +319,25 @@ def test_the_workspace_accepts_the_environment_of_its_manifests(
     assert env.get("INFOHUS_AUTH_OIDC_CLIENT_SECRET"), f"{where}: no OIDC client secret reference"
     assert env["INFOHUS_AUTH_OIDC_REDIRECT_URL"].startswith("https://"), where
     assert env["INFOHUS_AUTH_OIDC_REDIRECT_URL"].endswith("/auth/callback"), where
-    # Sessions shared by the replicas.
+    # Sessions shared by the replicas (the settings refuse production without them).
     assert settings.session_database_url == env["INFOHUS_WORKSPACE_SESSION_DATABASE_URL"], where
     assert make_url(settings.session_database_url).drivername == "postgresql+asyncpg", where
+
+
+def test_the_workspace_refuses_production_without_a_shared_session_store(
+        overlay: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The manifests' environment minus the session database (in-memory sessions), or with a SQLite
+    file of one pod instead, is refused: replicas would not share sign-in and sign-out."""
+    docs = render(overlay)
+    ((_, workload),) = workloads_of(docs, "workspace")
+    env = fill_placeholders(container_env(docs, workload, pod_spec(workload)["containers"][0]))
+    name = "INFOHUS_WORKSPACE_SESSION_DATABASE_URL"
+    for url, problem in ((None, "must name the database the replicas share their sessions in"),
+                         ("sqlite+aiosqlite:////tmp/sessions.db", "must not be SQLite")):
+        changed = {k: v for k, v in env.items() if k != name} | ({} if url is None else {name: url})
+        only_env(monkeypatch, changed)
+        with pytest.raises(ValidationError, match=f"unsafe production settings: {name} {problem}"):
+            settings_class("workspace")()
 
 
 def _asyncpg_connect_parameters(kwargs: dict[str, Any]) -> tuple[list[Any], Any]:
