@@ -10,6 +10,8 @@ from pathlib import Path
 
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from infohus.kit.auth import AuthSettings
 from infohus.kit.settings import Environment, TelemetrySettings
@@ -52,7 +54,23 @@ class WorkspaceSettings(BaseSettings):
             plain = [url for url in (self.routing_url, self.intake_url) if not url.startswith(("https://", "http://"))]
             if plain:
                 raise ValueError("unsafe production settings: service URLs must be http(s) URLs")
+            self._refuse_unshared_sessions()
         return self
+
+    def _refuse_unshared_sessions(self) -> None:
+        """Production runs several replicas: sessions in one process's memory or in a SQLite file of one
+        pod would sign users out on a rollout and leave a signed-out session alive on the other pods."""
+        if self.session_database_url is None:
+            raise ValueError("unsafe production settings: INFOHUS_WORKSPACE_SESSION_DATABASE_URL must name the "
+                             "database the replicas share their sessions in")
+        try:
+            backend = make_url(self.session_database_url).get_backend_name()
+        except ArgumentError:
+            raise ValueError("unsafe production settings: INFOHUS_WORKSPACE_SESSION_DATABASE_URL is not a "
+                             "database URL") from None
+        if backend == "sqlite":
+            raise ValueError("unsafe production settings: INFOHUS_WORKSPACE_SESSION_DATABASE_URL must not be "
+                             "SQLite (a file of one pod, which the other replicas do not share)")
 
 
 Settings = WorkspaceSettings

@@ -33,7 +33,8 @@ OVERLAYS = sorted(p.parent.name for p in (K8S_DIR / "overlays").glob("*/kustomiz
 OPERATIONS_DOC = REPO_ROOT / "docs" / "operations.md"
 
 SERVICES = ("intake", "routing", "notify", "audit")
-# Web applications served by `infohus serve` that own no database and no topics (infohus/cli.py).
+# Web applications served by `infohus serve` that own no domain data, no topics and no migrations
+# (infohus/cli.py). Their only table is the signed-in sessions, in a schema of their own.
 WEB_APPS = ("workspace",)
 APPS = SERVICES + WEB_APPS
 HTTP_PORTS = {"intake": 8000, "routing": 8001, "notify": 8002, "audit": 8003, "workspace": 8004}
@@ -58,6 +59,8 @@ EXTERNAL_SECRETS = {
     "infohus-audit-db",
     # The audit pods' own login role (member of infohus_audit_app; infohus_audit owns the schema).
     "infohus-audit-svc-db",
+    # The workspace's login role: owns the schema of its signed-in sessions.
+    "infohus-workspace-db",
     "infohus-notify-smtp",
     "infohus-routing-cpr-hmac",
     "infohus-audit-signing-key",
@@ -247,7 +250,8 @@ def test_each_service_has_deployment_service_pdb_account_and_migration(docs: Doc
 
 
 def test_each_web_app_has_deployment_service_pdb_and_account_but_no_data(docs: Docs) -> None:
-    """A web app owns no database and no topics: no migration Job, no PostgreSQL or Kafka flows."""
+    """A web app owns no domain data and no topics: no migration Job, no Kafka or SMTP flows. It reaches
+    PostgreSQL for its shared sessions only (test_the_workspace_keeps_its_sessions_in_its_own_schema)."""
     for app in WEB_APPS:
         name = f"infohus-{app}"
         deployment = service_deployment(docs, app)
@@ -260,10 +264,9 @@ def test_each_web_app_has_deployment_service_pdb_and_account_but_no_data(docs: D
         assert hpa_for(docs, name) is None, f"{name}: consumes nothing, needs no autoscaler"
         assert pod_labels.get("infohus.dk/otel-client") == "true", name
         assert pod_labels.get("infohus.dk/oidc-client") == "true", name
-        for label in ("infohus.dk/kafka-client", "infohus.dk/postgres-client", "infohus.dk/smtp-client"):
+        assert pod_labels.get("infohus.dk/postgres-client") == "true", name
+        for label in ("infohus.dk/kafka-client", "infohus.dk/smtp-client"):
             assert label not in pod_labels, f"{name}: {label}"
-        container = pod_spec(deployment)["containers"][0]
-        assert not any(e["name"] in ("PGUSER", "PGPASSWORD") for e in container.get("env") or []), name
 
 
 def test_kafka_consumers_have_autoscalers_that_own_the_replica_count(docs: Docs) -> None:
@@ -518,6 +521,9 @@ def test_the_signing_key_and_the_database_roles_share_one_secret_each(docs: Docs
         assert _login_role(docs, named(docs, "Job", f"infohus-migrate-{service}")) == owners[service]
         if service != "audit":
             assert _login_role(docs, service_deployment(docs, service)) == owners[service]
+    # The workspace creates its session table itself, so it logs in as the owner of its schema.
+    for app in WEB_APPS:
+        assert _login_role(docs, service_deployment(docs, app)) == owners[app]
 
 
 def test_audit_runs_as_an_insert_only_member_of_infohus_audit_app(docs: Docs) -> None:
@@ -568,6 +574,18 @@ def test_the_workspace_calls_routing_and_intake_inside_the_cluster(docs: Docs) -
     for entry in container.get("env") or []:
         other = [s for s in SERVICES if entry["name"].startswith(f"INFOHUS_{s.upper()}_")]
         assert not other, f"workspace: sets {entry['name']}"
+
+
+def test_the_workspace_shares_its_sessions_so_the_ingress_pins_no_browser(docs: Docs) -> None:
+    """Sessions live in PostgreSQL, shared by every workspace pod (sign-out ends them everywhere, a
+    rollout signs nobody out): the Ingress needs no session affinity, and must not hide a regression
+    to per-pod sessions behind it."""
+    container = pod_spec(service_deployment(docs, "workspace"))["containers"][0]
+    url = env_value(container, "INFOHUS_WORKSPACE_SESSION_DATABASE_URL")
+    assert isinstance(url, str) and url.startswith("postgresql+asyncpg://infohus-pg-rw:5432/"), url
+    annotations = named(docs, "Ingress", "infohus-workspace")["metadata"].get("annotations") or {}
+    sticky = sorted(k for k in annotations if re.search(r"/(affinity|session-cookie|upstream-hash-by)", k))
+    assert sticky == [], f"the workspace Ingress pins browsers to pods: {sticky}"
 
 
 def test_the_workspace_redirects_to_its_own_host_over_https(docs: Docs) -> None:
@@ -670,7 +688,7 @@ def test_custom_resources_use_current_api_versions_and_known_fields(docs: Docs) 
         assert cluster["spec"].get("enableSuperuserAccess") is False
     databases = of_kind(docs, "Database")
     assert {s["name"]: s["owner"] for d in databases for s in d["spec"]["schemas"]} == {
-        service: f"infohus_{service}" for service in SERVICES}
+        app: f"infohus_{app}" for app in APPS}
 
 
 # --- PostgreSQL --------------------------------------------------------------------------------
@@ -688,11 +706,13 @@ def test_postgres_connection_budget_fits_the_largest_deployment(docs: Docs) -> N
     max_connections = int(cluster["spec"]["postgresql"]["parameters"]["max_connections"])
     limits = {r["name"]: int(r.get("connectionLimit", -1)) for r in cluster["spec"]["managed"]["roles"]}
     needed: dict[str, int] = {}
-    for service in SERVICES:
+    for service in APPS:
+        # The workspace's session store: SQLAlchemy's default pool too (no Job).
         pods = _login_role(docs, service_deployment(docs, service))
         needed[pods] = needed.get(pods, 0) + max_replicas(docs, service) * POOL_CONNECTIONS_PER_POD
-        job = _login_role(docs, named(docs, "Job", f"infohus-migrate-{service}"))
-        needed[job] = needed.get(job, 0) + MIGRATION_JOB_CONNECTIONS
+        if service in SERVICES:
+            job = _login_role(docs, named(docs, "Job", f"infohus-migrate-{service}"))
+            needed[job] = needed.get(job, 0) + MIGRATION_JOB_CONNECTIONS
     for role, connections in needed.items():
         limit = limits[role]
         assert limit == -1 or limit >= connections, f"{role}: connectionLimit {limit} < {connections}"
@@ -778,8 +798,8 @@ def test_only_the_intended_connections_reach_the_services(docs: Docs) -> None:
 
 def test_the_workspace_may_only_call_routing_and_intake(docs: Docs) -> None:
     """Every egress the workspace has: DNS, the collector, HTTPS to the identity provider (any
-    address, port 443 only), and routing and intake on their HTTP ports. Not notify, audit,
-    PostgreSQL, Kafka or SMTP."""
+    address, port 443 only), PostgreSQL (its sessions), and routing and intake on their HTTP ports.
+    Not notify, audit, Kafka or SMTP."""
     labels = service_deployment(docs, "workspace")["spec"]["template"]["metadata"]["labels"]
     found: set[str] = set()
     for policy in of_kind(docs, "NetworkPolicy"):
@@ -793,8 +813,9 @@ def test_the_workspace_may_only_call_routing_and_intake(docs: Docs) -> None:
     dns = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
            "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}
     collector = {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "otel-collector"}}}
+    postgres = {"podSelector": {"matchLabels": {"cnpg.io/cluster": "infohus-pg"}}}
     expected = {str((dns, 53)), str((collector, 4317)), str((collector, 4318)), str(("anywhere", 443)),
-                *(str((_pod(s), HTTP_PORTS[s])) for s in WORKSPACE_CALLS)}
+                str((postgres, 5432)), *(str((_pod(s), HTTP_PORTS[s])) for s in WORKSPACE_CALLS)}
     assert found == expected
 
 

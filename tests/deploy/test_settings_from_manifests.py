@@ -2,7 +2,7 @@
 
 For every overlay, each service's Deployment (``infohus serve <service>``) and migration Job
 (``infohus migrate <service>``, which loads the same settings class), and the staff workspace's
-Deployment (``infohus serve workspace``; no database, no Job), is rendered with ``kubectl
+Deployment (``infohus serve workspace``; no migrations, no Job), is rendered with ``kubectl
 kustomize``, and the container's environment is resolved the way the kubelet does it: ``envFrom``
 ConfigMaps, then ``env`` (plain values with ``$(VAR)`` expansion, ConfigMap keys from the rendered
 ConfigMaps, Secret keys replaced by dummy values of the shape the real Secret must have). The
@@ -19,20 +19,26 @@ reachable through the NetworkPolicies.
 from __future__ import annotations
 
 import importlib
+import inspect
 import os
 import re
 import secrets
+import ssl
 from collections.abc import Callable
 from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
+import asyncpg
+import certifi
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from pydantic import AliasChoices, BaseModel, ValidationError
 from pydantic_settings import BaseSettings
+from sqlalchemy.engine import make_url
 
+from infohus.kit.auth.sessions import SESSION_TABLE
 from infohus.kit.auth.settings import AuthMode, AuthSettings
 from infohus.kit.settings import Environment
 from tests.deploy.test_k8s_policies import (
@@ -313,6 +319,76 @@ def test_the_workspace_accepts_the_environment_of_its_manifests(
     assert env.get("INFOHUS_AUTH_OIDC_CLIENT_SECRET"), f"{where}: no OIDC client secret reference"
     assert env["INFOHUS_AUTH_OIDC_REDIRECT_URL"].startswith("https://"), where
     assert env["INFOHUS_AUTH_OIDC_REDIRECT_URL"].endswith("/auth/callback"), where
+    # Sessions shared by the replicas (the settings refuse production without them).
+    assert settings.session_database_url == env["INFOHUS_WORKSPACE_SESSION_DATABASE_URL"], where
+    assert make_url(settings.session_database_url).drivername == "postgresql+asyncpg", where
+
+
+def test_the_workspace_refuses_production_without_a_shared_session_store(
+        overlay: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The manifests' environment minus the session database (in-memory sessions), or with a SQLite
+    file of one pod instead, is refused: replicas would not share sign-in and sign-out."""
+    docs = render(overlay)
+    ((_, workload),) = workloads_of(docs, "workspace")
+    env = fill_placeholders(container_env(docs, workload, pod_spec(workload)["containers"][0]))
+    name = "INFOHUS_WORKSPACE_SESSION_DATABASE_URL"
+    for url, problem in ((None, "must name the database the replicas share their sessions in"),
+                         ("sqlite+aiosqlite:////tmp/sessions.db", "must not be SQLite")):
+        changed = {k: v for k, v in env.items() if k != name} | ({} if url is None else {name: url})
+        only_env(monkeypatch, changed)
+        with pytest.raises(ValidationError, match=f"unsafe production settings: {name} {problem}"):
+            settings_class("workspace")()
+
+
+def _asyncpg_connect_parameters(kwargs: dict[str, Any]) -> tuple[list[Any], Any]:
+    """What asyncpg.connect(**kwargs) connects to and with (addresses, parameters), without connecting.
+
+    Goes through asyncpg's own argument parsing (a private function: if asyncpg renames it, this
+    test fails and needs the new name, which is better than trusting the URL unchecked)."""
+    defaults = {name: p.default for name, p in inspect.signature(asyncpg.connect).parameters.items()
+                if p.default is not inspect.Parameter.empty}
+    parse = asyncpg.connect_utils._parse_connect_arguments
+    accepted = inspect.signature(parse).parameters
+    unknown = set(kwargs) - set(accepted)
+    assert not unknown, f"asyncpg.connect() would refuse the keyword arguments {unknown}"
+    addrs, params, _ = parse(**{name: value for name, value in (defaults | kwargs).items() if name in accepted})
+    return list(addrs), params
+
+
+def test_the_workspace_keeps_its_sessions_in_its_own_schema(
+        overlay: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The session URL, as SQLAlchemy's asyncpg dialect hands it to asyncpg.connect (the store's engine
+    is plain ``create_async_engine(url)``): the read-write Service, the database of the Database
+    resource, the workspace's managed role from PGUSER/PGPASSWORD (no credentials in the URL), TLS
+    verified against the cluster CA, and search_path the workspace's schema, so that the session
+    table (created unqualified at start-up) lands there and nowhere else."""
+    docs = render(overlay)
+    ((_, workload),) = workloads_of(docs, "workspace")
+    env = container_env(docs, workload, pod_spec(workload)["containers"][0])
+    url = make_url(env["INFOHUS_WORKSPACE_SESSION_DATABASE_URL"])
+    assert url.username is None and url.password is None, "credentials in the session URL"
+    (database,) = of_kind(docs, "Database")
+    owners = {s["name"]: s["owner"] for s in database["spec"]["schemas"]}
+    assert owners.get("workspace") == env["PGUSER"], "the workspace must log in as the owner of its schema"
+
+    assert url.drivername == "postgresql+asyncpg", url.drivername
+    _, kwargs = url.get_dialect()().create_connect_args(url)
+    for name in [n for n in os.environ if n.startswith("PG")]:
+        monkeypatch.delenv(name)
+    for name, value in env.items():
+        if name.startswith("PG"):
+            monkeypatch.setenv(name, value)
+    assert env["PGSSLMODE"] == "verify-full"
+    # The cluster CA is mounted in the pod only; any CA bundle shows that it is loaded and required.
+    monkeypatch.setenv("PGSSLROOTCERT", certifi.where())
+    addrs, params = _asyncpg_connect_parameters(dict(kwargs))
+    assert addrs == [("infohus-pg-rw", 5432)]
+    assert (params.database, params.user, params.password) == (database["spec"]["name"], env["PGUSER"],
+                                                                env["PGPASSWORD"])
+    assert params.server_settings == {"search_path": "workspace"}
+    assert isinstance(params.ssl, ssl.SSLContext), "no TLS to PostgreSQL"
+    assert params.ssl.verify_mode == ssl.CERT_REQUIRED and params.ssl.check_hostname
+    assert SESSION_TABLE in (REPO_ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
 
 
 def test_every_infohus_variable_is_one_the_process_reads(overlay: str, app: str) -> None:
@@ -463,16 +539,18 @@ POSTGRES = {"cnpg.io/cluster": "infohus-pg"}
 
 def test_the_workspace_reaches_routing_and_intake_and_no_other_infohus_pod(overlay: str) -> None:
     """Who may talk to whom, both halves of each flow: the workspace to routing and intake on their
-    HTTP ports; not to notify, audit, PostgreSQL or Kafka (its egress already refuses those), and no
-    Infohus service may connect to the workspace."""
+    HTTP ports and to PostgreSQL (its shared sessions); not to notify, audit or Kafka (its egress
+    already refuses those), and no Infohus service may connect to the workspace."""
     docs = render(overlay)
     workspace = _labels(docs, "workspace")
     for service in WORKSPACE_CALLS:
         assert pod_may_connect(docs, workspace, _labels(docs, service), HTTP_PORTS[service]), service
+    assert pod_may_connect(docs, workspace, POSTGRES, 5432), "the workspace cannot reach its session database"
     for service in ("notify", "audit"):
         assert not pod_may_connect(docs, workspace, _labels(docs, service), HTTP_PORTS[service]), service
-    for target, port in ((POSTGRES, 5432), (KAFKA_BROKER, 9092)):
-        assert not _egress_allows(docs, workspace, target, port), f"workspace may open {target} :{port}"
+    assert not _egress_allows(docs, workspace, KAFKA_BROKER, 9092), "workspace may open Kafka"
+    for port in (8000, 9187):  # the instance manager's status port, the metrics port
+        assert not pod_may_connect(docs, workspace, POSTGRES, port), f"workspace may open PostgreSQL :{port}"
     for service in SERVICES:
         assert not pod_may_connect(docs, _labels(docs, service), workspace, HTTP_PORTS["workspace"]), service
     # Outside the cluster: the identity provider over HTTPS only (not plain HTTP, not SMTP).

@@ -49,10 +49,10 @@ random() { openssl rand -hex "${1:-24}"; }
 
 "$KUBECTL" get namespace "$NAMESPACE" >/dev/null 2>&1 || "$KUBECTL" create namespace "$NAMESPACE"
 
-# One login role per service, shared by the CloudNativePG managed role and the service
-# (audit-svc: the audit pods' own role, a member of infohus_audit_app; infohus_audit owns the
-# schema and is used by the migration Job only).
-for role in intake routing notify audit audit-svc; do
+# One login role per service (and the workspace, for its sessions), shared by the
+# CloudNativePG managed role and the pods (audit-svc: the audit pods' own role, a member of
+# infohus_audit_app; infohus_audit owns the schema and is used by the migration Job only).
+for role in intake routing notify audit audit-svc workspace; do
   name="infohus-${role}-db"
   "$KUBECTL" -n "$NAMESPACE" create secret generic "$name" \
     --type=kubernetes.io/basic-auth \
