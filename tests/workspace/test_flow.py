@@ -108,6 +108,11 @@ async def test_the_case_is_worked_in_the_browser_from_mail_to_receipt(workspace:
         signed = await post_form(police, page, case_path + "/visitation", {"outcome": "IN_SCOPE"})
         page = await follow(police, signed)
         assert "Visiteret – inden for infohusets område" in page.text
+        noted = await post_form(police, page, case_path + "/handling",
+                                {"action": "ADD_NOTE", "note": "Skolen er orienteret om visitationen."})
+        page = await follow(police, noted)
+        assert "Noten er tilføjet tidslinjen." in page.text
+        assert "Intern note: Skolen er orienteret om visitationen." in page.text
 
     async with ws.browser() as straxen:
         page = await open_signed_in(ws, straxen, underretning_path, "udvikler-straxen")

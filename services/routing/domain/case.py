@@ -268,6 +268,12 @@ class InfohusCase:
 
     # --- records that do not move the state -------------------------------------------------------
 
+    def add_note(self, actor: Actor, at: datetime, text: str) -> None:
+        """An internal note on the timeline: what a tovholder wants the other to know (no state change)."""
+        if not text.strip():
+            raise InvalidCommand("a note needs text")
+        self.note(actor, at, "NOTE_ADDED", {"note": text.strip()})
+
     def note(self, actor: Actor, at: datetime, action: str, details: dict[str, Any]) -> None:
         """A timeline entry without a state change (age corrected, clocks moved, supplement linked)."""
         self._append(actor, at, action, self.state, details)

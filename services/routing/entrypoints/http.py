@@ -160,6 +160,7 @@ class CaseActionBody(_Body):
     note_ref: Text | None = None
     reason: CloseReason | None = None
     hold_reason: Text = "Afventer oplysninger"
+    note: LongText | None = None
 
 
 class AgeCorrectionBody(_Body):
@@ -329,7 +330,7 @@ def case_router(container: RoutingContainer) -> APIRouter:
     async def act(case_id: UUID, body: CaseActionBody, actor: CaseMover) -> ActionResult:
         """A lifecycle step after triage: START_SCREENING, COMPLETE_SCREENING, RECORD_ANALYSIS,
         ISSUE_ASSESSMENT, ISSUE_RECOMMENDATIONS, HAND_OVER, START_FOLLOW_UP, RECORD_FOLLOW_UP, CLOSE,
-        PUT_ON_HOLD or RESUME."""
+        PUT_ON_HOLD, RESUME or ADD_NOTE (an internal note on the timeline)."""
         action = commands.CaseAction(
             action=body.action, analysis_needed=body.analysis_needed, sources_consulted=tuple(body.sources_consulted),
             meeting_at=body.meeting_at, tool_version=body.tool_version,
@@ -338,7 +339,7 @@ def case_router(container: RoutingContainer) -> APIRouter:
             recommendations=tuple(Recommendation(r.measure, r.responsible_authority, r.proposed_legal_basis)
                                   for r in body.recommendations),
             to_authorities=tuple(body.to_authorities), follow_up_due=body.follow_up_due, note_ref=body.note_ref,
-            reason=body.reason, hold_reason=body.hold_reason)
+            reason=body.reason, hold_reason=body.hold_reason, note=body.note or "")
         return await commands.act_on_case(uow(), case_id, actor, action, now=now(), deps=deps,
                                           expected_version=body.expected_version)
 

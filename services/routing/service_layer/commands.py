@@ -118,6 +118,7 @@ class CaseAction:
     note_ref: str | None = None
     reason: CloseReason | None = None
     hold_reason: str = ""
+    note: str = ""
 
 
 def _apply(case: InfohusCase, actor: Actor, at: datetime, a: CaseAction) -> None:
@@ -136,6 +137,7 @@ def _apply(case: InfohusCase, actor: Actor, at: datetime, a: CaseAction) -> None
         "CLOSE": lambda: case.close(actor, at, _needed(a.reason)),
         "PUT_ON_HOLD": lambda: case.put_on_hold(actor, at, reason=a.hold_reason),
         "RESUME": lambda: case.resume(actor, at),
+        "ADD_NOTE": lambda: case.add_note(actor, at, a.note),
     }
     if a.action not in steps:
         raise InvalidCommand(f"unknown action {a.action}")

@@ -183,6 +183,15 @@ def _put_on_hold(form: Form, out: Parsed, _now: datetime) -> None:
     out.body["hold_reason"] = reason
 
 
+def _add_note(form: Form, out: Parsed, _now: datetime) -> None:
+    note = first(form, "note")
+    if not note:
+        out.problems["note-text"] = "Skriv noten."
+    elif len(note) > 2000:
+        out.problems["note-text"] = "Noten må højst være 2.000 tegn."
+    out.body["note"] = note
+
+
 def _nothing(_form: Form, _out: Parsed, _now: datetime) -> None:
     return None
 
@@ -191,7 +200,7 @@ _ACTION_PARSERS = {
     "START_SCREENING": _nothing, "COMPLETE_SCREENING": _complete_screening, "RECORD_ANALYSIS": _record_analysis,
     "ISSUE_ASSESSMENT": _issue_assessment, "ISSUE_RECOMMENDATIONS": _issue_recommendations,
     "HAND_OVER": _hand_over, "START_FOLLOW_UP": _start_follow_up, "RECORD_FOLLOW_UP": _record_follow_up,
-    "CLOSE": _close, "PUT_ON_HOLD": _put_on_hold, "RESUME": _nothing,
+    "CLOSE": _close, "PUT_ON_HOLD": _put_on_hold, "RESUME": _nothing, "ADD_NOTE": _add_note,
 }
 
 

@@ -33,6 +33,7 @@ Recorder = Annotated[Principal, require(Permission.CASE_TRANSITION)]  # infohus 
 REFERENCE = re.compile(r"^IH-\d{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$", re.IGNORECASE)
 CPR = re.compile(r"^\d{6}-?\d{4}$")
 NOTICES = {"visitation": "Din visitation er registreret.", "handling": "Handlingen er registreret.",
+           "note": "Noten er tilføjet tidslinjen.",
            "politi": "Beslutningen om videregivelse er registreret.",
            "videresendelse": "Videresendelsen er registreret."}
 TRIAGE_ORDER = ("tovholder_municipal", "tovholder_police")
@@ -142,7 +143,7 @@ _ACTION_FIELDS = {"analysis_needed": "screening-analysis", "meeting_date": "anal
                   "measure": "recommendation-measure", "responsible_authority": "recommendation-authority",
                   "proposed_legal_basis": "recommendation-basis", "to_authorities": "handover-authorities",
                   "follow_up_due": "followup-due", "note_ref": "followup-note", "reason": "close-reason",
-                  "hold_reason": "hold-reason"}
+                  "hold_reason": "hold-reason", "note": "note-text"}
 
 
 @router.post("/sager/{case_id}/handling")
@@ -150,10 +151,11 @@ async def act(request: Request, case_id: UUID, _principal: CaseWorker) -> Respon
     form = await form_of(request)
     parsed = parse_action(form, now=now_of(request))
     action = parsed.body.get("action", "action")
+    done = "note" if action == "ADD_NOTE" else "handling"
     return await submit(
         request, parsed, f"/api/v1/cases/{case_id}/actions",
         form_key=action, values=flat(form, _ACTION_FIELDS), redisplay=_redisplay(request, case_id),
-        done=f"/sager/{case_id}?udfoert=handling")
+        done=f"/sager/{case_id}?udfoert={done}")
 
 
 @router.post("/sager/{case_id}/opgaver/{task_id}/politi")

@@ -156,3 +156,13 @@ def test_anonymous_reporters_are_never_near_duplicates_of_each_other() -> None:
 def test_fingerprints_hold_no_plaintext() -> None:
     print_ = _print(T0)
     assert "0505121234" not in repr(print_) and "Mads" not in repr(print_) and "vold" not in repr(print_)
+
+
+def test_an_internal_note_goes_on_the_timeline_without_moving_the_case() -> None:
+    case = at_state(CaseState.SCREENING)
+    case.add_note(MUNICIPAL, T0, "  Skolen er orienteret.  ")
+    entry = case.timeline[-1]
+    assert (entry.action, entry.from_state, entry.to_state, entry.details) == (
+        "NOTE_ADDED", CaseState.SCREENING, CaseState.SCREENING, {"note": "Skolen er orienteret."})
+    with pytest.raises(InvalidCommand):
+        case.add_note(MUNICIPAL, T0, "   ")
