@@ -39,6 +39,8 @@ class WorkspaceSettings(BaseSettings):
     # Where signed-in sessions live so that every replica shares them and sign-out ends them everywhere
     # (PostgreSQL in production). None: in this process's memory (one replica, ``make run``).
     session_database_url: str | None = None
+    # Ended sessions (signed out, idle or too old) sign nobody in; this often they are deleted with their tokens.
+    session_purge_interval_s: float = Field(default=300.0, gt=0)
     page_size: int = Field(default=50, ge=1, le=100)
     web_assets_dir: Path = WEB_DIR / "node_modules"
     telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)

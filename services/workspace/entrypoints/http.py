@@ -7,6 +7,7 @@ with Det Fælles Designsystem; every page works without JavaScript.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -64,10 +65,12 @@ def create_app(settings: WorkspaceSettings | None = None, *, auth: AuthSettings 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if isinstance(store, SqlSessionStore):
             await store.create_table()
+        purging = asyncio.create_task(_purge_ended_sessions(app, settings.session_purge_interval_s))
         async with httpx.AsyncClient(timeout=settings.api_timeout_s, transport=transport) as client:
             app.state.routing = RoutingApi(ServiceClient(client, settings.routing_url))
             app.state.intake = IntakeApi(ServiceClient(client, settings.intake_url))
             yield
+        purging.cancel()
         if isinstance(store, SqlSessionStore):
             await store.engine.dispose()
 
@@ -86,6 +89,18 @@ def create_app(settings: WorkspaceSettings | None = None, *, auth: AuthSettings 
     _home(app)
     _errors(app)
     return app
+
+
+async def _purge_ended_sessions(app: FastAPI, interval_s: float) -> None:
+    """Deletes ended sessions (and the tokens they hold) now and then; a failed round is tried next time."""
+    while True:
+        await asyncio.sleep(interval_s)
+        try:
+            deleted = await app.state.infohus_auth.session_manager.purge()
+        except Exception:  # the store is unreachable now: the next round tries again
+            log.warning("could not delete ended sessions; trying again later", exc_info=True)
+        else:
+            log.info("deleted %d ended sessions", deleted)
 
 
 def _session_store(settings: WorkspaceSettings) -> SessionStore:
