@@ -5,6 +5,7 @@ workspace reaches the services over real HTTP with the signed-in user's credenti
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import socket
 from collections.abc import AsyncIterator
@@ -15,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from fastapi import FastAPI
 
 from infohus.devstack.broker import LocalBroker
 from infohus.devstack.mailbox import LocalMailbox
@@ -95,20 +97,32 @@ def csrf_of(page: httpx.Response) -> str:
     return token.group(1)
 
 
-@pytest.fixture
-async def workspace(databases: Databases, kafka: LocalBroker, unique: str, tmp_path: Path,
-                    mailbox: LocalMailbox) -> AsyncIterator[WorkspaceUnderTest]:
+@contextlib.asynccontextmanager
+async def running_workspace(databases: Databases, kafka: LocalBroker, unique: str, tmp_path: Path,
+                            mailbox: LocalMailbox, *, services_auth: AuthSettings, workspace_auth: AuthSettings,
+                            ) -> AsyncIterator[tuple[WorkspaceUnderTest, FastAPI]]:
+    """The system, routing and intake on loopback ports with ``services_auth``, and the workspace app
+    (served too) with ``workspace_auth``."""
     rules = office_always_open(tmp_path)  # the office-hours route, whatever the hour of the run
     system = build_system(databases, kafka.bootstrap_servers, unique, mailbox, municipality_config=rules)
     await system.start()
-    auth = dev_auth()
-    intake = await Served(intake_app(system.intake, manage_runtime=False, auth=auth)).start()
-    routing = await Served(routing_app(system.routing, manage_runtime=False, auth=auth)).start()
+    intake = await Served(intake_app(system.intake, manage_runtime=False, auth=services_auth)).start()
+    routing = await Served(routing_app(system.routing, manage_runtime=False, auth=services_auth)).start()
     settings = WorkspaceSettings(environment=Environment.TEST, routing_url=routing.url, intake_url=intake.url)
-    served = await Served(workspace_app(settings, auth=auth)).start()
+    app = workspace_app(settings, auth=workspace_auth)
+    served = await Served(app).start()
     try:
-        yield WorkspaceUnderTest(system, mailbox, served, intake, routing)
+        yield WorkspaceUnderTest(system, mailbox, served, intake, routing), app
     finally:
         for server in (served, routing, intake):
             await server.stop()
         await system.stop()
+
+
+@pytest.fixture
+async def workspace(databases: Databases, kafka: LocalBroker, unique: str, tmp_path: Path,
+                    mailbox: LocalMailbox) -> AsyncIterator[WorkspaceUnderTest]:
+    auth = dev_auth()
+    async with running_workspace(databases, kafka, unique, tmp_path, mailbox, services_auth=auth,
+                                 workspace_auth=auth) as (under_test, _app):
+        yield under_test
