@@ -182,3 +182,20 @@ async def test_a_refused_form_says_why_in_danish_beside_the_field(workspace: Wor
         assert again.status_code == 409, again.text
         assert "Handlingen passer ikke til sagens tilstand" in again.text
         assert "Fejl:" in again.text  # the page title says the page carries an error
+
+
+async def test_the_inbox_finds_a_case_by_reference_and_by_name(workspace: WorkspaceUnderTest) -> None:
+    ws = workspace
+    async with ws.system.http() as api:
+        reference = (await api.post("/api/v1/concerns", json=concern())).json()["reference"]
+    await ws.mailbox.wait_for(2, timeout=30)
+    async with ws.browser() as client:
+        await ws.sign_in(client, "udvikler-tovholder-politi")
+        for query in (reference.lower(), "ali testesen", "TESTESEN"):
+            found = await client.get("/sager", params={"q": query})
+            assert found.status_code == 200 and reference in found.text, query
+            assert "1 sag<" in found.text
+        nobody = await client.get("/sager", params={"q": "Ingen Ved Navn"})
+        assert nobody.status_code == 200 and reference not in nobody.text and "0 sager" in nobody.text
+        short = await client.get("/sager", params={"q": "x"})
+        assert short.status_code == 422 and "Skriv mindst to tegn." in short.text

@@ -39,7 +39,13 @@ NOTICES = {"visitation": "Din visitation er registreret.", "handling": "Handling
 TRIAGE_ORDER = ("tovholder_municipal", "tovholder_police")
 
 
+# The tasks a tovholder acts on; an underretning's § 138 tasks are StraXen's.
+TOVHOLDER_TASKS = frozenset({"DISCLOSURE_PROPOSED", "JURISDICTION_REVIEW"})
+
+
 def _awaiting(codes: list[str]) -> str:
+    if set(codes) == set(TRIAGE_ORDER):
+        return "afventer begge tovholdere"
     return ", ".join(L.label(L.AWAITING, c) for c in codes)
 
 
@@ -81,7 +87,8 @@ async def inbox(request: Request, _principal: CaseReader,
     next_href = "/sager?" + urlencode({**{k: v for k, v in values.items() if v}, "cursor": next_cursor}) \
         if next_cursor else None
     return render(request, "inbox.html", {
-        "title": "Sager", "current": "/sager", "cases": rows, "tasks": tasks, "values": values,
+        "title": "Sager", "current": "/sager", "cases": rows, "values": values,
+        "tasks": [t for t in tasks if t.kind in TOVHOLDER_TASKS], "error_heading": "Søgningen kunne ikke gennemføres",
         "problems": problems, "states": options(L.CASE_STATES), "priorities": options(L.PRIORITIES),
         "next_href": next_href}, 422 if problems else 200)
 
@@ -89,7 +96,7 @@ async def inbox(request: Request, _principal: CaseReader,
 def _row(case: CaseSummary, now: Any) -> dict[str, Any]:
     left, overdue = L.time_left(case.triage_due_at, now)
     return {"case": case, "left": left, "overdue": overdue and not case.triage_complete,
-            "awaiting": _awaiting(case.awaiting)}
+            "awaiting": _awaiting(case.awaiting), "tasks": [t for t in case.open_tasks if t.kind in TOVHOLDER_TASKS]}
 
 
 async def _case_page(request: Request, case_id: UUID, *, problems: dict[str, str] | None = None,
@@ -108,7 +115,7 @@ async def _case_page(request: Request, case_id: UUID, *, problems: dict[str, str
         "title": f"Sag {case.reference}", "current": "/sager", "case": case, "concern": concern,
         "left": left, "overdue": overdue, "triage_complete": triage_complete, "awaiting": _awaiting(case.awaiting),
         "signoffs": [(role, case.triage_signoffs.get(role)) for role in TRIAGE_ORDER],
-        "open_tasks": [t for t in case.tasks if t.state == "OPEN"],
+        "open_tasks": [t for t in case.tasks if t.state == "OPEN" and t.kind in TOVHOLDER_TASKS],
         "timeline": sorted(case.timeline, key=lambda e: e.at, reverse=True),
         "problems": problems or {}, "values": values or {}, "notice": None if problems else notice,
         "triage_outcomes": options(L.TRIAGE_OUTCOMES), "registers": options(L.SCREENING_REGISTERS),
