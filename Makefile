@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV_VERSION := 0.13.9
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 
-.PHONY: install run test lint typecheck asyncapi k8s-tools k8s-validate browser-tools bench chaos fuzz
+.PHONY: install run test lint typecheck asyncapi k8s-tools k8s-validate browser-tools bench bench-inbox chaos fuzz
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -43,6 +43,10 @@ k8s-validate: install k8s-tools
 # Load and fault runs: minutes, not part of `make test` (a short chaos run is).
 bench: install
 	$(UV) run --frozen python -m infohus.bench
+
+# The staff inbox and case view with 100,000 cases on PostgreSQL: p50/p95 per request kind.
+bench-inbox: install
+	$(UV) run --frozen python -m infohus.bench.inbox --cases 100000
 
 chaos: install
 	$(UV) run --frozen python -m infohus.chaos
