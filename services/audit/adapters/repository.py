@@ -96,6 +96,17 @@ class DisclosureLogRepository:
             .where(disclosure_payloads.c.concern_id == str(concern_id)).order_by(disclosure_log.c.seq_no))
         return [dict(r) for r in rows.mappings()]
 
+    async def by_case(self, case_id: UUID) -> list[dict[str, Any]]:
+        """The records about one infohus case, oldest first: what was disclosed to or received from whom."""
+        p = disclosure_payloads.c
+        rows = await self._session.execute(
+            select(disclosure_log.c.seq_no, disclosure_log.c.record_id, p.kind, p.occurred_at, p.executed_by,
+                   p.decided_by, p.recipient_authority, p.recipient_is_cooperation_participant, p.channel,
+                   p.legal_basis, p.purpose, p.data_categories)
+            .join(disclosure_payloads, p.seq_no == disclosure_log.c.seq_no)
+            .where(p.infohus_case_id == str(case_id)).order_by(disclosure_log.c.seq_no))
+        return [dict(r) for r in rows.mappings()]
+
     async def count(self) -> int:
         return int((await self._session.execute(select(func.count()).select_from(disclosure_log))).scalar_one())
 

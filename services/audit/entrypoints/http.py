@@ -30,6 +30,7 @@ from infohus.kit.telemetry import current_trace_id
 from services.audit.bootstrap import AuditContainer, bootstrap
 from services.audit.domain.invariant_types import InvariantContext
 from services.audit.domain.values import format_utc
+from services.audit.entrypoints.case_disclosures import case_disclosures_router
 from services.audit.service_layer.append import (
     AppendResult,
     DisclosureRefused,
@@ -62,6 +63,7 @@ def create_app(container: AuditContainer, *, manage_runtime: bool = True, auth: 
                jwks_fetcher: JwksFetcher | None = None) -> FastAPI:
     app = service_app("Infohus audit", container.runtime, manage_runtime=manage_runtime)
     install_auth(app, auth if auth is not None else AuthSettings(), jwks_fetcher=jwks_fetcher)
+    app.include_router(case_disclosures_router(container))
 
     @app.get("/api/v1/disclosures/by-concern/{concern_id}")
     async def by_concern(concern_id: UUID, auditor: Annotated[Principal, READ]) -> list[dict[str, Any]]:

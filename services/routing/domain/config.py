@@ -9,7 +9,7 @@ from __future__ import annotations
 import string
 from datetime import date, time
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
@@ -144,6 +144,16 @@ class ReporterTexts(_Frozen):
         return self
 
 
+class CooperationParticipant(_Frozen):
+    """An authority or institution that takes part in the municipality's § 115 cooperation (SSP, PSP, KSP):
+    retsplejeloven § 115, stk. 2-3 lets information be exchanged with it inside that cooperation only."""
+
+    code: Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_:]{1,63}$")]
+    name: NonEmptyText
+    forms: Annotated[tuple[Literal["SSP", "PSP", "KSP_A", "KSP_B", "KSP_C"], ...], Field(min_length=1)]
+    police: bool = False
+
+
 class MunicipalityConfig(_Frozen):
     version: NonEmptyText
     municipality_name: NonEmptyText
@@ -171,6 +181,8 @@ class MunicipalityConfig(_Frozen):
     professional_orientation_due_days: Annotated[int, Field(gt=0)] = 30
     contacts: ContactLines
     messages: ReporterTexts
+    # The register of cooperation participants (who may receive information under § 115, stk. 2-3).
+    cooperation_participants: tuple[CooperationParticipant, ...] = ()
 
     @field_validator("timezone")
     @classmethod

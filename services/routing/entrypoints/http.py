@@ -59,6 +59,7 @@ from services.routing.domain.tasks import OrientationOutcome
 from services.routing.service_layer import commands
 from services.routing.service_layer import reading as reading_
 from services.routing.service_layer.common import ReadLog
+from services.routing.service_layer.disclosure_draft import DisclosureDraft, disclosure_draft
 from services.routing.service_layer.views import (
     ActionResult,
     AgeCorrectionResult,
@@ -115,6 +116,7 @@ def reading(*permissions: P) -> Any:
 CaseReader = Annotated[Reader, reading(P.CASE_READ)]
 Triager = Annotated[Actor, acting(P.CASE_TRIAGE_MUNICIPAL, P.CASE_TRIAGE_POLICE)]
 CaseMover = Annotated[Actor, acting(P.CASE_TRANSITION)]
+CaseMoverReader = Annotated[Reader, reading(P.CASE_TRANSITION)]
 UnderretningReader = Annotated[Reader, reading(P.UNDERRETNING_READ)]
 UnderretningAssessor = Annotated[Actor, acting(P.UNDERRETNING_ASSESS)]
 DisclosureRecorder = Annotated[Actor, acting(P.DISCLOSURE_RECORD)]
@@ -320,6 +322,14 @@ def case_router(container: RoutingContainer) -> APIRouter:
         """An infohus case with its timeline, tasks, clocks, deliveries and the decision explained; logged as
         read."""
         return await reading_.case_view(uow(), case_id, reader.actor, read_log(reader), purpose=purpose)
+
+    @router.get("/{case_id}/disclosure-draft")
+    async def draft(case_id: UUID, reader: CaseMoverReader) -> DisclosureDraft:
+        """What a hand-recorded disclosure about the case takes from the case (pseudonyms, CPR HMACs, the
+        reporter's anonymity, the rules version) and the register of cooperation participants; logged as read
+        for a disclosure."""
+        return await disclosure_draft(uow(), case_id, reader.actor, read_log(reader), config=deps.config,
+                                      system=deps.system, today=now().date())
 
     @router.post("/{case_id}/triage")
     async def triage(case_id: UUID, body: TriageBody, actor: Triager) -> TriageResult:

@@ -16,6 +16,7 @@ from tests.routing.conftest import RoutingHarness
 
 ROUTES = {
     ("GET", "/api/v1/cases"): (Permission.CASE_READ,),
+    ("GET", "/api/v1/cases/{case_id}/disclosure-draft"): (Permission.CASE_TRANSITION,),
     ("GET", "/api/v1/underretninger"): (Permission.UNDERRETNING_READ,),
     ("GET", "/api/v1/cases/tasks"): (Permission.DISCLOSURE_RECORD, Permission.UNDERRETNING_ASSESS),
     ("GET", "/api/v1/cases/by-reference/{reference}"): (Permission.CASE_READ,),
