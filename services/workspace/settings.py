@@ -6,6 +6,7 @@ signed-in user's token, so authorization and read logging stay where the data li
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 from pydantic import AliasChoices, Field, model_validator
@@ -33,7 +34,10 @@ class WorkspaceSettings(BaseSettings):
     # The owning services' APIs (cluster-internal addresses in production).
     routing_url: str = "http://127.0.0.1:8001"
     intake_url: str = "http://127.0.0.1:8000"
+    audit_url: str = "http://127.0.0.1:8003"
     api_timeout_s: float = Field(default=10.0, gt=0)
+    # The municipality's rules file: the workspace reads the names in its register of cooperation participants.
+    municipality_config: Path = Path(__file__).resolve().parents[2] / "config" / "municipalities" / "ishoj.toml"
     municipality_name: str = "Ishøj Kommune"
     infohus_name: str = "Infohus Ishøj"
     # Where signed-in sessions live so that every replica shares them and sign-out ends them everywhere
@@ -53,7 +57,8 @@ class WorkspaceSettings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> WorkspaceSettings:
         if self.environment is Environment.PRODUCTION:
-            plain = [url for url in (self.routing_url, self.intake_url) if not url.startswith(("https://", "http://"))]
+            urls = (self.routing_url, self.intake_url, self.audit_url)
+            plain = [url for url in urls if not url.startswith(("https://", "http://"))]
             if plain:
                 raise ValueError("unsafe production settings: service URLs must be http(s) URLs")
             self._refuse_unshared_sessions()
@@ -73,6 +78,13 @@ class WorkspaceSettings(BaseSettings):
         if backend == "sqlite":
             raise ValueError("unsafe production settings: INFOHUS_WORKSPACE_SESSION_DATABASE_URL must not be "
                              "SQLite (a file of one pod, which the other replicas do not share)")
+
+
+def participant_names(path: Path) -> dict[str, str]:
+    """Code -> name of the municipality's cooperation participants (empty when the file names none)."""
+    with path.open("rb") as file:
+        rules = tomllib.load(file)
+    return {str(p["code"]): str(p["name"]) for p in rules.get("cooperation_participants", [])}
 
 
 Settings = WorkspaceSettings

@@ -45,7 +45,7 @@ GRACEFUL_SHUTDOWN_S = 10 + 15
 SHUTDOWN_S = {app: GRACEFUL_SHUTDOWN_S for app in SERVICES} | {app: 10 for app in WEB_APPS}
 # The only Deployments with a public route, each on its own host, and the API each may call.
 EXPOSED = {"infohus-intake", "infohus-workspace"}
-WORKSPACE_CALLS = ("routing", "intake")
+WORKSPACE_CALLS = ("routing", "intake", "audit")
 TOPIC_REPLICAS = 3
 TOPIC_MIN_ISR = 2
 
@@ -561,7 +561,7 @@ def test_services_are_configured_for_their_own_name_and_port(docs: Docs) -> None
         assert env_value(container, own + "DATABASE_URL").startswith("postgresql+asyncpg://infohus-pg-rw:5432/")
 
 
-def test_the_workspace_calls_routing_and_intake_inside_the_cluster(docs: Docs) -> None:
+def test_the_workspace_calls_routing_intake_and_audit_inside_the_cluster(docs: Docs) -> None:
     container = pod_spec(service_deployment(docs, "workspace"))["containers"][0]
     assert container["args"] == ["serve", "workspace"]
     assert env_value(container, "INFOHUS_WORKSPACE_HTTP_HOST") == "0.0.0.0"
@@ -771,13 +771,15 @@ def _pod(name: str) -> dict[str, Any]:
 def test_only_the_intended_connections_reach_the_services(docs: Docs) -> None:
     """intake accepts connections from the ingress controller and the workspace; the workspace from
     the ingress controller only; routing from notify's delivery watchdog and the workspace (port
-    8001); notify and audit accept none. Health endpoints are probed by the kubelet, and the auditor
+    8001); audit from the workspace (8003: recorded disclosures, a case's disclosures); notify none.
+    Health endpoints are probed by the kubelet, and the auditor
     page is reached through `kubectl port-forward`. Each allowed flow is also actually opened."""
     app_pods = {s: service_deployment(docs, s)["spec"]["template"]["metadata"]["labels"] for s in APPS}
     from_ingress_controller = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}
     allowed = {"intake": [from_ingress_controller, _pod("workspace")],
                "workspace": [from_ingress_controller],
-               "routing": [_pod("notify"), _pod("workspace")]}
+               "routing": [_pod("notify"), _pod("workspace")],
+               "audit": [_pod("workspace")]}
     admitted: dict[str, list[dict[str, Any]]] = {}
     for policy in of_kind(docs, "NetworkPolicy"):
         selector = policy["spec"]["podSelector"].get("matchLabels", {})
@@ -796,10 +798,10 @@ def test_only_the_intended_connections_reach_the_services(docs: Docs) -> None:
         s: sorted(map(str, p)) for s, p in allowed.items()}
 
 
-def test_the_workspace_may_only_call_routing_and_intake(docs: Docs) -> None:
+def test_the_workspace_may_only_call_routing_intake_and_audit(docs: Docs) -> None:
     """Every egress the workspace has: DNS, the collector, HTTPS to the identity provider (any
-    address, port 443 only), PostgreSQL (its sessions), and routing and intake on their HTTP ports.
-    Not notify, audit, Kafka or SMTP."""
+    address, port 443 only), PostgreSQL (its sessions), and routing, intake and audit on their HTTP
+    ports. Not notify, Kafka or SMTP."""
     labels = service_deployment(docs, "workspace")["spec"]["template"]["metadata"]["labels"]
     found: set[str] = set()
     for policy in of_kind(docs, "NetworkPolicy"):

@@ -537,17 +537,16 @@ KAFKA_BROKER = {"strimzi.io/cluster": "infohus", "strimzi.io/broker-role": "true
 POSTGRES = {"cnpg.io/cluster": "infohus-pg"}
 
 
-def test_the_workspace_reaches_routing_and_intake_and_no_other_infohus_pod(overlay: str) -> None:
-    """Who may talk to whom, both halves of each flow: the workspace to routing and intake on their
-    HTTP ports and to PostgreSQL (its shared sessions); not to notify, audit or Kafka (its egress
-    already refuses those), and no Infohus service may connect to the workspace."""
+def test_the_workspace_reaches_routing_intake_and_audit_and_no_other_infohus_pod(overlay: str) -> None:
+    """Who may talk to whom, both halves of each flow: the workspace to routing, intake and audit on their
+    HTTP ports and to PostgreSQL (its shared sessions); not to notify or Kafka (its egress already
+    refuses those), and no Infohus service may connect to the workspace."""
     docs = render(overlay)
     workspace = _labels(docs, "workspace")
     for service in WORKSPACE_CALLS:
         assert pod_may_connect(docs, workspace, _labels(docs, service), HTTP_PORTS[service]), service
     assert pod_may_connect(docs, workspace, POSTGRES, 5432), "the workspace cannot reach its session database"
-    for service in ("notify", "audit"):
-        assert not pod_may_connect(docs, workspace, _labels(docs, service), HTTP_PORTS[service]), service
+    assert not pod_may_connect(docs, workspace, _labels(docs, "notify"), HTTP_PORTS["notify"])
     assert not _egress_allows(docs, workspace, KAFKA_BROKER, 9092), "workspace may open Kafka"
     for port in (8000, 9187):  # the instance manager's status port, the metrics port
         assert not pod_may_connect(docs, workspace, POSTGRES, port), f"workspace may open PostgreSQL :{port}"

@@ -23,6 +23,7 @@ from infohus.devstack.mailbox import LocalMailbox
 from infohus.devstack.municipality import office_always_open
 from infohus.kit.auth import AuthMode, AuthSettings
 from infohus.kit.settings import Environment
+from services.audit.entrypoints.http import create_app as audit_app
 from services.intake.entrypoints.http import create_app as intake_app
 from services.routing.entrypoints.http import create_app as routing_app
 from services.workspace.entrypoints.http import create_app as workspace_app
@@ -74,6 +75,7 @@ class WorkspaceUnderTest:
     workspace: Served
     intake: Served
     routing: Served
+    audit: Served
 
     @property
     def url(self) -> str:
@@ -108,13 +110,15 @@ async def running_workspace(databases: Databases, kafka: LocalBroker, unique: st
     await system.start()
     intake = await Served(intake_app(system.intake, manage_runtime=False, auth=services_auth)).start()
     routing = await Served(routing_app(system.routing, manage_runtime=False, auth=services_auth)).start()
-    settings = WorkspaceSettings(environment=Environment.TEST, routing_url=routing.url, intake_url=intake.url)
+    audit = await Served(audit_app(system.audit, manage_runtime=False, auth=services_auth)).start()
+    settings = WorkspaceSettings(environment=Environment.TEST, routing_url=routing.url, intake_url=intake.url,
+                                 audit_url=audit.url)
     app = workspace_app(settings, auth=workspace_auth)
     served = await Served(app).start()
     try:
-        yield WorkspaceUnderTest(system, mailbox, served, intake, routing), app
+        yield WorkspaceUnderTest(system, mailbox, served, intake, routing, audit), app
     finally:
-        for server in (served, routing, intake):
+        for server in (served, audit, routing, intake):
             await server.stop()
         await system.stop()
 

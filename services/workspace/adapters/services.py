@@ -11,10 +11,12 @@ import httpx
 from pydantic import BaseModel, TypeAdapter
 
 from services.workspace.adapters.views import (
+    CaseDisclosure,
     CaseList,
     CaseView,
     ConcernMatch,
     ConcernView,
+    DisclosureDraft,
     TaskSummary,
     UnderretningList,
     UnderretningView,
@@ -97,8 +99,23 @@ class RoutingApi:
         return UnderretningView.model_validate(
             await self.http.get(f"/api/v1/cases/underretninger/{underretning_id}", token))
 
+    async def disclosure_draft(self, token: str, case_id: UUID) -> DisclosureDraft:
+        return DisclosureDraft.model_validate(await self.http.get(f"/api/v1/cases/{case_id}/disclosure-draft", token))
+
     async def command(self, token: str, path: str, body: Mapping[str, Any]) -> Any:
         return await self.http.post(path, token, body)
+
+
+class AuditApi:
+    def __init__(self, client: ServiceClient) -> None:
+        self.http = client
+
+    async def case_disclosures(self, token: str, case_id: UUID) -> list[CaseDisclosure]:
+        found = await self.http.get(f"/api/v1/disclosures/by-case/{case_id}", token)
+        return TypeAdapter(list[CaseDisclosure]).validate_python(found)
+
+    async def record(self, token: str, record: Mapping[str, Any]) -> Any:
+        return await self.http.post("/api/v1/disclosures", token, record)
 
 
 class IntakeApi:

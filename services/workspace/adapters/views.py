@@ -207,3 +207,41 @@ class ConcernMatch(_View):
     reference: str
     received_at: datetime | None = None
     persons: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class Participant(_View):
+    code: str
+    name: str
+    forms: list[str] = []
+    police: bool = False
+
+
+class DisclosureDraft(_View):
+    concern_id: UUID
+    infohus_case_id: UUID
+    reference: str
+    subject_person_ids: list[str]
+    subject_cpr_hmacs: list[str] = []
+    reporter_anonymous: bool = False
+    data_categories: list[str] = []
+    content_manifest: list[str]
+    content_hash: str | None = None
+    discloser_authority: str
+    discloser_unit: str
+    retention_years: int
+    routing_table_version: str
+    system_version: str
+    cooperation_participants: list[Participant] = []
+
+
+class CaseDisclosure(_View):
+    record_id: UUID
+    kind: str
+    occurred_at: datetime
+    executed_by: str
+    decided_by: str | None = None
+    recipient_authority: str
+    channel: str
+    legal_basis: str
+    purpose: str
+    data_categories: list[str] = []

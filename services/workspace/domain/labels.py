@@ -225,3 +225,57 @@ def _duration(span: timedelta) -> str:
     if hours:
         return f"{hours} t {minutes} min"
     return f"{minutes} min"
+
+# The disclosure log's codes (legal-research.md §D2) in plain Danish.
+LEGAL_BASES_DISCLOSURE = {
+    "RPL115_2": "Retsplejelovens § 115, stk. 2 – til politiet eller en anden deltager i SSP/PSP/KSP-samarbejdet",
+    "RPL115_3": "Retsplejelovens § 115, stk. 3 – udveksling med en selvejende institution i samarbejdet",
+    "RPL115A_FAMILY": "Retsplejelovens § 115 a – til forældre eller andre nærtstående (personen er fyldt 18)",
+    "BL132_MELLEMKOMMUNAL": "Barnets lov § 132 – til barnets bopælskommune",
+    "FVL7_2_VIDERESENDELSE": "Forvaltningslovens § 7, stk. 2 – videresendelse til rette myndighed",
+    "PETL4_ON_REQUEST": "PET-lovens § 4 – på anmodning fra PET",
+    "DBL8_2_1_CONSENT": "Databeskyttelseslovens § 8, stk. 2, nr. 1 – samtykke",
+    "DBL8_2_2_OVERRIDING_INTEREST": "Databeskyttelseslovens § 8, stk. 2, nr. 2 – afgørende hensyn",
+    "DBL8_2_3_NECESSARY_FOR_AUTHORITY": "Databeskyttelseslovens § 8, stk. 2, nr. 3 – nødvendigt for "
+                                        "myndighedens opgave",
+    "GDPR_VITAL_INTEREST": "Vitale interesser ved akut fare (databeskyttelsesforordningen art. 6, stk. 1, litra d)",
+    "INTERNAL_SAME_CONTROLLER": "Intern overførsel i kommunen (forvaltningslovens § 32)",
+    "OTHER_REVIEWED": "Anden hjemmel, juridisk vurderet (notér hjemmel og godkendelse)",
+}
+LEGAL_BASES_RECEIPT = {
+    "RPL115_1_1_SSP": "Retsplejelovens § 115, stk. 1, nr. 1 – fra politiet i SSP-samarbejdet",
+    "RPL115_1_2_PSP": "Retsplejelovens § 115, stk. 1, nr. 2 – fra politiet i PSP-samarbejdet",
+    "RPL115_1_3A_KSP": "Retsplejelovens § 115, stk. 1, nr. 3, litra a – KSP: løsladte fra kriminalforsorgen",
+    "RPL115_1_3B_KSP": "Retsplejelovens § 115, stk. 1, nr. 3, litra b – KSP: løsladte under 18 år",
+    "RPL115_1_3C_KSP": "Retsplejelovens § 115, stk. 1, nr. 3, litra c – KSP: radikaliserede løsladt fra varetægt",
+    "RPL115_5_GANG": "Retsplejelovens § 115, stk. 5 – oplysninger om bandetilknytning (SSP)",
+    "BL133_UNDERRETNING": "Barnets lov § 133 – underretning fra en offentlig ansat",
+    "BL135_UNDERRETNING": "Barnets lov § 135 – underretning fra en borger",
+    "OTHER_REVIEWED": "Anden hjemmel, juridisk vurderet (notér hjemmel og godkendelse)",
+}
+COOPERATION_FORMS = {"NONE": "Ingen (ikke § 115)", "SSP": "SSP – kriminalitetsforebyggende samarbejde",
+                     "PSP": "PSP – politi, socialområdet og psykiatrien", "KSP_A": "KSP, litra a",
+                     "KSP_B": "KSP, litra b", "KSP_C": "KSP, litra c (radikalisering)"}
+PURPOSES = {
+    "INFOHUS_TRIAGE": "Visitation i infohuset", "INFOHUS_SCREENING": "Screening i infohuset",
+    "INFOHUS_ANALYSIS": "Analysemøde i infohuset",
+    "INFOHUS_RECOMMENDATION_HANDOVER": "Anbefaling og overdragelse til den myndighed, der handler",
+    "CHILD_WELFARE_ASSESSMENT": "Børnefaglig vurdering", "ACUTE_DANGER_AVERSION": "Afværge akut fare",
+    "REFERRAL_TO_COMPETENT_AUTHORITY": "Henvisning til rette myndighed",
+    "FAMILY_INVOLVEMENT_115A": "Inddragelse af familien (§ 115 a)", "PET_REQUEST": "Anmodning fra PET",
+    "CRIMINAL_REPORT": "Anmeldelse eller efterforskning af en forbrydelse",
+}
+DATA_CATEGORIES = {
+    "IDENTITY": "Identitet (navn)", "CPR": "CPR-nummer", "CONTACT": "Kontaktoplysninger",
+    "CONCERN_NARRATIVE": "Bekymringens beskrivelse", "OBSERVED_SIGNS": "Observerede tegn",
+    "SOCIAL_CIRCUMSTANCES": "Sociale forhold", "FAMILY": "Familieforhold", "SCHOOL_WORK": "Skole og arbejde",
+    "ONLINE_ACTIVITY": "Aktivitet på nettet", "EXISTING_MEASURES": "Eksisterende foranstaltninger",
+    "HEALTH": "Helbred (følsom)", "RELIGION": "Religion (følsom)", "POLITICAL_OPINION": "Politisk holdning (følsom)",
+    "ETHNICITY": "Etnisk oprindelse (følsom)", "SEX_LIFE": "Seksuelle forhold (følsom)",
+    "CRIMINAL_OFFENCES": "Strafbare forhold", "GANG_AFFILIATION": "Bandetilknytning",
+    "FAMILY_MEMBER_CONVICTION_81A": "Familiemedlem dømt efter straffelovens § 81 a",
+}
+DISCLOSURE_KINDS = {"DISCLOSURE": "Videregivelse", "RECEIPT": "Modtagelse", "INTERNAL_TRANSFER": "Intern overførsel",
+                    "DECISION_REJECTED": "Afvist videregivelse", "CORRECTION": "Rettelse"}
+OTHER_RECIPIENTS = {"PET": "Politiets Efterretningstjeneste (PET)", "PARENT": "Forældre",
+                    "RELATIVE": "Andre nærtstående", "OTHER_MUNICIPALITY": "En anden kommune (skriv hvilken)"}

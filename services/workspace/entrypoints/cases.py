@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from infohus.kit.auth import Permission, Principal, require
 from services.workspace.adapters.services import ServiceUnavailable
-from services.workspace.adapters.views import CaseSummary, ConcernView
+from services.workspace.adapters.views import CaseDisclosure, CaseSummary, ConcernView
 from services.workspace.domain import labels as L
 from services.workspace.domain.forms import (
     DISCLOSURE_CHANNELS,
@@ -21,7 +21,7 @@ from services.workspace.domain.forms import (
     parse_police_decision,
     parse_triage,
 )
-from services.workspace.entrypoints.common import flat, form_of, intake, routing, submit, token_of
+from services.workspace.entrypoints.common import audit, flat, form_of, intake, routing, submit, token_of
 from services.workspace.entrypoints.rendering import now_of, options, render
 
 router = APIRouter(tags=["sager"])
@@ -33,7 +33,8 @@ Recorder = Annotated[Principal, require(Permission.CASE_TRANSITION)]  # infohus 
 REFERENCE = re.compile(r"^IH-\d{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$", re.IGNORECASE)
 CPR = re.compile(r"^\d{6}-?\d{4}$")
 NOTICES = {"visitation": "Din visitation er registreret.", "handling": "Handlingen er registreret.",
-           "note": "Noten er tilføjet tidslinjen.",
+           "note": "Noten er tilføjet tidslinjen.", "videregivelse": "Videregivelsen er registreret i loggen.",
+           "overdraget": "Sagen er overdraget, og videregivelsen er registreret i loggen.",
            "politi": "Beslutningen om videregivelse er registreret.",
            "videresendelse": "Videresendelsen er registreret."}
 TRIAGE_ORDER = ("tovholder_municipal", "tovholder_police")
@@ -108,11 +109,17 @@ async def _case_page(request: Request, case_id: UUID, *, problems: dict[str, str
         concern = await intake(request).concern(token, case.concern_id)
     except ServiceUnavailable:
         concern = None
+    disclosures: list[CaseDisclosure] | None
+    try:
+        disclosures = await audit(request).case_disclosures(token, case_id)
+    except ServiceUnavailable:
+        disclosures = None
     left, overdue = L.time_left(case.triage_due_at, now_of(request))
     triage_complete = case.state != "RECEIVED"
     notice = NOTICES.get(request.query_params.get("udfoert", ""))
     return render(request, "case.html", {
         "title": f"Sag {case.reference}", "current": "/sager", "case": case, "concern": concern,
+        "disclosures": disclosures, "participants": request.app.state.participants,
         "left": left, "overdue": overdue, "triage_complete": triage_complete, "awaiting": _awaiting(case.awaiting),
         "signoffs": [(role, case.triage_signoffs.get(role)) for role in TRIAGE_ORDER],
         "open_tasks": [t for t in case.tasks if t.state == "OPEN" and t.kind in TOVHOLDER_TASKS],

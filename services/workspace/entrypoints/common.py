@@ -9,7 +9,7 @@ from fastapi import Request, Response
 from fastapi.responses import RedirectResponse
 
 from infohus.kit.auth import downstream_token
-from services.workspace.adapters.services import ApiError, IntakeApi, RoutingApi, SignInRequired
+from services.workspace.adapters.services import ApiError, AuditApi, IntakeApi, RoutingApi, SignInRequired
 from services.workspace.domain.forms import Form, Parsed, refusal_da
 
 
@@ -23,6 +23,11 @@ async def token_of(request: Request) -> str:
 
 def routing(request: Request) -> RoutingApi:
     api: RoutingApi = request.app.state.routing
+    return api
+
+
+def audit(request: Request) -> AuditApi:
+    api: AuditApi = request.app.state.audit
     return api
 
 

@@ -35,15 +35,16 @@ from infohus.kit.auth.oidc import JwksFetcher
 from infohus.kit.http import BodySizeLimitMiddleware, TracingMiddleware
 from services.workspace.adapters.services import (
     ApiError,
+    AuditApi,
     IntakeApi,
     RoutingApi,
     ServiceClient,
     ServiceUnavailable,
     SignInRequired,
 )
-from services.workspace.entrypoints import cases, underretninger
+from services.workspace.entrypoints import cases, disclosures, underretninger
 from services.workspace.entrypoints.rendering import message, principal_of
-from services.workspace.settings import WEB_DIR, WorkspaceSettings
+from services.workspace.settings import WEB_DIR, WorkspaceSettings, participant_names
 
 log = logging.getLogger(__name__)
 STATIC_PATHS = frozenset({"/static/workspace", "/static/dkfds"})
@@ -69,6 +70,7 @@ def create_app(settings: WorkspaceSettings | None = None, *, auth: AuthSettings 
         async with httpx.AsyncClient(timeout=settings.api_timeout_s, transport=transport) as client:
             app.state.routing = RoutingApi(ServiceClient(client, settings.routing_url))
             app.state.intake = IntakeApi(ServiceClient(client, settings.intake_url))
+            app.state.audit = AuditApi(ServiceClient(client, settings.audit_url))
             yield
         purging.cancel()
         if isinstance(store, SqlSessionStore):
@@ -77,6 +79,7 @@ def create_app(settings: WorkspaceSettings | None = None, *, auth: AuthSettings 
     app = FastAPI(title="Infohus workspace", version="1", lifespan=lifespan, docs_url=None, redoc_url=None,
                   openapi_url=None)
     app.state.settings = settings
+    app.state.participants = participant_names(settings.municipality_config)
     app.state.clock = clock
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=200_000)
     app.add_middleware(TracingMiddleware)
@@ -85,6 +88,7 @@ def create_app(settings: WorkspaceSettings | None = None, *, auth: AuthSettings 
     _mount_assets(app, settings)
     _health(app)
     app.include_router(cases.router)
+    app.include_router(disclosures.router)
     app.include_router(underretninger.router)
     _home(app)
     _errors(app)

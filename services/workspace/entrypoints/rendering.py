@@ -80,6 +80,10 @@ templates.env.filters.update({
     "acuteness": lambda c: L.label(L.ACUTENESS, c),
     "reporter_category": lambda c: L.label(L.REPORTER_CATEGORIES, c),
     "warning_sign": lambda c: WARNING_SIGN_CODES.get(c, c),
+    "disclosure_kind": lambda c: L.label(L.DISCLOSURE_KINDS, c), "purpose": lambda c: L.label(L.PURPOSES, c),
+    "legal_basis": lambda c: L.label(L.LEGAL_BASES_DISCLOSURE | L.LEGAL_BASES_RECEIPT, c),
+    "counterpart": lambda c, names: names.get(c) or L.label(L.OTHER_RECIPIENTS, c).replace(
+        "OTHER_MUNICIPALITY:", "Kommune: "),
     "destination": lambda c: L.label(L.DESTINATIONS, c), "delivery_state": lambda c: L.label(L.DELIVERY_STATES, c),
 })
 
