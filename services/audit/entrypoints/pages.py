@@ -50,7 +50,8 @@ SECONDARY = frozenset({
     "data_categories", "channel", "delivery_status", "executed_by", "decided_by", "transport_ref", "finding",
     "infohus_case_id", "underretning_id", "concern_id", "necessity_assessment", "source_record_id",
 })
-PRIMARY = {"Q1": ["occurred_at", "kind", "direction", "counterpart", "legal_basis", "purpose", "data_categories"]}
+# Q1: "Art" (videregivelse/modtagelse) already says which way the data went.
+PRIMARY = {"Q1": ["occurred_at", "kind", "counterpart", "legal_basis", "purpose", "data_categories"]}
 NO_MATCH_CPR = ("Der er ingen poster om dette CPR-nummer i perioden. Tjek nummeret. Poster fra før CPR-nummeret "
                 "blev registreret i sagen kendes kun under personens person-id: søg på henvendelsens "
                 "referencenummer i stedet.")
@@ -174,6 +175,7 @@ def _query_page(request: Request, spec: QuerySpec, values: Mapping[str, str], *,
     context: dict[str, Any] = {
         "title": f"{spec.id} – {spec.title_da}", "spec": spec, "values": dict(values), "problems": problems or {},
         "legal_bases": list(L.LEGAL_BASES.items()), "headings": LABELS_DA, "result": result,
+        "time_columns": L.INSTANT_COLUMNS,
         "current": "/revision/Q1" if spec.id == "Q1" else ("/revision/Q11" if spec.id == "Q11" else None),
     }
     if result is not None and filters is not None:
