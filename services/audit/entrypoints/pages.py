@@ -263,6 +263,9 @@ def _errors(app: FastAPI) -> None:
             if request.url.query and request.method == "GET":
                 target += "?" + request.url.query
             return RedirectResponse(f"{LOGIN}?next={quote(target, safe='/')}", status_code=303)
+        if error.status_code == 403 and "csrf_failed" in str(error.detail):
+            return message(request, "Formularen er udløbet", ["Genindlæs siden og søg igen."], 403,
+                           link=("/revision/Q1", "Til søgningen"))
         if error.status_code == 403:
             return message(request, "Ingen adgang", ["Din rolle giver ikke adgang til revisionssiderne. "
                                                      "De er for revisorer."], 403)
