@@ -15,6 +15,7 @@ install: $(UV)
 	$(UV) sync --frozen --compile-bytecode
 	npm ci --prefix services/intake/web --no-audit --no-fund --loglevel=error
 	npm ci --prefix services/workspace/web --no-audit --no-fund --loglevel=error
+	npm ci --prefix services/audit/web --no-audit --no-fund --loglevel=error
 
 run: install
 	$(UV) run --frozen infohus dev

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
@@ -7,6 +9,11 @@ from pydantic_settings import SettingsConfigDict
 from infohus.kit.settings import ServiceSettings
 from services.audit.domain.checkpoint import load_private_key, load_public_key
 from services.audit.domain.invariant_types import DEFAULT_SOCIAL_AUTHORITY_UNITS, InvariantContext
+
+WEB_DIR = Path(__file__).resolve().parent / "web"
+TEMPLATES_DIR = Path(__file__).resolve().parent / "entrypoints" / "templates"
+# The same development default as routing's INFOHUS_ROUTING_CPR_HMAC_KEY: both must hold the same key.
+DEVELOPMENT_HMAC_KEY = "development-only-cpr-hmac-key"
 
 
 class AuditSettings(ServiceSettings):
@@ -30,11 +37,23 @@ class AuditSettings(ServiceSettings):
     internal_mail_domains: list[str] = ["ishoj.dk"]
     # Worker processes of `infohus audit verify` for a large log (0: two per CPU; 1: no workers).
     verify_workers: int = Field(default=0, ge=0)
+    # The key routing hashes CPR numbers with (INFOHUS_ROUTING_CPR_HMAC_KEY): an auditor's search by CPR
+    # number finds the records only when both services hold the same secret.
+    cpr_hmac_key: SecretStr = SecretStr(DEVELOPMENT_HMAC_KEY)
+    # The auditor pages' header and footer.
+    municipality_name: str = "Ishøj Kommune"
+    infohus_name: str = "Infohus Ishøj"
+    # Det Fælles Designsystem, installed by `npm ci --prefix services/audit/web`.
+    web_assets_dir: Path = WEB_DIR / "node_modules"
 
     def production_problems(self) -> list[str]:
+        problems = []
         if self.checkpoint_signing_key is None:
-            return ["INFOHUS_AUDIT_CHECKPOINT_SIGNING_KEY must be set in production"]
-        return []
+            problems.append("INFOHUS_AUDIT_CHECKPOINT_SIGNING_KEY must be set in production")
+        if self.cpr_hmac_key.get_secret_value() == DEVELOPMENT_HMAC_KEY:
+            problems.append("INFOHUS_AUDIT_CPR_HMAC_KEY must be set to a secret in production "
+                            "(the same as INFOHUS_ROUTING_CPR_HMAC_KEY)")
+        return problems
 
     def private_key(self) -> Ed25519PrivateKey | None:
         if self.checkpoint_signing_key is None:

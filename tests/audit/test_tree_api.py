@@ -7,10 +7,11 @@ from pymerkle import InmemoryTree
 
 from infohus.kit.auth import Role
 from infohus.kit.auth.dependencies import assert_every_route_has_a_rule
-from infohus.kit.auth.testing import authorization_cases
+from infohus.kit.auth.testing import authorization_cases, csrf_credentials
 from services.audit.bootstrap import AuditContainer, bootstrap
 from services.audit.domain.checkpoint import Checkpoint, load_public_key, verify_checkpoint
 from services.audit.domain.merkle import verify_consistency, verify_inclusion
+from services.audit.entrypoints.http import STATIC_PATHS
 from tests.audit.builders import seed
 from tests.audit.conftest import audit_app, public_key_b64
 from tests.system import eventually
@@ -63,14 +64,16 @@ async def test_proofs_outside_the_log_are_not_found(client, audit_sqlite, creden
 async def test_every_route_refuses_the_roles_the_matrix_refuses(audit_sqlite, credentials) -> None:
     """Each audit route against every role and no sign-in at all: 401/403 exactly as the matrix says."""
     app = audit_app(audit_sqlite, credentials)
-    assert_every_route_has_a_rule(app)
-    cases = authorization_cases(app)
+    assert_every_route_has_a_rule(app, STATIC_PATHS)
+    cases = authorization_cases(app, STATIC_PATHS)
     assert {c.rule.path for c in cases} >= {"/api/v1/disclosures", "/api/v1/audit/queries/{query_id}",
                                             "/revision/{query_id}", "/api/v1/proofs/inclusion/{seq_no}"}
+    cookies, csrf = csrf_credentials(app)  # the auditor's search form (POST /revision/Q1) carries a token
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="https://audit.test") as http:
+    async with httpx.AsyncClient(transport=transport, base_url="https://audit.test", cookies=cookies) as http:
         for case in cases:
-            response = await http.request(case.method, case.path, headers=credentials.idp.headers_for(case.role))
+            response = await http.request(case.method, case.path,
+                                          headers=csrf | credentials.idp.headers_for(case.role))
             case.check(response.status_code)
 
 

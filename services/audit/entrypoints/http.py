@@ -11,15 +11,11 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlencode
 from uuid import UUID
 
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-from pydantic import ValidationError
+from fastapi.responses import JSONResponse, Response
 
 from contracts.envelope import new_uuid7
 from contracts.events import DisclosureRecorded
@@ -31,6 +27,8 @@ from services.audit.bootstrap import AuditContainer, bootstrap
 from services.audit.domain.invariant_types import InvariantContext
 from services.audit.domain.values import format_utc
 from services.audit.entrypoints.case_disclosures import case_disclosures_router
+from services.audit.entrypoints.pages import STATIC_PATHS, install_pages
+from services.audit.entrypoints.querying import filters_from, run
 from services.audit.service_layer.append import (
     AppendResult,
     DisclosureRefused,
@@ -38,12 +36,11 @@ from services.audit.service_layer.append import (
     RecordIdConflict,
     append_disclosure,
 )
-from services.audit.service_layer.queries import BY_ID, LABELS_DA, SPECS, Filters, QueryError, QueryResult, run_query
+from services.audit.service_layer.queries import SPECS, QueryError, QueryResult
 from services.audit.service_layer.tree import consistency, inclusion
-from services.audit.service_layer.verify import VerifyReport, verify_log
 
-TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
-                        autoescape=select_autoescape(["html"]))
+__all__ = ["STATIC_PATHS", "build", "create_app"]
+
 READ = require(Permission.AUDIT_READ)
 VERIFY = require(Permission.AUDIT_VERIFY)
 RECORD = require(Permission.DISCLOSURE_RECORD)
@@ -62,8 +59,10 @@ class DisclosureSubmission(DisclosureRecorded):
 def create_app(container: AuditContainer, *, manage_runtime: bool = True, auth: AuthSettings | None = None,
                jwks_fetcher: JwksFetcher | None = None) -> FastAPI:
     app = service_app("Infohus audit", container.runtime, manage_runtime=manage_runtime)
+    app.state.audit_settings = container.settings
     install_auth(app, auth if auth is not None else AuthSettings(), jwks_fetcher=jwks_fetcher)
     app.include_router(case_disclosures_router(container))
+    install_pages(app, container)
 
     @app.get("/api/v1/disclosures/by-concern/{concern_id}")
     async def by_concern(concern_id: UUID, auditor: Annotated[Principal, READ]) -> list[dict[str, Any]]:
@@ -112,7 +111,8 @@ def create_app(container: AuditContainer, *, manage_runtime: bool = True, auth: 
     @app.get("/api/v1/audit/queries", dependencies=[READ])
     async def list_queries() -> list[dict[str, Any]]:
         return [{"id": s.id, "title_da": s.title_da, "description_da": s.description_da,
-                 "zero_is_compliant": s.zero_is_compliant, "needs": list(s.needs), "note_da": s.note_da}
+                 "zero_is_compliant": s.zero_is_compliant, "needs": list(s.needs),
+                 "needs_one_of": list(s.needs_one_of), "note_da": s.note_da}
                 for s in SPECS]
 
     @app.get("/api/v1/audit/queries/{query_id}")
@@ -120,9 +120,9 @@ def create_app(container: AuditContainer, *, manage_runtime: bool = True, auth: 
         output = request.query_params.get("format", "json")
         if output not in ("json", "csv"):
             raise HTTPException(422, "format must be json or csv")
-        filters = _filters(request, export=output == "csv")
+        filters = filters_from(request.query_params, export=output == "csv")
         try:
-            result = await _run(container, query_id, filters, actor=auditor, output=output)
+            result = await run(container, query_id, filters, actor=auditor, output=output)
         except QueryError as error:
             raise HTTPException(404 if "unknown" in str(error) else 422, str(error)) from None
         if output == "csv":
@@ -172,72 +172,11 @@ def create_app(container: AuditContainer, *, manage_runtime: bool = True, auth: 
         except ValueError as error:
             raise HTTPException(404, str(error)) from None
 
-    @app.get("/revision", response_class=HTMLResponse, dependencies=[READ])
-    async def revision_index() -> HTMLResponse:
-        return HTMLResponse(TEMPLATES.get_template("revision.html").render(specs=SPECS, current=None,
-                                                                           result=None, error=None))
-
-    @app.get("/revision/{query_id}", response_class=HTMLResponse)
-    async def revision_query(query_id: str, request: Request, auditor: Annotated[Principal, READ]) -> HTMLResponse:
-        spec = BY_ID.get(query_id.upper())
-        if spec is None:
-            raise HTTPException(404, "Ukendt forespørgsel")
-        filters = _filters(request, export=False)
-        result, error = None, None
-        asked = any(k != "limit" for k in request.query_params) or not spec.needs
-        if asked:
-            try:
-                result = await _run(container, spec.id, filters, actor=auditor, output="html")
-            except QueryError:
-                error = "Udfyld de påkrævede felter: " + ", ".join(spec.needs)
-        params = {k: v for k, v in request.query_params.items() if k not in ("offset", "format") and v}
-        page = _page_links(spec.id, params, filters, result)
-        return HTMLResponse(TEMPLATES.get_template("revision.html").render(
-            specs=SPECS, current=spec, filters=filters, result=result, error=error, labels=LABELS_DA,
-            csv_url=f"/api/v1/audit/queries/{spec.id}?" + urlencode({**params, "format": "csv"}), **page))
-
     return app
 
 
 def _actor(principal: Principal) -> str:
     return principal.user_id[:200]
-
-
-async def _run(container: AuditContainer, query_id: str, filters: Filters, *, actor: Principal,
-               output: str) -> QueryResult:
-    async def verifier(f: Filters) -> VerifyReport:
-        return await verify_log(container.unit_of_work, public_key=container.settings.public_key(),
-                                today=date.today(), from_seq_no=f.from_seq_no or 1, to_seq_no=f.to_seq_no)
-
-    return await run_query(query_id, filters, uow_factory=container.unit_of_work,
-                           actor=_actor(actor), output_format=output, verifier=verifier,
-                           internal_mail_domains=tuple(container.settings.internal_mail_domains))
-
-
-def _filters(request: Request, *, export: bool) -> Filters:
-    raw: dict[str, Any] = {k: v for k, v in request.query_params.items() if k != "format" and v != ""}
-    if export and "limit" not in raw:
-        raw["limit"] = 100_000
-    try:
-        filters = Filters.model_validate(raw)
-    except ValidationError as error:
-        raise HTTPException(422, field_errors(error.errors())) from None
-    if not export and filters.limit > 1000:
-        raise HTTPException(422, "limit must be at most 1000 (use format=csv to export more)")
-    return filters
-
-
-def _page_links(query_id: str, params: dict[str, str], filters: Filters, result: QueryResult | None
-                ) -> dict[str, str | None]:
-    if result is None:
-        return {"prev_url": None, "next_url": None}
-    base = f"/revision/{query_id}?"
-    prev_url = next_url = None
-    if filters.offset > 0:
-        prev_url = base + urlencode({**params, "offset": max(0, filters.offset - filters.limit)})
-    if filters.offset + filters.limit < result.total:
-        next_url = base + urlencode({**params, "offset": filters.offset + filters.limit})
-    return {"prev_url": prev_url, "next_url": next_url}
 
 
 def _refusal(detail: list[dict[str, Any]], rejected: AppendResult | None = None) -> JSONResponse:

@@ -11,6 +11,7 @@ from routing's and notify's events (``case_facts``, ``underretning_facts``, ``ma
 
 from __future__ import annotations
 
+import json
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from contracts.envelope import new_uuid7
 from infohus.kit.telemetry import current_trace_id
 from services.audit.adapters.columns import parse_instant
 from services.audit.adapters.orm import (
+    auditor_query_log,
     case_facts,
     disclosure_log,
     disclosure_payloads,
@@ -60,6 +62,7 @@ class Filters(BaseModel):
     date_from: date | None = None
     date_to: date | None = None
     subject: str | None = Field(default=None, max_length=200)
+    reference: str | None = Field(default=None, max_length=64)
     recipient: str | None = Field(default=None, max_length=80)
     legal_basis: str | None = Field(default=None, max_length=40)
     kind: str | None = Field(default=None, max_length=32)
@@ -82,13 +85,16 @@ class QuerySpec:
     zero_is_compliant: bool = False
     needs: tuple[str, ...] = ()
     note_da: str | None = None
+    # At least one of these filters (Q1: a person's key or a concern's reference).
+    needs_one_of: tuple[str, ...] = ()
 
 
 SPECS: tuple[QuerySpec, ...] = (
     QuerySpec("Q1", "Pr. registreret person",
-              "Alle videregivelser, modtagelser og interne overførsler om en person (person-id eller "
-              "CPR-HMAC) i en periode: tidspunkt, modtager eller kilde, hjemmel, formål og kategorier. "
-              "Medarbejderes identitet vises ikke (C-579/21).", needs=("subject",)),
+              "Alle videregivelser, modtagelser og interne overførsler om en person (søgt på CPR-nummer "
+              "eller henvendelsens referencenummer) i en periode: tidspunkt, modtager eller kilde, hjemmel, "
+              "formål og kategorier. Medarbejderes identitet vises ikke (C-579/21).",
+              needs_one_of=("subject", "reference")),
     QuerySpec("Q2", "Pr. modtager", "Alt sendt til en modtager i en periode, grupperet efter hjemmel, "
               "samarbejdsform og formål, med antal.", needs=("recipient",)),
     QuerySpec("Q3", "§ 115 uden nødvendighedsvurdering eller beslutningstager",
@@ -140,10 +146,11 @@ SPECS: tuple[QuerySpec, ...] = (
 )
 BY_ID = {spec.id: spec for spec in SPECS}
 
-# Column headings on the auditor page (the API and CSV keep the field names of §D1).
+# Column headings on the auditor page (the API and CSV keep the field names of §D1); the values' code
+# lists are in ``domain/labels.py``.
 LABELS_DA: dict[str, str] = {
-    "seq_no": "Løbenr.", "record_id": "Post-id", "kind": "Art", "occurred_at": "Tidspunkt (UTC)",
-    "recorded_at": "Registreret (UTC)", "discloser_authority": "Afgivende myndighed",
+    "seq_no": "Løbenr.", "record_id": "Post-id", "kind": "Art", "occurred_at": "Tidspunkt",
+    "recorded_at": "Registreret", "discloser_authority": "Afgivende myndighed",
     "discloser_unit": "Afgivende enhed", "recipient_authority": "Modtager", "recipient_unit": "Modtagende enhed",
     "legal_basis": "Hjemmel", "cooperation_form": "Samarbejdsform", "purpose": "Formål",
     "data_categories": "Kategorier", "channel": "Kanal", "delivery_status": "Levering",
@@ -155,18 +162,18 @@ LABELS_DA: dict[str, str] = {
     "contains_criminal_data": "Strafbare forhold", "contains_gang_info": "Bandeoplysninger",
     "onward_legal_basis": "Hjemmel for videregivelsen", "source_record_id": "Kildepost",
     "source_seq_no": "Kildens løbenr.", "source_legal_basis": "Kildens hjemmel", "source_authority": "Kilde",
-    "source_occurred_at": "Modtaget (UTC)", "source_missing": "Kildepost mangler",
+    "source_occurred_at": "Modtaget", "source_missing": "Kildepost mangler",
     "recording_lag_s": "Forsinkelse (sek.)", "lag_hours": "Forsinkelse (timer)",
     "oral_over_2_office_days": "Mundtlig, over 2 arbejdsdage", "finding": "Fund", "transport_ref": "Transportreference",
     "original_seq_no": "Rettet løbenr.", "original_record_id": "Rettet post", "original_recipient": "Modtager",
-    "correction_seq_no": "Rettelsens løbenr.", "correction_record_id": "Rettelse", "corrected_at": "Rettet (UTC)",
+    "correction_seq_no": "Rettelsens løbenr.", "correction_record_id": "Rettelse", "corrected_at": "Rettet",
     "recipient_notified": "Modtager underrettet", "notice_record_id": "Fejlmeddelelse",
     "subject_information_status": "Underretning af den registrerede", "month": "Måned", "employee": "Medarbejder",
     "role": "Rolle", "month_median": "Månedens median", "outlier": "Afviger", "retention_until": "Opbevares til",
     "finding_da": "Fund (forklaring)", "reference": "Sagsreference", "infohus_case_id": "Sag",
-    "underretning_id": "Underretning", "legal_type": "Type", "state": "Tilstand", "at": "Tidspunkt (UTC)",
-    "due_at": "Frist (UTC)", "done_at": "Udført (UTC)", "age_days": "Alder (dage)", "closed_at": "Lukket (UTC)",
-    "triage_outcome": "Triageudfald", "triage_completed_at": "Triage afsluttet (UTC)", "source": "Kilde",
+    "underretning_id": "Underretning", "legal_type": "Type", "state": "Tilstand", "at": "Tidspunkt",
+    "due_at": "Frist", "done_at": "Udført", "age_days": "Alder (dage)", "closed_at": "Lukket",
+    "triage_outcome": "Triageudfald", "triage_completed_at": "Triage afsluttet", "source": "Kilde",
     "concern_id": "Henvendelse", "recipient": "Modtager", "reason": "Årsag", "review_at": "Revurderes",
 }
 
@@ -238,6 +245,8 @@ async def run_query(query_id: str, filters: Filters, *, uow_factory: UowFactory,
     if spec is None:
         raise QueryError(f"unknown query {query_id}")
     missing = [name for name in spec.needs if getattr(filters, name) in (None, "")]
+    if spec.needs_one_of and all(getattr(filters, name) in (None, "") for name in spec.needs_one_of):
+        missing.append(" or ".join(spec.needs_one_of))
     if missing:
         raise QueryError(f"{spec.id} needs {', '.join(missing)}")
     now = now or datetime.now(UTC)
@@ -251,6 +260,37 @@ async def run_query(query_id: str, filters: Filters, *, uow_factory: UowFactory,
                                 output_format=output_format, trace_id=current_trace_id())
         await uow.commit()
     return result
+
+
+@dataclass(frozen=True)
+class IntegrityStatus:
+    """What the auditor index shows about the log's integrity, from what audit stores: the log's size, the
+    last signed checkpoint and the last integrity check run as Q11 (the CLI's ``verify`` stores none)."""
+
+    log_size: int
+    checkpoint_at: datetime | None = None
+    checkpoint_tree_size: int | None = None
+    verified_at: str | None = None
+    verified_findings: int | None = None
+    verified_range: str | None = None
+
+
+async def integrity_status(uow_factory: UowFactory) -> IntegrityStatus:
+    async with uow_factory() as uow:
+        size = await uow.log.count()
+        checkpoint = await uow.checkpoints.latest()
+        last_check = (await uow.session.execute(
+            select(auditor_query_log.c.at, auditor_query_log.c.parameters, auditor_query_log.c.result_rows)
+            .where(auditor_query_log.c.query == "Q11").order_by(auditor_query_log.c.at.desc()).limit(1))).first()
+    status = IntegrityStatus(size, checkpoint.issued_at if checkpoint else None,
+                             checkpoint.tree_size if checkpoint else None)
+    if last_check is None:
+        return status
+    parameters = json.loads(last_check.parameters)
+    first, last = parameters.get("from_seq_no"), parameters.get("to_seq_no")
+    scope = f"{first or 1}–{last}" if last else (f"{first} og frem" if first else None)
+    return IntegrityStatus(status.log_size, status.checkpoint_at, status.checkpoint_tree_size,
+                           last_check.at, last_check.result_rows, scope)
 
 
 # --- shared pieces ----------------------------------------------------------------------------------
@@ -348,10 +388,7 @@ async def _q1(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, _ctx: Que
              "discloser_unit", "legal_basis", "purpose", "data_categories", "channel"]
     if filters.include_staff:
         names += list(STAFF_COLUMNS)
-    query = _common(
-        select(*_columns(*names)).select_from(
-            p.join(disclosure_subjects, disclosure_subjects.c.seq_no == p.c.seq_no))
-        .where(disclosure_subjects.c.subject_key == filters.subject, p.c.kind.in_(MOVING_KINDS)), filters)
+    query = _common(select(*_columns(*names)).where(*_about(filters), p.c.kind.in_(MOVING_KINDS)), filters)
     result = await _page(uow, spec, filters, query, names, order=[p.c.occurred_at, p.c.seq_no])
     for row in result.rows:
         outgoing = row["kind"] != "RECEIPT"
@@ -360,6 +397,24 @@ async def _q1(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, _ctx: Que
     result.columns = ["occurred_at", "kind", "direction", "counterpart", *names[2:]]
     result.extra["staff_hidden"] = not filters.include_staff
     return result
+
+
+def _about(filters: Filters) -> list[ColumnElement[bool]]:
+    """Q1's records: those whose subjects include ``subject`` (a person id or CPR HMAC) and/or those about
+    the concern, case or underretning with ``reference`` (looked up in the case and underretning facts)."""
+    conditions: list[ColumnElement[bool]] = []
+    if filters.subject:
+        conditions.append(exists(select(literal(1)).select_from(disclosure_subjects).where(
+            disclosure_subjects.c.seq_no == p.c.seq_no, disclosure_subjects.c.subject_key == filters.subject)))
+    if filters.reference:
+        reference = filters.reference.strip().upper()
+        concerns = union_all(select(cf.c.concern_id).where(cf.c.reference == reference, cf.c.concern_id.is_not(None)),
+                             select(uf.c.concern_id).where(uf.c.reference == reference))
+        cases = union_all(select(cf.c.infohus_case_id).where(cf.c.reference == reference),
+                          select(uf.c.infohus_case_id).where(uf.c.reference == reference,
+                                                             uf.c.infohus_case_id.is_not(None)))
+        conditions.append(or_(p.c.concern_id.in_(concerns), p.c.infohus_case_id.in_(cases)))
+    return conditions
 
 
 async def _q2(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, _ctx: QueryContext) -> QueryResult:
