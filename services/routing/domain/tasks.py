@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID, uuid5
 
-from infohus.kit.auth.roles import Permission, Role
+from infohus.kit.auth.roles import Permission
 from services.routing.domain.actors import Actor
 from services.routing.domain.errors import NotPermitted, TransitionNotAllowed
 
@@ -40,10 +40,12 @@ class OrientationOutcome(StrEnum):
     WITHHELD_SAERLIGE_FORHOLD = "WITHHELD_SAERLIGE_FORHOLD"
 
 
-# Who may complete each kind of task.
+# Who may list and complete each kind of task. The municipal tovholder alone decides a disclosure to the
+# police (the police tovholder is its recipient); StraXen handles the underretning tasks, never an infohus
+# case's.
 TASK_PERMISSION: dict[TaskKind, Permission] = {
-    TaskKind.DISCLOSURE_PROPOSED: Permission.DISCLOSURE_RECORD,
-    TaskKind.JURISDICTION_REVIEW: Permission.DISCLOSURE_RECORD,
+    TaskKind.DISCLOSURE_PROPOSED: Permission.CASE_DISCLOSURE_DECIDE,
+    TaskKind.JURISDICTION_REVIEW: Permission.CASE_FORWARD,
     TaskKind.RECEIPT_CONFIRMATION: Permission.UNDERRETNING_ASSESS,
     TaskKind.PROFESSIONAL_ORIENTATION: Permission.UNDERRETNING_ASSESS,
 }
@@ -68,9 +70,6 @@ class Task:
     def check_actor(self, actor: Actor) -> None:
         if not actor.can(TASK_PERMISSION[self.kind]):
             raise NotPermitted(f"role {actor.role_name} may not handle {self.kind} tasks")
-        if self.kind is TaskKind.DISCLOSURE_PROPOSED and actor.role is not Role.TOVHOLDER_MUNICIPAL:
-            # The municipality discloses its own data; the police tovholder is the recipient.
-            raise NotPermitted("the municipal tovholder decides a disclosure to the police")
 
     def complete(self, actor: Actor, at: datetime, outcome: str, details: dict[str, Any] | None = None) -> None:
         self.check_actor(actor)
