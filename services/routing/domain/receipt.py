@@ -19,7 +19,7 @@ from contracts.events import DeliveryStatus, Destination, NotificationPurpose, N
 from services.routing.domain.actors import Actor
 from services.routing.domain.casework import Underretning
 from services.routing.domain.errors import InvalidCommand, TransitionNotAllowed
-from services.routing.domain.tasks import Task, TaskState
+from services.routing.domain.tasks import COMPLETED_BY_ROLE, Task, TaskState
 
 MAILS = "receipt_mails"
 """Task detail: the receipt mails requested for the task, oldest first (ids, who, when, delivery status)."""
@@ -62,7 +62,8 @@ def request_mail(task: Task, u: Underretning, actor: Actor, *, reference: str, p
     attempt = len(task.details.get(MAILS, [])) + 1
     notification_id = uuid5(task.task_id, f"receipt-mail:{attempt}")
     task.add_detail(MAILS, {"notification_id": str(notification_id), "requested_at": now.isoformat(),
-                            "requested_by": actor.user_id, "status": "REQUESTED"})
+                            "requested_by": actor.user_id, "requested_by_role": actor.role_name,
+                            "status": "REQUESTED"})
     return NotificationRequested(
         notification_id=notification_id, concern_id=u.concern_id, reference=reference,
         destination=Destination.REPORTER, purpose=NotificationPurpose.RECEIPT_CONFIRMATION, priority=priority,
@@ -90,5 +91,6 @@ def complete_by_mail(task: Task, entry: dict[str, Any], *, sent_at: datetime, me
     task.state, task.completed_at, task.completed_by = TaskState.DONE, sent_at, entry["requested_by"]
     task.outcome = ReceiptOutcome.SENT_BY_INFOHUS.value
     task.details = {**task.details, "sent_at": sent_at.isoformat(), "method": "e-mail (Infohus)",
-                    "notification_id": entry["notification_id"], "message_id": message_id}
+                    "notification_id": entry["notification_id"], "message_id": message_id,
+                    COMPLETED_BY_ROLE: entry.get("requested_by_role")}
     return True

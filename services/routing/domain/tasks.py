@@ -51,6 +51,10 @@ TASK_PERMISSION: dict[TaskKind, Permission] = {
 }
 
 
+COMPLETED_BY_ROLE = "completed_by_role"
+"""Task detail: the role the signed-in user completed the task in (``completed_by`` is their user id)."""
+
+
 @dataclass
 class Task:
     task_id: UUID
@@ -76,7 +80,7 @@ class Task:
         if self.state is not TaskState.OPEN:
             raise TransitionNotAllowed(f"the task is already {self.state}")
         self.state, self.completed_at, self.completed_by, self.outcome = TaskState.DONE, at, actor.user_id, outcome
-        self.details = {**self.details, **(details or {})}
+        self.details = {**self.details, **(details or {}), COMPLETED_BY_ROLE: actor.role_name}
 
     def add_detail(self, key: str, value: Any) -> None:
         self.details = {**self.details, key: [*self.details.get(key, []), value]}

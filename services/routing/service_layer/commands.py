@@ -416,7 +416,8 @@ async def confirm_forwarding(uow: RoutingUnitOfWork, task_id: UUID, actor: Actor
                             person_ids=person_ids, recipient_municipality=municipality, channel=channel,
                             occurred_at=occurred, decided_at=occurred, transport_ref=transport_ref, system=deps.system)
         task.add_detail("forwardings", {"to": municipality, "at": occurred.isoformat(),
-                                        "disclosure_record_id": str(record.record_id), "by": actor.user_id})
+                                        "disclosure_record_id": str(record.record_id), "by": actor.user_id,
+                                        "by_role": actor.role_name})
         if complete:
             task.complete(actor, now, "FORWARDED")
         await uow.routing.save_task(task)
