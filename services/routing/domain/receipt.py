@@ -18,7 +18,8 @@ from uuid import UUID, uuid5
 from contracts.events import DeliveryStatus, Destination, NotificationPurpose, NotificationRequested, Priority
 from services.routing.domain.actors import Actor
 from services.routing.domain.casework import Underretning
-from services.routing.domain.errors import InvalidCommand, TransitionNotAllowed
+from services.routing.domain.entered_times import Earliest, checked_entered_time
+from services.routing.domain.errors import TransitionNotAllowed
 from services.routing.domain.tasks import COMPLETED_BY_ROLE, Task, TaskState
 
 MAILS = "receipt_mails"
@@ -35,14 +36,8 @@ class ReceiptOutcome(StrEnum):
 def checked_sent_at(sent_at: datetime, *, received_at: datetime, now: datetime, skew: timedelta) -> datetime:
     """A time a person entered: not before the underretning was received, not in the future (a client clock
     up to ``skew`` ahead is taken as now). An earlier time would stop the § 138 clock unearned."""
-    if sent_at.utcoffset() is None:
-        raise InvalidCommand("Tidspunktet skal have en UTC-forskydning / times need a UTC offset")
-    if sent_at < received_at:
-        raise InvalidCommand("Kvitteringen kan ikke være sendt, før underretningen blev modtaget "
-                             f"({received_at.isoformat()}) / the receipt cannot predate the underretning")
-    if sent_at > now + skew:
-        raise InvalidCommand("Tidspunktet ligger i fremtiden / that time is in the future")
-    return min(sent_at, now)
+    return checked_entered_time(sent_at, field="sent_at", now=now, skew=skew, earliest=Earliest(
+        received_at, da="underretningen blev modtaget", en="the underretning"))
 
 
 def pending_mail(task: Task) -> dict[str, Any] | None:

@@ -10,7 +10,7 @@ events in one transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -290,7 +290,7 @@ def case_router(container: RoutingContainer) -> APIRouter:
         completes when the mail is sent)."""
         return await commands.confirm_receipt(
             uow(), task_id, actor, sent_at=body.sent_at, method=body.method, send_to=body.send_to, now=now(),
-            deps=deps, clock_skew=timedelta(seconds=container.settings.receipt_clock_skew_s))
+            deps=deps)
 
     @router.post("/tasks/{task_id}/orientation")
     async def orientation(task_id: UUID, body: OrientationBody, actor: UnderretningAssessor) -> OrientationResult:
