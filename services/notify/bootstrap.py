@@ -17,6 +17,7 @@ from services.notify.adapters.dead_letters import BrokerDeadLetters
 from services.notify.adapters.expected import ExpectedNotifications, RoutingExpectedNotifications
 from services.notify.adapters.mailer import Mailer, SmtpMailer
 from services.notify.adapters.orm import tables
+from services.notify.adapters.routing_credentials import routing_token_source
 from services.notify.adapters.unit_of_work import NotifyUnitOfWork
 from services.notify.service_layer.handlers import handle_deadline_reached, handle_notification_requested
 from services.notify.service_layer.watchdog import Watchdog
@@ -77,7 +78,7 @@ def bootstrap(settings: NotifySettings | None = None, mailer: Mailer | None = No
     settings = settings or NotifySettings()
     runtime = ServiceRuntime("notify", settings, tables)
     if expected is None and settings.routing_url:
-        expected = RoutingExpectedNotifications(settings.routing_url)
+        expected = RoutingExpectedNotifications(settings.routing_url, token=routing_token_source(settings))
     container = NotifyContainer(settings, runtime, mailer or SmtpMailer(settings),
                                 acceptance or acceptance_check_for(settings), expected, now)
     runtime.consume({NotificationRequested: container.on_notification_requested,

@@ -72,6 +72,14 @@ class NotifySettings(ServiceSettings):
     watchdog_missing_after_s: float = Field(default=120.0, gt=0)  # requested by routing, unseen by notify
     watchdog_lookback_s: float = Field(default=7 * 24 * 3600.0, gt=0)
     routing_url: str | None = None  # routing's HTTP API, for the expected-notifications check
+    # How the watchdog signs in to routing as the service principal service_notify
+    # (adapters/routing_credentials.py): OAuth client credentials in production, or a fixed token;
+    # with neither, development mode signs a development service token itself.
+    routing_token_url: str | None = None
+    routing_client_id: str | None = None
+    routing_client_secret: SecretStr | None = None
+    routing_token_scope: str | None = None
+    routing_token: SecretStr | None = None
 
     # --- addresses --------------------------------------------------------------------------------
     municipality_config: str | None = None
@@ -99,6 +107,10 @@ class NotifySettings(ServiceSettings):
             raise ValueError("INFOHUS_NOTIFY_RETRY_MAX_BACKOFF_S must be at least RETRY_INITIAL_BACKOFF_S")
         if (self.smtp_username is None) != (self.smtp_password is None):
             raise ValueError("INFOHUS_NOTIFY_SMTP_USERNAME and _SMTP_PASSWORD are set together or not at all")
+        client = (self.routing_token_url, self.routing_client_id, self.routing_client_secret)
+        if any(v is not None for v in client) and not all(v is not None for v in client):
+            raise ValueError("INFOHUS_NOTIFY_ROUTING_TOKEN_URL, _ROUTING_CLIENT_ID and _ROUTING_CLIENT_SECRET are set "
+                             "together or not at all")
         return self
 
     def production_problems(self) -> list[str]:
@@ -115,6 +127,8 @@ class NotifySettings(ServiceSettings):
                 problems.append(f"INFOHUS_NOTIFY_{variable} or the municipality file must give an address")
         if not mailboxes["OPS_ALERT"]:
             problems.append("INFOHUS_NOTIFY_MAILBOX_OPS must be set in production: alerts go there")
+        if self.routing_token_url and not self.routing_token_url.startswith("https://"):
+            problems.append("INFOHUS_NOTIFY_ROUTING_TOKEN_URL must use https in production")
         return problems
 
     @property

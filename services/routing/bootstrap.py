@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from importlib.metadata import version
 
 from contracts.envelope import Envelope
@@ -51,7 +51,8 @@ class RoutingContainer:
     def deps(self) -> RoutingDeps:
         return RoutingDeps(config=self.config, hmac_key=self.settings.cpr_hmac_key.get_secret_value().encode(),
                            system=SystemInfo(retention_years=self.settings.disclosure_retention_years,
-                                             system_version=SYSTEM_VERSION))
+                                             system_version=SYSTEM_VERSION),
+                           entered_time_skew=timedelta(seconds=self.settings.entered_time_skew_s))
 
     def unit_of_work(self) -> RoutingUnitOfWork:
         return RoutingUnitOfWork(self.runtime.sessions, outbox_table=tables.outbox, inbox_table=tables.inbox,

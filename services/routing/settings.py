@@ -17,8 +17,9 @@ class RoutingSettings(ServiceSettings):
     cpr_hmac_key: SecretStr = SecretStr(DEVELOPMENT_HMAC_KEY)
     disclosure_retention_years: int = 5
     deadline_scan_interval_s: float = 30.0
-    # A § 138 receipt time a person enters may be this far ahead of the server's clock (a client's clock).
-    receipt_clock_skew_s: float = Field(default=300.0, ge=0)
+    # A time a person enters (a § 138 receipt's sent_at, a disclosure's decided_at and occurred_at, an analysis
+    # meeting's meeting_at) may be this far ahead of the server's clock (a client's clock); it is taken as now.
+    entered_time_skew_s: float = Field(default=300.0, ge=0)
 
     def production_problems(self) -> list[str]:
         if self.cpr_hmac_key.get_secret_value() == DEVELOPMENT_HMAC_KEY:

@@ -2,7 +2,7 @@
 
 Each invariant with a record the service accepts (201) and one it refuses (422 naming the invariant);
 a proposal refused as unlawful is itself logged as DECISION_REJECTED (Q18), one refused for its form
-is not.
+is not. Who executed a disclosure is who is signed in, never what the body says.
 """
 
 from __future__ import annotations
@@ -11,10 +11,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+import httpx
 import pytest
 from sqlalchemy import select
 
 from infohus.kit.auth import Role
+from services.audit.bootstrap import AuditContainer
+from tests.audit.conftest import Credentials, audit_app
 from tests.audit.domain.builders import NECESSITY, event_fields
 from tests.audit.domain.test_invariants import FAMILY_DISCLOSURE, GANG_RECEIPT, INTERNAL_SENSITIVE
 
@@ -24,7 +27,8 @@ GANG_ONWARD = {"data_categories": ["IDENTITY", "GANG_AFFILIATION"], "source_of_d
 
 
 def body(**overrides: Any) -> dict[str, Any]:
-    fields = event_fields(**overrides)
+    """A submission; ``executed_by`` is left out (the service sets the signed-in person) unless overridden."""
+    fields = {k: v for k, v in event_fields(**overrides).items() if k != "executed_by" or "executed_by" in overrides}
     return {k: (str(v) if isinstance(v, UUID | datetime) or k == "retention_until" else v)
             for k, v in fields.items()}
 
@@ -144,3 +148,61 @@ async def test_an_auditors_read_of_a_concerns_records_is_in_the_read_access_log(
         rows = (await session.execute(select(table))).mappings().all()
     assert [(r["user_id"], r["case_kind"], r["case_id"], r["purpose"]) for r in rows] == [
         ("revisor-rita", "concern", str(concern_id), "audit")]
+
+
+# --- attribution: the signed-in identity, never the body's ---------------------------------------------
+
+TOVHOLDER = "tove-tovholder"
+SIGNED_IN = f"{TOVHOLDER} (tovholder_municipal)"
+STRAXEN_WORKER = "sofie-straxen (straxen)"
+
+
+@pytest.fixture
+async def on_both(audit: AuditContainer, credentials: Credentials) -> Any:
+    """The audit API on SQLite and on PostgreSQL (``audit`` is parametrised over both)."""
+    transport = httpx.ASGITransport(app=audit_app(audit, credentials))
+    async with httpx.AsyncClient(transport=transport, base_url="https://audit.test") as http:
+        yield http
+
+
+async def staff_rows(client: httpx.AsyncClient, credentials: Credentials, employee: str) -> list[dict[str, Any]]:
+    """Q15, per employee: what the log attributes to ``employee``."""
+    response = await client.get("/api/v1/audit/queries/Q15", params={"employee": employee},
+                                headers=credentials.auditor)
+    assert response.status_code == 200, response.text
+    return response.json()["rows"]  # type: ignore[no-any-return]
+
+
+async def test_a_body_naming_someone_else_as_executor_is_refused_and_nothing_is_logged(
+        on_both: httpx.AsyncClient, credentials: Credentials) -> None:
+    tovholder = credentials.of(Role.TOVHOLDER_MUNICIPAL, user=TOVHOLDER)
+    for named in (STRAXEN_WORKER, "sofie-straxen", f"{TOVHOLDER}x"):
+        response = await on_both.post("/api/v1/disclosures", headers=tovholder, json=body(executed_by=named))
+        assert response.status_code == 422, response.text
+        [problem] = response.json()["detail"]
+        assert (problem["field"], problem["invariant"]) == ("executed_by", "D1")
+        assert "logget ind" in problem["message_da"] and named not in response.text
+        assert response.json()["decision_rejected_record"] is None
+    log = await on_both.get(f"/api/v1/disclosures/by-concern/{UUID(int=100)}", headers=credentials.auditor)
+    assert log.json() == []
+    assert await staff_rows(on_both, credentials, STRAXEN_WORKER) == []  # Q15 blames no one
+
+
+async def test_the_signed_in_person_is_recorded_as_executor_beside_the_named_decider(
+        on_both: httpx.AsyncClient, credentials: Credentials) -> None:
+    tovholder = credentials.of(Role.TOVHOLDER_MUNICIPAL, user=TOVHOLDER)
+    decided = await on_both.post("/api/v1/disclosures", headers=tovholder, json=body(decided_by=STRAXEN_WORKER))
+    assert decided.status_code == 201, decided.text
+    own = await on_both.post("/api/v1/disclosures", headers=tovholder, json=body(
+        record_id=str(UUID(int=2)), executed_by=TOVHOLDER, decided_by=SIGNED_IN))
+    assert own.status_code == 201, own.text
+
+    executed = [r for r in await staff_rows(on_both, credentials, SIGNED_IN) if r["role"] == "executed"]
+    assert [(r["employee"], r["count"]) for r in executed] == [(SIGNED_IN, 2)]
+    straxen = [r for r in await staff_rows(on_both, credentials, STRAXEN_WORKER) if r["employee"] == STRAXEN_WORKER]
+    assert [(r["role"], r["count"]) for r in straxen] == [("decided", 1)]  # decided, never executed
+
+    # The same record sent again by someone else is not the same record: a record is never re-attributed.
+    police = credentials.of(Role.TOVHOLDER_POLICE, user="per-politi")
+    again = await on_both.post("/api/v1/disclosures", headers=police, json=body(decided_by=STRAXEN_WORKER))
+    assert again.status_code == 409

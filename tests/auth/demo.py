@@ -90,6 +90,18 @@ def demo_app(settings: AuthSettings, *, jwks_fetcher: JwksFetcher | None = None,
     async def redrive(notification_id: str) -> dict[str, str]:
         return {"id": notification_id}
 
+    @app.post("/api/v1/tasks/{task_id}/disclosure-decision", dependencies=[require(P.CASE_DISCLOSURE_DECIDE)])
+    async def disclosure_decision(task_id: str) -> dict[str, str]:
+        return {"id": task_id}
+
+    @app.post("/api/v1/tasks/{task_id}/forwarding", dependencies=[require(P.CASE_FORWARD)])
+    async def forwarding(task_id: str) -> dict[str, str]:
+        return {"id": task_id}
+
+    @app.get("/api/v1/notifications/requested", dependencies=[require(P.NOTIFICATIONS_REQUESTED_READ)])
+    async def notifications_requested() -> list[str]:
+        return []
+
     @app.get("/api/v1/read-log", dependencies=[require(P.READ_LOG_READ)])
     async def read_log() -> list[str]:
         return []

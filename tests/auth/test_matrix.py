@@ -13,11 +13,13 @@ R = Role
 EXPECTED: dict[Role, set[Permission]] = {
     R.INTAKE: {P.PUBLIC, P.CONCERN_CREATE_PHONE},
     R.TOVHOLDER_MUNICIPAL: {P.PUBLIC, P.CASE_READ, P.CASE_TRANSITION, P.CASE_TRIAGE_MUNICIPAL,
-                            P.DISCLOSURE_RECORD},
-    R.TOVHOLDER_POLICE: {P.PUBLIC, P.CASE_READ, P.CASE_TRANSITION, P.CASE_TRIAGE_POLICE, P.DISCLOSURE_RECORD},
+                            P.DISCLOSURE_RECORD, P.CASE_DISCLOSURE_DECIDE, P.CASE_FORWARD},
+    R.TOVHOLDER_POLICE: {P.PUBLIC, P.CASE_READ, P.CASE_TRANSITION, P.CASE_TRIAGE_POLICE, P.DISCLOSURE_RECORD,
+                         P.CASE_FORWARD},
     R.STRAXEN: {P.PUBLIC, P.UNDERRETNING_READ, P.UNDERRETNING_ASSESS, P.DISCLOSURE_RECORD},
     R.AUDITOR: {P.PUBLIC, P.AUDIT_READ, P.AUDIT_VERIFY, P.READ_LOG_READ},
     R.ADMINISTRATOR: {P.PUBLIC, P.CONFIG_MANAGE, P.AUDIT_VERIFY, P.NOTIFICATION_REDRIVE},
+    R.SERVICE_NOTIFY: {P.PUBLIC, P.NOTIFICATIONS_REQUESTED_READ},
 }
 
 
@@ -31,10 +33,10 @@ def test_each_role_holds_exactly_its_permissions(role: Role) -> None:
 
 
 CASE_DATA = {P.CASE_READ, P.CASE_TRANSITION, P.CASE_TRIAGE_MUNICIPAL, P.CASE_TRIAGE_POLICE,
-             P.UNDERRETNING_READ, P.UNDERRETNING_ASSESS}
+             P.UNDERRETNING_READ, P.UNDERRETNING_ASSESS, P.CASE_DISCLOSURE_DECIDE, P.CASE_FORWARD}
 
 
-@pytest.mark.parametrize("role", [R.AUDITOR, R.ADMINISTRATOR, R.INTAKE])
+@pytest.mark.parametrize("role", [R.AUDITOR, R.ADMINISTRATOR, R.INTAKE, R.SERVICE_NOTIFY])
 def test_auditors_administrators_and_intake_read_no_case(role: Role) -> None:
     assert not permissions_of(role) & CASE_DATA
 
@@ -48,7 +50,7 @@ def test_tovholdere_see_cases_and_straxen_sees_underretninger_only() -> None:
         assert not principal(role).can_read(CaseKind.UNDERRETNING)
     assert principal(R.STRAXEN).can_read(CaseKind.UNDERRETNING)
     assert not principal(R.STRAXEN).can_read(CaseKind.INFOHUS_CASE)
-    for role in (R.AUDITOR, R.ADMINISTRATOR, R.INTAKE):
+    for role in (R.AUDITOR, R.ADMINISTRATOR, R.INTAKE, R.SERVICE_NOTIFY):
         assert not any(principal(role).can_read(kind) for kind in CaseKind)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -10,28 +11,45 @@ from typing import Annotated, Any
 
 import httpx
 import pytest
-from fastapi import FastAPI, Query
+from fastapi import FastAPI, Form, Header, Query
 from fastapi.responses import JSONResponse
 
 from contracts.events import Destination, NotificationRequested
 from infohus.devstack.mailbox import LocalMailbox
+from infohus.kit.auth.settings import AuthMode, AuthSettings
+from infohus.kit.settings import Environment
 from services.notify.adapters.expected import RoutingExpectedNotifications
 from services.notify.adapters.repository import DeliveryRepository
+from services.notify.adapters.routing_credentials import (
+    ClientCredentials,
+    DevelopmentServiceToken,
+    ServiceTokenUnavailable,
+    StaticToken,
+    TokenSource,
+    routing_token_source,
+)
 from services.notify.domain.delivery import State
+from services.notify.settings import NotifySettings
 from tests.notify.conftest import OPS, TK, UND, NotifyUnderTest, notification, to, wait_until, wrap
+
+SERVICE_TOKEN = "notify-service-token"
+"""The bearer token routing's stand-in admits (routing admits only notify's service identity)."""
 
 
 def routing_stand_in(requested: list[tuple[datetime, NotificationRequested]],
                      asked: list[tuple[datetime, datetime]] | None = None,
-                     failures: list[int] | None = None) -> FastAPI:
+                     failures: list[int] | None = None, token: str = SERVICE_TOKEN) -> FastAPI:
     """Routing's side of the expected-notifications contract (services/notify/adapters/expected.py),
-    one item per page so the client has to follow the cursor. Each window a first page was asked for is
-    appended to ``asked``; while ``failures`` holds a status code, the next request gets it."""
+    one item per page so the client has to follow the cursor, to a caller bearing ``token`` only. Each window
+    a first page was asked for is appended to ``asked``; while ``failures`` holds a status code, the next
+    request gets it."""
     app = FastAPI()
 
     @app.get("/api/v1/notifications/requested")
     def requested_between(start: Annotated[datetime, Query(alias="from")], end: Annotated[datetime, Query(alias="to")],
-                          cursor: int = 0) -> Any:
+                          authorization: Annotated[str | None, Header()] = None, cursor: int = 0) -> Any:
+        if authorization != f"Bearer {token}":
+            return JSONResponse(status_code=401, content={})
         if failures:
             return JSONResponse(status_code=failures.pop(0), content={})
         if asked is not None and cursor == 0:
@@ -43,9 +61,51 @@ def routing_stand_in(requested: list[tuple[datetime, NotificationRequested]],
     return app
 
 
-def expected_from(stand_in: FastAPI) -> RoutingExpectedNotifications:
-    return RoutingExpectedNotifications("http://routing.test", client=lambda: httpx.AsyncClient(
+SERVICE_CREDENTIALS = StaticToken(SERVICE_TOKEN)
+
+
+def expected_from(stand_in: FastAPI, token: TokenSource | None = SERVICE_CREDENTIALS) -> RoutingExpectedNotifications:
+    return RoutingExpectedNotifications("http://routing.test", token=token, client=lambda: httpx.AsyncClient(
         transport=httpx.ASGITransport(app=stand_in), base_url="http://routing.test"))
+
+
+def token_endpoint(issued: list[str], *, expires_in: int = 300) -> FastAPI:
+    """An identity provider's token endpoint for notify's client (client credentials, client_secret_basic)."""
+    app = FastAPI()
+
+    @app.post("/token")
+    def token(grant_type: Annotated[str, Form()], authorization: Annotated[str, Header()]) -> Any:
+        basic = "Basic " + base64.b64encode(b"infohus-notify:hemmelig").decode()
+        if grant_type != "client_credentials" or authorization != basic:
+            return JSONResponse(status_code=401, content={"error": "invalid_client"})
+        issued.append(f"cc-token-{len(issued) + 1}")
+        return {"access_token": issued[-1], "token_type": "Bearer", "expires_in": expires_in}
+
+    return app
+
+
+async def test_the_watchdog_signs_in_to_routing_with_client_credentials_and_keeps_the_token() -> None:
+    now = datetime.now(UTC)
+    requested = [(now - timedelta(minutes=10, seconds=i), notification(Destination.INFOHUS_TK)) for i in range(3)]
+    issued: list[str] = []
+    idp = token_endpoint(issued)
+    credentials = ClientCredentials("http://idp.test/token", "infohus-notify", "hemmelig",
+                                    client=lambda: httpx.AsyncClient(transport=httpx.ASGITransport(app=idp)))
+    expected = expected_from(routing_stand_in(requested, token="cc-token-1"), token=credentials)
+    pages = [page async for page in expected.pages_between(now - timedelta(hours=1), now)]
+    assert len(pages) == 3 and issued == ["cc-token-1"]  # one token for the whole round, cached
+
+    wrong = ClientCredentials("http://idp.test/token", "infohus-notify", "forkert",
+                              client=lambda: httpx.AsyncClient(transport=httpx.ASGITransport(app=idp)))
+    with pytest.raises(ServiceTokenUnavailable, match="401"):
+        await wrong()
+
+
+async def test_without_its_service_token_the_watchdog_is_refused_and_sends_nothing() -> None:
+    now = datetime.now(UTC)
+    stand_in = routing_stand_in([(now - timedelta(minutes=10), notification(Destination.INFOHUS_TK))])
+    with pytest.raises(httpx.HTTPStatusError, match="401"):
+        _ = [page async for page in expected_from(stand_in, token=None).pages_between(now - timedelta(hours=1), now)]
 
 
 async def test_the_watchdog_sends_a_request_the_broker_lost_once_and_alerts(
@@ -188,3 +248,16 @@ async def test_the_watchdog_reads_every_page_routing_has_one_page_at_a_time() ->
     pages = [page async for page in expected.pages_between(now - timedelta(hours=1), now)]
     assert len(pages) == 150 and all(len(page) == 1 for page in pages)  # no cap: a lost request past it stays lost
     assert {p[0].notification.notification_id for p in pages} == {n.notification_id for _, n in requested}
+
+
+def test_where_the_watchdogs_token_comes_from() -> None:
+    oidc = AuthSettings(environment=Environment.TEST, mode=AuthMode.OIDC)
+    development = AuthSettings(environment=Environment.DEVELOPMENT, mode=AuthMode.DEVELOPMENT)
+    client = {"routing_token_url": "https://idp.test/token", "routing_client_id": "infohus-notify",
+              "routing_client_secret": "hemmelig"}
+    assert isinstance(routing_token_source(NotifySettings(environment="test", **client), oidc), ClientCredentials)
+    assert isinstance(routing_token_source(NotifySettings(environment="test", routing_token="t"), oidc), StaticToken)
+    assert isinstance(routing_token_source(NotifySettings(environment="test"), development), DevelopmentServiceToken)
+    assert routing_token_source(NotifySettings(environment="test", routing_url="http://r"), oidc) is None
+    with pytest.raises(ValueError, match="together"):
+        NotifySettings(environment="test", routing_client_id="infohus-notify")

@@ -5,11 +5,15 @@ Need-to-know, as the matrix encodes it:
 - intake staff register concerns taken over the phone, and read nothing back;
 - the municipal and the police tovholder read and move infohus cases; each triages their own side;
 - StraXen caseworkers read and assess underretninger (child welfare), not infohus cases;
-- tovholdere and StraXen record the disclosures they make;
+- tovholdere and StraXen record the disclosures they make; only the municipal tovholder decides a
+  disclosure to the police (the police tovholder is its recipient), and only tovholdere forward an infohus
+  case to another municipality (StraXen does not handle infohus cases);
 - auditors read the disclosure log and the read-access log, never a case narrative;
 - administrators manage configuration, may check the integrity of the audit chain (which
   reveals no personal data) and re-drive dead-lettered notifications (delivery state, no case data),
-  but cannot read cases, underretninger or either log.
+  but cannot read cases, underretninger or either log;
+- services act as service principals, never as staff: notify's delivery watchdog (``service_notify``) lists
+  what routing asked to be mailed, and nothing else.
 
 ``Permission.PUBLIC`` marks what anyone may reach, signed in or not (the citizen's web form, health).
 Change who may do what here and nowhere else; the table-driven tests derive their expectations from it.
@@ -32,6 +36,8 @@ class Role(StrEnum):
     """StraXen caseworker: receives and assesses underretninger (child welfare)."""
     AUDITOR = "auditor"
     ADMINISTRATOR = "administrator"
+    SERVICE_NOTIFY = "service_notify"
+    """Notify's delivery watchdog (a service principal: OIDC client credentials, a service token locally)."""
 
 
 class Permission(StrEnum):
@@ -49,6 +55,12 @@ class Permission(StrEnum):
     CONFIG_MANAGE = "config:manage"
     READ_LOG_READ = "read-log:read"
     NOTIFICATION_REDRIVE = "notification:redrive"
+    CASE_DISCLOSURE_DECIDE = "case:disclosure-decide"
+    """Decide an infohus case's proposed disclosure to the police (its DISCLOSURE_PROPOSED task)."""
+    CASE_FORWARD = "case:forward"
+    """Forward an infohus case to the competent municipality (its JURISDICTION_REVIEW task)."""
+    NOTIFICATIONS_REQUESTED_READ = "notifications-requested:read"
+    """List what routing asked to be mailed (notify's delivery watchdog; internal)."""
 
 
 _TOVHOLDERE = frozenset({Role.TOVHOLDER_MUNICIPAL, Role.TOVHOLDER_POLICE})
@@ -68,12 +80,16 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.CONFIG_MANAGE: frozenset({Role.ADMINISTRATOR}),
     Permission.READ_LOG_READ: frozenset({Role.AUDITOR}),
     Permission.NOTIFICATION_REDRIVE: frozenset({Role.ADMINISTRATOR}),  # operations: delivery state, no case data
+    Permission.CASE_DISCLOSURE_DECIDE: frozenset({Role.TOVHOLDER_MUNICIPAL}),
+    Permission.CASE_FORWARD: _TOVHOLDERE,
+    Permission.NOTIFICATIONS_REQUESTED_READ: frozenset({Role.SERVICE_NOTIFY}),
 }
 """The one place that says which roles hold which permission."""
 
 PERSONAL_DATA_PERMISSIONS: frozenset[Permission] = frozenset({
     Permission.CASE_READ, Permission.CASE_TRANSITION, Permission.CASE_TRIAGE_MUNICIPAL,
     Permission.CASE_TRIAGE_POLICE, Permission.UNDERRETNING_READ, Permission.UNDERRETNING_ASSESS,
+    Permission.CASE_DISCLOSURE_DECIDE, Permission.CASE_FORWARD,
 })
 """Permissions that open a case's personal data; a read under them is written to the read-access log."""
 

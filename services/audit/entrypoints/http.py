@@ -35,6 +35,7 @@ from services.audit.service_layer.append import (
     InvalidDisclosure,
     RecordIdConflict,
     append_disclosure,
+    attributed,
 )
 from services.audit.service_layer.queries import SPECS, QueryError, QueryResult
 from services.audit.service_layer.tree import consistency, inclusion
@@ -48,12 +49,14 @@ RECORD = require(Permission.DISCLOSURE_RECORD)
 
 class DisclosureSubmission(DisclosureRecorded):
     """A disclosure a tovholder records by hand (meeting, phone, mail): ``DisclosureRecorded`` (whose
-    ``reporter_anonymous`` I10 honours and the log does not store) plus the reporter markers I10 looks for."""
+    ``reporter_anonymous`` I10 honours and the log does not store) plus the reporter markers I10 looks for.
+    ``executed_by`` is the signed-in person, set by the service (see ``append.attributed``)."""
 
+    executed_by: str | None = None  # type: ignore[assignment]
     reporter_markers: list[str] = []
 
-    def event(self) -> DisclosureRecorded:
-        return DisclosureRecorded.model_validate(self.model_dump(exclude={"reporter_markers"}))
+    def fields(self) -> dict[str, Any]:
+        return self.model_dump(exclude={"reporter_markers"})
 
 
 def create_app(container: AuditContainer, *, manage_runtime: bool = True, auth: AuthSettings | None = None,
@@ -80,7 +83,9 @@ def create_app(container: AuditContainer, *, manage_runtime: bool = True, auth: 
         409: {"description": "record_id exists with other content"},
         422: {"description": "Refused: names the broken invariants"}})
     async def record_disclosure(submission: DisclosureSubmission,
-                                _: Annotated[Principal, RECORD]) -> JSONResponse:
+                                principal: Annotated[Principal, RECORD]) -> JSONResponse:
+        """Record a disclosure made by hand. ``executed_by`` is the signed-in person (user id and role): a body
+        naming anyone else there is refused (422, D1); another person may be named as ``decided_by``."""
         base = container.context
         try:
             context = InvariantContext(
@@ -91,7 +96,8 @@ def create_app(container: AuditContainer, *, manage_runtime: bool = True, auth: 
             return _refusal([{"field": "reporter_markers", "code": "value_error",
                               "message_da": "Markører skal være mindst 4 tegn.", "message_en": str(error)}])
         try:
-            result = await append_disclosure(submission.event(), uow=container.unit_of_work(),
+            event = attributed(submission.fields(), principal)
+            result = await append_disclosure(event, uow=container.unit_of_work(),
                                              now=datetime.now(UTC), context=context, log_rejection=True)
         except InvalidDisclosure as error:
             return _refusal(field_errors(error.errors))

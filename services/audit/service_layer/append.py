@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from contracts.envelope import Envelope
 from contracts.events import DisclosureKind, DisclosureRecorded
+from infohus.kit.auth import Permission, Principal, Role, permits
 from infohus.kit.messaging import PermanentError
 from infohus.kit.telemetry import current_trace_id
 from services.audit.adapters.unit_of_work import AuditUnitOfWork, appending
@@ -86,6 +87,35 @@ def completeness_violations(draft: DisclosureDraft) -> list[InvariantViolation]:
             en="A secure e-mail disclosure needs its Message-ID (transport_ref) so the mail-gateway log can "
                "confirm it.")]
     return []
+
+
+def executor(principal: Principal) -> str:
+    """§D1's ``executed_by`` for the signed-in person: the user id and the role they record disclosures in,
+    written as routing writes it (``"mette (tovholder_municipal)"``)."""
+    role = next((r for r in Role if r in principal.roles and permits({r}, Permission.DISCLOSURE_RECORD)), None)
+    return f"{principal.user_id} ({role.value if role is not None else 'ingen rolle'})"[:200]
+
+
+def attributed(fields: dict[str, Any], principal: Principal) -> DisclosureRecorded:
+    """The submitted record with the signed-in person as ``executed_by``.
+
+    Who executed a disclosure is who is signed in, never what the body says: a body may leave
+    ``executed_by`` out, or name the signed-in person (user id, or user id and role); naming anyone else is
+    refused (D1), nothing is written. Another person may be named as ``decided_by`` only, and the signed-in
+    person is then recorded beside them.
+    """
+    named = fields.get("executed_by")
+    signed_in = executor(principal)
+    if named is not None and str(named).strip() not in {principal.user_id, signed_in}:
+        raise DisclosureRefused([violation(
+            "D1", "executed_by",
+            da="Udført af (executed_by) er altid den, der er logget ind. Udelad feltet, eller angiv en anden "
+               "person som den, der besluttede (decided_by).",
+            en="executed_by is always the signed-in person: leave it out, or name another person as decided_by.")])
+    try:
+        return DisclosureRecorded.model_validate({**fields, "executed_by": signed_in})
+    except ValidationError as error:
+        raise InvalidDisclosure(error) from None
 
 
 def check_invariants(draft: DisclosureDraft, *, context: InvariantContext) -> list[InvariantViolation]:

@@ -18,8 +18,9 @@ from uuid import UUID, uuid5
 from contracts.events import DeliveryStatus, Destination, NotificationPurpose, NotificationRequested, Priority
 from services.routing.domain.actors import Actor
 from services.routing.domain.casework import Underretning
-from services.routing.domain.errors import InvalidCommand, TransitionNotAllowed
-from services.routing.domain.tasks import Task, TaskState
+from services.routing.domain.entered_times import Earliest, checked_entered_time
+from services.routing.domain.errors import TransitionNotAllowed
+from services.routing.domain.tasks import COMPLETED_BY_ROLE, Task, TaskState
 
 MAILS = "receipt_mails"
 """Task detail: the receipt mails requested for the task, oldest first (ids, who, when, delivery status)."""
@@ -35,14 +36,8 @@ class ReceiptOutcome(StrEnum):
 def checked_sent_at(sent_at: datetime, *, received_at: datetime, now: datetime, skew: timedelta) -> datetime:
     """A time a person entered: not before the underretning was received, not in the future (a client clock
     up to ``skew`` ahead is taken as now). An earlier time would stop the § 138 clock unearned."""
-    if sent_at.utcoffset() is None:
-        raise InvalidCommand("Tidspunktet skal have en UTC-forskydning / times need a UTC offset")
-    if sent_at < received_at:
-        raise InvalidCommand("Kvitteringen kan ikke være sendt, før underretningen blev modtaget "
-                             f"({received_at.isoformat()}) / the receipt cannot predate the underretning")
-    if sent_at > now + skew:
-        raise InvalidCommand("Tidspunktet ligger i fremtiden / that time is in the future")
-    return min(sent_at, now)
+    return checked_entered_time(sent_at, field="sent_at", now=now, skew=skew, earliest=Earliest(
+        received_at, da="underretningen blev modtaget", en="the underretning"))
 
 
 def pending_mail(task: Task) -> dict[str, Any] | None:
@@ -62,7 +57,8 @@ def request_mail(task: Task, u: Underretning, actor: Actor, *, reference: str, p
     attempt = len(task.details.get(MAILS, [])) + 1
     notification_id = uuid5(task.task_id, f"receipt-mail:{attempt}")
     task.add_detail(MAILS, {"notification_id": str(notification_id), "requested_at": now.isoformat(),
-                            "requested_by": actor.user_id, "status": "REQUESTED"})
+                            "requested_by": actor.user_id, "requested_by_role": actor.role_name,
+                            "status": "REQUESTED"})
     return NotificationRequested(
         notification_id=notification_id, concern_id=u.concern_id, reference=reference,
         destination=Destination.REPORTER, purpose=NotificationPurpose.RECEIPT_CONFIRMATION, priority=priority,
@@ -90,5 +86,6 @@ def complete_by_mail(task: Task, entry: dict[str, Any], *, sent_at: datetime, me
     task.state, task.completed_at, task.completed_by = TaskState.DONE, sent_at, entry["requested_by"]
     task.outcome = ReceiptOutcome.SENT_BY_INFOHUS.value
     task.details = {**task.details, "sent_at": sent_at.isoformat(), "method": "e-mail (Infohus)",
-                    "notification_id": entry["notification_id"], "message_id": message_id}
+                    "notification_id": entry["notification_id"], "message_id": message_id,
+                    COMPLETED_BY_ROLE: entry.get("requested_by_role")}
     return True

@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID, uuid5
 
-from infohus.kit.auth.roles import Permission, Role
+from infohus.kit.auth.roles import Permission
 from services.routing.domain.actors import Actor
 from services.routing.domain.errors import NotPermitted, TransitionNotAllowed
 
@@ -40,13 +40,19 @@ class OrientationOutcome(StrEnum):
     WITHHELD_SAERLIGE_FORHOLD = "WITHHELD_SAERLIGE_FORHOLD"
 
 
-# Who may complete each kind of task.
+# Who may list and complete each kind of task. The municipal tovholder alone decides a disclosure to the
+# police (the police tovholder is its recipient); StraXen handles the underretning tasks, never an infohus
+# case's.
 TASK_PERMISSION: dict[TaskKind, Permission] = {
-    TaskKind.DISCLOSURE_PROPOSED: Permission.DISCLOSURE_RECORD,
-    TaskKind.JURISDICTION_REVIEW: Permission.DISCLOSURE_RECORD,
+    TaskKind.DISCLOSURE_PROPOSED: Permission.CASE_DISCLOSURE_DECIDE,
+    TaskKind.JURISDICTION_REVIEW: Permission.CASE_FORWARD,
     TaskKind.RECEIPT_CONFIRMATION: Permission.UNDERRETNING_ASSESS,
     TaskKind.PROFESSIONAL_ORIENTATION: Permission.UNDERRETNING_ASSESS,
 }
+
+
+COMPLETED_BY_ROLE = "completed_by_role"
+"""Task detail: the role the signed-in user completed the task in (``completed_by`` is their user id)."""
 
 
 @dataclass
@@ -68,16 +74,13 @@ class Task:
     def check_actor(self, actor: Actor) -> None:
         if not actor.can(TASK_PERMISSION[self.kind]):
             raise NotPermitted(f"role {actor.role_name} may not handle {self.kind} tasks")
-        if self.kind is TaskKind.DISCLOSURE_PROPOSED and actor.role is not Role.TOVHOLDER_MUNICIPAL:
-            # The municipality discloses its own data; the police tovholder is the recipient.
-            raise NotPermitted("the municipal tovholder decides a disclosure to the police")
 
     def complete(self, actor: Actor, at: datetime, outcome: str, details: dict[str, Any] | None = None) -> None:
         self.check_actor(actor)
         if self.state is not TaskState.OPEN:
             raise TransitionNotAllowed(f"the task is already {self.state}")
         self.state, self.completed_at, self.completed_by, self.outcome = TaskState.DONE, at, actor.user_id, outcome
-        self.details = {**self.details, **(details or {})}
+        self.details = {**self.details, **(details or {}), COMPLETED_BY_ROLE: actor.role_name}
 
     def add_detail(self, key: str, value: Any) -> None:
         self.details = {**self.details, key: [*self.details.get(key, []), value]}

@@ -10,7 +10,7 @@ events in one transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -31,6 +31,7 @@ from contracts.concern import CprNumber
 from contracts.events import Priority
 from infohus.kit.auth import (
     AuthSettings,
+    CaseKind,
     Principal,
     ReadPurpose,
     Role,
@@ -119,8 +120,9 @@ CaseMover = Annotated[Actor, acting(P.CASE_TRANSITION)]
 CaseMoverReader = Annotated[Reader, reading(P.CASE_TRANSITION)]
 UnderretningReader = Annotated[Reader, reading(P.UNDERRETNING_READ)]
 UnderretningAssessor = Annotated[Actor, acting(P.UNDERRETNING_ASSESS)]
-DisclosureRecorder = Annotated[Actor, acting(P.DISCLOSURE_RECORD)]
-TaskHandler = Annotated[Reader, reading(P.DISCLOSURE_RECORD, P.UNDERRETNING_ASSESS)]
+DisclosureDecider = Annotated[Actor, acting(P.CASE_DISCLOSURE_DECIDE)]
+Forwarder = Annotated[Actor, acting(P.CASE_FORWARD)]
+TaskHandler = Annotated[Reader, reading(P.CASE_DISCLOSURE_DECIDE, P.CASE_FORWARD, P.UNDERRETNING_ASSESS)]
 """Open tasks: each kind needs its permission (``domain.tasks.TASK_PERMISSION``); the domain filters."""
 Purpose = Annotated[ReadPurpose | None, Query(description="Why the case is read (the read-access log); "
                                                             "by default derived from the case's state")]
@@ -290,7 +292,7 @@ def case_router(container: RoutingContainer) -> APIRouter:
         completes when the mail is sent)."""
         return await commands.confirm_receipt(
             uow(), task_id, actor, sent_at=body.sent_at, method=body.method, send_to=body.send_to, now=now(),
-            deps=deps, clock_skew=timedelta(seconds=container.settings.receipt_clock_skew_s))
+            deps=deps)
 
     @router.post("/tasks/{task_id}/orientation")
     async def orientation(task_id: UUID, body: OrientationBody, actor: UnderretningAssessor) -> OrientationResult:
@@ -300,7 +302,7 @@ def case_router(container: RoutingContainer) -> APIRouter:
 
     @router.post("/tasks/{task_id}/disclosure-decision")
     async def disclosure_decision(task_id: UUID, body: DisclosureDecisionBody,
-                                  actor: DisclosureRecorder) -> DisclosureDecisionResult:
+                                  actor: DisclosureDecider) -> DisclosureDecisionResult:
         """Record the tovholder's decision on passing an acute concern to the police (never automatic)."""
         decision = PoliceDisclosureDecision(
             approved=body.approved, legal_basis=body.legal_basis, necessity_assessment=body.necessity_assessment,
@@ -310,7 +312,7 @@ def case_router(container: RoutingContainer) -> APIRouter:
                                                        occurred_at=body.occurred_at, now=now(), deps=deps)
 
     @router.post("/tasks/{task_id}/forwarding")
-    async def forward(task_id: UUID, body: ForwardingBody, actor: DisclosureRecorder) -> ForwardingResult:
+    async def forward(task_id: UUID, body: ForwardingBody, actor: Forwarder) -> ForwardingResult:
         """Confirm a forwarding to the competent municipality; logs it as a disclosure."""
         return await commands.confirm_forwarding(
             uow(), task_id, actor, recipient_municipality=body.recipient_municipality, channel=body.channel,
@@ -399,19 +401,29 @@ def create_app(container: RoutingContainer, *, manage_runtime: bool = True, auth
     # Auditors (READ_LOG_READ) list who read which case, when and why.
     app.include_router(read_log_router(container.read_log, container.runtime.sessions))
 
-    # Service-to-service, no sign-in: notify's delivery watchdog reads references and codes only (no
-    # personal data). The network policy admits only notify to this path; hence PUBLIC in the matrix's terms.
-    @app.get("/api/v1/notifications/requested", tags=["watchdog"], dependencies=[require(P.PUBLIC)])
+    # Internal: notify's delivery watchdog, signed in as a service principal (service_notify: OIDC client
+    # credentials in production, a development service token locally); staff are refused.
+    @app.get("/api/v1/notifications/requested", tags=["watchdog"])
     async def notifications_requested(
+            service: Annotated[Principal, require(P.NOTIFICATIONS_REQUESTED_READ)],
             start: Annotated[AwareDatetime, Query(alias="from")], end: Annotated[AwareDatetime, Query(alias="to")],
             cursor: Cursor = None, limit: Annotated[int, Query(ge=1, le=1000)] = 500) -> RequestedPage:
-        """For notify's delivery watchdog: what routing asked to be mailed (references and codes only).
-        Internal: the network policy admits only notify. Times need their UTC offset."""
+        """For notify's delivery watchdog: what routing asked to be mailed (references and codes; a § 138
+        receipt request also carries the reporter's work address, and its read is logged). Times need their
+        UTC offset."""
         async with container.unit_of_work() as uow:
             try:
                 page = await requested_between(uow.session, start, end, cursor=cursor, limit=limit)
             except InvalidCursor as error:
                 raise HTTPException(422, "Ugyldig cursor / invalid cursor") from error
+            addressed = [UUID(str(item["notification"]["underretning_id"])) for item in page.items
+                         if item["notification"].get("recipient_address") and
+                         item["notification"].get("underretning_id")]
+            if addressed:
+                await container.read_log.record_many(
+                    uow.session, service, case_kind=CaseKind.UNDERRETNING, case_ids=addressed,
+                    purpose=ReadPurpose.FOLLOW_UP, fields=["recipient_address"])
+                await uow.commit()
         return RequestedPage.model_validate({"items": page.items, "next_cursor": page.next_cursor})
 
     @app.exception_handler(DomainError)

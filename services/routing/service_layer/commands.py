@@ -4,8 +4,8 @@ state change with its outbox events in one transaction."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid5
 
@@ -37,6 +37,7 @@ from services.routing.domain.disclosures import (
     police_disclosure,
     record_id_for,
 )
+from services.routing.domain.entered_times import Earliest, checked_due_date, checked_entered_time
 from services.routing.domain.errors import InvalidCommand, NotFound, NotPermitted, TransitionNotAllowed
 from services.routing.domain.facts import ConcernFacts, cpr_hmac, with_age
 from services.routing.domain.receipt import ReceiptOutcome, checked_sent_at, request_mail
@@ -144,6 +145,19 @@ def _apply(case: InfohusCase, actor: Actor, at: datetime, a: CaseAction) -> None
     steps[a.action]()
 
 
+def _bounded(action: CaseAction, case: InfohusCase, *, now: datetime, deps: RoutingDeps) -> CaseAction:
+    """The action with the times the person entered checked: an analysis meeting held after the case was opened
+    and not in the future, a follow-up due today or later (the office's date)."""
+    bounded = action
+    if action.action == "RECORD_ANALYSIS" and action.meeting_at is not None:
+        meeting = checked_entered_time(action.meeting_at, field="meeting_at", now=now, skew=deps.entered_time_skew,
+                                       earliest=Earliest(case.opened_at, da="sagen blev oprettet", en="the case"))
+        bounded = replace(bounded, meeting_at=meeting)
+    if action.action == "START_FOLLOW_UP" and action.follow_up_due is not None:
+        checked_due_date(action.follow_up_due, field="follow_up_due", today=OfficeCalendar(deps.config).local_date(now))
+    return bounded
+
+
 def _needed(value: Any) -> Any:
     if value is None:
         raise InvalidCommand("a required field is missing for this action")
@@ -157,7 +171,7 @@ async def act_on_case(uow: RoutingUnitOfWork, case_id: UUID, actor: Actor, actio
         case = await _case(uow, case_id)
         if expected_version is not None and expected_version != case.version:
             raise TransitionNotAllowed("the case has changed since you read it; reload it")
-        _apply(case, actor, now, action)
+        _apply(case, actor, now, _bounded(action, case, now=now, deps=deps))
         await save_case(uow, case)
         if case.state is CaseState.CLOSED:  # closed before triage finished: the SLA clock stops, late or not
             await stop_clock(uow, clock_id(case_id, ClockKind.TRIAGE), now, "CASE_CLOSED", deps.config)
@@ -299,8 +313,8 @@ async def _task(uow: RoutingUnitOfWork, task_id: UUID, kind: TaskKind) -> Task:
 
 
 async def confirm_receipt(uow: RoutingUnitOfWork, task_id: UUID, actor: Actor, *, sent_at: datetime | None,
-                          now: datetime, deps: RoutingDeps, method: str | None = None, send_to: str | None = None,
-                          clock_skew: timedelta = timedelta(minutes=5)) -> ReceiptResult:
+                          now: datetime, deps: RoutingDeps, method: str | None = None,
+                          send_to: str | None = None) -> ReceiptResult:
     """§ 138, stk. 1: the receipt went to the reporter another way (``method`` at ``sent_at``), or Infohus mails
     it to the reporter's work address (``send_to``; the task completes when notify reports it sent)."""
     if (send_to is None) == (method is None) or (method is not None and sent_at is None):
@@ -315,7 +329,7 @@ async def confirm_receipt(uow: RoutingUnitOfWork, task_id: UUID, actor: Actor, *
             await uow.commit()
             return ReceiptResult(task=task_view(task), deadline_events=[])
         assert sent_at is not None
-        at = checked_sent_at(sent_at, received_at=u.received_at, now=now, skew=clock_skew)
+        at = checked_sent_at(sent_at, received_at=u.received_at, now=now, skew=deps.entered_time_skew)
         task.complete(actor, now, ReceiptOutcome.CONFIRMED.value, {"sent_at": at.isoformat(), "method": method})
         u.receipt_confirmed_at = at
         await save_underretning(uow, u, reference=facts.reference, at=now)
@@ -366,14 +380,13 @@ async def decide_police_disclosure(uow: RoutingUnitOfWork, task_id: UUID, actor:
     secure mail); a rejection is logged as DECISION_REJECTED, evidencing the necessity assessment.
     """
     decision.validate()
-    decided = _not_future(decided_at or now, now)
-    occurred = _not_future(occurred_at or decided, now)
-    if occurred < decided:
-        raise InvalidCommand("the disclosure cannot happen before it was decided")
     async with uow:
         task = await _task(uow, task_id, TaskKind.DISCLOSURE_PROPOSED)
         task.check_actor(actor)
         facts = await _facts(uow, task.concern_id)
+        decided = _entered(decided_at, "decided_at", _received(facts), now=now, deps=deps)
+        occurred = _entered(occurred_at or decided, "occurred_at", Earliest(
+            decided, da="beslutningen blev truffet", en="the decision (decided_at)"), now=now, deps=deps)
         case = await _case(uow, _needed(task.infohus_case_id))
         record = police_disclosure(facts, decision, record_id=record_id_for(task.task_id, "police"), actor=actor,
                                    case_id=case.case_id, person_ids=list(task.details.get("person_ids") or
@@ -396,7 +409,6 @@ async def confirm_forwarding(uow: RoutingUnitOfWork, task_id: UUID, actor: Actor
                              channel: DisclosureChannel, occurred_at: datetime | None, transport_ref: str | None,
                              complete: bool, now: datetime, deps: RoutingDeps) -> ForwardingResult:
     """R10: a tovholder confirms that the concern was forwarded to the competent municipality."""
-    occurred = _not_future(occurred_at or now, now)
     municipality = recipient_municipality.strip()
     if not municipality or len(municipality) > 100:
         raise InvalidCommand("name the municipality the concern was forwarded to")
@@ -406,6 +418,7 @@ async def confirm_forwarding(uow: RoutingUnitOfWork, task_id: UUID, actor: Actor
         if task.state.value != "OPEN":
             raise TransitionNotAllowed("the forwarding task is already done")
         facts = await _facts(uow, task.concern_id)
+        occurred = _entered(occurred_at, "occurred_at", _received(facts), now=now, deps=deps)
         person_ids = [p["person_id"] for p in task.details.get("persons", [])] or [p.person_id for p in facts.persons]
         underretninger = [u for u in await uow.routing.underretning_objects_for_concern(task.concern_id)
                           if u.person_id in person_ids]
@@ -416,7 +429,8 @@ async def confirm_forwarding(uow: RoutingUnitOfWork, task_id: UUID, actor: Actor
                             person_ids=person_ids, recipient_municipality=municipality, channel=channel,
                             occurred_at=occurred, decided_at=occurred, transport_ref=transport_ref, system=deps.system)
         task.add_detail("forwardings", {"to": municipality, "at": occurred.isoformat(),
-                                        "disclosure_record_id": str(record.record_id), "by": actor.user_id})
+                                        "disclosure_record_id": str(record.record_id), "by": actor.user_id,
+                                        "by_role": actor.role_name})
         if complete:
             task.complete(actor, now, "FORWARDED")
         await uow.routing.save_task(task)
@@ -434,9 +448,12 @@ async def confirm_forwarding(uow: RoutingUnitOfWork, task_id: UUID, actor: Actor
                             legal_basis=record.legal_basis)
 
 
-def _not_future(moment: datetime, now: datetime) -> datetime:
-    if moment.utcoffset() is None:
-        raise InvalidCommand("times need a UTC offset")
-    if moment > now:
-        raise InvalidCommand("that time is in the future")
-    return moment
+def _received(facts: ConcernFacts) -> Earliest:
+    return Earliest(facts.received_at, da="henvendelsen blev modtaget", en="the concern's receipt")
+
+
+def _entered(moment: datetime | None, field: str, earliest: Earliest, *, now: datetime, deps: RoutingDeps) -> datetime:
+    """A time the person entered (bounded), or now when they gave none."""
+    if moment is None:
+        return now
+    return checked_entered_time(moment, field=field, earliest=earliest, now=now, skew=deps.entered_time_skew)

@@ -47,6 +47,8 @@ class RoutingDeps:
     config: MunicipalityConfig
     hmac_key: bytes
     system: SystemInfo
+    entered_time_skew: timedelta = timedelta(minutes=5)
+    """How far ahead of the server's clock a time a person enters may lie (a client's clock); taken as now."""
 
 
 async def handle_concern_submitted(envelope: Envelope[ConcernSubmitted], *, uow: RoutingUnitOfWork,

@@ -55,7 +55,8 @@ async def test_every_returned_timestamp_has_an_offset(routing: RoutingHarness) -
         "tasks": await get(routing, STRAXEN, "/api/v1/cases/tasks"),
         "assessment": assessed.json(),
         "read_log": await get(routing, AUDITOR, "/api/v1/read-access-log"),
-        "requested": await get(routing, ("", ""), "/api/v1/notifications/requested", **window),
+        "requested": await get(routing, ("notify-watchdog", "service_notify"), "/api/v1/notifications/requested",
+                                **window),
     }
     found = {f"{name}{path}": text for name, body in responses.items() for path, text in timestamps(body).items()}
     for must in ("by_reference$[0].opened_at", "by_reference$[0].triage_due_at", "case$.opened_at",

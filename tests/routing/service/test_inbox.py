@@ -247,6 +247,6 @@ async def test_by_reference_and_the_underretning_view_are_typed(routing: Routing
 ])
 async def test_requested_notifications_refuse_bad_input_with_422(routing: RoutingHarness,
                                                                   params: dict[str, str]) -> None:
-    async with routing.client() as client:
+    async with routing.client("notify-watchdog", "service_notify") as client:  # notify's service identity
         response = await client.get("/api/v1/notifications/requested", params=params)
     assert response.status_code == 422, response.text

@@ -114,8 +114,8 @@ async def test_infohus_mails_the_receipt_and_the_sent_mail_completes_the_task(ro
     assert WORK_MAIL not in str(waiting)  # routing keeps no address
     again = await post_receipt(routing, task, {"send_to": WORK_MAIL})
     assert again.status_code == 409  # one mail on its way at a time
-    async with routing.client() as anonymous:  # notify's watchdog sees the request, address included
-        watched = (await anonymous.get("/api/v1/notifications/requested", params={  # outbox rows: wall-clock times
+    async with routing.client("notify-watchdog", "service_notify") as watchdog:  # sees it, address included
+        watched = (await watchdog.get("/api/v1/notifications/requested", params={  # outbox rows: wall-clock times
             "from": "2000-01-01T00:00:00+00:00", "to": "2100-01-01T00:00:00+00:00"})).json()
     assert WORK_MAIL in [i["notification"].get("recipient_address") for i in watched["items"]]
 

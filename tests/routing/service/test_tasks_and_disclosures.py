@@ -151,3 +151,29 @@ async def test_receipt_and_orientation_tasks_for_a_professional_reporter(routing
 async def test_anonymous_reporter_gets_no_receipt_task(routing: RoutingHarness) -> None:
     await routing.submit(concern_body(reporter="ANONYMOUS_PROFESSIONAL", subjects=[person(MINOR)]), OPEN_TUESDAY)
     assert await tasks_of(routing, STRAXEN) == []
+
+
+async def test_straxen_neither_lists_nor_acts_on_an_infohus_cases_tasks(routing: RoutingHarness) -> None:
+    """Need-to-know per task kind: StraXen handles underretninger, never an infohus case's disclosure or forwarding."""
+    routing.now = datetime.fromisoformat(CLOSED_NIGHT)
+    concern_id = await routing.submit(concern_body(reporter="PROF_PUBLIC", subjects=[
+        {**MINOR, "municipality": "Brøndby"}], acuteness="ACUTE", crime=True), CLOSED_NIGHT)
+    municipal = {t["kind"]: t for t in await tasks_of(routing, MUNICIPAL)}
+    assert set(municipal) == {"DISCLOSURE_PROPOSED", "JURISDICTION_REVIEW"}
+    # The police tovholder is the disclosure's recipient: it forwards, but decides no disclosure to itself.
+    assert {t["kind"] for t in await tasks_of(routing, POLICE)} == {"JURISDICTION_REVIEW"}
+    straxen = await tasks_of(routing, STRAXEN)
+    assert {t["kind"] for t in straxen} == {"RECEIPT_CONFIRMATION", "PROFESSIONAL_ORIENTATION"}
+    assert all(t["underretning_id"] is not None for t in straxen)
+
+    disclosures_before = await routing.events("DisclosureRecorded")
+    forwarding = f"/api/v1/cases/tasks/{municipal['JURISDICTION_REVIEW']['task_id']}/forwarding"
+    refused = await post(routing, STRAXEN, forwarding, {"recipient_municipality": "Brøndby", "transport_ref": "m-1"})
+    assert refused.status_code == 403
+    decision = f"/api/v1/cases/tasks/{municipal['DISCLOSURE_PROPOSED']['task_id']}/disclosure-decision"
+    approve = {"approved": True, "legal_basis": "RPL115_2", "cooperation_form": "KSP_C",
+               "necessity_assessment": NECESSITY, "channel": "PHONE"}
+    assert (await post(routing, STRAXEN, decision, approve)).status_code == 403
+    assert await routing.events("DisclosureRecorded") == disclosures_before  # audit is told of nothing
+    [underretning] = await routing.underretninger(concern_id)
+    assert underretning["forwarded_to"] is None
