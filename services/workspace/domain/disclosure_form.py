@@ -102,8 +102,9 @@ def _years_after(day: date, years: int) -> date:
 def _record(draft: DisclosureDraft, *, kind: str, basis: str, counterpart: str, purpose: str, description: str,
             form_code: str, channel: str, categories: list[str], necessity: str, decided_by: str, user: str,
             note: str | None, occurred: datetime, decided: datetime, record_id: UUID) -> dict[str, Any]:
-    """The record audit appends. Whether the counterpart takes part in the cooperation is derived from the
-    municipality's register, never stated by the person."""
+    """The record audit appends. Audit records the signed-in person as the one who executed it; whether the
+    counterpart takes part in the cooperation is derived from the municipality's register, never stated by
+    the person."""
     participant = counterpart in {p.code for p in draft.cooperation_participants}
     receipt = kind == "RECEIPT"
     section_115 = basis.startswith("RPL115_")
@@ -116,7 +117,7 @@ def _record(draft: DisclosureDraft, *, kind: str, basis: str, counterpart: str, 
         "decision_at": min(decided, occurred).isoformat() if not receipt else None,
         "concern_id": str(draft.concern_id), "infohus_case_id": str(draft.infohus_case_id),
         "subject_person_ids": draft.subject_person_ids, "subject_cpr_hmacs": draft.subject_cpr_hmacs,
-        "discloser_authority": discloser, "discloser_unit": unit, "executed_by": user,
+        "discloser_authority": discloser, "discloser_unit": unit,
         "decided_by": None if receipt else decided_by, "recipient_authority": recipient,
         "recipient_is_cooperation_participant": participant or receipt, "channel": channel,
         "content_hash": None if channel in ORAL else draft.content_hash,

@@ -3,6 +3,7 @@ field they belong beside. Pure: no I/O; the clock is passed in."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -261,12 +262,23 @@ def parse_orientation(form: Form) -> Parsed:
 
 
 def refusal_da(status: int, code: str, detail: object) -> str:
-    """A service's refusal in Danish: the services answer in codes and English; the page names the rule."""
+    """A service's refusal in Danish: its own Danish half where it gives one ("felt: dansk / english"),
+    else by what it says or its code."""
     text = str(detail or "")
+    if (danish_half := _danish_half(text)) is not None:
+        return danish_half
     for fragment, danish in _KNOWN_REFUSALS:
         if fragment in text:
             return danish
     return _BY_CODE.get(code) or _BY_STATUS.get(status, "Handlingen kunne ikke gennemføres. Prøv igen.")
+
+
+def _danish_half(text: str) -> str | None:
+    first_half, separator, _english = text.partition(" / ")
+    if not separator or not any(letter in first_half.lower() for letter in "æøå"):
+        return None
+    sentence = first_half.split(": ", 1)[1] if re.match(r"^[a-z_]+: ", first_half) else first_half
+    return sentence[:1].upper() + sentence[1:]
 
 
 _KNOWN_REFUSALS = [

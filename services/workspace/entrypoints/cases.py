@@ -22,13 +22,14 @@ from services.workspace.domain.forms import (
     parse_triage,
 )
 from services.workspace.entrypoints.common import audit, flat, form_of, intake, routing, submit, token_of
-from services.workspace.entrypoints.rendering import now_of, options, render
+from services.workspace.entrypoints.rendering import now_of, options, principal_of, render
 
 router = APIRouter(tags=["sager"])
 CaseReader = Annotated[Principal, require(Permission.CASE_READ)]
 CaseWorker = Annotated[Principal, require(Permission.CASE_TRANSITION)]
 Triager = Annotated[Principal, require(Permission.CASE_TRIAGE_MUNICIPAL, Permission.CASE_TRIAGE_POLICE)]
-Recorder = Annotated[Principal, require(Permission.CASE_TRANSITION)]  # infohus cases only: not StraXen
+PoliceDecider = Annotated[Principal, require(Permission.CASE_DISCLOSURE_DECIDE)]
+Forwarder = Annotated[Principal, require(Permission.CASE_FORWARD)]
 
 REFERENCE = re.compile(r"^IH-\d{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$", re.IGNORECASE)
 CPR = re.compile(r"^\d{6}-?\d{4}$")
@@ -40,8 +41,15 @@ NOTICES = {"visitation": "Din visitation er registreret.", "handling": "Handling
 TRIAGE_ORDER = ("tovholder_municipal", "tovholder_police")
 
 
-# The tasks a tovholder acts on; an underretning's § 138 tasks are StraXen's.
-TOVHOLDER_TASKS = frozenset({"DISCLOSURE_PROPOSED", "JURISDICTION_REVIEW"})
+# The tasks a tovholder acts on, and the permission each needs; an underretning's § 138 tasks are StraXen's.
+TASK_PERMISSION = {"DISCLOSURE_PROPOSED": Permission.CASE_DISCLOSURE_DECIDE,
+                   "JURISDICTION_REVIEW": Permission.CASE_FORWARD}
+TOVHOLDER_TASKS = frozenset(TASK_PERMISSION)
+
+
+def _may_act(principal: Principal, kind: str) -> bool:
+    permission = TASK_PERMISSION.get(kind)
+    return permission is not None and principal.can(permission)
 
 
 def _awaiting(codes: list[str]) -> str:
@@ -122,7 +130,7 @@ async def _case_page(request: Request, case_id: UUID, *, problems: dict[str, str
         "disclosures": disclosures, "participants": request.app.state.participants,
         "left": left, "overdue": overdue, "triage_complete": triage_complete, "awaiting": _awaiting(case.awaiting),
         "signoffs": [(role, case.triage_signoffs.get(role)) for role in TRIAGE_ORDER],
-        "open_tasks": [t for t in case.tasks if t.state == "OPEN" and t.kind in TOVHOLDER_TASKS],
+        "open_tasks": [t for t in case.tasks if t.state == "OPEN" and _may_act(principal_of(request), t.kind)],
         "timeline": sorted(case.timeline, key=lambda e: e.at, reverse=True),
         "problems": problems or {}, "values": values or {}, "notice": None if problems else notice,
         "triage_outcomes": options(L.TRIAGE_OUTCOMES), "registers": options(L.SCREENING_REGISTERS),
@@ -173,7 +181,7 @@ async def act(request: Request, case_id: UUID, _principal: CaseWorker) -> Respon
 
 
 @router.post("/sager/{case_id}/opgaver/{task_id}/politi")
-async def police_decision(request: Request, case_id: UUID, task_id: UUID, _principal: Recorder) -> Response:
+async def police_decision(request: Request, case_id: UUID, task_id: UUID, _principal: PoliceDecider) -> Response:
     form = await form_of(request)
     fields = {"approved": "police-approved", "legal_basis": "police-basis",
               "necessity_assessment": "police-necessity", "channel": "police-channel"}
@@ -184,7 +192,7 @@ async def police_decision(request: Request, case_id: UUID, task_id: UUID, _princ
 
 
 @router.post("/sager/{case_id}/opgaver/{task_id}/videresendelse")
-async def forwarding(request: Request, case_id: UUID, task_id: UUID, _principal: Recorder) -> Response:
+async def forwarding(request: Request, case_id: UUID, task_id: UUID, _principal: Forwarder) -> Response:
     form = await form_of(request)
     fields = {"recipient_municipality": "forward-municipality", "channel": "forward-channel"}
     return await submit(

@@ -28,11 +28,6 @@ _VALUES = ("kind", "counterpart", "counterpart_name", "legal_basis", "legal_basi
            "occurred_time", "decision_date", "decision_time")
 
 
-def _user(principal: Principal) -> str:
-    roles = ", ".join(sorted(principal.roles))
-    return f"{principal.user_id} ({roles})"
-
-
 def _defaults(request: Request, draft: DisclosureDraft, handover: bool) -> dict[str, Any]:
     now = now_of(request).astimezone(L.LOCAL_TIME_ZONE)
     day, clock = now.date().isoformat(), now.strftime("%H:%M")
@@ -87,7 +82,7 @@ async def record_disclosure(request: Request, case_id: UUID, principal: Recorder
     handover = first(form, "handover") == "1"
     token = await token_of(request)
     draft = await routing(request).disclosure_draft(token, case_id)
-    parsed = parse_disclosure(form, draft, user=_user(principal), now=now_of(request), record_id=new_uuid7())
+    parsed = parse_disclosure(form, draft, user=principal.user_id, now=now_of(request), record_id=new_uuid7())
     if not parsed.ok:
         return await _page(request, case_id, handover=handover, values=_submitted(form), problems=parsed.problems,
                            status_code=422)
