@@ -13,6 +13,7 @@ from infohus.kit.auth.dependencies import Authenticator
 from infohus.kit.auth.oidc import JwksFetcher, OidcVerifier
 from infohus.kit.auth.sessions import Clock, SessionStore
 from infohus.kit.auth.settings import AuthMode, AuthSettings
+from infohus.kit.http import api_description_served, remove_api_description
 from infohus.kit.security_headers import CsrfProtection, install_security_headers
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,8 @@ def install_auth(app: FastAPI, settings: AuthSettings | None = None, *,
     authenticator = Authenticator(settings, jwks_fetcher=jwks_fetcher, verifier=verifier,
                                   session_store=session_store, clock=clock, http_transport=http_transport)
     app.state.infohus_auth = authenticator
+    if not api_description_served(settings.environment):
+        remove_api_description(app)
     CsrfProtection(settings.secret(), secure=settings.cookie_secure, max_age_s=settings.session_max_age_s,
                    session_binding=authenticator.session_binding).install(app)
     if security_headers:
