@@ -65,8 +65,10 @@ class Authenticator:
 
     def __init__(self, settings: AuthSettings, *, jwks_fetcher: JwksFetcher | None = None,
                  verifier: OidcVerifier | None = None, session_store: SessionStore | None = None,
-                 clock: Clock = time.time, http_transport: httpx.AsyncBaseTransport | None = None) -> None:
+                 clock: Clock = time.time, http_transport: httpx.AsyncBaseTransport | None = None,
+                 service: str | None = None) -> None:
         self.settings = settings
+        self.service = service
         self.clock = clock
         self.oidc: OidcVerifier | None = None
         self.sessions: DevSessions | None = None
@@ -78,7 +80,7 @@ class Authenticator:
         self.session_cookie_name = "__Host-infohus_session" if settings.cookie_secure else "infohus_session"
         self._refresh_lock = asyncio.Lock()
         if settings.mode is AuthMode.DEVELOPMENT:
-            self.sessions = DevSessions(settings)
+            self.sessions = DevSessions(settings, service)
             return
         if verifier is not None:
             self.oidc = verifier
