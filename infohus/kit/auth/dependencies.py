@@ -31,6 +31,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 
 from infohus.kit.auth.dev_users import DevSessions
 from infohus.kit.auth.errors import AuthenticationError, IdentityProviderUnavailable
+from infohus.kit.auth.fetch_site import started_cross_site
 from infohus.kit.auth.oidc import JwksFetcher, OidcVerifier
 from infohus.kit.auth.oidc_client import OidcBrowserClient, token_expires_at
 from infohus.kit.auth.principal import ANONYMOUS, Principal
@@ -111,6 +112,9 @@ class Authenticator:
             raise AuthenticationError("sign-in is not configured")
         cookie = request.cookies.get(self.session_cookie_name) if self._session_cookies else None
         if not cookie:
+            return None
+        if started_cross_site(request):
+            log.info("session cookie ignored on a cross-site request")
             return None
         if self.sessions is not None:
             return await self._development(cookie, from_cookie=True)
