@@ -229,13 +229,18 @@ async def test_token_endpoint_gives_a_bearer_token_for_curl(dev_settings: AuthSe
         assert wrong.status_code == 401
 
 
-async def test_login_attempts_are_rate_limited_per_user_without_logging_names(
+async def test_login_attempts_are_limited_per_user_and_client_and_failures_are_logged(
         caplog: pytest.LogCaptureFixture) -> None:
     settings = development_settings(login_burst=3, login_rate_per_minute=1)
     caplog.set_level(logging.DEBUG)
-    async with client(demo_app(settings)) as c:
+    app = demo_app(settings)
+    attacker = httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=("203.0.113.66", 1)),
+                                 base_url="http://testserver")
+    owner = httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=("198.51.100.23", 1)),
+                              base_url="http://testserver")
+    async with attacker as c, owner:
         for _ in range(3):
-            assert (await login(c, "udvikler-straxen", "forkert")).status_code == 401
+            assert (await login(c, "udvikler-straxen", "forkert-kodeord")).status_code == 401
         limited = await login(c, "udvikler-straxen")  # even the right password waits
         assert limited.status_code == 429
         assert int(limited.headers["retry-after"]) >= 1
@@ -243,8 +248,15 @@ async def test_login_attempts_are_rate_limited_per_user_without_logging_names(
         token = await c.post("/auth/token", data={"username": "udvikler-straxen", "password": PASSWORD})
         assert token.status_code == 429
         assert (await login(c, "udvikler-revisor")).status_code == 303, "other users are not affected"
-    assert "udvikler-straxen" not in caplog.text.lower()
-    assert "127.0.0.1" not in caplog.text
+        assert (await login(owner, "udvikler-straxen")).status_code == 303, "nor the owner at their own machine"
+        assert (await login(c, "Jens Hansen", "hemmeligt")).status_code == 401
+    failures = [r.getMessage() for r in caplog.records if "login failed" in r.getMessage()]
+    assert failures.count("development login failed: user=udvikler-straxen reason=wrong_password") == 3
+    assert failures.count("development login failed: user=udvikler-straxen reason=rate_limited") == 3
+    assert "development login failed: user=(unknown) reason=unknown_user" in failures
+    assert "forkert-kodeord" not in caplog.text and "hemmeligt" not in caplog.text, "never a password"
+    assert "Jens Hansen" not in caplog.text, "a name that is not a development user is not logged"
+    assert "203.0.113.66" not in caplog.text and "198.51.100.23" not in caplog.text, "nor the client address"
 
 
 def test_login_router_needs_development_mode() -> None:
