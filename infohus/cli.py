@@ -36,10 +36,14 @@ def serve(args: argparse.Namespace) -> int:
 def server_config(settings: ServiceSettings, app: Any) -> uvicorn.Config:
     import uvicorn
 
-    # No access log: it would record client addresses, and anonymous reporters must leave none.
+    # No access log: it would record client addresses, and anonymous reporters must leave none. Forwarded
+    # headers only from the configured proxies (uvicorn's default would believe anyone on 127.0.0.1), and no
+    # Server header naming the software.
+    proxies = list(settings.trusted_proxies)
     return uvicorn.Config(app, host=settings.http_host, port=settings.http_port, access_log=False,
                           log_level="info", timeout_graceful_shutdown=10,
-                          timeout_keep_alive=settings.http_keep_alive_s)
+                          timeout_keep_alive=settings.http_keep_alive_s, server_header=False,
+                          proxy_headers=bool(proxies), forwarded_allow_ips=proxies)
 
 
 def migrate(args: argparse.Namespace) -> int:

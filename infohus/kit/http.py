@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from infohus.kit.db import is_dependency_unavailable
 from infohus.kit.runtime import ServiceRuntime
+from infohus.kit.settings import Environment
 
 tracer = trace.get_tracer("infohus.http")
 
@@ -45,12 +46,32 @@ def service_app(title: str, runtime: ServiceRuntime, *, manage_runtime: bool = T
         if manage_runtime:
             await runtime.stop()
 
-    app = FastAPI(title=title, version="1", lifespan=lifespan, telemetry=NO_NATIVE_TELEMETRY)
+    described = api_description_served(runtime.settings.environment)
+    app = FastAPI(title=title, version="1", lifespan=lifespan, telemetry=NO_NATIVE_TELEMETRY,
+                  openapi_url="/openapi.json" if described else None, docs_url="/docs" if described else None,
+                  redoc_url="/redoc" if described else None)
+    app.state.infohus_service = runtime.name
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=max_body_bytes)
     app.add_middleware(TracingMiddleware)
     install_error_handlers(app)
     app.include_router(health_router(runtime))
     return app
+
+
+API_DESCRIPTION_PATHS = frozenset({"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
+
+
+def api_description_served(environment: Environment) -> bool:
+    """``/openapi.json``, ``/docs`` and ``/redoc`` exist in development and test only: in production they
+    would tell anyone every route and parameter (the documents are in the repository for those who need them)."""
+    return environment is not Environment.PRODUCTION
+
+
+def remove_api_description(app: FastAPI) -> None:
+    """Drops the API description routes FastAPI added by itself (for apps not built by :func:`service_app`)."""
+    app.openapi_url = app.docs_url = app.redoc_url = None
+    app.router.routes[:] = [route for route in app.router.routes
+                            if getattr(route, "path", None) not in API_DESCRIPTION_PATHS]
 
 
 def health_router(runtime: ServiceRuntime) -> APIRouter:

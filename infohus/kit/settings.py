@@ -6,11 +6,14 @@ tests set the dev values explicitly. ``ServiceSettings`` refuses unsafe combinat
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from infohus.kit.proxies import parse_networks
 
 
 class Environment(StrEnum):
@@ -83,9 +86,27 @@ class ServiceSettings(BaseSettings):
     # Longer than any client's or proxy's idle timeout (60 s is common): a server that closes an idle
     # connection first races the client's next request on it, which then fails with a reset.
     http_keep_alive_s: int = Field(default=75, gt=0)
+    # The reverse proxies (the ingress) whose X-Forwarded-For/-Proto are believed: addresses or CIDR blocks,
+    # comma-separated or a JSON list. Empty: no forwarded header is believed, the TCP peer is the client.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
     migrate_on_start: bool = True
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxy_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_networks(cls, value: list[str]) -> list[str]:
+        return [str(network) for network in parse_networks(value)]
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> ServiceSettings:

@@ -31,7 +31,7 @@ def who(principal: Principal) -> dict[str, Any]:
 
 def demo_app(settings: AuthSettings, *, jwks_fetcher: JwksFetcher | None = None, **install_options: Any) -> FastAPI:
     app = FastAPI()
-    install_auth(app, settings, jwks_fetcher=jwks_fetcher, **install_options)
+    install_auth(app, settings, jwks_fetcher=jwks_fetcher, **({"service": "routing"} | install_options))
 
     @app.get("/health/live")
     async def live() -> dict[str, str]:

@@ -11,10 +11,11 @@ from http.cookies import SimpleCookie
 import httpx
 import pytest
 from fastapi import FastAPI, Request
+from itsdangerous import URLSafeTimedSerializer
 from pydantic import ValidationError
 
 from infohus.kit.auth import AuthMode, AuthSettings, Permission, Role, downstream_token, install_auth, require
-from infohus.kit.auth.dev_users import DEV_USERS, DevSessions, DevUserStore, dev_user_store
+from infohus.kit.auth.dev_users import DEV_ISSUER, DEV_USERS, DevSessions, DevUserStore, dev_audience, dev_user_store
 from infohus.kit.auth.login import dev_login_router
 from infohus.kit.auth.settings import DEVELOPMENT_PASSWORD
 from infohus.kit.auth.testing import FakeIdentityProvider
@@ -206,8 +207,8 @@ async def test_a_session_cookie_needs_a_csrf_token_bound_to_the_session_to_write
 
 async def test_a_forged_or_tampered_session_is_refused(dev_settings: AuthSettings) -> None:
     other = DevSessions(development_settings(session_secret="en-helt-anden-hemmelighed-" + "x" * 20))
-    forged = other.issue(DEV_USERS[-1])
-    genuine = DevSessions(dev_settings).issue(DEV_USERS[0])
+    forged = other.issue(DEV_USERS[-1], audience=["routing"])
+    genuine = DevSessions(dev_settings).issue(DEV_USERS[0], audience=["routing"])
     async with client(demo_app(dev_settings)) as c:
         for token in (forged, genuine[:-2] + "xx"):
             response = await c.put("/api/v1/config", headers={"authorization": f"Bearer {token}"})
@@ -228,13 +229,18 @@ async def test_token_endpoint_gives_a_bearer_token_for_curl(dev_settings: AuthSe
         assert wrong.status_code == 401
 
 
-async def test_login_attempts_are_rate_limited_per_user_without_logging_names(
+async def test_login_attempts_are_limited_per_user_and_client_and_failures_are_logged(
         caplog: pytest.LogCaptureFixture) -> None:
     settings = development_settings(login_burst=3, login_rate_per_minute=1)
     caplog.set_level(logging.DEBUG)
-    async with client(demo_app(settings)) as c:
+    app = demo_app(settings)
+    attacker = httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=("203.0.113.66", 1)),
+                                 base_url="http://testserver")
+    owner = httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=("198.51.100.23", 1)),
+                              base_url="http://testserver")
+    async with attacker as c, owner:
         for _ in range(3):
-            assert (await login(c, "udvikler-straxen", "forkert")).status_code == 401
+            assert (await login(c, "udvikler-straxen", "forkert-kodeord")).status_code == 401
         limited = await login(c, "udvikler-straxen")  # even the right password waits
         assert limited.status_code == 429
         assert int(limited.headers["retry-after"]) >= 1
@@ -242,8 +248,15 @@ async def test_login_attempts_are_rate_limited_per_user_without_logging_names(
         token = await c.post("/auth/token", data={"username": "udvikler-straxen", "password": PASSWORD})
         assert token.status_code == 429
         assert (await login(c, "udvikler-revisor")).status_code == 303, "other users are not affected"
-    assert "udvikler-straxen" not in caplog.text.lower()
-    assert "127.0.0.1" not in caplog.text
+        assert (await login(owner, "udvikler-straxen")).status_code == 303, "nor the owner at their own machine"
+        assert (await login(c, "Jens Hansen", "hemmeligt")).status_code == 401
+    failures = [r.getMessage() for r in caplog.records if "login failed" in r.getMessage()]
+    assert failures.count("development login failed: user=udvikler-straxen reason=wrong_password") == 3
+    assert failures.count("development login failed: user=udvikler-straxen reason=rate_limited") == 3
+    assert "development login failed: user=(unknown) reason=unknown_user" in failures
+    assert "forkert-kodeord" not in caplog.text and "hemmeligt" not in caplog.text, "never a password"
+    assert "Jens Hansen" not in caplog.text, "a name that is not a development user is not logged"
+    assert "203.0.113.66" not in caplog.text and "198.51.100.23" not in caplog.text, "nor the client address"
 
 
 def test_login_router_needs_development_mode() -> None:
@@ -287,7 +300,7 @@ async def test_a_development_session_ends_when_idle(dev_settings: AuthSettings) 
 async def test_other_services_check_a_development_token_by_its_signature(dev_settings: AuthSettings) -> None:
     """The service holding the store enforces logout; another service (another store) checks the signature
     and age only, as documented in docs/auth.md."""
-    workspace, routing = demo_app(dev_settings), demo_app(dev_settings)
+    workspace, routing = demo_app(dev_settings, service="workspace"), demo_app(dev_settings, service="routing")
     async with client(workspace) as c, client(routing) as other:
         await login(c, "udvikler-tovholder-politi")
         old = c.cookies.get("infohus_session")
@@ -320,3 +333,48 @@ class FakeClock:
 
     def __call__(self) -> float:
         return self.now
+
+
+# --- issuer and audience --------------------------------------------------------------------------------
+
+async def test_a_token_from_one_service_is_refused_by_another(dev_settings: AuthSettings) -> None:
+    audit, routing = demo_app(dev_settings, service="audit"), demo_app(dev_settings, service="routing")
+    async with client(audit) as a, client(routing) as r:
+        issued = await a.post("/auth/token", data={"username": "udvikler-revisor", "password": PASSWORD})
+        bearer = {"authorization": f"Bearer {issued.json()['access_token']}"}
+        assert (await a.get("/api/v1/read-log", headers=bearer)).status_code == 200
+        refused = await r.get("/api/v1/read-log", headers=bearer)
+        assert refused.status_code == 401 and refused.json()["detail"][0]["code"] == "invalid_credentials"
+        r.cookies.set("infohus_session", issued.json()["access_token"])
+        assert (await r.get("/api/v1/read-log")).status_code == 401, "nor as a cookie"
+
+
+async def test_the_workspace_token_is_meant_for_the_services_it_calls(dev_settings: AuthSettings) -> None:
+    workspace = demo_app(dev_settings, service="workspace")
+    others = {name: demo_app(dev_settings, service=name) for name in ("routing", "intake", "audit", "notify")}
+    async with client(workspace) as w:
+        await login(w, "udvikler-tovholder-kommune")
+        bearer = {"authorization": f"Bearer {w.cookies.get('infohus_session')}"}
+        statuses = {}
+        for name, app in others.items():
+            async with client(app) as c:
+                statuses[name] = (await c.get("/api/v1/cases/c-1", headers=bearer)).status_code
+    assert statuses == {"routing": 200, "intake": 200, "audit": 401, "notify": 401}
+
+
+def test_development_tokens_name_their_issuer_and_audience(dev_settings: AuthSettings) -> None:
+    token = DevSessions(dev_settings, "workspace").issue(DEV_USERS[0])
+    data = URLSafeTimedSerializer(dev_settings.secret(), salt="infohus.dev-session").loads(token)
+    assert data["iss"] == DEV_ISSUER and data["aud"] == ["intake", "routing", "workspace"]
+    assert DevSessions(dev_settings, "audit").issue(DEV_USERS[0]) and dev_audience("audit") == ("audit",)
+
+
+@pytest.mark.parametrize("claims", [{}, {"iss": "someone-else", "aud": ["routing"]}, {"iss": DEV_ISSUER},
+                                    {"iss": DEV_ISSUER, "aud": "routing"}])
+async def test_a_signed_token_without_our_issuer_and_audience_is_refused(
+        dev_settings: AuthSettings, claims: dict[str, object]) -> None:
+    """Signed with the right secret (as tokens were before issuers and audiences), yet refused."""
+    data = {"u": "udvikler-revisor", "n": "Revisor", "r": ["auditor"], "s": "x" * 43} | claims
+    token = URLSafeTimedSerializer(dev_settings.secret(), salt="infohus.dev-session").dumps(data)
+    async with client(demo_app(dev_settings, service="routing")) as c:
+        assert (await c.get("/api/v1/read-log", headers={"authorization": f"Bearer {token}"})).status_code == 401

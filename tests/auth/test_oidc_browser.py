@@ -110,9 +110,12 @@ class Forms(HTMLParser):
             self.forms[-1][1][found["name"]] = found.get("value", "")
 
 
-async def at_callback(c: httpx.AsyncClient, user: str, next_path: str = "/api/v1/cases/c-1") -> str:
-    """Walks login → the provider's login and consent forms; returns the callback URL (not yet visited)."""
-    response = await c.get(f"/auth/login?{urlencode({'next': next_path})}")
+async def at_callback(c: httpx.AsyncClient, user: str, next_path: str = "/api/v1/cases/c-1",
+                      fetch_site: str | None = None) -> str:
+    """Walks login → the provider's login and consent forms; returns the callback URL (not yet visited).
+    ``fetch_site``: the ``Sec-Fetch-Site`` the browser sends with the request to ``/auth/login``."""
+    headers = {"sec-fetch-site": fetch_site} if fetch_site else {}
+    response = await c.get(f"/auth/login?{urlencode({'next': next_path})}", headers=headers)
     for _ in range(12):
         if response.is_redirect:
             location = str(response.next_request.url) if response.next_request else response.headers["location"]
@@ -388,3 +391,21 @@ async def test_an_id_token_for_another_nonce_is_refused(signed_in: tuple[httpx.A
     refused = await c.get(callback)
     assert refused.status_code == 401 and refused.json()["detail"][0]["code"] == "login_failed"
     assert (await c.get("/api/v1/cases/c-1")).status_code == 401
+
+
+# --- back from the provider: a cross-site navigation ------------------------------------------------------
+
+@pytest.mark.parametrize(("started", "automatic"), [("same-origin", True), ("none", True), ("cross-site", False)])
+async def test_back_from_the_provider_the_browser_goes_on_from_a_page_of_ours(
+        signed_in: tuple[httpx.AsyncClient, FastAPI], started: str, automatic: bool) -> None:
+    """The provider's redirect to the callback is cross-site, so a redirect on to ``next`` would be too and the
+    new session cookie would be ignored there. A page of ours goes on; by itself only when our site (or the
+    user) started the sign-in, else the user clicks (a link elsewhere must not run anything in their name)."""
+    c, _app = signed_in
+    callback = await at_callback(c, "kommune-1", fetch_site=started)
+    page = await c.get(callback, headers={"sec-fetch-site": "cross-site"})
+    assert page.status_code == 200 and '<a href="/api/v1/cases/c-1">' in page.text
+    assert ('http-equiv="refresh" content="0;url=/api/v1/cases/c-1"' in page.text) is automatic
+    assert any(h.startswith(SESSION_COOKIE) for h in page.headers.get_list("set-cookie"))
+    assert (await c.get("/api/v1/cases/c-1", headers={"sec-fetch-site": "cross-site"})).status_code == 401
+    assert (await c.get("/api/v1/cases/c-1", headers={"sec-fetch-site": "same-origin"})).status_code == 200

@@ -18,6 +18,7 @@ from services.intake.domain.model import make_reference
 from services.intake.service_layer.submit import submit_concern
 from services.routing.domain.messages import render_reporter_messages
 from services.routing.domain.rules import decide
+from tests.conftest import Databases
 from tests.intake.builders import concern_body
 from tests.intake.conftest import IntakeUnderTest, make_intake
 from tests.statements import recorded_statements
@@ -388,18 +389,52 @@ async def test_a_public_client_over_its_rate_gets_429_and_others_do_not(tmp_path
         await limited.container.runtime.engine.dispose()
 
 
-@pytest.mark.parametrize("header", [None, "X-Forwarded-For"])
-async def test_behind_a_proxy_the_configured_header_names_the_client(tmp_path: Path, header: str | None) -> None:
-    limited = await make_intake(f"sqlite+aiosqlite:///{tmp_path}/intake.db", None, rate_limit_per_minute=1,
-                                rate_limit_burst=1, rate_limit_client_header=header)
+@pytest.mark.parametrize("trusted", [[], ["10.0.0.0/8"]])
+async def test_made_up_forwarded_addresses_from_an_untrusted_peer_share_one_bucket(
+        databases: Databases, trusted: list[str]) -> None:
+    limited = await make_intake(**databases.for_service("intake"), rate_limit_per_minute=1,  # type: ignore[arg-type]
+                                rate_limit_burst=1, trusted_proxies=trusted, rate_limit_client_header="X-Forwarded-For")
     try:
-        async with limited.client(("10.0.0.1", 4000)) as proxy:  # every request arrives from the proxy
-            first = await proxy.post(API, json=concern_body(), headers={"X-Forwarded-For": "192.0.2.1"})
-            spoofed = await proxy.post(API, json=concern_body(), headers={"X-Forwarded-For": "192.0.2.9, 192.0.2.1"})
-            second_client = await proxy.post(API, json=concern_body(), headers={"X-Forwarded-For": "192.0.2.2"})
-        assert first.status_code == 201
-        assert spoofed.status_code == 429  # a client cannot choose its key by prepending addresses
-        assert second_client.status_code == (201 if header else 429)
+        async with limited.client(("198.51.100.7", 4000)) as attacker:  # not a configured proxy
+            statuses = [(await attacker.post(API, json=concern_body(),
+                                             headers={"X-Forwarded-For": f"203.0.113.{n}"})).status_code
+                        for n in range(1, 11)]
+        assert statuses == [201] + [429] * 9  # each made-up address does not get a bucket of its own
+        assert await limited.count() == 1
+    finally:
+        await limited.container.runtime.engine.dispose()
+
+
+async def test_behind_a_trusted_proxy_the_forwarded_client_address_is_the_key(databases: Databases) -> None:
+    limited = await make_intake(**databases.for_service("intake"), rate_limit_per_minute=1,  # type: ignore[arg-type]
+                                rate_limit_burst=1, trusted_proxies=["10.0.0.0/8"])
+    try:
+        async with limited.client(("10.0.0.1", 4000)) as proxy:  # every request arrives from the ingress
+            async def post(forwarded: str) -> int:
+                response = await proxy.post(API, json=concern_body(), headers={"X-Forwarded-For": forwarded})
+                return response.status_code
+
+            first = await post("192.0.2.1")
+            spoofed = await post("192.0.2.9, 192.0.2.1")  # the client prepended an address: still 192.0.2.1
+            second_client = await post("192.0.2.2")
+            via_two_proxies = await post("192.0.2.3, 10.0.0.7")  # the right-most address no proxy of ours added
+            again = await post("192.0.2.3")
+        assert (first, spoofed, second_client, via_two_proxies, again) == (201, 429, 201, 201, 429)
+    finally:
+        await limited.container.runtime.engine.dispose()
+
+
+async def test_a_configured_client_header_counts_only_from_a_trusted_proxy(tmp_path: Path) -> None:
+    limited = await make_intake(f"sqlite+aiosqlite:///{tmp_path}/intake.db", None, rate_limit_per_minute=1,
+                                rate_limit_burst=1, rate_limit_client_header="X-Real-IP",
+                                trusted_proxies=["10.0.0.1"])
+    try:
+        async with limited.client(("10.0.0.1", 4000)) as proxy, limited.client(("198.51.100.7", 1)) as other:
+            from_proxy = [(await proxy.post(API, json=concern_body(), headers={"X-Real-IP": f"192.0.2.{n}"}))
+                          .status_code for n in (1, 2)]
+            direct = [(await other.post(API, json=concern_body(), headers={"X-Real-IP": f"192.0.2.{n}"}))
+                      .status_code for n in (3, 4)]
+        assert from_proxy == [201, 201] and direct == [201, 429]
     finally:
         await limited.container.runtime.engine.dispose()
 

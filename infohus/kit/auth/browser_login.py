@@ -24,6 +24,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from infohus.kit.auth.dependencies import Authenticator, require
 from infohus.kit.auth.errors import AuthenticationError, IdentityProviderUnavailable
+from infohus.kit.auth.fetch_site import continue_page, started_cross_site
 from infohus.kit.auth.login import _safe_next
 from infohus.kit.auth.me import SignedInUser
 from infohus.kit.auth.oidc import principal_from_claims
@@ -86,7 +87,7 @@ def oidc_login_router(authenticator: Authenticator) -> APIRouter:
         keys = ("state", "nonce", "verifier", "next", "redirect_uri")
         if not isinstance(data, dict) or not all(isinstance(data.get(k), str) for k in keys):
             return None
-        return {k: data[k] for k in keys}
+        return {k: data[k] for k in keys} | {"started_here": "yes" if data.get("started_here") is True else ""}
 
     async def principal_of(token: dict[str, Any], id_claims: dict[str, Any]) -> Principal:
         if settings.oidc_roles_from == "id_token":
@@ -108,7 +109,7 @@ def oidc_login_router(authenticator: Authenticator) -> APIRouter:
             raise _provider_unavailable() from error
         response = RedirectResponse(url, status_code=303)
         value = pending.dumps({"state": state, "nonce": nonce, "verifier": verifier, "next": _safe_next(next_path),
-                               "redirect_uri": callback})
+                               "redirect_uri": callback, "started_here": not started_cross_site(request)})
         # Lax whatever COOKIE_SAMESITE says: the provider's redirect back is a cross-site navigation.
         response.set_cookie(pending_cookie, value, max_age=PENDING_LOGIN_MAX_AGE_S, path="/", httponly=True,
                             secure=secure, samesite="lax")
@@ -144,7 +145,11 @@ def oidc_login_router(authenticator: Authenticator) -> APIRouter:
             access_token=str(token["access_token"]),
             access_token_expires_at=token_expires_at(token, manager.clock()),
             refresh_token=refresh if isinstance(refresh, str) else None, id_token=str(token["id_token"]))
-        response = RedirectResponse(login_request["next"], status_code=303)
+        # Back from a provider on another site, a redirect to ``next`` would still be cross-site, and the new
+        # session cookie would be ignored there: go on from a page of our own.
+        response: Response = RedirectResponse(login_request["next"], status_code=303)
+        if started_cross_site(request):
+            response = continue_page(login_request["next"], automatic=bool(login_request["started_here"]))
         response.set_cookie(session_cookie, session_token, max_age=settings.session_max_age_s, path="/",
                             httponly=True, secure=secure, samesite=settings.cookie_samesite)
         response.delete_cookie(pending_cookie, path="/", secure=secure, httponly=True, samesite="lax")

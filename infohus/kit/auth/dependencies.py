@@ -31,6 +31,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 
 from infohus.kit.auth.dev_users import DevSessions
 from infohus.kit.auth.errors import AuthenticationError, IdentityProviderUnavailable
+from infohus.kit.auth.fetch_site import started_cross_site
 from infohus.kit.auth.oidc import JwksFetcher, OidcVerifier
 from infohus.kit.auth.oidc_client import OidcBrowserClient, token_expires_at
 from infohus.kit.auth.principal import ANONYMOUS, Principal
@@ -65,8 +66,10 @@ class Authenticator:
 
     def __init__(self, settings: AuthSettings, *, jwks_fetcher: JwksFetcher | None = None,
                  verifier: OidcVerifier | None = None, session_store: SessionStore | None = None,
-                 clock: Clock = time.time, http_transport: httpx.AsyncBaseTransport | None = None) -> None:
+                 clock: Clock = time.time, http_transport: httpx.AsyncBaseTransport | None = None,
+                 service: str | None = None) -> None:
         self.settings = settings
+        self.service = service
         self.clock = clock
         self.oidc: OidcVerifier | None = None
         self.sessions: DevSessions | None = None
@@ -78,7 +81,7 @@ class Authenticator:
         self.session_cookie_name = "__Host-infohus_session" if settings.cookie_secure else "infohus_session"
         self._refresh_lock = asyncio.Lock()
         if settings.mode is AuthMode.DEVELOPMENT:
-            self.sessions = DevSessions(settings)
+            self.sessions = DevSessions(settings, service)
             return
         if verifier is not None:
             self.oidc = verifier
@@ -109,6 +112,9 @@ class Authenticator:
             raise AuthenticationError("sign-in is not configured")
         cookie = request.cookies.get(self.session_cookie_name) if self._session_cookies else None
         if not cookie:
+            return None
+        if started_cross_site(request):
+            log.info("session cookie ignored on a cross-site request")
             return None
         if self.sessions is not None:
             return await self._development(cookie, from_cookie=True)

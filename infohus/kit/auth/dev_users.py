@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,6 +96,21 @@ def dev_user_store(password: str) -> DevUserStore:
     return DevUserStore(password)
 
 
+DEV_ISSUER = "infohus-dev"
+"""``iss`` of every development token."""
+
+SERVICE_NAMES: tuple[str, ...] = ("intake", "routing", "notify", "audit", "workspace")
+
+FORWARDS_TO: dict[str, frozenset[str]] = {"workspace": frozenset({"routing", "intake"})}
+"""Services that call others with the signed-in user's token (``downstream_token``): the tokens they issue
+are also meant for those. Every other service's tokens are for itself only."""
+
+
+def dev_audience(service: str) -> tuple[str, ...]:
+    """``aud`` of a development token issued by ``service``: itself and the services it forwards it to."""
+    return tuple(sorted({service} | FORWARDS_TO.get(service, frozenset())))
+
+
 @dataclass(frozen=True)
 class DevToken:
     principal: Principal
@@ -106,19 +122,30 @@ class DevSessions:
     """Signed, time-limited session tokens for development users. The same token works as the HTTP-only
     session cookie of the login form and as ``Authorization: Bearer`` for curl."""
 
-    def __init__(self, settings: AuthSettings) -> None:
+    def __init__(self, settings: AuthSettings, service: str | None = None) -> None:
+        """``service``: the audience this app accepts and issues tokens for (None: it can only issue with
+        an explicit audience, and reads nothing)."""
         refuse_production(settings)
+        self.service = service
         self._serializer = URLSafeTimedSerializer(settings.secret(), salt="infohus.dev-session")
         self.max_age_s = settings.session_max_age_s
         self.secure = settings.cookie_secure
         self.samesite = settings.cookie_samesite
         self.cookie_name = "__Host-infohus_session" if settings.cookie_secure else "infohus_session"
 
-    def issue(self, user: DevUser, *, session_token: str | None = None, store_id: str | None = None) -> str:
-        """A signed token for ``user``. With ``store_id`` the token names a server-side session
-        (``session_token``) in that store, which the service holding the store checks on every use (so
-        logout and the idle timeout end it there); other services check the signature and age only."""
-        data: dict[str, Any] = {"u": user.username, "n": user.display_name, "r": sorted(user.roles),
+    def issue(self, user: DevUser, *, session_token: str | None = None, store_id: str | None = None,
+              audience: Iterable[str] | None = None) -> str:
+        """A signed token for ``user``, issued by :data:`DEV_ISSUER` for ``audience`` (default: this
+        service and those it forwards tokens to, :func:`dev_audience`). With ``store_id`` the token names a
+        server-side session (``session_token``) in that store, which the service holding the store checks
+        on every use (so logout and the idle timeout end it there); other services in its audience check
+        the signature and age only."""
+        if audience is None:
+            if self.service is None:
+                raise ValueError("a development token needs an audience")
+            audience = dev_audience(self.service)
+        data: dict[str, Any] = {"iss": DEV_ISSUER, "aud": sorted(set(audience)), "u": user.username,
+                                "n": user.display_name, "r": sorted(user.roles),
                                 "s": session_token or secrets.token_urlsafe(32)}
         if store_id is not None:
             data["k"] = store_id
@@ -130,6 +157,11 @@ class DevSessions:
             data: Any = self._serializer.loads(token, max_age=self.max_age_s)
         except BadSignature as error:
             raise AuthenticationError("invalid or expired session") from error
+        if not isinstance(data, dict) or data.get("iss") != DEV_ISSUER:
+            raise AuthenticationError("wrong issuer")
+        audience = data.get("aud")
+        if self.service is None or not isinstance(audience, list) or self.service not in audience:
+            raise AuthenticationError("wrong audience")
         try:
             roles = frozenset(Role(r) for r in data["r"])
             user_id, name, sid = str(data["u"]), str(data["n"]), str(data["s"])

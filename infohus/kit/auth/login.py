@@ -4,8 +4,10 @@
 argon2 hash, starts a server-side session and sets the signed, HTTP-only, SameSite session cookie naming
 it. ``POST /auth/token`` returns the same kind of token for ``Authorization: Bearer`` (curl);
 ``POST /auth/logout`` ends the session in the store (the old token is refused from then on by this
-service); ``GET /auth/me`` says who is signed in. Attempts are limited per user name (token bucket); neither the
-user name nor the client address is logged.
+service); ``GET /auth/me`` says who is signed in. Attempts are limited per user name and client address
+together (token bucket), so nobody can lock an account for its owner. Every failed attempt is logged with
+the development user name (seeded test users, not people) and the reason; never the password, never the
+client address.
 """
 
 from __future__ import annotations
@@ -71,6 +73,17 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
+UNKNOWN_USER = "(unknown)"
+_DEV_NAMES = frozenset(u.username for u in DEV_USERS)
+
+
+def _logged_name(username: str) -> str:
+    """A seeded development user's name (made-up test users, not people), else a placeholder: whatever else
+    was typed may be a real name or a password typed in the wrong field."""
+    name = username.strip().casefold()
+    return name if name in _DEV_NAMES else UNKNOWN_USER
+
+
 def dev_login_router(authenticator: Authenticator) -> APIRouter:
     settings = authenticator.settings
     refuse_production(settings)
@@ -89,13 +102,17 @@ def dev_login_router(authenticator: Authenticator) -> APIRouter:
             show_password=password == DEVELOPMENT_PASSWORD, password=password)
         return HTMLResponse(html, status_code=status)
 
-    async def check(username: str, given: str) -> DevUser | float | None:
+    async def check(request: Request, username: str, given: str) -> DevUser | float | None:
         """The user, the seconds to wait when rate limited, or None for a wrong name or password."""
-        retry_after = limiter.attempt(username)
+        retry_after = limiter.attempt(username, request.client.host if request.client else "")
         if retry_after is not None:
-            log.warning("development login: attempts rate limited")
+            log.warning("development login failed: user=%s reason=rate_limited", _logged_name(username))
             return retry_after
-        return await asyncio.to_thread(dev_user_store(password).verify, username[:200], given[:1000])
+        user = await asyncio.to_thread(dev_user_store(password).verify, username[:200], given[:1000])
+        if user is None:
+            reason = "wrong_password" if _logged_name(username) != UNKNOWN_USER else "unknown_user"
+            log.warning("development login failed: user=%s reason=%s", _logged_name(username), reason)
+        return user
 
     async def start_session(user: DevUser) -> str:
         session_token, _ = await manager.start(user_id=user.username, display_name=user.display_name,
@@ -112,7 +129,7 @@ def dev_login_router(authenticator: Authenticator) -> APIRouter:
     async def login(request: Request, username: Annotated[str, Form(max_length=200)],
                     password: Annotated[str, Form(max_length=1000)],
                     next_path: Annotated[str, Form(alias="next", max_length=2000)] = "/auth/me") -> Response:
-        outcome = await check(username, password)
+        outcome = await check(request, username, password)
         target = _safe_next(next_path)
         if outcome is None:
             return page(request, message="Forkert brugernavn eller adgangskode.", next_path=target,
@@ -127,9 +144,9 @@ def dev_login_router(authenticator: Authenticator) -> APIRouter:
         return response
 
     @router.post("/token", dependencies=[require(Permission.PUBLIC)])
-    async def token(username: Annotated[str, Form(max_length=200)],
+    async def token(request: Request, username: Annotated[str, Form(max_length=200)],
                     password: Annotated[str, Form(max_length=1000)]) -> JSONResponse:
-        outcome = await check(username, password)
+        outcome = await check(request, username, password)
         if isinstance(outcome, DevUser):
             return JSONResponse({"access_token": await start_session(outcome), "token_type": "Bearer",
                                  "expires_in": sessions.max_age_s})

@@ -1,7 +1,9 @@
-"""In-memory token buckets for sign-in attempts, keyed by a keyed hash of the user name.
+"""In-memory token buckets for sign-in attempts, one per (user name, client address).
 
-Neither the user name nor the client address is kept or logged in clear: the bucket key is an HMAC
-under a per-process random key, so even a memory dump does not list who tried to sign in.
+Per user name alone, five wrong passwords from anyone would lock the owner out too; per client alone, one
+client could try every account. Together, an attacker spends only their own bucket. Neither the user name
+nor the client address is kept or logged in clear: the bucket key is an HMAC under a per-process random
+key, so even a memory dump does not list who tried to sign in from where.
 One process, one set of buckets: behind several replicas the effective limit is per replica.
 """
 
@@ -35,13 +37,13 @@ class LoginRateLimiter:
         self._pepper = secrets.token_bytes(32)
         self._buckets: OrderedDict[bytes, _Bucket] = OrderedDict()
 
-    def key(self, username: str) -> bytes:
-        normalised = username.strip().casefold().encode("utf-8")
+    def key(self, username: str, client: str = "") -> bytes:
+        normalised = username.strip().casefold().encode("utf-8") + b"\x00" + client.encode("utf-8")
         return hmac.new(self._pepper, normalised, hashlib.sha256).digest()[:16]
 
-    def attempt(self, username: str) -> float | None:
-        """Take one attempt for ``username``: None when allowed, else the seconds to wait."""
-        key = self.key(username)
+    def attempt(self, username: str, client: str = "") -> float | None:
+        """Take one attempt for ``username`` from ``client``: None when allowed, else the seconds to wait."""
+        key = self.key(username, client)
         now = self._clock()
         bucket = self._buckets.get(key)
         if bucket is None:

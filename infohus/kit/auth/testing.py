@@ -27,7 +27,7 @@ from fastapi import FastAPI
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 
 from infohus.kit.auth.dependencies import RouteRule, assert_every_route_has_a_rule
-from infohus.kit.auth.dev_users import DevSessions, dev_user_for
+from infohus.kit.auth.dev_users import SERVICE_NAMES, DevSessions, dev_user_for
 from infohus.kit.auth.roles import Role
 from infohus.kit.auth.settings import AuthMode, AuthSettings
 from infohus.kit.security_headers import CSRF_HEADER, CsrfProtection
@@ -130,11 +130,14 @@ def public_jwk(private_key: Any, algorithm: str, kid: str) -> dict[str, Any]:
     return jwk | {"kid": kid, "alg": algorithm, "use": "sig"}
 
 
-def dev_headers_for(settings: AuthSettings, role: Role | None) -> dict[str, str]:
-    """Development-mode credentials (a signed session token as bearer) for the seeded user of ``role``."""
+def dev_headers_for(settings: AuthSettings, role: Role | None,
+                    audience: Iterable[str] = SERVICE_NAMES) -> dict[str, str]:
+    """Development-mode credentials (a signed session token as bearer) for the seeded user of ``role``,
+    valid on the services in ``audience`` (default: every service)."""
     if role is None:
         return {}
-    return {"authorization": f"Bearer {DevSessions(settings).issue(dev_user_for(role))}"}
+    token = DevSessions(settings).issue(dev_user_for(role), audience=audience)
+    return {"authorization": f"Bearer {token}"}
 
 
 _SAMPLES: dict[Any, str] = {uuid.UUID: "00000000-0000-4000-8000-000000000001", int: "1", float: "1",

@@ -36,6 +36,7 @@ from infohus.kit.auth import (
 )
 from infohus.kit.auth.oidc import JwksFetcher
 from infohus.kit.http import service_app
+from infohus.kit.proxies import TrustedProxies, client_address
 from infohus.kit.security_headers import CsrfProtection, install_security_headers
 from services.intake.bootstrap import IntakeContainer, bootstrap
 from services.intake.domain.model import SYSTEM
@@ -272,6 +273,7 @@ class RateLimitMiddleware:
     def __init__(self, app: ASGIApp, container: IntakeContainer) -> None:
         self.app = app
         self.container = container
+        self.proxies = TrustedProxies(container.settings.trusted_proxies)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] not in RATE_LIMITED_PATHS:
@@ -301,13 +303,10 @@ class RateLimitMiddleware:
 
 
     def _client(self, scope: Scope) -> str:
-        header = self.container.settings.rate_limit_client_header
-        if header:
-            forwarded = [value for name, value in scope["headers"] if name == header.lower().encode("latin-1")]
-            if forwarded:  # the last address is the one our own proxy added; earlier ones are the client's word
-                return str(forwarded[-1].decode("latin-1")).split(",")[-1].strip()
-        client = scope.get("client")
-        return str(client[0]) if client else ""
+        # A forwarded address counts only when the TCP peer is one of INFOHUS_INTAKE_TRUSTED_PROXIES (the
+        # ingress); then the right-most address the proxies did not add is the client.
+        header = (self.container.settings.rate_limit_client_header or "x-forwarded-for").lower()
+        return client_address(scope, self.proxies, header.encode("latin-1"))
 
 
 def build() -> tuple[IntakeContainer, FastAPI]:
