@@ -50,11 +50,32 @@ async def to_recommendation(client: httpx.AsyncClient, case_path: str) -> httpx.
     return page
 
 
+CPR = "010110-4234"  # born 1 January 2010 (7th digit 4: the 2000s)
+
+
+def concern_with_cpr() -> dict[str, object]:
+    body = concern()
+    body["subjects"] = [{"name": "Ali Testesen", "cpr": CPR, "municipality": "Ishøj"}]
+    return body
+
+
+async def auditor_finds_by_cpr(ws: WorkspaceUnderTest) -> str:
+    """The auditor's Q1 page on audit, searched by the person's CPR number."""
+    async with httpx.AsyncClient(base_url=ws.audit.url, timeout=30) as auditor:
+        login = await auditor.get("/auth/login", params={"next": "/revision/Q1"})
+        signed = await auditor.post("/auth/login", data={
+            "username": "udvikler-revisor", "password": "infohus-udvikling",
+            "csrf_token": csrf_of(login), "next": "/revision/Q1"})
+        page = await auditor.get(signed.headers["location"])
+        found = await auditor.post("/revision/Q1", data={"csrf_token": csrf_of(page), "cpr": CPR})
+        return (await follow(auditor, found)).text
+
+
 async def test_a_tovholder_records_disclosures_and_a_hand_over_from_the_case_page(
         workspace: WorkspaceUnderTest) -> None:
     ws = workspace
     async with ws.system.http() as api:
-        assert (await api.post("/api/v1/concerns", json=concern())).status_code == 201
+        assert (await api.post("/api/v1/concerns", json=concern_with_cpr())).status_code == 201
     case_path = link_path(mail_to(await ws.mailbox.wait_for(2, timeout=30), "tk@"))
     async with ws.browser() as municipal, ws.browser() as police:
         page = await open_signed_in(ws, municipal, case_path, "udvikler-tovholder-kommune")
@@ -94,6 +115,9 @@ async def test_a_tovholder_records_disclosures_and_a_hand_over_from_the_case_pag
     kinds = [(r["kind"], r["recipient_authority"], r["purpose"]) for r in await records(ws)]
     assert ("DISCLOSURE", "KBHV_POLITI_INFOHUS", "INFOHUS_ANALYSIS") in kinds
     assert ("DISCLOSURE", "ISHOEJ_SSP", "INFOHUS_RECOMMENDATION_HANDOVER") in kinds
+    audited = await auditor_finds_by_cpr(ws)
+    assert "Københavns Vestegns Politi" in audited and "Retsplejelovens § 115, stk. 2" in audited
+    assert CPR not in audited.split("<main", 1)[1].split("Resultat", 1)[1]  # the result names no CPR number
 
 
 async def test_an_incomplete_disclosure_form_says_what_is_missing_and_writes_nothing(

@@ -63,7 +63,7 @@ class DevelopmentServiceToken:
         self._user = dev_user_for(Role.SERVICE_NOTIFY)
 
     async def __call__(self) -> str | None:
-        return self._sessions.issue(self._user)
+        return self._sessions.issue(self._user, audience=["routing"])
 
 
 class ClientCredentials:
