@@ -129,6 +129,9 @@ class NotifySettings(ServiceSettings):
             problems.append("INFOHUS_NOTIFY_MAILBOX_OPS must be set in production: alerts go there")
         if self.routing_token_url and not self.routing_token_url.startswith("https://"):
             problems.append("INFOHUS_NOTIFY_ROUTING_TOKEN_URL must use https in production")
+        if self.routing_url and self.routing_token_url is None and self.routing_token is None:
+            problems.append("the delivery watchdog needs a service identity at routing in production: set "
+                            "INFOHUS_NOTIFY_ROUTING_TOKEN_URL, _ROUTING_CLIENT_ID and _ROUTING_CLIENT_SECRET")
         return problems
 
     @property

@@ -69,6 +69,8 @@ EXTERNAL_SECRETS = {
     # The workspace's certificate and its client secret at the identity provider (optional key).
     "infohus-workspace-tls",
     "infohus-workspace-oidc",
+    # Notify's client secret for its service identity at routing (client credentials).
+    "infohus-notify-oidc",
     "infohus-backup-s3",
     # Created by the CloudNativePG operator (the cluster's CA certificate, public).
     "infohus-pg-ca",
@@ -87,7 +89,8 @@ CRD_API_VERSIONS = {
 }
 Docs = tuple[dict[str, Any], ...]
 
-SECRET_LIKE_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE|SIGNING_KEY|HMAC_KEY|API_KEY)", re.I)
+# TOKEN, but not TOKEN_URL or token-url: the address of a token endpoint is public.
+SECRET_LIKE_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN(?![_-]URL)|PRIVATE|SIGNING_KEY|HMAC_KEY|API_KEY)", re.I)
 
 
 # --- rendering -------------------------------------------------------------------------------

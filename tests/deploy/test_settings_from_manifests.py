@@ -85,6 +85,7 @@ SECRET_SHAPES: dict[tuple[str, str], Callable[[], str]] = {
     ("infohus-audit-signing-key", "checkpoint-signing-key.pem"): _ed25519_pem,
     ("infohus-auth-session", "session-secret"): _random_chars,
     ("infohus-workspace-oidc", "client-secret"): _random_chars,
+    ("infohus-notify-oidc", "client-secret"): _random_chars,
 }
 
 

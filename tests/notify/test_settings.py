@@ -71,3 +71,18 @@ def test_inconsistent_timing_and_half_credentials_are_refused() -> None:
         NotifySettings(environment="test", smtp_send_deadline_s=60, delivery_lease_s=30)
     with pytest.raises(ValidationError, match="USERNAME"):
         NotifySettings(environment="test", smtp_username="infohus")
+
+
+def test_in_production_the_watchdog_needs_a_service_identity_at_routing() -> None:
+    from pydantic import ValidationError
+
+    from services.notify.settings import NotifySettings
+    base = {"environment": "production", "database_url": "postgresql+asyncpg://db/notify",
+            "mailbox_infohus_tk": "tk@ishoj.dk", "mailbox_underretning": "u@ishoj.dk",
+            "routing_url": "http://infohus-routing:8001"}
+    try:
+        NotifySettings(**base)
+    except ValidationError as error:
+        assert "service identity at routing" in str(error)
+    else:
+        raise AssertionError("production settings without the watchdog's identity were accepted")

@@ -99,6 +99,13 @@ openssl genpkey -algorithm ed25519 -out "$workdir/checkpoint-signing-key.pem"
   --dry-run=client -o yaml \
   | apply_secret infohus-workspace-oidc
 
+# Notify's client secret for its client-credentials sign-in at routing (service_notify): a
+# placeholder to replace with the secret the development identity provider issued.
+"$KUBECTL" -n "$NAMESPACE" create secret generic infohus-notify-oidc \
+  --from-literal=client-secret="$(random 24)" \
+  --dry-run=client -o yaml \
+  | apply_secret infohus-notify-oidc
+
 # A self-signed certificate for the workspace's dev host (the Ingress infohus-workspace keeps
 # TLS in dev: its cookies are Secure and its redirect URLs https). Browsers warn once.
 WORKSPACE_HOST="${WORKSPACE_HOST:-sag.infohus.localhost}"
