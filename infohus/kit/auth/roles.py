@@ -2,7 +2,8 @@
 
 Need-to-know, as the matrix encodes it:
 
-- intake staff register concerns taken over the phone, and read nothing back;
+- intake staff register concerns that arrive by phone, e-mail, letter or in person, and read back only
+  the ones they registered;
 - the municipal and the police tovholder read and move infohus cases; each triages their own side;
 - StraXen caseworkers read and assess underretninger (child welfare), not infohus cases;
 - tovholdere and StraXen record the disclosures they make; only the municipal tovholder decides a
