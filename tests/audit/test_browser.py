@@ -1,4 +1,4 @@
-"""The auditor's path in headless Chromium, with and without JavaScript, on both databases: sign in with
+"""The auditor's path in headless Chromium, with and without JavaScript, on the embedded database: sign in with
 the development login, read the log's integrity, find a person's disclosures by CPR number, read them in
 Danish, download the CSV with its codes, open every query, sign out. axe-core finds no WCAG 2.1 A/AA
 violation on any auditor page, and none is wider than 1,280 px."""
@@ -24,7 +24,9 @@ from tests.audit.test_pages import CPR, key_of
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, axe_script, axe_violations, chromium_installed
 from tests.workspace.conftest import PASSWORD, Served, dev_auth
 
-pytestmark = pytest.mark.slow
+# The pages in a browser on the embedded database; both databases behind these pages are covered over HTTP
+# (tests/workspace/test_flow.py, test_disclosures.py; tests/audit/test_pages.py).
+pytestmark = [pytest.mark.slow, pytest.mark.parametrize("databases", ["sqlite"], indirect=True)]
 
 if not chromium_installed():
     pytest.skip("headless Chromium is not installed (make browser-tools)", allow_module_level=True)

@@ -13,7 +13,9 @@ from tests.browser import CHROMIUM, CHROMIUM_ARGS, axe_script, axe_violations, c
 from tests.workspace.conftest import PASSWORD, WorkspaceUnderTest
 from tests.workspace.test_flow import STORY, concern, link_path, mail_to
 
-pytestmark = pytest.mark.slow
+# The pages in a browser on the embedded database; both databases behind these pages are covered over HTTP
+# (tests/workspace/test_flow.py, test_disclosures.py; tests/audit/test_pages.py).
+pytestmark = [pytest.mark.slow, pytest.mark.parametrize("databases", ["sqlite"], indirect=True)]
 
 if not chromium_installed():
     pytest.skip("headless Chromium is not installed (make browser-tools)", allow_module_level=True)
