@@ -48,7 +48,8 @@ def service_environment(service: str, data_dir: Path, bootstrap: str) -> dict[st
     if service == "workspace":
         env |= {prefix + "ROUTING_URL": f"http://127.0.0.1:{SERVICE_PORTS['routing']}",
                 prefix + "INTAKE_URL": f"http://127.0.0.1:{SERVICE_PORTS['intake']}",
-                prefix + "AUDIT_URL": f"http://127.0.0.1:{SERVICE_PORTS['audit']}"}
+                prefix + "AUDIT_URL": f"http://127.0.0.1:{SERVICE_PORTS['audit']}",
+                prefix + "NOTIFY_URL": f"http://127.0.0.1:{SERVICE_PORTS['notify']}"}
     if service == "notify":
         env |= {prefix + "SMTP_HOST": "127.0.0.1", prefix + "SMTP_PORT": str(SMTP_PORT),
                 prefix + "SMTP_STARTTLS": "off", prefix + "MAILBOX_OOH": "vagt@ishoj.dk",

@@ -35,6 +35,7 @@ class WorkspaceSettings(BaseSettings):
     routing_url: str = "http://127.0.0.1:8001"
     intake_url: str = "http://127.0.0.1:8000"
     audit_url: str = "http://127.0.0.1:8003"
+    notify_url: str = "http://127.0.0.1:8002"
     api_timeout_s: float = Field(default=10.0, gt=0)
     # The municipality's rules file: the workspace reads the names in its register of cooperation participants.
     municipality_config: Path = Path(__file__).resolve().parents[2] / "config" / "municipalities" / "ishoj.toml"
@@ -57,7 +58,7 @@ class WorkspaceSettings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> WorkspaceSettings:
         if self.environment is Environment.PRODUCTION:
-            urls = (self.routing_url, self.intake_url, self.audit_url)
+            urls = (self.routing_url, self.intake_url, self.audit_url, self.notify_url)
             plain = [url for url in urls if not url.startswith(("https://", "http://"))]
             if plain:
                 raise ValueError("unsafe production settings: service URLs must be http(s) URLs")

@@ -359,13 +359,13 @@ async def test_the_workspace_token_is_meant_for_the_services_it_calls(dev_settin
         for name, app in others.items():
             async with client(app) as c:
                 statuses[name] = (await c.get("/api/v1/cases/c-1", headers=bearer)).status_code
-    assert statuses == {"routing": 200, "intake": 200, "audit": 200, "notify": 401}
+    assert statuses == {"routing": 200, "intake": 200, "audit": 200, "notify": 200}
 
 
 def test_development_tokens_name_their_issuer_and_audience(dev_settings: AuthSettings) -> None:
     token = DevSessions(dev_settings, "workspace").issue(DEV_USERS[0])
     data = URLSafeTimedSerializer(dev_settings.secret(), salt="infohus.dev-session").loads(token)
-    assert data["iss"] == DEV_ISSUER and data["aud"] == ["audit", "intake", "routing", "workspace"]
+    assert data["iss"] == DEV_ISSUER and data["aud"] == ["audit", "intake", "notify", "routing", "workspace"]
     assert DevSessions(dev_settings, "audit").issue(DEV_USERS[0]) and dev_audience("audit") == ("audit",)
 
 

@@ -45,7 +45,7 @@ GRACEFUL_SHUTDOWN_S = 10 + 15
 SHUTDOWN_S = {app: GRACEFUL_SHUTDOWN_S for app in SERVICES} | {app: 10 for app in WEB_APPS}
 # The only Deployments with a public route, each on its own host, and the API each may call.
 EXPOSED = {"infohus-intake", "infohus-workspace"}
-WORKSPACE_CALLS = ("routing", "intake", "audit")
+WORKSPACE_CALLS = ("routing", "intake", "audit", "notify")
 TOPIC_REPLICAS = 3
 TOPIC_MIN_ISR = 2
 
@@ -774,7 +774,8 @@ def _pod(name: str) -> dict[str, Any]:
 def test_only_the_intended_connections_reach_the_services(docs: Docs) -> None:
     """intake accepts connections from the ingress controller and the workspace; the workspace from
     the ingress controller only; routing from notify's delivery watchdog and the workspace (port
-    8001); audit from the workspace (8003: recorded disclosures, a case's disclosures); notify none.
+    8001); audit from the workspace (8003: recorded disclosures, a case's disclosures);
+    notify from the workspace (8002: an administrator's undelivered mails).
     Health endpoints are probed by the kubelet, and the auditor
     page is reached through `kubectl port-forward`. Each allowed flow is also actually opened."""
     app_pods = {s: service_deployment(docs, s)["spec"]["template"]["metadata"]["labels"] for s in APPS}
@@ -782,7 +783,7 @@ def test_only_the_intended_connections_reach_the_services(docs: Docs) -> None:
     allowed = {"intake": [from_ingress_controller, _pod("workspace")],
                "workspace": [from_ingress_controller],
                "routing": [_pod("notify"), _pod("workspace")],
-               "audit": [_pod("workspace")]}
+               "audit": [_pod("workspace")], "notify": [_pod("workspace")]}
     admitted: dict[str, list[dict[str, Any]]] = {}
     for policy in of_kind(docs, "NetworkPolicy"):
         selector = policy["spec"]["podSelector"].get("matchLabels", {})

@@ -538,16 +538,17 @@ KAFKA_BROKER = {"strimzi.io/cluster": "infohus", "strimzi.io/broker-role": "true
 POSTGRES = {"cnpg.io/cluster": "infohus-pg"}
 
 
-def test_the_workspace_reaches_routing_intake_and_audit_and_no_other_infohus_pod(overlay: str) -> None:
-    """Who may talk to whom, both halves of each flow: the workspace to routing, intake and audit on their
-    HTTP ports and to PostgreSQL (its shared sessions); not to notify or Kafka (its egress already
-    refuses those), and no Infohus service may connect to the workspace."""
+def test_the_workspace_reaches_routing_intake_audit_and_notify_and_no_other_infohus_pod(overlay: str) -> None:
+    """Who may talk to whom, both halves of each flow: the workspace to routing, intake, audit and notify
+    (an administrator's undelivered mails) on their HTTP ports and to PostgreSQL (its shared sessions); not
+    to Kafka; no other Infohus service to notify, and no Infohus service may connect to the workspace."""
     docs = render(overlay)
     workspace = _labels(docs, "workspace")
     for service in WORKSPACE_CALLS:
         assert pod_may_connect(docs, workspace, _labels(docs, service), HTTP_PORTS[service]), service
     assert pod_may_connect(docs, workspace, POSTGRES, 5432), "the workspace cannot reach its session database"
-    assert not pod_may_connect(docs, workspace, _labels(docs, "notify"), HTTP_PORTS["notify"])
+    for service in ("intake", "routing", "audit"):
+        assert not pod_may_connect(docs, _labels(docs, service), _labels(docs, "notify"), HTTP_PORTS["notify"]), service
     assert not _egress_allows(docs, workspace, KAFKA_BROKER, 9092), "workspace may open Kafka"
     for port in (8000, 9187):  # the instance manager's status port, the metrics port
         assert not pod_may_connect(docs, workspace, POSTGRES, port), f"workspace may open PostgreSQL :{port}"

@@ -25,6 +25,7 @@ from infohus.kit.auth import AuthMode, AuthSettings
 from infohus.kit.settings import Environment
 from services.audit.entrypoints.http import create_app as audit_app
 from services.intake.entrypoints.http import create_app as intake_app
+from services.notify.entrypoints.http import create_app as notify_app
 from services.routing.entrypoints.http import create_app as routing_app
 from services.workspace.entrypoints.http import create_app as workspace_app
 from services.workspace.settings import WorkspaceSettings
@@ -76,6 +77,7 @@ class WorkspaceUnderTest:
     intake: Served
     routing: Served
     audit: Served
+    notify: Served
 
     @property
     def url(self) -> str:
@@ -111,14 +113,15 @@ async def running_workspace(databases: Databases, kafka: LocalBroker, unique: st
     intake = await Served(intake_app(system.intake, manage_runtime=False, auth=services_auth)).start()
     routing = await Served(routing_app(system.routing, manage_runtime=False, auth=services_auth)).start()
     audit = await Served(audit_app(system.audit, manage_runtime=False, auth=services_auth)).start()
+    notify = await Served(notify_app(system.notify, manage_runtime=False, auth=services_auth)).start()
     settings = WorkspaceSettings(environment=Environment.TEST, routing_url=routing.url, intake_url=intake.url,
-                                 audit_url=audit.url)
+                                 audit_url=audit.url, notify_url=notify.url)
     app = workspace_app(settings, auth=workspace_auth)
     served = await Served(app).start()
     try:
-        yield WorkspaceUnderTest(system, mailbox, served, intake, routing, audit), app
+        yield WorkspaceUnderTest(system, mailbox, served, intake, routing, audit, notify), app
     finally:
-        for server in (served, audit, routing, intake):
+        for server in (served, notify, audit, routing, intake):
             await server.stop()
         await system.stop()
 

@@ -101,7 +101,7 @@ DEV_ISSUER = "infohus-dev"
 
 SERVICE_NAMES: tuple[str, ...] = ("intake", "routing", "notify", "audit", "workspace")
 
-FORWARDS_TO: dict[str, frozenset[str]] = {"workspace": frozenset({"routing", "intake", "audit"})}
+FORWARDS_TO: dict[str, frozenset[str]] = {"workspace": frozenset({"routing", "intake", "audit", "notify"})}
 """Services that call others with the signed-in user's token (``downstream_token``): the tokens they issue
 are also meant for those. Every other service's tokens are for itself only."""
 

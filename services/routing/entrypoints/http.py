@@ -57,6 +57,7 @@ from services.routing.domain.errors import (
     NotPermitted,
 )
 from services.routing.domain.tasks import OrientationOutcome
+from services.routing.entrypoints.rules import rules_router
 from services.routing.service_layer import commands
 from services.routing.service_layer import reading as reading_
 from services.routing.service_layer.common import ReadLog
@@ -398,6 +399,7 @@ def create_app(container: RoutingContainer, *, manage_runtime: bool = True, auth
     install_auth(app, auth if auth is not None else AuthSettings(), jwks_fetcher=jwks_fetcher)
     app.include_router(case_router(container))
     app.include_router(underretning_router(container))
+    app.include_router(rules_router(container))
     # Auditors (READ_LOG_READ) list who read which case, when and why.
     app.include_router(read_log_router(container.read_log, container.runtime.sessions))
 

@@ -33,6 +33,7 @@ from infohus.kit.auth import (
 )
 from infohus.kit.auth.oidc import JwksFetcher
 from infohus.kit.http import BodySizeLimitMiddleware, TracingMiddleware
+from services.workspace.adapters.administration import NotifyApi
 from services.workspace.adapters.services import (
     ApiError,
     AuditApi,
@@ -42,7 +43,7 @@ from services.workspace.adapters.services import (
     ServiceUnavailable,
     SignInRequired,
 )
-from services.workspace.entrypoints import cases, disclosures, underretninger
+from services.workspace.entrypoints import administration, cases, disclosures, underretninger
 from services.workspace.entrypoints.rendering import message, principal_of
 from services.workspace.settings import WEB_DIR, WorkspaceSettings, participant_names
 
@@ -71,6 +72,7 @@ def create_app(settings: WorkspaceSettings | None = None, *, auth: AuthSettings 
             app.state.routing = RoutingApi(ServiceClient(client, settings.routing_url))
             app.state.intake = IntakeApi(ServiceClient(client, settings.intake_url))
             app.state.audit = AuditApi(ServiceClient(client, settings.audit_url))
+            app.state.notify = NotifyApi(client, settings.notify_url)
             yield
         purging.cancel()
         if isinstance(store, SqlSessionStore):
@@ -90,6 +92,7 @@ def create_app(settings: WorkspaceSettings | None = None, *, auth: AuthSettings 
     app.include_router(cases.router)
     app.include_router(disclosures.router)
     app.include_router(underretninger.router)
+    app.include_router(administration.router)
     _home(app)
     _errors(app)
     return app

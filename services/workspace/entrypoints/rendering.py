@@ -99,6 +99,8 @@ def navigation(principal: Principal) -> list[tuple[str, str]]:
         items.append(("/sager", "Sager"))
     if principal.can(Permission.UNDERRETNING_READ):
         items.append(("/underretninger", "Underretninger"))
+    if principal.can(Permission.NOTIFICATION_REDRIVE) or principal.can(Permission.CONFIG_MANAGE):
+        items.append(("/administration", "Administration"))
     return items
 
 
