@@ -70,6 +70,7 @@ if chromium_installed():
             yield browser
             await browser.close()
 
+    @pytest.mark.parametrize("databases", ["sqlite"], indirect=True)  # both databases: the HTTP tests
     async def test_an_administrator_sends_a_dead_lettered_mail_again_in_the_browser(
             chromium: object, workspace: WorkspaceUnderTest) -> None:
         from playwright.async_api import Browser
