@@ -72,6 +72,18 @@ async def test_roles_from_a_nested_claim_through_the_mapping(idp: FakeIdentityPr
     assert (await v.authenticate(string_claim)).roles == {Role.AUDITOR, Role.TOVHOLDER_MUNICIPAL}
 
 
+async def test_municipalities_from_the_claim_or_the_default(idp: FakeIdentityProvider) -> None:
+    v = verifier(idp, municipality_claim="org.kommune", default_municipalities=["183"])
+    assert (await v.authenticate(idp.token(claims={"org": {"kommune": ["167", "183", 7]}}))).municipalities == {
+        "167", "183"}
+    assert (await v.authenticate(idp.token(claims={"org": {"kommune": "167"}}))).municipalities == {"167"}
+    assert (await v.authenticate(idp.token())).municipalities == {"183"}  # no claim: the default
+    assert (await v.authenticate(idp.token(claims={"org": {"kommune": []}}))).municipalities == frozenset()
+    production_default = verifier(idp, environment="production", session_secret="s" * 40,
+                                  oidc_jwks_url="https://idp.test/jwks")
+    assert production_default.settings.fallback_municipalities == frozenset()
+
+
 async def test_expiry_within_the_small_leeway_is_accepted(idp: FakeIdentityProvider) -> None:
     token = idp.token(now=time.time() - 310, lifetime_s=300)  # expired 10 s ago, leeway 30 s
     await verifier(idp).verify(token)

@@ -18,7 +18,7 @@ import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Annotated, Any
 
 import httpx
@@ -121,7 +121,8 @@ class Authenticator:
         session = await self.session_manager.resolve(cookie)
         if session is None:
             raise AuthenticationError("session ended or unknown")
-        return session.principal()
+        # The session store keeps no municipalities yet: a browser session has the installation's default.
+        return replace(session.principal(), municipalities=self.settings.fallback_municipalities)
 
     async def _development(self, token: str, *, from_cookie: bool) -> Principal:
         assert self.sessions is not None

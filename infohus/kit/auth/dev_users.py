@@ -132,6 +132,7 @@ class DevSessions:
         self.secure = settings.cookie_secure
         self.samesite = settings.cookie_samesite
         self.cookie_name = "__Host-infohus_session" if settings.cookie_secure else "infohus_session"
+        self.municipalities = settings.fallback_municipalities
 
     def issue(self, user: DevUser, *, session_token: str | None = None, store_id: str | None = None,
               audience: Iterable[str] | None = None) -> str:
@@ -169,7 +170,7 @@ class DevSessions:
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise AuthenticationError("malformed session") from error
         principal = Principal(user_id=user_id, roles=roles, display_name=name, method="development",
-                              session_id=sid if from_cookie else None)
+                              session_id=sid if from_cookie else None, municipalities=self.municipalities)
         return DevToken(principal, sid, store_id if isinstance(store_id, str) else None)
 
     def principal(self, token: str, *, from_cookie: bool) -> Principal:

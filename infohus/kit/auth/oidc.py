@@ -222,7 +222,28 @@ def principal_from_claims(settings: AuthSettings, claims: dict[str, Any]) -> Pri
         raise AuthenticationError("missing user id")
     name = claims.get(settings.name_claim) or claims.get("preferred_username") or user_id
     return Principal(user_id=user_id, roles=roles_from_claims(settings, claims), display_name=str(name),
-                     method="oidc")
+                     method="oidc", municipalities=municipalities_from_claims(settings, claims))
+
+
+def municipalities_from_claims(settings: AuthSettings, claims: dict[str, Any]) -> frozenset[str]:
+    """``MUNICIPALITY_CLAIM`` (a string or a list of strings); ``DEFAULT_MUNICIPALITIES`` when absent."""
+    value = _claim(claims, settings.municipality_claim)
+    if value is None:
+        return settings.fallback_municipalities
+    if isinstance(value, str):
+        values = value.replace(",", " ").split()
+    elif isinstance(value, list):
+        values = [v.strip() for v in value if isinstance(v, str)]
+    else:
+        values = []
+    return frozenset(v for v in values if v)
+
+
+def _claim(claims: dict[str, Any], path: str) -> Any:
+    value: Any = claims
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
 
 
 def roles_from_claims(settings: AuthSettings, claims: dict[str, Any]) -> frozenset[Role]:

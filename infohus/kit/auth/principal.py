@@ -1,4 +1,4 @@
-"""Who is making a request, once signed in: id, display name and roles."""
+"""Who is making a request, once signed in: id, display name, roles and municipalities."""
 
 from __future__ import annotations
 
@@ -19,6 +19,9 @@ class Principal:
     session_id: str | None = field(default=None, repr=False)
     """Set for a browser session (session cookie: OIDC browser sign-in or development login), which then
     needs CSRF tokens on writes."""
+    municipalities: frozenset[str] = frozenset()
+    """The municipalities (official codes, e.g. ``"183"`` for Ishøj) whose cases the user may see and work.
+    Empty: none, so a member of staff sees no case at all."""
 
     @property
     def authenticated(self) -> bool:
@@ -28,6 +31,9 @@ class Principal:
         if permission is Permission.PUBLIC:
             return True
         return self.authenticated and permits(self.roles, permission)
+
+    def belongs_to(self, municipality: str) -> bool:
+        return municipality in self.municipalities
 
     def can_read(self, kind: CaseKind) -> bool:
         """Need-to-know for endpoints that serve both infohus cases and underretninger."""

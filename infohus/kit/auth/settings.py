@@ -22,6 +22,9 @@ ASYMMETRIC_ALGORITHMS = frozenset({
 """The only JWS algorithms a token may be signed with: never ``none``, never a shared-secret HS*."""
 
 DEVELOPMENT_SESSION_SECRET = "infohus-development-session-secret-not-for-production"  # noqa: S105
+DEVELOPMENT_MUNICIPALITIES = frozenset({"183"})
+"""Ishøj: the municipality of development and test installations unless ``DEFAULT_MUNICIPALITIES`` says
+otherwise."""
 DEVELOPMENT_PASSWORD = "infohus-udvikling"  # noqa: S105 - printed in docs/auth.md on purpose
 
 
@@ -53,6 +56,13 @@ class AuthSettings(BaseSettings):
     """Claim value -> role, e.g. ``{"infohus-tovholder-kommune": "tovholder_municipal"}`` (JSON in the
     environment). Empty: the claim carries the role names themselves."""
     user_id_claim: str = "sub"
+    municipality_claim: str = "municipality"
+    """Claim holding the user's municipality codes (a string, or a list of strings); a dotted path reaches
+    into objects."""
+    default_municipalities: list[str] | None = None
+    """The municipalities of a user whose token has no ``MUNICIPALITY_CLAIM``, and of every development user
+    (JSON list in the environment, e.g. ``["183"]``). An installation serving one municipality sets it, so
+    its tokens need no new claim. Unset: none in production; Ishøj (``183``) in development and test."""
     name_claim: str = "name"
 
     oidc_browser_login: bool = False
@@ -150,6 +160,15 @@ class AuthSettings(BaseSettings):
         if self.environment is Environment.PRODUCTION:
             raise RuntimeError("INFOHUS_AUTH_SESSION_SECRET is required in production")
         return DEVELOPMENT_SESSION_SECRET
+
+    @property
+    def fallback_municipalities(self) -> frozenset[str]:
+        """``DEFAULT_MUNICIPALITIES``, or its environment's default when unset."""
+        if self.default_municipalities is not None:
+            return frozenset(self.default_municipalities)
+        if self.environment is Environment.PRODUCTION:
+            return frozenset()
+        return DEVELOPMENT_MUNICIPALITIES
 
     def map_role(self, value: str) -> Role | None:
         if self.role_mapping:

@@ -50,8 +50,9 @@ Reference = Annotated[str, Path(pattern=r"^[Ii][Hh]-\d{4}-[0-9A-Za-z]{4}-[0-9A-Z
 _READ_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorOut, "description": "Not signed in, or the sign-in is invalid"},
     403: {"model": ErrorOut, "description": "A role that reads no concerns"},
-    404: {"model": ErrorOut, "description": "No such concern, not one this reader may see (intake staff: their "
-                                            "own entries only), or no such person in it"},
+    404: {"model": ErrorOut, "description": "No such concern, not of the reader's municipalities, not one this "
+                                            "reader may see (intake staff: their own entries only), or no such "
+                                            "person in it"},
     422: {"model": ErrorOut, "description": "Invalid parameters, or StraXen without person"},
 }
 _SEARCH_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -93,6 +94,9 @@ def concern_router(container: IntakeContainer) -> APIRouter:
         if reader is None:  # the route's rule admits only readers: a matrix change must not open this
             raise _problem(status.HTTP_403_FORBIDDEN, "authorization", "forbidden",
                            "Din rolle giver ikke adgang til dette.", "Your role does not give access to this.")
+        if not principal.belongs_to(container.config.municipality_code):
+            # Every concern here is of the installation's municipality: answered as if it did not exist.
+            raise _problem(*_NOT_FOUND)
         request = ReadRequest(principal=principal, reader=reader, person=person, purpose=purpose)
         try:
             return await read_concern(container.unit_of_work(), container.read_log, request, find)
@@ -133,6 +137,8 @@ def concern_router(container: IntakeContainer) -> APIRouter:
             raise _problem(status.HTTP_422_UNPROCESSABLE_CONTENT, "q", "query_too_short",
                            f"Skriv mindst {MIN_QUERY_LENGTH} tegn at søge efter.",
                            f"Give at least {MIN_QUERY_LENGTH} characters to search for.")
+        if not principal.belongs_to(container.config.municipality_code):
+            return []
         return await search_concerns(container.unit_of_work(), container.read_log, principal, criterion, limit)
 
     return router

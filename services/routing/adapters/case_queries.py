@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -121,6 +121,8 @@ class CaseFilter:
     reference: str | None = None
     cpr_hmac: str | None = None
     concern_ids: tuple[str, ...] = ()
+    municipalities: tuple[str, ...] = ()
+    """The caller's municipalities: only their cases are listed (none: no case)."""
 
 
 @dataclass(frozen=True)
@@ -159,7 +161,9 @@ def _overdue(now: datetime) -> ColumnElement[bool]:
 
 
 def _case_conditions(f: CaseFilter, now: datetime) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = [] if f.include_closed else [_OPEN_CASE]
+    conditions: list[ColumnElement[bool]] = [_C.municipality.in_(f.municipalities)]
+    if not f.include_closed:
+        conditions.append(_OPEN_CASE)
     if f.states:
         conditions.append(_C.state.in_(f.states))
     if f.priorities:
@@ -211,8 +215,9 @@ class CaseQueries:
         cases = [_case_row(r) for r in rows]
         return CasePage(await self._with_tasks(cases), next_cursor, int(total))
 
-    async def by_reference(self, reference: str) -> list[CaseRow]:
-        rows = (await self._session.execute(select(*_CASE_COLUMNS).where(_C.reference == reference)
+    async def by_reference(self, reference: str, *, municipalities: Iterable[str]) -> list[CaseRow]:
+        rows = (await self._session.execute(select(*_CASE_COLUMNS).where(
+            _C.reference == reference, _C.municipality.in_(sorted(municipalities)))
                                             .order_by(_C.subject_index))).all()
         return await self._with_tasks([_case_row(r) for r in rows])
 
@@ -234,11 +239,12 @@ class CaseQueries:
 
     # --- StraXen's list -----------------------------------------------------------------------------
 
-    async def underretninger(self, *, include_closed: bool, cursor: str | None,
-                             limit: int) -> tuple[list[UnderretningRow], str | None]:
+    async def underretninger(self, *, include_closed: bool, cursor: str | None, limit: int,
+                             municipalities: Iterable[str]) -> tuple[list[UnderretningRow], str | None]:
         u = underretninger.c
         query = (select(underretninger, concern_facts.c.reference)
-                 .select_from(underretninger.outerjoin(concern_facts, concern_facts.c.concern_id == u.concern_id)))
+                 .select_from(underretninger.outerjoin(concern_facts, concern_facts.c.concern_id == u.concern_id))
+                 .where(u.municipality.in_(sorted(municipalities))))
         if not include_closed:
             query = query.where(u.state.not_in(["CLOSED", "FORWARDED"]), u.forwarded_at.is_(None))
         assessed = u.assessed_at.is_not(None)

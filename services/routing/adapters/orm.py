@@ -58,6 +58,8 @@ infohus_cases = Table(
     Column("close_reason", String(32), nullable=True),
     # 0004: the inbox (when the dual triage completed; NULL while it is awaited)
     Column("triage_completed_at", UtcDateTime, nullable=True),
+    # 0005: the municipality the case belongs to (its official code)
+    Column("municipality", String(8), nullable=False, index=True),
     # The inbox's order (most urgent first), open cases only and all cases (include_closed).
     Index("ix_infohus_cases_inbox_open", "priority", "triage_due_at", "opened_at", "case_id",
           postgresql_where=text("state <> 'CLOSED'"), sqlite_where=text("state <> 'CLOSED'")),
@@ -87,6 +89,8 @@ underretninger = Table(
     Column("orientation_outcome", String(32), nullable=True),
     Column("forwarded_to", String(200), nullable=True),
     Column("forwarded_at", UtcDateTime, nullable=True),
+    # 0005: the municipality the underretning belongs to
+    Column("municipality", String(8), nullable=False, index=True),
     # 0004: StraXen's list, most urgent first (not yet assessed by deadline, then by receipt date)
     Index("ix_underretninger_unassessed", "assessment_due_at", "underretning_id",
           postgresql_where=text("assessed_at IS NULL"), sqlite_where=text("assessed_at IS NULL")),

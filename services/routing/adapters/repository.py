@@ -7,7 +7,7 @@ aware local time written as-is would come back as the wrong instant.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -202,7 +202,7 @@ class RoutingRepository:
             flags=json.dumps(list(case.flags)), opened_at=utc(case.opened_at), trace_id=trace_id,
             version=case.version, triage_signoffs=self._signoffs(case), record=json.dumps(case.record),
             closed_at=_opt_utc(case.closed_at), close_reason=None,
-            triage_completed_at=_opt_utc(case.triage_completed_at)))
+            triage_completed_at=_opt_utc(case.triage_completed_at), municipality=case.municipality))
         await self._add_entries(case)
 
     async def get_case(self, case_id: UUID) -> InfohusCase | None:
@@ -219,7 +219,8 @@ class RoutingRepository:
             case_id=UUID(row["case_id"]), concern_id=UUID(row["concern_id"]), reference=row["reference"],
             subject_index=row["subject_index"], person_id=row["person_id"], group_id=UUID(row["group_id"]),
             priority=Priority(row["priority"]), triage_due_at=_aware(row["triage_due_at"]),
-            flags=tuple(json.loads(row["flags"])), opened_at=_aware(row["opened_at"]), state=CaseState(row["state"]),
+            flags=tuple(json.loads(row["flags"])), opened_at=_aware(row["opened_at"]),
+            municipality=row["municipality"], state=CaseState(row["state"]),
             version=row["version"], triage_signoffs=signoffs, record=json.loads(row["record"]),
             closed_at=aware(row["closed_at"]),
             close_reason=None if row["close_reason"] is None else CloseReason(row["close_reason"]),
@@ -297,7 +298,8 @@ class RoutingRepository:
             case_id=None if u.case_id is None else str(u.case_id), subject=u.subject, person_id=u.person_id,
             legal_type=u.legal_type, state=u.state, received_at=utc(u.received_at),
             assessment_due_at=utc(u.assessment_due_at), receipt_confirmation_due_date=u.receipt_confirmation_due_date,
-            professional_orientation_required=u.professional_orientation_required, origin=u.origin))
+            professional_orientation_required=u.professional_orientation_required, origin=u.origin,
+            municipality=u.municipality))
 
     async def save_underretning(self, u: Underretning) -> None:
         await self._session.execute(update(underretninger).where(
@@ -334,6 +336,7 @@ class RoutingRepository:
             assessment_due_at=_aware(row["assessment_due_at"]),
             receipt_confirmation_due_date=row["receipt_confirmation_due_date"],
             professional_orientation_required=bool(row["professional_orientation_required"]), origin=row["origin"],
+            municipality=row["municipality"],
             state=row["state"], assessed_at=aware(row["assessed_at"]), assessed_by=row["assessed_by"],
             acute_measures_needed=row["acute_measures_needed"], receipt_confirmed_at=aware(row["receipt_confirmed_at"]),
             oriented_at=aware(row["oriented_at"]), orientation_outcome=row["orientation_outcome"],
@@ -362,9 +365,15 @@ class RoutingRepository:
                                             .order_by(tasks.c.created_at, tasks.c.kind))).mappings().all()
         return [self._task(r) for r in rows]
 
-    async def open_tasks(self, kinds: list[TaskKind]) -> list[Task]:
+    async def open_tasks(self, kinds: list[TaskKind], *, municipalities: Iterable[str]) -> list[Task]:
+        """Open tasks of ``kinds`` whose case (or, without one, underretning) is of ``municipalities``."""
+        codes = sorted(municipalities)
+        ours = or_(tasks.c.case_id.in_(select(infohus_cases.c.case_id).where(infohus_cases.c.municipality.in_(codes))),
+                   and_(tasks.c.case_id.is_(None), tasks.c.underretning_id.in_(
+                       select(underretninger.c.underretning_id).where(underretninger.c.municipality.in_(codes)))))
         rows = (await self._session.execute(
-            select(tasks).where(tasks.c.state == TaskState.OPEN.value, tasks.c.kind.in_([k.value for k in kinds]))
+            select(tasks).where(tasks.c.state == TaskState.OPEN.value, tasks.c.kind.in_([k.value for k in kinds]),
+                                ours)
             .order_by(tasks.c.due_at, tasks.c.due_date, tasks.c.created_at))).mappings().all()
         return [self._task(r) for r in rows]
 

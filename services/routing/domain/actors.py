@@ -7,7 +7,7 @@ maps the signed-in ``Principal`` to an :class:`Actor` for the role the endpoint'
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from infohus.kit.auth.roles import MATRIX, Permission, Role
 
@@ -20,10 +20,16 @@ class Actor:
     user_id: str
     role: Role | None
     """The kit role the user acts in; None for routing itself (:data:`SYSTEM`)."""
+    municipalities: frozenset[str] = field(default=frozenset())
+    """The municipalities (codes) whose cases and underretninger the user may see and work; none by default."""
 
     @property
     def role_name(self) -> str:
         return self.role.value if self.role is not None else SYSTEM_ROLE
+
+    def sees(self, municipality: str) -> bool:
+        """Routing itself works every case; a user only those of their municipalities."""
+        return self.role is None or municipality in self.municipalities
 
     def can(self, permission: Permission) -> bool:
         return self.role is not None and self.role in MATRIX[permission]

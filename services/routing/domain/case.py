@@ -124,6 +124,8 @@ class InfohusCase:
     triage_due_at: datetime
     flags: tuple[str, ...]
     opened_at: datetime
+    municipality: str
+    """The code of the municipality the case belongs to (``MunicipalityConfig.municipality_code``)."""
     state: CaseState = CaseState.RECEIVED
     version: int = 0
     triage_signoffs: dict[Role, TriageSignoff] = field(default_factory=dict)
@@ -136,10 +138,10 @@ class InfohusCase:
     @classmethod
     def open(cls, *, case_id: UUID, concern_id: UUID, reference: str, subject_index: int, person_id: str,
              group_id: UUID, priority: Priority, triage_due_at: datetime, flags: tuple[str, ...],
-             opened_at: datetime) -> InfohusCase:
+             opened_at: datetime, municipality: str) -> InfohusCase:
         case = cls(case_id=case_id, concern_id=concern_id, reference=reference, subject_index=subject_index,
                    person_id=person_id, group_id=group_id, priority=priority, triage_due_at=triage_due_at,
-                   flags=flags, opened_at=opened_at)
+                   flags=flags, opened_at=opened_at, municipality=municipality)
         case._append(SYSTEM, opened_at, "OPENED", CaseState.RECEIVED,
                      {"priority": priority.value, "triage_due_at": triage_due_at.isoformat(), "flags": list(flags)})
         return case

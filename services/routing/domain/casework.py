@@ -66,6 +66,8 @@ class Underretning:
     assessment_due_at: datetime
     receipt_confirmation_due_date: date | None
     professional_orientation_required: bool
+    municipality: str
+    """The code of the municipality the underretning belongs to."""
     origin: str = "ROUTING"  # or AGE_CORRECTION
     state: str = "REGISTERED"
     assessed_at: datetime | None = None
@@ -134,7 +136,7 @@ def plan_cases(ctx: PlanContext, decision: Decision, facts: ConcernFacts) -> Cas
                               reference=ctx.reference, subject_index=i,
                               person_id=facts.persons[i].person_id, group_id=group_id,
                               priority=Priority(decision.priority), triage_due_at=decision.infohus_triage_due,
-                              flags=flags, opened_at=ctx.now)
+                              flags=flags, opened_at=ctx.now, municipality=ctx.config.municipality_code)
              for i in range(len(ctx.concern.subjects))]
     underretninger = [
         Underretning(underretning_id=uuid5(ctx.concern_id, f"underretning:{u.subject}"),
@@ -142,7 +144,8 @@ def plan_cases(ctx: PlanContext, decision: Decision, facts: ConcernFacts) -> Cas
                      person_id=_person(facts, u.subject).person_id, legal_type=str(u.legal_type),
                      received_at=facts.effective_received_at, assessment_due_at=u.assessment_due_at,
                      receipt_confirmation_due_date=u.receipt_confirmation_due_date,
-                     professional_orientation_required=u.professional_orientation_required)
+                     professional_orientation_required=u.professional_orientation_required,
+                     municipality=ctx.config.municipality_code)
         for u in decision.underretninger]
     plan = CasePlan(facts, cases, underretninger)
     fraction = ctx.config.triage_sla.warning_fraction
@@ -224,7 +227,7 @@ def underretning_after_age_correction(facts: ConcernFacts, person: PersonRecord,
         received_at=received_at, assessment_due_at=received_at + ASSESSMENT_DEADLINE,
         receipt_confirmation_due_date=receipt_due,
         professional_orientation_required=facts.professional and facts.reporter_contactable,
-        origin="AGE_CORRECTION")
+        municipality=config.municipality_code, origin="AGE_CORRECTION")
 
 
 def new_case_notification(facts: ConcernFacts, decision: Decision, case_id: UUID,

@@ -156,6 +156,8 @@ class CooperationParticipant(_Frozen):
 
 class MunicipalityConfig(_Frozen):
     version: NonEmptyText
+    # The official municipality code (Ishøj: 183); every case and underretning routing opens carries it.
+    municipality_code: Annotated[str, Field(pattern=r"^[0-9]{3}$")]
     municipality_name: NonEmptyText
     infohus_name: NonEmptyText
     # Names of the municipality of residence that mean "ours" for jurisdiction (compared case-insensitively).

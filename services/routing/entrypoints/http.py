@@ -86,7 +86,7 @@ def actor_of(principal: Principal, *permissions: P) -> Actor:
     admitted = roles_for(*permissions)
     for role in Role:
         if role in principal.roles and role in admitted:
-            return Actor(user_id=principal.user_id, role=role)
+            return Actor(user_id=principal.user_id, role=role, municipalities=principal.municipalities)
     raise HTTPException(403, "Din rolle giver ikke adgang til dette / your role does not give access to this")
 
 

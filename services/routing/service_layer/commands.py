@@ -45,9 +45,11 @@ from services.routing.domain.rules import triage_due_at
 from services.routing.domain.tasks import OrientationOutcome, Task, TaskKind
 from services.routing.service_layer.common import (
     add_underretning,
+    case_for,
     publish,
     save_case,
     save_underretning,
+    underretning_for,
 )
 from services.routing.service_layer.deadlines import emit_owed, stop_clock
 from services.routing.service_layer.handlers import RoutingDeps
@@ -69,11 +71,8 @@ def require(actor: Actor, *permissions: Permission) -> None:
         raise NotPermitted(f"role {actor.role_name} may not do this")
 
 
-async def _case(uow: RoutingUnitOfWork, case_id: UUID) -> InfohusCase:
-    case = await uow.routing.get_case(case_id)
-    if case is None:
-        raise NotFound("no such case")
-    return case
+async def _case(uow: RoutingUnitOfWork, case_id: UUID, actor: Actor) -> InfohusCase:
+    return await case_for(uow, case_id, actor)
 
 
 async def _facts(uow: RoutingUnitOfWork, concern_id: UUID) -> ConcernFacts:
@@ -90,7 +89,7 @@ async def sign_triage(uow: RoutingUnitOfWork, case_id: UUID, actor: Actor, outco
                       now: datetime, deps: RoutingDeps) -> TriageResult:
     require(actor, Permission.CASE_TRIAGE_MUNICIPAL, Permission.CASE_TRIAGE_POLICE)
     async with uow:
-        case = await _case(uow, case_id)
+        case = await _case(uow, case_id, actor)
         completed = case.sign_triage(actor, outcome, now)
         await save_case(uow, case)
         if completed:
@@ -168,7 +167,7 @@ async def act_on_case(uow: RoutingUnitOfWork, case_id: UUID, actor: Actor, actio
                       now: datetime, deps: RoutingDeps, expected_version: int | None = None) -> ActionResult:
     require(actor, Permission.CASE_TRANSITION)
     async with uow:
-        case = await _case(uow, case_id)
+        case = await _case(uow, case_id, actor)
         if expected_version is not None and expected_version != case.version:
             raise TransitionNotAllowed("the case has changed since you read it; reload it")
         _apply(case, actor, now, _bounded(action, case, now=now, deps=deps))
@@ -203,7 +202,7 @@ async def correct_age(uow: RoutingUnitOfWork, case_id: UUID, actor: Actor, corre
     if correction.cpr is None and correction.date_of_birth is None and correction.stated_age is None:
         raise InvalidCommand("give a CPR number, a date of birth or an age")
     async with uow:
-        case = await _case(uow, case_id)
+        case = await _case(uow, case_id, actor)
         facts = await _facts(uow, case.concern_id)
         path = correction.person or f"subjects[{case.subject_index}]"
         person = facts.person(path)
@@ -289,9 +288,7 @@ async def _open_missing_underretning(uow: RoutingUnitOfWork, case: InfohusCase, 
 async def assess_underretning(uow: RoutingUnitOfWork, underretning_id: UUID, actor: Actor, *,
                               acute_measures_needed: bool, now: datetime, deps: RoutingDeps) -> AssessmentResult:
     async with uow:
-        u = await uow.routing.get_underretning(underretning_id)
-        if u is None:
-            raise NotFound("no such underretning")
+        u = await underretning_for(uow, underretning_id, actor)
         u.assess(actor, now, acute_measures_needed=acute_measures_needed)
         await save_underretning(uow, u, reference=(await _facts(uow, u.concern_id)).reference, at=now)
         reported = await stop_clock(uow, clock_id(underretning_id, ClockKind.ASSESSMENT), now, "ASSESSED", deps.config)
@@ -303,10 +300,15 @@ async def assess_underretning(uow: RoutingUnitOfWork, underretning_id: UUID, act
 # --- tasks ------------------------------------------------------------------------------------------
 
 
-async def _task(uow: RoutingUnitOfWork, task_id: UUID, kind: TaskKind) -> Task:
+async def _task(uow: RoutingUnitOfWork, task_id: UUID, kind: TaskKind, actor: Actor) -> Task:
     task = await uow.routing.get_task(task_id)
     if task is None:
         raise NotFound("no such task")
+    # A task belongs to the municipality of its case (or, without one, of its underretning).
+    if task.infohus_case_id is not None:
+        await case_for(uow, task.infohus_case_id, actor)
+    else:
+        await underretning_for(uow, _needed(task.underretning_id), actor)
     if task.kind is not kind:
         raise InvalidCommand(f"the task is a {task.kind} task, not {kind}")
     return task
@@ -320,9 +322,8 @@ async def confirm_receipt(uow: RoutingUnitOfWork, task_id: UUID, actor: Actor, *
     if (send_to is None) == (method is None) or (method is not None and sent_at is None):
         raise InvalidCommand("Angiv enten send_to eller method med sent_at / give send_to, or method with sent_at")
     async with uow:
-        task = await _task(uow, task_id, TaskKind.RECEIPT_CONFIRMATION)
-        u = await uow.routing.get_underretning(_needed(task.underretning_id))
-        assert u is not None
+        task = await _task(uow, task_id, TaskKind.RECEIPT_CONFIRMATION, actor)
+        u = await underretning_for(uow, _needed(task.underretning_id), actor)
         facts = await _facts(uow, u.concern_id)
         if send_to is not None:
             await _request_receipt_mail(uow, task, u, facts, actor, send_to=send_to, now=now)
@@ -359,10 +360,9 @@ async def record_orientation(uow: RoutingUnitOfWork, task_id: UUID, actor: Actor
     if outcome is OrientationOutcome.WITHHELD_SAERLIGE_FORHOLD and not withheld_reason:
         raise InvalidCommand("withholding the orientation needs the reason (særlige forhold)")
     async with uow:
-        task = await _task(uow, task_id, TaskKind.PROFESSIONAL_ORIENTATION)
+        task = await _task(uow, task_id, TaskKind.PROFESSIONAL_ORIENTATION, actor)
         task.complete(actor, now, outcome.value, {"withheld_reason": withheld_reason})
-        u = await uow.routing.get_underretning(_needed(task.underretning_id))
-        assert u is not None
+        u = await underretning_for(uow, _needed(task.underretning_id), actor)
         u.oriented_at, u.orientation_outcome = now, outcome.value
         await save_underretning(uow, u, reference=(await _facts(uow, u.concern_id)).reference, at=now)
         await uow.routing.save_task(task)
@@ -381,13 +381,13 @@ async def decide_police_disclosure(uow: RoutingUnitOfWork, task_id: UUID, actor:
     """
     decision.validate()
     async with uow:
-        task = await _task(uow, task_id, TaskKind.DISCLOSURE_PROPOSED)
+        task = await _task(uow, task_id, TaskKind.DISCLOSURE_PROPOSED, actor)
         task.check_actor(actor)
         facts = await _facts(uow, task.concern_id)
         decided = _entered(decided_at, "decided_at", _received(facts), now=now, deps=deps)
         occurred = _entered(occurred_at or decided, "occurred_at", Earliest(
             decided, da="beslutningen blev truffet", en="the decision (decided_at)"), now=now, deps=deps)
-        case = await _case(uow, _needed(task.infohus_case_id))
+        case = await _case(uow, _needed(task.infohus_case_id), actor)
         record = police_disclosure(facts, decision, record_id=record_id_for(task.task_id, "police"), actor=actor,
                                    case_id=case.case_id, person_ids=list(task.details.get("person_ids") or
                                                                          [case.person_id]),
@@ -413,7 +413,7 @@ async def confirm_forwarding(uow: RoutingUnitOfWork, task_id: UUID, actor: Actor
     if not municipality or len(municipality) > 100:
         raise InvalidCommand("name the municipality the concern was forwarded to")
     async with uow:
-        task = await _task(uow, task_id, TaskKind.JURISDICTION_REVIEW)
+        task = await _task(uow, task_id, TaskKind.JURISDICTION_REVIEW, actor)
         task.check_actor(actor)
         if task.state.value != "OPEN":
             raise TransitionNotAllowed("the forwarding task is already done")
@@ -438,7 +438,7 @@ async def confirm_forwarding(uow: RoutingUnitOfWork, task_id: UUID, actor: Actor
             u.forwarded_to, u.forwarded_at = f"OTHER_MUNICIPALITY:{municipality}", occurred
             await save_underretning(uow, u, reference=facts.reference, at=now)
         if task.infohus_case_id is not None:
-            case = await _case(uow, task.infohus_case_id)
+            case = await _case(uow, task.infohus_case_id, actor)
             case.note(actor, now, "FORWARDED", {"to": record.recipient_authority, "legal_basis": record.legal_basis,
                                                 "disclosure_record_id": str(record.record_id)})
             await save_case(uow, case)

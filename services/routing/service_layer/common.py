@@ -12,8 +12,10 @@ from contracts.envelope import Envelope, EventPayload
 from contracts.events import CaseTransitioned
 from infohus.kit.auth import CaseKind, Principal, ReadAccessLogger, ReadPurpose
 from services.routing.adapters.unit_of_work import RoutingUnitOfWork
+from services.routing.domain.actors import Actor
 from services.routing.domain.case import InfohusCase
 from services.routing.domain.casework import Underretning
+from services.routing.domain.errors import NotFound
 
 PRODUCER = "routing"
 
@@ -72,3 +74,20 @@ class ReadLog:
                 ids.append(case_id)
         for (kind, purpose), ids in grouped.items():
             await self.logger.record_many(uow.session, self.principal, case_kind=kind, case_ids=ids, purpose=purpose)
+
+
+# A case or underretning of a municipality the actor does not belong to is answered as if it did not exist.
+async def case_for(uow: RoutingUnitOfWork, case_id: UUID, actor: Actor) -> InfohusCase:
+    """The case, if the actor's municipalities include its municipality."""
+    case = await uow.routing.get_case(case_id)
+    if case is None or not actor.sees(case.municipality):
+        raise NotFound("no such case")
+    return case
+
+
+async def underretning_for(uow: RoutingUnitOfWork, underretning_id: UUID, actor: Actor) -> Underretning:
+    """The underretning, if the actor's municipalities include its municipality."""
+    u = await uow.routing.get_underretning(underretning_id)
+    if u is None or not actor.sees(u.municipality):
+        raise NotFound("no such underretning")
+    return u

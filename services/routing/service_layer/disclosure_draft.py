@@ -17,7 +17,7 @@ from services.routing.domain.actors import Actor
 from services.routing.domain.config import MunicipalityConfig
 from services.routing.domain.disclosures import DISCLOSER_AUTHORITY, POLICE_INFOHUS, SystemInfo, years_after
 from services.routing.domain.errors import NotFound, NotPermitted
-from services.routing.service_layer.common import ReadLog
+from services.routing.service_layer.common import ReadLog, case_for
 
 # Who discloses when a tovholder records: the municipality's infohus unit, or the police's infohus.
 DISCLOSER: dict[Role, tuple[str, str]] = {
@@ -61,9 +61,7 @@ async def disclosure_draft(uow: RoutingUnitOfWork, case_id: UUID, actor: Actor, 
     if not actor.can(Permission.CASE_TRANSITION) or actor.role not in DISCLOSER:
         raise NotPermitted(f"role {actor.role_name} records no disclosures of infohus cases")
     async with uow:
-        case = await uow.routing.get_case(case_id)
-        if case is None:
-            raise NotFound("no such case")
+        case = await case_for(uow, case_id, actor)
         facts = await uow.routing.facts(case.concern_id)
         if facts is None:  # pragma: no cover - facts are written with the case
             raise NotFound("no facts for the case's concern")

@@ -25,7 +25,7 @@ from services.routing.domain.errors import InvalidCommand, NotFound, NotPermitte
 from services.routing.domain.explanations import TIME_CONTEXT_TEXT, explain
 from services.routing.domain.facts import cpr_hmac
 from services.routing.domain.tasks import TASK_PERMISSION, Task, TaskKind
-from services.routing.service_layer.common import ReadLog
+from services.routing.service_layer.common import ReadLog, case_for, underretning_for
 from services.routing.service_layer.views import (
     CaseList,
     CaseSummary,
@@ -113,7 +113,8 @@ async def inbox(uow: RoutingUnitOfWork, query: InboxQuery, actor: Actor, read_lo
         include_closed=query.include_closed, states=tuple(s.value for s in query.states),
         priorities=query.priorities, overdue=query.overdue, actor=actor.user_id if query.mine else None,
         reference=query.reference, concern_ids=tuple(str(c) for c in query.concern_ids),
-        cpr_hmac=None if query.cpr is None else cpr_hmac(query.cpr.replace("-", ""), hmac_key))
+        cpr_hmac=None if query.cpr is None else cpr_hmac(query.cpr.replace("-", ""), hmac_key),
+        municipalities=tuple(sorted(actor.municipalities)))
     async with uow:
         try:
             page = await uow.queries.inbox(f, now=now, cursor=query.cursor, limit=query.limit)
@@ -130,7 +131,7 @@ async def cases_by_reference(uow: RoutingUnitOfWork, reference: str, actor: Acto
     """The cases of a reference (one per subject); each read is logged."""
     require(actor, Permission.CASE_READ)
     async with uow:
-        rows = await uow.queries.by_reference(reference)
+        rows = await uow.queries.by_reference(reference, municipalities=actor.municipalities)
         if not rows:
             raise NotFound("Ingen sag med den reference / no case with that reference")
         await read_log.record(uow, [(CaseKind.INFOHUS_CASE, r.case_id, purpose or case_read_purpose(CaseState(r.state)))
@@ -165,8 +166,8 @@ async def underretning_list(uow: RoutingUnitOfWork, actor: Actor, read_log: Read
     require(actor, Permission.UNDERRETNING_READ)
     async with uow:
         try:
-            rows, next_cursor = await uow.queries.underretninger(include_closed=include_closed, cursor=cursor,
-                                                                 limit=limit)
+            rows, next_cursor = await uow.queries.underretninger(
+                include_closed=include_closed, cursor=cursor, limit=limit, municipalities=actor.municipalities)
         except InvalidCursor as error:
             raise _bad_cursor() from error
         await read_log.record(uow, [
@@ -217,9 +218,7 @@ async def case_view(uow: RoutingUnitOfWork, case_id: UUID, actor: Actor, read_lo
                     purpose: ReadPurpose | None = None) -> CaseView:
     require(actor, Permission.CASE_READ)
     async with uow:
-        case = await uow.routing.get_case(case_id)
-        if case is None:
-            raise NotFound("no such case")
+        case = await case_for(uow, case_id, actor)
         tasks = await uow.routing.tasks_for_case(case_id)
         clocks = [c for c in await uow.routing.clocks_for_concern(case.concern_id) if c.infohus_case_id == case_id]
         events = await uow.routing.deadline_events_for([c.clock_id for c in clocks])
@@ -274,7 +273,7 @@ async def open_tasks(uow: RoutingUnitOfWork, actor: Actor, read_log: ReadLog) ->
     if not kinds:
         raise NotPermitted(f"role {actor.role_name} handles no tasks")
     async with uow:
-        tasks = await uow.routing.open_tasks(kinds)
+        tasks = await uow.routing.open_tasks(kinds, municipalities=actor.municipalities)
         await read_log.record(uow, [read for read in map(_task_read, tasks) if read is not None])
         await uow.commit()
     return [task_view(t) for t in tasks]
@@ -297,9 +296,7 @@ async def underretning_view(uow: RoutingUnitOfWork, underretning_id: UUID, actor
                             purpose: ReadPurpose | None = None) -> UnderretningView:
     require(actor, Permission.UNDERRETNING_READ)
     async with uow:
-        u = await uow.routing.get_underretning(underretning_id)
-        if u is None:
-            raise NotFound("no such underretning")
+        u = await underretning_for(uow, underretning_id, actor)
         facts = await uow.routing.facts(u.concern_id)
         tasks = [t for t in await uow.routing.tasks_for_concern(u.concern_id) if t.underretning_id == underretning_id]
         clocks = [c for c in await uow.routing.clocks_for_concern(u.concern_id) if c.underretning_id == underretning_id]

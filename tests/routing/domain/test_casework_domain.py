@@ -27,7 +27,7 @@ KEY = b"test-key"
 def new_case() -> InfohusCase:
     return InfohusCase.open(case_id=uuid4(), concern_id=uuid4(), reference="R", subject_index=0, person_id="p",
                             group_id=uuid4(), priority=Priority.P2, triage_due_at=T0 + timedelta(days=3), flags=(),
-                            opened_at=T0)
+                            opened_at=T0, municipality="183")
 
 
 def at_state(state: CaseState) -> InfohusCase:
