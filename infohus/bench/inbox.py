@@ -60,6 +60,9 @@ def _sample_decision(container: RoutingContainer) -> str:
     return decide(concern, NOW, container.config).model_dump_json()
 
 
+MUNICIPALITY = "183"  # Ishøj: the bench's readers belong to it (the default municipality of test settings)
+
+
 def _rows(n: int, key: bytes, decision: str, rng: random.Random) -> dict[str, list[dict[str, Any]]]:
     case_id, concern_id = str(uuid.UUID(int=n + 1)), str(uuid.UUID(int=10**9 + n))
     person_id = str(uuid.UUID(int=2 * 10**9 + n))
@@ -74,7 +77,8 @@ def _rows(n: int, key: bytes, decision: str, rng: random.Random) -> dict[str, li
                        version=1, triage_signoffs=json.dumps({"tovholder_municipal": {
                            "user_id": user, "outcome": "IN_SCOPE", "at": opened.isoformat()}}),
                        record="{}", closed_at=opened + timedelta(days=5) if state == "CLOSED" else None,
-                       triage_completed_at=opened + timedelta(hours=2) if triaged else None)],
+                       triage_completed_at=opened + timedelta(hours=2) if triaged else None,
+                       municipality=MUNICIPALITY)],
         "timeline": [dict(case_id=case_id, at=opened, actor="system:routing", actor_role="system", action="OPENED",
                           from_state="RECEIVED", to_state="RECEIVED", details="{}"),
                      dict(case_id=case_id, at=opened + timedelta(minutes=30), actor=user,
@@ -97,7 +101,7 @@ def _rows(n: int, key: bytes, decision: str, rng: random.Random) -> dict[str, li
             legal_type="BL_135", state="ASSESSED" if assessed else "REGISTERED", received_at=opened,
             assessment_due_at=opened + timedelta(hours=24), receipt_confirmation_due_date=(opened + timedelta(days=8))
             .date(), professional_orientation_required=False, origin="ROUTING",
-            assessed_at=opened + timedelta(hours=5) if assessed else None))
+            assessed_at=opened + timedelta(hours=5) if assessed else None, municipality=MUNICIPALITY))
         out["tasks"].append(dict(task_id=str(uuid.uuid5(uuid.UUID(u_id), "task")), kind="RECEIPT_CONFIRMATION",
                                  concern_id=concern_id, case_id=case_id, underretning_id=u_id, state="OPEN",
                                  created_at=opened, due_at=None, due_date=(opened + timedelta(days=8)).date(),

@@ -106,12 +106,12 @@ async def test_reference_underretning_and_task_reads_are_logged_per_case(routing
 
     routing.advance(minutes=1)
     tasks = await get(routing, STRAXEN, "/api/v1/cases/tasks")
-    assert sorted(t["kind"] for t in tasks) == ["JURISDICTION_REVIEW", "PROFESSIONAL_ORIENTATION",
-                                                "RECEIPT_CONFIRMATION"]
+    # StraXen handles the underretning's § 138 tasks, never an infohus case's (the jurisdiction review)
+    assert sorted(t["kind"] for t in tasks) == ["PROFESSIONAL_ORIENTATION", "RECEIPT_CONFIRMATION"]
     since = routing.now.isoformat()
     listed = await logged(routing, user_id="sofie", since=since)  # two tasks of one underretning: one row
     assert sorted((e["case_kind"], e["case_id"], e["purpose"]) for e in listed) == [
-        ("infohus_case", first, "disclosure"), ("underretning", underretning_id, "follow_up")]
+        ("underretning", underretning_id, "follow_up")]
 
     routing.advance(minutes=1)
     [task] = await get(routing, POLICE, "/api/v1/cases/tasks")

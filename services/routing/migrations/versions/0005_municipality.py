@@ -19,10 +19,12 @@ _TABLES = ('infohus_cases', 'underretninger')
 
 
 def _configured_code() -> str:
-    from services.routing.config_loader import load_municipality_config
-    from services.routing.settings import RoutingSettings
+    """The rules file's code, read from the variable alone: the migration needs no other setting."""
+    import os
 
-    return load_municipality_config(RoutingSettings().municipality_config).municipality_code
+    from services.routing.config_loader import load_municipality_config
+
+    return load_municipality_config(os.environ.get("INFOHUS_ROUTING_MUNICIPALITY_CONFIG")).municipality_code
 
 
 def upgrade() -> None:
