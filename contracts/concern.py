@@ -31,6 +31,11 @@ class Channel(StrEnum):
     WEB = "WEB"
     PHONE = "PHONE"
     PARTNER = "PARTNER"
+    EMAIL = "EMAIL"
+    """An e-mail to the municipality, registered by intake staff."""
+    LETTER = "LETTER"
+    IN_PERSON = "IN_PERSON"
+    """Someone came to the office and told staff in person."""
 
 
 class ReporterCategory(StrEnum):
@@ -51,8 +56,9 @@ class Acuteness(StrEnum):
 PROFESSIONAL_CATEGORIES = frozenset({ReporterCategory.PROF_PUBLIC, ReporterCategory.PROF_BEK1602})
 
 # Channels whose entries are typed in after the fact: the person entering them states when the
-# municipality received the concern (the time of the call, the time the partner received it).
-ENTERED_CHANNELS = frozenset({Channel.PHONE, Channel.PARTNER})
+# municipality received the concern (the time of the call, of the e-mail or letter, of the visit, the time
+# the partner received it).
+ENTERED_CHANNELS = frozenset({Channel.PHONE, Channel.PARTNER, Channel.EMAIL, Channel.LETTER, Channel.IN_PERSON})
 
 # Local time of every Danish municipality. A ``received_at`` without a UTC offset is read in it.
 LOCAL_TIME_ZONE = ZoneInfo("Europe/Copenhagen")
@@ -241,7 +247,8 @@ class ConcernIn(BaseModel):
     crime_suspicion: bool = False
     received_at: datetime | None = Field(
         default=None,
-        description="PHONE and PARTNER only (required there): when the municipality received the concern. "
+        description="Staff-entered channels only (PHONE, PARTNER, EMAIL, LETTER, IN_PERSON; required there): "
+                    "when the municipality received the concern. "
                     "With a UTC offset, or as Danish local time; a local time that a change to or from summer "
                     "time makes non-existent or ambiguous is refused.")
 

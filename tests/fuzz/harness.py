@@ -37,7 +37,7 @@ from tests.fuzz.values import personal_needles
 from tests.intake.conftest import DEV_PASSWORD, IntakeUnderTest
 
 API = "/api/v1/concerns"
-PATHS = {Target.API: API, Target.PUBLIC_FORM: "/henvendelse", Target.STAFF_FORM: "/personale/telefon"}
+PATHS = {Target.API: API, Target.PUBLIC_FORM: "/henvendelse", Target.STAFF_FORM: "/personale/henvendelse"}
 OUR_LOGGERS = ("infohus", "services", "contracts", "tests")
 
 

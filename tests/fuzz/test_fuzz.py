@@ -13,13 +13,13 @@ import logging
 import os
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from opentelemetry import trace
 from starlette.types import Message, Receive, Scope, Send
 
 from tests.fuzz.harness import TALLY, Harness, Tally, _leaks, run_in
 from tests.fuzz.inputs import SID, Expect, FuzzInput, Target
-from tests.fuzz.strategies import inputs_for
+from tests.fuzz.strategies import NOT_TIMES, explicit_inputs, inputs_for, is_time_of_day
 from tests.intake.builders import concern_body
 
 SHARES = {Target.API: 0.5, Target.PUBLIC_FORM: 0.25, Target.STAFF_FORM: 0.25}
@@ -43,10 +43,26 @@ async def test_hostile_inputs_get_no_5xx_store_nothing_and_leak_nothing(target: 
     def check(item: FuzzInput) -> None:
         run_in(loop, fuzzed, item)
 
+    for item in explicit_inputs(target):
+        check = example(item=item)(check)
+
     with fuzzed.logs:
         await asyncio.to_thread(check)
     found = TALLY.violations[found_before:]
     assert not found, f"{len(found)} violations:\n" + "\n".join(found[:30])
+
+
+def test_the_time_oracle() -> None:
+    """What the fuzzer expects of the staff form's time of receipt (the form's own tests are in tests/intake)."""
+    assert [is_time_of_day(t) for t in ("14:30", "14.30", "9:05", "09.05", "0:00", "23:59", " 7:15 ")] == [True] * 7
+    assert not any(is_time_of_day(text) for text in NOT_TIMES)
+    assert {"25:00", "12:60", "noon", "12", "1205", "-1:00", "²:00", "١٢:٠٠"} <= set(NOT_TIMES)
+
+
+def test_the_short_run_sends_every_invalid_time_to_the_staff_form() -> None:
+    sent = [dict(item.form or []).get("received_at-time") for item in explicit_inputs(Target.STAFF_FORM)
+            if item.expect is Expect.REJECT]
+    assert set(NOT_TIMES) <= set(sent)
 
 
 # The checks above can fail: each planted defect below is found.

@@ -131,7 +131,7 @@ class LiveIntake:
 
     def start(self) -> LiveIntake:
         self._thread.start()
-        for _ in range(400):
+        for _ in range(2400):  # up to a minute: a loaded machine (2 cores, shared) starts it slowly
             if self.server.started:
                 return self
             if not self._thread.is_alive():

@@ -14,7 +14,8 @@ from services.intake.entrypoints.http import API_PATH, PUBLIC_PATHS
 from tests.intake.conftest import IntakeUnderTest
 
 PUBLIC_WEB = {("GET", "/"), ("GET", "/henvendelse"), ("POST", "/henvendelse"), ("POST", API_PATH)}
-STAFF_WEB = {("GET", "/personale"), ("GET", "/personale/telefon"), ("POST", "/personale/telefon")}
+STAFF_WEB = {("GET", "/personale"), ("GET", "/personale/henvendelse"), ("POST", "/personale/henvendelse"),
+             ("GET", "/personale/telefon"), ("POST", "/personale/telefon")}
 
 
 async def test_every_route_against_every_role_and_anonymous(sqlite_intake: IntakeUnderTest) -> None:

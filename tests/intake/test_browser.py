@@ -1,5 +1,6 @@
 """Both forms in headless Chromium (Debian's ``chromium``, driven by Playwright), with and without JavaScript;
-axe-core finds no WCAG 2.1 A/AA violations on any page, and no page asks another origin for anything."""
+axe-core finds no WCAG 2.1 A/AA violations on any page (a page seen without JavaScript is checked as it was
+served, in a second context that runs axe), and no page asks another origin for anything."""
 
 from __future__ import annotations
 
@@ -36,11 +37,15 @@ async def browser() -> AsyncIterator[Browser]:
         await chromium.close()
 
 
+SCREENSHOTS = Path("/tmp")
+
+
 class Visit:
     """A browser context on the live intake that records every URL it requests."""
 
-    def __init__(self, context: BrowserContext, live: LiveIntake) -> None:
+    def __init__(self, context: BrowserContext, live: LiveIntake, browser: Browser | None = None) -> None:
         self.context = context
+        self.browser = browser
         self.live = live
         self.requested: list[str] = []
         self.errors: list[str] = []  # console errors (CSP violations included) and uncaught exceptions
@@ -70,8 +75,9 @@ class Visit:
 
 
 async def visit(browser: Browser, live: LiveIntake, *, javascript: bool) -> Visit:
-    context = await browser.new_context(java_script_enabled=javascript, locale="da-DK")
-    return Visit(context, live)
+    context = await browser.new_context(java_script_enabled=javascript, locale="da-DK",
+                                        viewport={"width": 1280, "height": 900})
+    return Visit(context, live, browser)
 
 
 async def axe_violations(page: Page) -> list[str]:
@@ -79,13 +85,35 @@ async def axe_violations(page: Page) -> list[str]:
 
 
 async def check_page(visit_: Visit, page: Page, javascript: bool) -> None:
-    """Every page: Danish, styled by the design system from our origin, and (with JS) no axe violations."""
+    """Every page: Danish, styled by the design system from our origin, and no axe violations (without
+    JavaScript: the markup as served, replayed at its own address in a context that may run axe)."""
     assert await page.get_attribute("html", "lang") == "da"
     assert visit_.errors == []
     if javascript:
         assert await axe_violations(page) == []
         background = await page.evaluate("getComputedStyle(document.querySelector('.skipnav')).position")
         assert background == "absolute", "DKFDS stylesheet not applied"
+    else:
+        assert visit_.browser is not None
+        assert await axe_violations_of_markup(visit_.browser, page.url, await page.content()) == []
+
+
+async def axe_violations_of_markup(browser: Browser, url: str, markup: str) -> list[str]:
+    context = await browser.new_context(java_script_enabled=True, locale="da-DK",
+                                        viewport={"width": 1280, "height": 900})
+    try:
+        page = await context.new_page()
+        await page.route(url, lambda route: route.fulfill(status=200, body=markup,
+                                                          content_type="text/html; charset=utf-8"))
+        await page.goto(url)
+        return await axe_violations(page)
+    finally:
+        await context.close()
+
+
+async def focused_element_class(page: Page) -> str:
+    """The class of the focused element (read through the accessibility of the focus, not page script)."""
+    return await page.locator(":focus").get_attribute("class") or ""
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
@@ -127,14 +155,14 @@ async def test_a_citizen_fills_the_public_form_and_reads_the_receipt(
 
 def _call_time() -> tuple[str, str]:
     local = (datetime.now(UTC) - timedelta(hours=2)).astimezone(LOCAL_TIME_ZONE)
-    return local.strftime("%d.%m.%Y"), local.strftime("%H:%M")
+    return local.strftime("%d.%m.%Y"), local.strftime("%H.%M")  # as Danish staff write it
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
 async def test_staff_register_a_phone_call_and_read_the_receipt(
         browser: Browser, live: LiveIntake, javascript: bool) -> None:
     v = await visit(browser, live, javascript=javascript)
-    page = await v.page("/personale/telefon")
+    page = await v.page("/personale/telefon")  # the old address
     assert await page.is_visible("text=Log ind som medarbejder")  # 401: not signed in
     await check_page(v, page, javascript)
     await page.click("text=Log ind (udviklingslogin)")
@@ -147,7 +175,7 @@ async def test_staff_register_a_phone_call_and_read_the_receipt(
     await page.fill("#password", DEV_PASSWORD)
     await page.click("button:has-text('Log ind')")
 
-    assert page.url.endswith("/personale/telefon")
+    assert page.url.endswith("/personale/henvendelse")  # the old address leads to the staff form
     assert await page.is_visible("text=Logget ind som Udvikler Modtagelse")
     await check_page(v, page, javascript)
     await page.click("button:has-text('Registrér henvendelsen')")  # nothing filled in
@@ -166,7 +194,7 @@ async def test_staff_register_a_phone_call_and_read_the_receipt(
 
     await page.wait_for_selector("#reference")
     assert REFERENCE.fullmatch((await page.inner_text("#reference")).strip())
-    assert "Giv referencenummeret til opkalderen" in await page.inner_text("main")
+    assert "Giv referencenummeret videre til den, der henvendte sig:" in await page.inner_text("main")
     await check_page(v, page, javascript)
     assert v.foreign_requests() == []
     await v.context.close()
@@ -196,5 +224,86 @@ async def test_the_other_pages_have_no_accessibility_violations(
         await check_page(lv, page, True)
         assert lv.foreign_requests() == []
         await lv.context.close()
+    assert v.foreign_requests() == []
+    await v.context.close()
+
+
+GUIDANCE = ("ring 112", "politiet på 114", "Infohus Ishøj", "43 57 75 55",
+            "mandag-onsdag kl. 8-15, torsdag kl. 8-17 og fredag kl. 8-13", "41 74 90 90", "dagligt kl. 8-22")
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+async def test_the_public_form_guides_first_and_names_every_problem_at_once(
+        browser: Browser, live: LiveIntake, javascript: bool) -> None:
+    v = await visit(browser, live, javascript=javascript)
+    page = await v.page("/henvendelse")
+    guidance = page.locator("section.infohus-guidance")
+    text = await guidance.inner_text()
+    for line in GUIDANCE:
+        assert line in text, line
+    guidance_box, input_box = await guidance.bounding_box(), await page.locator("input.form-input").first.bounding_box()
+    assert guidance_box and input_box and guidance_box["y"] + guidance_box["height"] <= input_box["y"]
+    await check_page(v, page, javascript)
+    if javascript:
+        await page.screenshot(path=str(SCREENSHOTS / "intake-public-form.png"), full_page=True)
+
+    await page.fill("#subjects-0-date_of_birth", "31.02.2010")
+    await page.check("label:has-text('Fagperson i en offentlig myndighed')")
+    await page.fill("#reporter-email", "ikke-en-adresse")
+    await page.click("button:has-text('Send bekymringen')")  # no description, no name, no workplace either
+
+    summary = page.locator(".infohus-error-summary")
+    items = await summary.locator("li").all_inner_texts()
+    assert len(items) == 5, items
+    joined = "\n".join(items)
+    for expected in ("Datoen findes ikke", "Beskrivelse", "Navn", "Arbejdssted", "gyldig e-mailadresse"):
+        assert expected in joined, (expected, items)
+    assert "infohus-error-summary" in await focused_element_class(page)  # focus moved to the summary
+    first_in_main = page.locator("main > *").first
+    assert "infohus-error-summary" in (await first_in_main.get_attribute("class") or "")
+    await check_page(v, page, javascript)
+    if javascript:
+        await page.screenshot(path=str(SCREENSHOTS / "intake-public-form-errors.png"), full_page=True)
+    await page.click("a[href='#subjects-0-date_of_birth']")
+    assert page.url.endswith("#subjects-0-date_of_birth")
+    assert v.foreign_requests() == []
+    await v.context.close()
+
+
+STAFF_CHANNELS = [("channel-1", "Telefon"), ("channel-2", "E-mail"), ("channel-3", "Brev"),
+                  ("channel-4", "Personligt fremmøde")]
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+async def test_staff_register_a_concern_by_each_channel(browser: Browser, live: LiveIntake, javascript: bool) -> None:
+    v = await visit(browser, live, javascript=javascript)
+    page = await v.page("/personale/henvendelse")
+    await page.click("text=Log ind (udviklingslogin)")
+    await page.select_option("#username", "udvikler-modtagelse")
+    await page.fill("#password", DEV_PASSWORD)
+    await page.click("button:has-text('Log ind')")
+    assert page.url.endswith("/personale/henvendelse")
+
+    for input_id, label in STAFF_CHANNELS:
+        await page.goto(live.url + "/personale/henvendelse")
+        today = datetime.now(UTC).astimezone(LOCAL_TIME_ZONE)
+        assert await page.input_value("#received_at-date") == today.strftime("%d.%m.%Y")  # prefilled: now
+        assert re.fullmatch(r"\d{2}:\d{2}", await page.input_value("#received_at-time"))
+        assert await page.is_checked("#channel-1")  # the phone, unless staff choose another
+        assert await page.inner_text(f"label[for='{input_id}']") == label
+        if javascript and input_id == "channel-1":
+            await page.screenshot(path=str(SCREENSHOTS / "intake-staff-form.png"), full_page=True)
+        await check_page(v, page, javascript)
+        await page.check(f"#{input_id}")
+        await page.fill("#received_at-time", "00.00")  # as Danish staff write it; midnight is never in the future
+        await page.fill("#description", f"{label}: Naboen fortæller, at hans søn vil skade andre.")
+        await page.check("label:has-text('Privatperson')")
+        await page.fill("#reporter-name", "Bo Nielsen")
+        await page.click("button:has-text('Registrér henvendelsen')")
+        await page.wait_for_selector("#reference")
+        main = await page.inner_text("main")
+        assert "Giv referencenummeret videre til den, der henvendte sig:" in main, main
+        assert REFERENCE.fullmatch((await page.inner_text("#reference")).strip())
+        await check_page(v, page, javascript)
     assert v.foreign_requests() == []
     await v.context.close()

@@ -47,3 +47,19 @@ async def test_an_odd_person_count_is_ignored(intake: IntakeUnderTest, count: st
 def test_whole_numbers_are_ascii_digits_of_bounded_length() -> None:
     assert [whole_number(t) for t in ("0", "16", "000130", "130000")] == [0, 16, 130, 130000]
     assert [whole_number(t) for t in ("", "²", "①", "١٦", "-1", "+1", " 1", "1.0", "1234567")] == [None] * 9
+
+
+async def test_a_name_with_control_characters_is_stored_and_found(intake: IntakeUnderTest) -> None:
+    # Finding 2 (make fuzz, 10,000 inputs): a name with NUL ("\u0000") is valid, but its folded search key went
+    # into a PostgreSQL text column, which refuses NUL: 500, and the driver's error carried the parameters.
+    from infohus.kit.auth import Role
+    from tests.intake.builders import concern_body
+
+    body = concern_body(submission_id="fuzz-regression-0002")
+    body["subjects"] = [{"name": "Mads\u0000 Hansen\u200b"}]
+    async with intake.client(headers=intake.headers_for(Role.TOVHOLDER_MUNICIPAL)) as client:
+        created = await client.post("/api/v1/concerns", json=body)
+        found = await client.get("/api/v1/concerns", params={"q": "mads hansen"})
+    assert created.status_code == 201, created.text
+    assert await intake.counts() == (1, 1)
+    assert found.status_code == 200 and created.json()["reference"] in found.text

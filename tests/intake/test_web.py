@@ -1,4 +1,4 @@
-"""The public web form and the staff phone form, over HTTP without a browser (form-encoded, no JavaScript)."""
+"""The public web form and the staff form, over HTTP without a browser (form-encoded, no JavaScript)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,8 @@ from services.routing.config_loader import DEFAULT_CONFIG_PATH
 from tests.intake.conftest import DEV_PASSWORD, IntakeUnderTest, intake_settings, make_intake
 
 FORM = "/henvendelse"
-PHONE = "/personale/telefon"
+STAFF = "/personale/henvendelse"
+PHONE = "/personale/telefon"  # the staff form's old address
 LOGIN = "/auth/login"  # the kit's development login
 
 
@@ -104,7 +105,7 @@ async def test_pages_request_nothing_from_third_parties(sqlite_intake: IntakeUnd
     async with sqlite_intake.client() as client:
         form = await client.get(FORM)
         receipt = await client.post(FORM, data=citizen_form(form.text))
-        phone = await client.get(PHONE, headers=sqlite_intake.headers_for(Role.INTAKE))
+        phone = await client.get(STAFF, headers=sqlite_intake.headers_for(Role.INTAKE))
     for response in (form, receipt, phone):
         assert response.status_code == 200
         parser = Attributes()
@@ -196,69 +197,203 @@ async def test_more_people_can_be_added_without_javascript(sqlite_intake: Intake
     assert body["children_at_risk"][0]["stated_age"] == 4
 
 
-async def test_the_phone_form_needs_a_signed_in_intake_staff_member(sqlite_intake: IntakeUnderTest) -> None:
+async def test_the_staff_form_needs_a_signed_in_intake_staff_member(sqlite_intake: IntakeUnderTest) -> None:
     async with sqlite_intake.client() as client:
-        page = await client.get(PHONE)
-        post = await client.post(PHONE, data={"description": "x"})
+        page = await client.get(STAFF)
+        post = await client.post(STAFF, data={"description": "x"})
+        old_page = await client.get(PHONE)
+        old_post = await client.post(PHONE, data={"description": "x"})
         staff_root = await client.get("/personale")
-        forged = await client.get(PHONE, headers={"authorization": "Bearer forged"})
-        wrong_role = await client.get(PHONE, headers=sqlite_intake.headers_for(Role.TOVHOLDER_MUNICIPAL))
-        wrong_role_post = await client.post(PHONE, data={"description": "x"},
+        forged = await client.get(STAFF, headers={"authorization": "Bearer forged"})
+        wrong_role = await client.get(STAFF, headers=sqlite_intake.headers_for(Role.TOVHOLDER_MUNICIPAL))
+        wrong_role_post = await client.post(STAFF, data={"description": "x"},
                                             headers=sqlite_intake.headers_for(Role.AUDITOR))
-        staff = await client.get(PHONE, headers=sqlite_intake.headers_for(Role.INTAKE))
-    for response in (page, post, staff_root, forged):
+        staff = await client.get(STAFF, headers=sqlite_intake.headers_for(Role.INTAKE))
+        old_address = await client.get(PHONE, headers=sqlite_intake.headers_for(Role.INTAKE))
+    for response in (page, post, old_page, old_post, staff_root, forged):
         assert response.status_code == 401, response.text
         assert "Log ind som medarbejder" in response.text and "kommunens log-ind" in response.text
         assert LOGIN not in response.text  # no development login outside development mode
     for response in (wrong_role, wrong_role_post):
         assert response.status_code == 403 and "Din rolle giver ikke adgang" in response.text
-    assert staff.status_code == 200 and "Hvornår ringede personen?" in staff.text
+    assert staff.status_code == 200 and "Hvornår blev den modtaget?" in staff.text
+    assert old_address.status_code == 303 and old_address.headers["location"] == STAFF
     assert await sqlite_intake.counts() == (0, 0)
 
 
-async def test_without_sign_in_the_phone_form_points_to_the_development_login(dev_intake: IntakeUnderTest) -> None:
+async def test_without_sign_in_the_staff_form_points_to_the_development_login(dev_intake: IntakeUnderTest) -> None:
     async with dev_intake.client() as client:
-        page = await client.get(PHONE)
-    assert page.status_code == 401
-    assert f'href="{LOGIN}?next=/personale/telefon"' in page.text
+        page = await client.get(STAFF)
+        old = await client.get(PHONE)
+    assert page.status_code == old.status_code == 401
+    assert f'href="{LOGIN}?next=/personale/henvendelse"' in page.text
+    assert f'href="{LOGIN}?next=/personale/telefon"' in old.text
 
 
 async def _sign_in(client: httpx.AsyncClient, username: str = "udvikler-modtagelse") -> httpx.Response:
     """Signs in through the kit's development login form, as a person would."""
-    login = await client.get(LOGIN, params={"next": PHONE})
+    login = await client.get(LOGIN, params={"next": STAFF})
     assert "Udviklingslogin" in login.text
     return await client.post(LOGIN, data={"csrf_token": hidden(login.text, "csrf_token"), "username": username,
-                                          "password": DEV_PASSWORD, "next": PHONE})
+                                          "password": DEV_PASSWORD, "next": STAFF})
 
 
 def phone_form(page: str, **fields: str) -> dict[str, str]:
     data = citizen_form(page, **{"received_at-date": "03.03.2026", "received_at-time": "14:05",
-                                 "subjects-0-cpr": "010110-1234"})
+                                 "subjects-0-cpr": "010110-1234", "channel": "PHONE"})
     data.pop("subjects-0-stated_age")
     data.update(fields)
     return data
 
 
-async def test_staff_register_a_phone_call_with_its_time(dev_intake: IntakeUnderTest) -> None:
+@pytest.mark.parametrize("channel", ["PHONE", "EMAIL", "LETTER", "IN_PERSON"])
+async def test_staff_register_a_concern_with_its_channel_and_time(dev_intake: IntakeUnderTest, channel: str) -> None:
     dev_intake.container.clock = lambda: datetime(2026, 3, 3, 14, 0, tzinfo=UTC)
     async with dev_intake.client() as client:
         signed_in = await _sign_in(client)
-        assert signed_in.status_code == 303 and signed_in.headers["location"] == PHONE
-        page = await client.get(PHONE)
-        assert page.status_code == 200 and "Hvornår ringede personen?" in page.text
+        assert signed_in.status_code == 303 and signed_in.headers["location"] == STAFF
+        page = await client.get(STAFF)
+        assert page.status_code == 200 and "Hvornår blev den modtaget?" in page.text
         assert "Logget ind som Udvikler Modtagelse" in page.text and 'action="/auth/logout"' in page.text
         assert 'name="subjects-0-cpr"' in page.text
         assert 'name="subjects-0-address"' in page.text and 'name="subjects-0-school_or_workplace"' in page.text
-        forged = await client.post(PHONE, data=phone_form(page.text, csrf_token="forged"))
-        receipt = await client.post(PHONE, data=phone_form(page.text, **{"subjects-0-address": "Vejlebrovej 1"}))
+        forged = await client.post(STAFF, data=phone_form(page.text, csrf_token="forged"))
+        receipt = await client.post(STAFF, data=phone_form(page.text, channel=channel,
+                                                           **{"subjects-0-address": "Vejlebrovej 1"}))
     assert forged.status_code == 403 and "Formularen er udløbet" in forged.text
     assert receipt.status_code == 200, receipt.text
-    assert "Giv referencenummeret til opkalderen" in receipt.text
+    reference = re.search(r'id="reference">([^<]+)<', receipt.text)
+    assert reference and "Giv referencenummeret videre til den, der henvendte sig:" in receipt.text
+    box = receipt.text[receipt.text.index('class="infohus-reference"'):receipt.text.index('id="messages"')]
+    assert "Dit referencenummer" not in box  # it speaks to staff; the messages are what to pass on
+    assert "Det skal den, der henvendte sig, have at vide" in box
     [row] = await dev_intake.rows(concerns)
-    assert row["channel"] == "PHONE" and row["recorded_by"] == "udvikler-modtagelse"
+    assert row["channel"] == channel and row["recorded_by"] == "udvikler-modtagelse"
     assert row["received_at"].replace(tzinfo=UTC) == datetime(2026, 3, 3, 13, 5, tzinfo=UTC)  # 14:05 in Ishøj
     subject = json.loads(row["body"])["subjects"][0]
     assert subject["cpr"] == "0101101234" and subject["address"] == "Vejlebrovej 1"
+
+
+async def test_the_staff_form_starts_with_now_in_danish_time_and_the_phone(dev_intake: IntakeUnderTest) -> None:
+    dev_intake.container.clock = lambda: datetime(2026, 7, 1, 22, 30, tzinfo=UTC)  # 00:30 on 2 July in Ishøj
+    async with dev_intake.client() as client:
+        await _sign_in(client)
+        page = (await client.get(STAFF)).text
+    assert 'name="received_at-date" class="form-input input-width-s" value="02.07.2026"' in page
+    assert 'name="received_at-time" class="form-input input-width-xs" value="00:30"' in page
+    assert re.search(r'name="channel"[^>]*value="PHONE" checked', page)
+    for label in ("Telefon", "E-mail", "Brev", "Personligt fremmøde"):
+        assert f">{label}</label>" in page
+    assert "(frivilligt)" not in page[page.index('id="received_at-hint"'):page.index("Hvem drejer")]
+
+
+async def test_the_old_phone_address_registers_a_phone_call_and_an_unknown_channel_is_refused(
+        dev_intake: IntakeUnderTest) -> None:
+    dev_intake.container.clock = lambda: datetime(2026, 3, 3, 14, 0, tzinfo=UTC)
+    async with dev_intake.client() as client:
+        await _sign_in(client)
+        page = await client.get(STAFF)
+        fields = phone_form(page.text)
+        del fields["channel"]
+        unknown = await client.post(STAFF, data=phone_form(page.text, channel="TELEPATHY"))
+        missing = await client.post(STAFF, data=fields)
+        old = await client.post(PHONE, data=fields)
+    for response in (unknown, missing):
+        assert response.status_code == 422 and 'href="#channel-1"' in response.text
+        assert "Vælg, hvordan henvendelsen kom ind." in response.text
+    assert old.status_code == 200, old.text
+    [row] = await dev_intake.rows(concerns)
+    assert row["channel"] == "PHONE"
+
+
+@pytest.mark.parametrize("moment", ["25:00", "12:60", "noon", "12", "1205", "-1:00", "²:00", "١٢:٠٠", "24:00",
+                                    "14:3", "14,30", "14:30:00"])
+async def test_a_time_that_is_not_a_time_of_day_is_refused(dev_intake: IntakeUnderTest, moment: str) -> None:
+    dev_intake.container.clock = lambda: datetime(2026, 3, 3, 14, 0, tzinfo=UTC)
+    async with dev_intake.client() as client:
+        await _sign_in(client)
+        page = await client.get(STAFF)
+        response = await client.post(STAFF, data=phone_form(page.text, **{"received_at-time": moment}))
+    assert response.status_code == 422, response.text
+    assert 'href="#received_at-time"' in response.text and "Skriv klokkeslættet som tt:mm eller tt.mm" in response.text
+    assert await dev_intake.counts() == (0, 0)
+
+
+@pytest.mark.parametrize(("moment", "utc"), [("14:05", (13, 5)), ("14.05", (13, 5)), ("9:05", (8, 5)),
+                                              ("09.05", (8, 5)), ("0:00", (23, 0))])
+async def test_staff_write_times_as_danes_do(dev_intake: IntakeUnderTest, moment: str, utc: tuple[int, int]) -> None:
+    dev_intake.container.clock = lambda: datetime(2026, 3, 3, 14, 0, tzinfo=UTC)
+    async with dev_intake.client() as client:
+        await _sign_in(client)
+        page = await client.get(STAFF)
+        response = await client.post(STAFF, data=phone_form(page.text, **{"received_at-time": moment}))
+    assert response.status_code == 200, response.text
+    [row] = await dev_intake.rows(concerns)
+    day = 2 if utc == (23, 0) else 3
+    assert row["received_at"].replace(tzinfo=UTC) == datetime(2026, 3, day, *utc, tzinfo=UTC)
+
+
+async def test_an_impossible_date_is_called_impossible(dev_intake: IntakeUnderTest) -> None:
+    dev_intake.container.clock = lambda: datetime(2026, 3, 3, 14, 0, tzinfo=UTC)
+    async with dev_intake.client() as client:
+        form = await client.get(FORM)
+        public = await client.post(FORM, data=citizen_form(form.text, **{"subjects-0-date_of_birth": "31.02.2010"}))
+        await _sign_in(client)
+        page = await client.get(STAFF)
+        staff = await client.post(STAFF, data=phone_form(page.text, **{"received_at-date": "30.02.2026"}))
+    assert public.status_code == staff.status_code == 422
+    assert re.search(r'id="subjects-0-date_of_birth-error">.*Datoen findes ikke', public.text)
+    assert re.search(r'id="received_at-date-error">.*Datoen findes ikke', staff.text)
+    for response in (public, staff):
+        assert "dd.mm.åååå, fx" not in response.text.split("<form")[0]  # not called badly formatted
+    assert await dev_intake.counts() == (0, 0)
+
+
+async def test_the_public_form_shows_the_guidance_before_the_first_input(sqlite_intake: IntakeUnderTest) -> None:
+    async with sqlite_intake.client() as client:
+        page = (await client.get(FORM)).text
+    first_input = page.index('<input type="text"')
+    guidance = page[page.index('id="main-content"'):first_input]
+    for text in ("ring 112", "politiet på 114", "Infohus Ishøj", "43 57 75 55",
+                 "mandag-onsdag kl. 8-15, torsdag kl. 8-17 og fredag kl. 8-13", "41 74 90 90",
+                 "dagligt kl. 8-22"):
+        assert text in html.unescape(re.sub(r"<[^>]+>", "", guidance)), text
+
+
+async def test_fields_required_in_some_situations_are_not_called_optional(sqlite_intake: IntakeUnderTest) -> None:
+    async with sqlite_intake.client() as client:
+        page = (await client.get(FORM)).text
+    for name in ("reporter-name", "reporter-workplace", "reporter-phone", "reporter-email"):
+        label = re.search(rf'<label class="form-label" for="{name}">(.*?)</label>', page)
+        assert label and "frivilligt" not in label.group(1), name
+    assert re.search(r'for="reporter-role">Stilling<span class="weight-normal"> \(frivilligt\)', page)
+
+
+async def test_every_problem_of_a_submission_comes_at_once(sqlite_intake: IntakeUnderTest) -> None:
+    # A professional without workplace (a rule of the reporter) with a bad e-mail (a field check), a date of
+    # birth in the future (a rule that needs the clock) and an empty description: all in the first answer.
+    async with sqlite_intake.client() as client:
+        form = await client.get(FORM)
+        response = await client.post(FORM, data=citizen_form(form.text, description="", **{
+            "reporter-category": "PROF_PUBLIC", "reporter-email": "ikke-en-adresse",
+            "subjects-0-date_of_birth": "01.01.2999"}))
+    assert response.status_code == 422
+    summary = response.text[:response.text.index("<form")]
+    for field in ("subjects-0-date_of_birth", "description", "reporter-workplace", "reporter-email"):
+        assert f'href="#{field}"' in summary, field
+    assert "Fødselsdatoen ligger ude i fremtiden" in summary and "underretningspligten er personlig" in summary
+    assert await sqlite_intake.counts() == (0, 0)
+
+
+async def test_the_error_summary_comes_first_and_takes_the_focus(sqlite_intake: IntakeUnderTest) -> None:
+    async with sqlite_intake.client() as client:
+        form = await client.get(FORM)
+        response = await client.post(FORM, data=citizen_form(form.text, description=""))
+    main = response.text[response.text.index('id="main-content"'):]
+    first = re.search(r"<(div|h1|h2|p|form)\b[^>]*>", main[main.index(">") + 1:])
+    assert first and "infohus-error-summary" in first.group(0)
+    assert 'tabindex="-1"' in first.group(0) and "autofocus" in first.group(0)
+    assert '<title>Fejl: ' in response.text
 
 
 async def test_a_signed_in_user_without_the_intake_role_gets_no_phone_form(dev_intake: IntakeUnderTest) -> None:
@@ -275,15 +410,15 @@ async def test_a_signed_in_user_without_the_intake_role_gets_no_phone_form(dev_i
     ({"received_at-date": "25.10.2026", "received_at-time": "02:30"}, 422, "forekommer to gange"),
     ({"received_at-date": "25.10.2026", "received_at-time": "02:30", "received_at-offset": "+01:00"}, 200,
      "referencenummer"),
-    ({"received_at-date": "", "received_at-time": "25:00"}, 422, "Skriv datoen for opkaldet"),
+    ({"received_at-date": "", "received_at-time": "25:00"}, 422, "Skriv datoen for modtagelsen"),
 ])
 async def test_call_times_at_a_dst_change_need_an_offset(
         dev_intake: IntakeUnderTest, fields: dict[str, str], status: int, shown: str) -> None:
     dev_intake.container.clock = lambda: datetime(2026, 10, 26, 9, 0, tzinfo=UTC)
     async with dev_intake.client() as client:
         await _sign_in(client)
-        page = await client.get(PHONE)
-        response = await client.post(PHONE, data=phone_form(page.text, **fields))
+        page = await client.get(STAFF)
+        response = await client.post(STAFF, data=phone_form(page.text, **fields))
     assert response.status_code == status, response.text
     assert shown in response.text
     assert await dev_intake.count() == (1 if status == 200 else 0)

@@ -80,9 +80,13 @@ def persons_of(concern: ConcernIn) -> Iterator[NamedPerson]:
 
 
 def fold_name(text: str) -> str:
-    """``text`` for matching: lower case, without accents (é -> e, å -> a, ø -> o, æ -> ae), single spaces."""
+    """``text`` for matching: lower case, without accents (é -> e, å -> a, ø -> o, æ -> ae), single spaces.
+
+    Control and format characters become spaces: they mean nothing in a name, and PostgreSQL's text refuses
+    NUL (a name with "\\u0000" is valid in the contract and stored as such in the body)."""
     decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_LETTERS))
-    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
+    bare = "".join(" " if unicodedata.category(char).startswith("C") else char
+                   for char in decomposed if not unicodedata.combining(char))
     return " ".join(bare.split())
 
 

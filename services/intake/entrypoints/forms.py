@@ -87,32 +87,51 @@ def whole_number(text: str, max_digits: int = 6) -> int | None:
     return None
 
 
-_DANISH_DATE = re.compile(r"^(\d{1,2})[.\-/ ](\d{1,2})[.\-/ ](\d{4})$")
+# ASCII digits only, here and below: ``\d`` and ``str.isdigit()`` also take "١٢" or "²".
+_DANISH_DATE = re.compile(r"([0-9]{1,2})[.\-/ ]([0-9]{1,2})[.\-/ ]([0-9]{4})")
+_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+# A time of day as Danish staff write it: 14:30 or 14.30 (also 9:05, 09.05); 00:00-23:59.
+_TIME = re.compile(r"([0-9]{1,2})[:.]([0-9]{2})")
+
+DATE_FORMAT = "date_format"
+DATE_IMPOSSIBLE = "date_impossible"
+
+
+def read_date(text: str) -> tuple[date | None, str | None]:
+    """'24.12.2010', '24-12-2010', '24/12/2010' or '2010-12-24' as a date, else None and why:
+    ``DATE_FORMAT`` (not written as a date) or ``DATE_IMPOSSIBLE`` (written as one, but it does not exist,
+    e.g. 31.02.2010)."""
+    if match := _DANISH_DATE.fullmatch(text):
+        day, month, year = (int(group) for group in match.groups())
+    elif match := _ISO_DATE.fullmatch(text):
+        year, month, day = (int(group) for group in match.groups())
+    else:
+        return None, DATE_FORMAT
+    try:
+        return date(year, month, day), None
+    except ValueError:
+        return None, DATE_IMPOSSIBLE
 
 
 def parse_date(text: str) -> date | None:
-    """'24.12.2010', '24-12-2010', '24/12/2010' or '2010-12-24'."""
-    if match := _DANISH_DATE.fullmatch(text):
-        day, month, year = (int(group) for group in match.groups())
-        try:
-            return date(year, month, day)
-        except ValueError:
-            return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
+    return read_date(text)[0]
 
 
 def parse_time(text: str) -> time | None:
-    match = re.fullmatch(r"(\d{1,2})[:.](\d{2})", text)
+    """'14:30', '14.30', '9:05' as a time of day; None for anything else ('25:00', '12', '1205', 'noon')."""
+    match = _TIME.fullmatch(text)
     if match is None:
         return None
     hour, minute = int(match.group(1)), int(match.group(2))
     return time(hour, minute) if hour < 24 and minute < 60 else None
 
 
-def _person(values: FormValues, prefix: str, *, with_cpr: bool) -> dict[str, Any]:
+def _impossible_date(input_id: str) -> FieldProblem:
+    return FieldProblem(input_id, DATE_IMPOSSIBLE, "Datoen findes ikke. Tjek dag og måned.",
+                        "This date does not exist: check the day and the month.")
+
+
+def _person(values: FormValues, prefix: str, *, with_cpr: bool, problems: list[FieldProblem]) -> dict[str, Any]:
     person: dict[str, Any] = {}
     for name in PERSON_FIELDS:
         if name == "cpr" and not with_cpr:
@@ -124,19 +143,23 @@ def _person(values: FormValues, prefix: str, *, with_cpr: bool) -> dict[str, Any
             number = whole_number(text)
             person[name] = text if number is None else number  # not a number: the contract says what to fix
         elif name == "date_of_birth":
-            parsed = parse_date(text)
-            person[name] = parsed.isoformat() if parsed else text
+            parsed, why = read_date(text)
+            if why == DATE_IMPOSSIBLE:
+                problems.append(_impossible_date(f"{prefix}-{name}"))
+                continue
+            person[name] = parsed.isoformat() if parsed else text  # not a date: the contract says what to fix
         else:
             person[name] = text
     return person
 
 
-def _persons(values: FormValues, kind: str, count: int, *, with_cpr: bool, keep_one: bool
-             ) -> tuple[list[dict[str, Any]], list[int]]:
+def _persons(values: FormValues, kind: str, count: int, *, with_cpr: bool, keep_one: bool,
+             problems: list[FieldProblem]) -> tuple[list[dict[str, Any]], list[int]]:
     persons, mapping = [], []
     for index in range(count):
-        person = _person(values, f"{kind}-{index}", with_cpr=with_cpr)
-        if person:
+        before = len(problems)
+        person = _person(values, f"{kind}-{index}", with_cpr=with_cpr, problems=problems)
+        if person or len(problems) > before:
             persons.append(person)
             mapping.append(index)
     if not persons and keep_one:  # "someone": a concern may be about a person the reporter cannot name
@@ -145,7 +168,9 @@ def _persons(values: FormValues, kind: str, count: int, *, with_cpr: bool, keep_
     return persons, mapping
 
 
-def parse_concern_form(values: FormValues, *, channel: Channel, staff: bool) -> ParsedForm:
+def parse_concern_form(values: FormValues, *, channel: Channel | None, staff: bool) -> ParsedForm:
+    """``channel``: WEB on the public form; on the staff form the chosen one, None if none was chosen."""
+    problems: list[FieldProblem] = []
     reporter: dict[str, Any] = {"category": values.text("reporter-category") or None}
     if reporter["category"] is None:
         del reporter["category"]
@@ -155,12 +180,12 @@ def parse_concern_form(values: FormValues, *, channel: Channel, staff: bool) -> 
         if text := values.text(f"reporter-{name}"):
             reporter[name] = text
     subjects, subject_map = _persons(values, "subjects", values.count("subject_count", 1), with_cpr=staff,
-                                     keep_one=True)
+                                     keep_one=True, problems=problems)
     children, child_map = _persons(values, "children_at_risk", values.count("child_count", 0), with_cpr=staff,
-                                   keep_one=False)
+                                   keep_one=False, problems=problems)
     data: dict[str, Any] = {
         "submission_id": values.text("submission_id"),
-        "channel": channel.value,
+        "channel": (channel or Channel.PHONE).value,
         "reporter": reporter,
         "subjects": subjects,
         "children_at_risk": children,
@@ -169,29 +194,35 @@ def parse_concern_form(values: FormValues, *, channel: Channel, staff: bool) -> 
         "acuteness": values.text("acuteness") or "ROUTINE",
         "crime_suspicion": bool(values.text("crime_suspicion")),
     }
-    parsed = ParsedForm(data, index_maps={"subjects": subject_map, "children_at_risk": child_map})
-    if channel is Channel.PHONE:
-        received_at, problems = _call_time(values)
-        parsed.problems += problems
+    parsed = ParsedForm(data, problems, index_maps={"subjects": subject_map, "children_at_risk": child_map})
+    if staff and channel is None:
+        parsed.problems.append(FieldProblem("channel", "missing", "Vælg, hvordan henvendelsen kom ind.",
+                                            "Choose how the concern arrived."))
+    if staff:
+        received_at, time_problems = _received_time(values)
+        parsed.problems += time_problems
         if received_at is not None:
             data["received_at"] = received_at.isoformat()
     return parsed
 
 
-def _call_time(values: FormValues) -> tuple[datetime | None, list[FieldProblem]]:
+def _received_time(values: FormValues) -> tuple[datetime | None, list[FieldProblem]]:
     day_text, time_text = values.text("received_at-date"), values.text("received_at-time")
     problems = []
-    day = parse_date(day_text) if day_text else None
+    day, why = read_date(day_text) if day_text else (None, "missing")
     moment = parse_time(time_text) if time_text else None
-    if day is None:
+    if why == DATE_IMPOSSIBLE:
+        problems.append(_impossible_date("received_at-date"))
+    elif day is None:
         problems.append(FieldProblem(
             "received_at-date", "missing" if not day_text else "date_parsing",
-            "Skriv datoen for opkaldet som dd.mm.åååå, fx 22.11.2026.",
-            "Give the date of the call as dd.mm.yyyy."))
+            "Skriv datoen for modtagelsen som dd.mm.åååå, fx 22.11.2026.",
+            "Give the date the concern was received as dd.mm.yyyy."))
     if moment is None:
         problems.append(FieldProblem(
             "received_at-time", "missing" if not time_text else "time_parsing",
-            "Skriv klokkeslættet for opkaldet som tt:mm, fx 14:05.", "Give the time of the call as hh:mm."))
+            "Skriv klokkeslættet som tt:mm eller tt.mm mellem 00:00 og 23:59, fx 14:05.",
+            "Give the time as hh:mm or hh.mm between 00:00 and 23:59."))
     if day is None or moment is None:
         return None, problems
     wall_clock = datetime.combine(day, moment)
@@ -199,6 +230,21 @@ def _call_time(values: FormValues) -> tuple[datetime | None, list[FieldProblem]]
     if offset is not None:
         return wall_clock.replace(tzinfo=offset), []
     return wall_clock, []  # local wall-clock time: the contract resolves it, refusing DST gaps and overlaps
+
+
+# The channels of the staff form (form value = ``Channel`` value), with what the form calls them.
+STAFF_CHANNEL_LABELS: list[tuple[str, str, str]] = [
+    (Channel.PHONE, "Telefon", ""),
+    (Channel.EMAIL, "E-mail", ""),
+    (Channel.LETTER, "Brev", ""),
+    (Channel.IN_PERSON, "Personligt fremmøde", "Personen kom forbi og fortalte det."),
+]
+STAFF_CHANNELS = frozenset(Channel(value) for value, _, _ in STAFF_CHANNEL_LABELS)
+
+
+def staff_channel(text: str) -> Channel | None:
+    """The channel chosen on the staff form, None for none or one the form does not offer."""
+    return Channel(text) if text in STAFF_CHANNELS else None
 
 
 CATEGORY_LABELS_PUBLIC: list[tuple[str, str, str]] = [
@@ -213,7 +259,7 @@ CATEGORY_LABELS_PUBLIC: list[tuple[str, str, str]] = [
 ]
 CATEGORY_LABELS_STAFF: list[tuple[str, str, str]] = [
     (ReporterCategory.CITIZEN, "Privatperson", "Fx forælder, familie, ven eller nabo."),
-    (ReporterCategory.SELF, "Personen selv", "Ringer om sig selv (serviceloven § 12 b)."),
+    (ReporterCategory.SELF, "Personen selv", "Henvender sig om sig selv (serviceloven § 12 b)."),
     (ReporterCategory.PROF_PUBLIC, "Fagperson i en offentlig myndighed", "Skærpet underretningspligt (§ 133)."),
     (ReporterCategory.PROF_BEK1602, "Fagperson efter BEK 1602", "Fx læge, friskole eller privat tilbud."),
     (ReporterCategory.PARTNER_AUTHORITY, "Samarbejdspartner (anden myndighed)", "Fx politi eller kriminalforsorg."),

@@ -1,8 +1,8 @@
 """Intake's HTTP side: the API (``POST /api/v1/concerns``), the web forms and their assets.
 
 Access (``infohus.kit.auth``, docs/auth.md): the API and the public form are ``Permission.PUBLIC``, but a
-concern with channel PHONE or PARTNER (staff-entered, with a stated ``received_at``) needs a signed-in
-principal holding ``Permission.CONCERN_CREATE_PHONE``; its user id is stored as ``recorded_by``.
+concern with a staff-entered channel (PHONE, PARTNER, EMAIL, LETTER, IN_PERSON: with a stated ``received_at``)
+needs a signed-in principal holding ``Permission.CONCERN_CREATE_PHONE``; its user id is stored as ``recorded_by``.
 
 Anonymous reporters leave no device data behind: no client address, user agent or other request
 metadata is stored, logged or put on a span. The rate limiter holds only keyed hashes of client
@@ -24,7 +24,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from contracts.concern import Channel, ConcernIn
+from contracts.concern import ENTERED_CHANNELS, Channel, ConcernIn
 from infohus.kit.auth import (
     AuthenticationError,
     AuthSettings,
@@ -48,7 +48,7 @@ from services.intake.entrypoints.problems import (
     problems_from_rules,
 )
 from services.intake.entrypoints.read_api import concern_router
-from services.intake.entrypoints.web import PHONE_FORM, PUBLIC_FORM, message_page, refusal_page, web_router
+from services.intake.entrypoints.web import PUBLIC_FORM, STAFF_FORM, message_page, refusal_page, web_router
 from services.intake.service_layer.submit import ConcernRejected, Receipt
 from services.intake.settings import WEB_DIR
 
@@ -60,7 +60,7 @@ STATIC_PATHS = frozenset({"/static/intake", "/static/dkfds"})
 PUBLIC_PATHS = STATIC_PATHS
 """Routes open to anyone without a ``require(...)``: the static assets (mounts). Every other route states
 its rule with ``require``; the route x role test fails for a route that has none."""
-STAFF_CHANNELS = frozenset({Channel.PHONE, Channel.PARTNER})
+STAFF_CHANNELS = ENTERED_CHANNELS
 """Channels staff enter (with a stated ``received_at``): they need Permission.CONCERN_CREATE_PHONE."""
 
 # The pages may load only what this origin serves: no third-party requests, no inline script. Stricter than
@@ -132,8 +132,8 @@ def create_app(container: IntakeContainer, *, manage_runtime: bool = True, auth:
                   200: {"model": ReceiptOut, "description": "Already received (same submission_id): the same "
                                                             "reference; nothing new is stored"},
                   201: {"description": "Received and stored"},
-                  401: {"model": ErrorOut, "description": "Channel PHONE or PARTNER without (valid) sign-in"},
-                  403: {"model": ErrorOut, "description": "Channel PHONE or PARTNER by a role other than intake"},
+                  401: {"model": ErrorOut, "description": "A staff-entered channel without (valid) sign-in"},
+                  403: {"model": ErrorOut, "description": "A staff-entered channel by a role other than intake"},
                   413: {"model": ErrorOut, "description": "Body larger than the configured limit"},
                   422: {"model": ErrorOut, "description": "Invalid: each field to fix, in Danish and English"},
                   429: {"model": ErrorOut, "description": "Too many concerns from this client; see Retry-After",
@@ -231,7 +231,7 @@ def _install_error_handlers(app: FastAPI) -> None:
             if "csrf_failed" in codes:
                 return message_page(request, title="Formularen er udløbet", status_code=error.status_code,
                                     paragraphs=["Af sikkerhedshensyn skal du åbne formularen igen og sende den "
-                                                "på ny."], link=(PHONE_FORM, "Åbn formularen igen"))
+                                                "på ny."], link=(STAFF_FORM, "Åbn formularen igen"))
             if codes and error.status_code in (status.HTTP_401_UNAUTHORIZED, status.HTTP_403_FORBIDDEN):
                 return refusal_page(request, error.status_code, headers)
             if error.status_code == status.HTTP_404_NOT_FOUND:

@@ -1,10 +1,11 @@
-"""The web forms: the public concern form and the staff phone form.
+"""The web forms: the public concern form and the staff form for concerns that arrive another way.
 
 Server-rendered (Jinja2, Det Fælles Designsystem markup), form-encoded, and complete without JavaScript.
 Both forms become a ``ConcernIn`` and go through the same service function as the API.
 
 Every route states its access rule (``infohus.kit.auth``): the public form and its receipt are
-``Permission.PUBLIC``; the staff phone form needs ``Permission.CONCERN_CREATE_PHONE`` (the intake role).
+``Permission.PUBLIC``; the staff form (phone, e-mail, letter, in person; ``/personale/henvendelse``, with
+``/personale/telefon`` as its old address) needs ``Permission.CONCERN_CREATE_PHONE`` (the intake role).
 Sign-in is the kit's (OpenID Connect; ``/auth/login`` in development), and so are the CSRF tokens.
 """
 
@@ -12,43 +13,46 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import time
+from datetime import datetime, time
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
-from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 
-from contracts.concern import WARNING_SIGN_CODES, Channel, ConcernIn, ReporterCategory, WarningSign
+from contracts.concern import LOCAL_TIME_ZONE, WARNING_SIGN_CODES, Channel, ReporterCategory, WarningSign
 from infohus.kit.auth import ANONYMOUS, AuthMode, Permission, Principal, require
 from infohus.kit.db import is_dependency_unavailable
 from infohus.kit.security_headers import CSRF_FIELD, CSRF_HEADER, CsrfProtection, csrf_template_globals
 from services.intake.bootstrap import IntakeContainer
 from services.intake.domain.model import SYSTEM
+from services.intake.entrypoints.form_checks import all_problems
 from services.intake.entrypoints.forms import (
     ACUTENESS_LABELS,
     CATEGORY_LABELS_PUBLIC,
     CATEGORY_LABELS_STAFF,
     MAX_PERSONS,
     OFFSET_OPTIONS,
+    STAFF_CHANNEL_LABELS,
     FormValues,
     ParsedForm,
     parse_concern_form,
+    staff_channel,
 )
-from services.intake.entrypoints.problems import FieldProblem, field_label_da, problems_from_errors, problems_from_rules
+from services.intake.entrypoints.problems import FieldProblem, field_label_da, problems_from_rules
 from services.intake.service_layer.submit import ConcernRejected
 from services.intake.settings import WEB_DIR
-from services.routing.domain.config import MunicipalityConfig
+from services.routing.domain.config import DailyHours, MunicipalityConfig, Weekday
 
 templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
 templates.env.globals.update(csrf_template_globals())
 
 PUBLIC_FORM = "/henvendelse"
 STAFF_ROOT = "/personale"
-PHONE_FORM = "/personale/telefon"
+STAFF_FORM = "/personale/henvendelse"
+PHONE_FORM = "/personale/telefon"  # the staff form's first address (phone only): kept as an alias
 DEV_LOGIN = "/auth/login"
 DEV_LOGOUT = "/auth/logout"
 
@@ -76,10 +80,40 @@ def _hour(moment: time) -> str:
     return str(moment.hour) if moment.minute == 0 else f"{moment.hour}.{moment.minute:02d}"
 
 
+_WEEKDAYS_DA = {Weekday.MONDAY: "mandag", Weekday.TUESDAY: "tirsdag", Weekday.WEDNESDAY: "onsdag",
+                Weekday.THURSDAY: "torsdag", Weekday.FRIDAY: "fredag", Weekday.SATURDAY: "lørdag",
+                Weekday.SUNDAY: "søndag"}
+
+
+def _span(hours: DailyHours) -> str:
+    return f"kl. {_hour(hours.opens)}-{_hour(hours.closes)}"
+
+
+def office_hours_text(office_hours: Mapping[Weekday, DailyHours]) -> str:
+    """E.g. "mandag-onsdag kl. 8-15, torsdag kl. 8-17 og fredag kl. 8-13": consecutive days with the same
+    hours as one range."""
+    runs: list[tuple[Weekday, Weekday, DailyHours]] = []
+    previous: Weekday | None = None
+    for day in Weekday:
+        hours = office_hours.get(day)
+        if hours is None:
+            previous = None
+            continue
+        if runs and previous is not None and runs[-1][2] == hours:
+            runs[-1] = (runs[-1][0], day, hours)
+        else:
+            runs.append((day, day, hours))
+        previous = day
+    parts = [(_WEEKDAYS_DA[first] if first == last else f"{_WEEKDAYS_DA[first]}-{_WEEKDAYS_DA[last]}")
+             + f" {_span(hours)}" for first, last, hours in runs]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " og " + parts[-1]
+
+
 def contact_context(config: MunicipalityConfig) -> dict[str, str]:
     """The action card's contact lines, from the municipality's configuration."""
     contacts = config.contacts
     return {
+        "office_hours": office_hours_text(config.office_hours),
         "municipality_name": config.municipality_name, "infohus_name": config.infohus_name,
         "tk_phone": contacts.tk_phone, "straxen_phone": contacts.straxen_phone,
         "hotline_phone": contacts.hotline_phone,
@@ -159,10 +193,10 @@ def message_page(request: Request, *, title: str, paragraphs: list[str], status_
 
 
 # Where each input sits on the form, so the error summary lists problems in the order a person meets them.
-_FORM_ORDER = ("csrf_token", "received_at", "subjects", "description", "warning_signs", "acuteness",
+_FORM_ORDER = ("csrf_token", "channel", "received_at", "subjects", "description", "warning_signs", "acuteness",
                "crime_suspicion", "children_at_risk", "reporter-category", "reporter-claims_professional",
                "reporter-name", "reporter-role", "reporter-workplace", "reporter-phone", "reporter-email")
-_RADIO_GROUPS = frozenset({"acuteness", "reporter-category", "received_at-offset"})
+_RADIO_GROUPS = frozenset({"channel", "acuteness", "reporter-category", "received_at-offset"})
 
 
 def _form_position(input_id: str) -> tuple[int, str]:
@@ -187,17 +221,21 @@ def _summary(problems: list[FieldProblem], parsed: ParsedForm | None) -> tuple[d
                   "csrf_token": "main-content"}.get(input_id, input_id)
         if target in _RADIO_GROUPS:
             target += "-1"
-        label = "Formularen" if input_id == "csrf_token" else _label(problem.field)
+        label = "Formularen" if input_id == "csrf_token" else _label(input_id)
         summary.append({"id": target, "label": label, "message": problem.message_da})
     return by_input, summary
 
 
-def _label(location: str) -> str:
-    if location.startswith("received_at-"):
-        return {"received_at-date": "Dato for opkaldet", "received_at-time": "Klokkeslæt for opkaldet"}.get(
-            location, "Tidspunkt")
-    label = field_label_da(location)
-    parts = location.split(".")
+_LABELS = {"channel": "Kanal", "received_at": "Tidspunkt for modtagelsen", "received_at-date": "Dato for modtagelsen",
+           "received_at-time": "Klokkeslæt for modtagelsen", "received_at-offset": "UTC-forskydning"}
+
+
+def _label(input_id: str) -> str:
+    """The summary's name for an input, numbered as on the form (``subjects-1-name``: "Person 2, navn")."""
+    if input_id in _LABELS:
+        return _LABELS[input_id]
+    parts = input_id.split("-")
+    label = field_label_da(".".join(parts))
     if len(parts) >= 2 and parts[0] in ("subjects", "children_at_risk") and parts[1].isdigit():
         who = "Person" if parts[0] == "subjects" else "Barn"
         return f"{who} {int(parts[1]) + 1}, {label}" if len(parts) > 2 else who
@@ -210,10 +248,11 @@ def _render_form(page: _Page, values: FormValues | Mapping[str, str], *, staff: 
     by_input, summary = _summary(problems or [], parsed)
     chosen_signs = values.all("warning_signs") if isinstance(values, FormValues) else []
     return page.render("concern_form.html", {
-        "title": "Registrér telefonisk henvendelse" if staff else "Fortæl os om din bekymring",
+        "title": "Registrér en henvendelse" if staff else "Fortæl os om din bekymring",
         "solution_name": "Infohus – personale" if staff else None,
-        "home_href": PHONE_FORM if staff else PUBLIC_FORM,
-        "has_errors": bool(summary), "staff": staff, "action": PHONE_FORM if staff else PUBLIC_FORM,
+        "home_href": STAFF_FORM if staff else PUBLIC_FORM,
+        "has_errors": bool(summary), "staff": staff, "action": STAFF_FORM if staff else PUBLIC_FORM,
+        "channel_options": STAFF_CHANNEL_LABELS,
         "values": values, "problems": by_input, "summary": summary,
         "subject_count": max(1, subject_count), "child_count": child_count, "max_persons": MAX_PERSONS,
         "categories": CATEGORY_LABELS_STAFF if staff else CATEGORY_LABELS_PUBLIC,
@@ -222,8 +261,10 @@ def _render_form(page: _Page, values: FormValues | Mapping[str, str], *, staff: 
     }, status_code)
 
 
-async def _handle_concern_form(request: Request, *, staff_member: Principal | None) -> Response:
-    """``staff_member``: the signed-in intake staff member on the phone form, None on the public form."""
+async def _handle_concern_form(request: Request, *, staff_member: Principal | None,
+                               default_channel: Channel | None = None) -> Response:
+    """``staff_member``: the signed-in intake staff member on the staff form, None on the public form.
+    ``default_channel``: the staff form's channel when none was chosen (PHONE on the old phone address)."""
     staff = staff_member is not None
     staff_id = staff_member.user_id if staff_member is not None else None
     page = _Page(request)
@@ -240,15 +281,14 @@ async def _handle_concern_form(request: Request, *, staff_member: Principal | No
     if not _csrf_passes(request, values):
         return _render_form(page, values, staff=staff, subject_count=subject_count, child_count=child_count,
                             problems=[_CSRF_PROBLEM], status_code=status.HTTP_403_FORBIDDEN)
-    parsed = parse_concern_form(values, channel=Channel.PHONE if staff else Channel.WEB, staff=staff)
+    channel: Channel | None = Channel.WEB
+    if staff:
+        chosen = values.text("channel")
+        channel = staff_channel(chosen) if chosen else default_channel
+    parsed = parse_concern_form(values, channel=channel, staff=staff)
     if not parsed.data["submission_id"]:
         parsed.data["submission_id"] = f"web-{uuid.uuid4().hex}"
-    problems = list(parsed.problems)
-    concern: ConcernIn | None = None
-    try:
-        concern = ConcernIn.model_validate(parsed.data)
-    except ValidationError as error:
-        problems = problems_from_errors(error.errors(include_url=False)) + problems
+    concern, problems = all_problems(parsed, page.container.clock(), page.container.max_backdate)
     if concern is not None and not problems:
         try:
             receipt = await page.container.submit(concern, staff_id or SYSTEM)
@@ -267,8 +307,8 @@ async def _handle_concern_form(request: Request, *, staff_member: Principal | No
                 "title": "Henvendelsen er registreret" if staff else "Tak – vi har modtaget din bekymring",
                 "reference": receipt.reference, "messages": receipt.messages, "staff": staff,
                 "anonymous": concern.reporter.category is ReporterCategory.ANONYMOUS,
-                "again_href": PHONE_FORM if staff else PUBLIC_FORM,
-                "home_href": PHONE_FORM if staff else PUBLIC_FORM,
+                "again_href": STAFF_FORM if staff else PUBLIC_FORM,
+                "home_href": STAFF_FORM if staff else PUBLIC_FORM,
                 "solution_name": "Infohus – personale" if staff else None,
             })
     return _render_form(page, values, staff=staff, subject_count=subject_count, child_count=child_count,
@@ -277,6 +317,13 @@ async def _handle_concern_form(request: Request, *, staff_member: Principal | No
 
 def _fresh_values() -> dict[str, str]:
     return {"submission_id": f"web-{uuid.uuid4().hex}"}
+
+
+def _fresh_staff_values(now: datetime) -> dict[str, str]:
+    """A new staff form: received now (Danish local time, to the minute), by phone; both can be changed."""
+    local = now.astimezone(LOCAL_TIME_ZONE)
+    return _fresh_values() | {"channel": Channel.PHONE.value, "received_at-date": local.strftime("%d.%m.%Y"),
+                              "received_at-time": local.strftime("%H:%M")}
 
 
 def web_router() -> APIRouter:
@@ -296,36 +343,47 @@ def web_router() -> APIRouter:
 
     @router.get(STAFF_ROOT, dependencies=[PHONE_STAFF])
     async def staff_root() -> RedirectResponse:
-        return RedirectResponse(PHONE_FORM, status_code=status.HTTP_303_SEE_OTHER)
+        return RedirectResponse(STAFF_FORM, status_code=status.HTTP_303_SEE_OTHER)
 
-    @router.get(PHONE_FORM)
-    async def phone_form(request: Request, _staff: Annotated[Principal, PHONE_STAFF]) -> Response:
-        return _render_form(_Page(request), _fresh_values(), staff=True, subject_count=1, child_count=0)
+    @router.get(STAFF_FORM)
+    async def staff_form(request: Request, _staff: Annotated[Principal, PHONE_STAFF]) -> Response:
+        page = _Page(request)
+        return _render_form(page, _fresh_staff_values(page.container.clock()), staff=True, subject_count=1,
+                            child_count=0)
+
+    @router.post(STAFF_FORM)
+    async def staff_form_post(request: Request, staff: Annotated[Principal, PHONE_STAFF]) -> Response:
+        return await _handle_concern_form(request, staff_member=staff)
+
+    @router.get(PHONE_FORM, dependencies=[PHONE_STAFF])
+    async def phone_form() -> RedirectResponse:
+        return RedirectResponse(STAFF_FORM, status_code=status.HTTP_303_SEE_OTHER)
 
     @router.post(PHONE_FORM)
     async def phone_form_post(request: Request, staff: Annotated[Principal, PHONE_STAFF]) -> Response:
-        return await _handle_concern_form(request, staff_member=staff)
+        return await _handle_concern_form(request, staff_member=staff, default_channel=Channel.PHONE)
 
     return router
 
 
 def refusal_page(request: Request, status_code: int, headers: Mapping[str, str]) -> Response:
     """The page for a 401 (not signed in) or 403 (wrong role) from a staff page's access rule."""
-    back = request.url.path if request.method == "GET" else PHONE_FORM
+    back = request.url.path if request.method == "GET" else STAFF_FORM
     if status_code == status.HTTP_401_UNAUTHORIZED:
         if _development_login(request):
             return message_page(
                 request, title="Log ind som medarbejder", status_code=status_code, headers=headers,
-                paragraphs=["Telefonformularen er kun for modtagelsens personale. Log ind for at fortsætte."],
+                paragraphs=["Formularen til at registrere henvendelser er kun for modtagelsens personale. "
+                            "Log ind for at fortsætte."],
                 link=(f"{DEV_LOGIN}?next={quote(back, safe='/')}", "Log ind (udviklingslogin)"))
         return message_page(
             request, title="Log ind som medarbejder", status_code=status_code, headers=headers,
-            paragraphs=["Telefonformularen er kun for modtagelsens personale. Log ind med kommunens log-ind, "
-                        "og åbn siden igen.",
+            paragraphs=["Formularen til at registrere henvendelser er kun for modtagelsens personale. "
+                        "Log ind med kommunens log-ind, og åbn siden igen.",
                         "Vil du selv fortælle os om en bekymring, så brug formularen."],
             link=(PUBLIC_FORM, "Gå til formularen"))
     return message_page(
         request, title="Din rolle giver ikke adgang", status_code=status_code, headers=headers,
-        paragraphs=["Telefonformularen kræver rollen som medarbejder i modtagelsen (intake). Bed din "
-                    "administrator om adgang, eller log ind med en anden bruger."],
+        paragraphs=["Formularen til at registrere henvendelser kræver rollen som medarbejder i modtagelsen "
+                    "(intake). Bed din administrator om adgang, eller log ind med en anden bruger."],
         link=(PUBLIC_FORM, "Gå til den offentlige formular"))
