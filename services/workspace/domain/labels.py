@@ -112,7 +112,8 @@ REPORTER_CATEGORIES = {
     "ANONYMOUS": "Anonym",
 }
 
-CHANNELS = {"WEB": "Webformular", "PHONE": "Telefon", "PARTNER": "Samarbejdsmyndighed"}
+CHANNELS = {"WEB": "Webformular", "PHONE": "Telefon", "PARTNER": "Samarbejdsmyndighed", "EMAIL": "E-mail",
+            "LETTER": "Brev", "IN_PERSON": "Personligt fremmøde"}
 
 ACUTENESS = {"ACUTE": "Akut – fare for liv eller sikkerhed", "URGENT": "Hastende – inden for dage",
              "ROUTINE": "Ikke akut"}
