@@ -118,9 +118,11 @@ async def test_the_case_is_worked_in_the_browser_from_mail_to_receipt(workspace:
         page = await open_signed_in(ws, straxen, underretning_path, "udvikler-straxen")
         assert page.status_code == 200, page.text
         assert STORY in page.text and "Ali Testesen" in page.text and "lene.larsen@skole.example" in page.text
-        assessed = await post_form(straxen, page, underretning_path + "/vurdering", {"acute_measures_needed": "false"})
+        assessed = await post_form(straxen, page, underretning_path + "/vurdering", {
+            "acute_measures_needed": "false", "note": "Forældrene er kontaktet; barnet er i skole i dag."})
         page = await follow(straxen, assessed)
         assert "Vurderingen er registreret" in page.text
+        assert "Forældrene er kontaktet; barnet er i skole i dag." in page.text
         action = re.search(r'action="(/underretninger/[^"]+/kvittering)"', page.text)
         assert action, "the receipt task is on the page"
         sent = await post_form(straxen, page, action.group(1), {"send": "mail"})

@@ -84,6 +84,8 @@ underretninger = Table(
     Column("assessed_at", UtcDateTime, nullable=True),
     Column("assessed_by", String(200), nullable=True),
     Column("acute_measures_needed", Boolean, nullable=True),
+    # 0006: StraXen's note on the 24-hour assessment
+    Column("assessment_note", Text, nullable=True),
     Column("receipt_confirmed_at", UtcDateTime, nullable=True),
     Column("oriented_at", UtcDateTime, nullable=True),
     Column("orientation_outcome", String(32), nullable=True),

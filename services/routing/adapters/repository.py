@@ -307,7 +307,8 @@ class RoutingRepository:
             state=u.state, received_at=utc(u.received_at), assessment_due_at=utc(u.assessment_due_at),
             receipt_confirmation_due_date=u.receipt_confirmation_due_date, assessed_at=_opt_utc(u.assessed_at),
             assessed_by=u.assessed_by, acute_measures_needed=u.acute_measures_needed,
-            receipt_confirmed_at=_opt_utc(u.receipt_confirmed_at), oriented_at=_opt_utc(u.oriented_at),
+            assessment_note=u.assessment_note, receipt_confirmed_at=_opt_utc(u.receipt_confirmed_at),
+            oriented_at=_opt_utc(u.oriented_at),
             orientation_outcome=u.orientation_outcome, forwarded_to=u.forwarded_to,
             forwarded_at=_opt_utc(u.forwarded_at)))
 
@@ -338,7 +339,8 @@ class RoutingRepository:
             professional_orientation_required=bool(row["professional_orientation_required"]), origin=row["origin"],
             municipality=row["municipality"],
             state=row["state"], assessed_at=aware(row["assessed_at"]), assessed_by=row["assessed_by"],
-            acute_measures_needed=row["acute_measures_needed"], receipt_confirmed_at=aware(row["receipt_confirmed_at"]),
+            acute_measures_needed=row["acute_measures_needed"], assessment_note=row["assessment_note"],
+            receipt_confirmed_at=aware(row["receipt_confirmed_at"]),
             oriented_at=aware(row["oriented_at"]), orientation_outcome=row["orientation_outcome"],
             forwarded_to=row["forwarded_to"], forwarded_at=aware(row["forwarded_at"]))
 

@@ -73,13 +73,14 @@ class Underretning:
     assessed_at: datetime | None = None
     assessed_by: str | None = None
     acute_measures_needed: bool | None = None
+    assessment_note: str | None = None
     receipt_confirmed_at: datetime | None = None
     oriented_at: datetime | None = None
     orientation_outcome: str | None = None
     forwarded_to: str | None = None
     forwarded_at: datetime | None = None
 
-    def assess(self, actor: Actor, at: datetime, *, acute_measures_needed: bool) -> None:
+    def assess(self, actor: Actor, at: datetime, *, acute_measures_needed: bool, note: str | None = None) -> None:
         """Barnets lov § 136, stk. 2: is the child in danger, are acute measures needed?"""
         if not actor.can(Permission.UNDERRETNING_ASSESS):
             raise NotPermitted("only StraXen assesses an underretning")
@@ -87,6 +88,7 @@ class Underretning:
             raise TransitionNotAllowed("the underretning is already assessed")
         self.state, self.assessed_at, self.assessed_by = "ASSESSED", at, actor.user_id
         self.acute_measures_needed = acute_measures_needed
+        self.assessment_note = note.strip() if note and note.strip() else None
 
     @property
     def assessment_late(self) -> bool:

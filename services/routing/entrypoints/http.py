@@ -178,6 +178,7 @@ class AgeCorrectionBody(_Body):
 
 class AssessmentBody(_Body):
     acute_measures_needed: bool
+    note: LongText | None = None
 
 
 class ReceiptBody(_Body):
@@ -284,7 +285,7 @@ def case_router(container: RoutingContainer) -> APIRouter:
         """Barnets lov § 136, stk. 2: record StraXen's assessment (stops the 24-hour clock)."""
         return await commands.assess_underretning(uow(), underretning_id, actor,
                                                   acute_measures_needed=body.acute_measures_needed, now=now(),
-                                                  deps=deps)
+                                                  deps=deps, note=body.note)
 
     @router.post("/tasks/{task_id}/receipt")
     async def receipt(task_id: UUID, body: ReceiptBody, actor: UnderretningAssessor) -> ReceiptResult:

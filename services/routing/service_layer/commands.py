@@ -286,10 +286,11 @@ async def _open_missing_underretning(uow: RoutingUnitOfWork, case: InfohusCase, 
 
 
 async def assess_underretning(uow: RoutingUnitOfWork, underretning_id: UUID, actor: Actor, *,
-                              acute_measures_needed: bool, now: datetime, deps: RoutingDeps) -> AssessmentResult:
+                              acute_measures_needed: bool, now: datetime, deps: RoutingDeps,
+                              note: str | None = None) -> AssessmentResult:
     async with uow:
         u = await underretning_for(uow, underretning_id, actor)
-        u.assess(actor, now, acute_measures_needed=acute_measures_needed)
+        u.assess(actor, now, acute_measures_needed=acute_measures_needed, note=note)
         await save_underretning(uow, u, reference=(await _facts(uow, u.concern_id)).reference, at=now)
         reported = await stop_clock(uow, clock_id(underretning_id, ClockKind.ASSESSMENT), now, "ASSESSED", deps.config)
         await uow.commit()

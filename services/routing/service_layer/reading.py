@@ -286,7 +286,7 @@ def _underretning_view(u: Underretning, reference: str, tasks: list[Task], clock
         received_at=u.received_at, assessment_due_at=u.assessment_due_at,
         receipt_confirmation_due_date=u.receipt_confirmation_due_date,
         professional_orientation_required=u.professional_orientation_required, assessed_at=u.assessed_at,
-        assessed_by=u.assessed_by, acute_measures_needed=u.acute_measures_needed,
+        assessed_by=u.assessed_by, acute_measures_needed=u.acute_measures_needed, assessment_note=u.assessment_note,
         receipt_confirmed_at=u.receipt_confirmed_at, oriented_at=u.oriented_at,
         orientation_outcome=u.orientation_outcome, forwarded_to=u.forwarded_to, forwarded_at=u.forwarded_at,
         tasks=[task_view(t) for t in tasks], clocks=clocks)

@@ -246,6 +246,7 @@ class UnderretningView(_View):
     assessed_at: AwareDatetime | None
     assessed_by: str | None
     acute_measures_needed: bool | None
+    assessment_note: str | None
     receipt_confirmed_at: AwareDatetime | None
     oriented_at: AwareDatetime | None
     orientation_outcome: str | None

@@ -160,6 +160,7 @@ class UnderretningList(_View):
 
 class UnderretningView(UnderretningSummary):
     assessed_by: str | None = None
+    assessment_note: str | None = None
     orientation_outcome: str | None = None
     tasks: list[TaskSummary] = []
     clocks: list[Clock] = []

@@ -231,6 +231,10 @@ def parse_assessment(form: Form) -> Parsed:
     out = Parsed()
     out.body["acute_measures_needed"] = _yes_no(form, "acute_measures_needed", out, "assessment-acute",
                                                 "Vælg om der er behov for akutte foranstaltninger.")
+    note = first(form, "note")
+    if len(note) > 2000:
+        out.problems["assessment-note"] = "Noten må højst være 2.000 tegn."
+    out.body["note"] = note or None
     return out
 
 

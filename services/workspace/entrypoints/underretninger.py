@@ -86,7 +86,8 @@ async def assess(request: Request, underretning_id: UUID, _principal: Assessor) 
     form = await form_of(request)
     return await submit(
         request, parse_assessment(form), f"/api/v1/cases/underretninger/{underretning_id}/assessment",
-        form_key="assessment", values=flat(form, {"acute_measures_needed": "assessment-acute"}),
+        form_key="assessment",
+        values=flat(form, {"acute_measures_needed": "assessment-acute", "note": "assessment-note"}),
         redisplay=_redisplay(request, underretning_id), done=f"/underretninger/{underretning_id}?udfoert=vurdering")
 
 
