@@ -32,3 +32,18 @@ async def axe_violations(page: Any, script: str) -> list[str]:
         "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
         WCAG_21_AA)
     return [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}" for v in result["violations"]]
+
+
+async def axe_violations_of_markup(browser: Any, url: str, markup: str, script: str) -> list[str]:
+    """axe on a page as it was served to a browser without JavaScript: the markup replayed at its own
+    address in a context that may run axe (the served page itself can run no script)."""
+    context = await browser.new_context(java_script_enabled=True, locale="da-DK",
+                                        viewport={"width": 1280, "height": 900})
+    try:
+        page = await context.new_page()
+        await page.route(url, lambda route: route.fulfill(status=200, body=markup,
+                                                          content_type="text/html; charset=utf-8"))
+        await page.goto(url)
+        return await axe_violations(page, script)
+    finally:
+        await context.close()

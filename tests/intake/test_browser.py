@@ -16,6 +16,7 @@ from contracts.concern import LOCAL_TIME_ZONE
 from services.intake.settings import WEB_DIR
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, axe_script, chromium_installed
 from tests.browser import axe_violations as shared_axe_violations
+from tests.browser import axe_violations_of_markup as shared_markup_violations
 from tests.intake.conftest import DEV_PASSWORD, LiveIntake, dev_auth, intake_settings, live_intake
 
 pytestmark = pytest.mark.slow
@@ -99,16 +100,7 @@ async def check_page(visit_: Visit, page: Page, javascript: bool) -> None:
 
 
 async def axe_violations_of_markup(browser: Browser, url: str, markup: str) -> list[str]:
-    context = await browser.new_context(java_script_enabled=True, locale="da-DK",
-                                        viewport={"width": 1280, "height": 900})
-    try:
-        page = await context.new_page()
-        await page.route(url, lambda route: route.fulfill(status=200, body=markup,
-                                                          content_type="text/html; charset=utf-8"))
-        await page.goto(url)
-        return await axe_violations(page)
-    finally:
-        await context.close()
+    return await shared_markup_violations(browser, url, markup, axe_script(AXE))
 
 
 async def focused_element_class(page: Page) -> str:

@@ -9,7 +9,14 @@ from typing import Any
 import pytest
 
 from services.workspace.settings import WEB_DIR
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, axe_script, axe_violations, chromium_installed
+from tests.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    axe_script,
+    axe_violations,
+    axe_violations_of_markup,
+    chromium_installed,
+)
 from tests.workspace.conftest import PASSWORD, WorkspaceUnderTest
 from tests.workspace.test_flow import STORY, concern, link_path, mail_to
 
@@ -36,8 +43,8 @@ async def browser() -> AsyncIterator[Browser]:
 class Person:
     """One staff member's browser: records console errors and requests to other origins."""
 
-    def __init__(self, page: Page, ws: WorkspaceUnderTest, javascript: bool) -> None:
-        self.page, self.ws, self.javascript = page, ws, javascript
+    def __init__(self, page: Page, ws: WorkspaceUnderTest, javascript: bool, browser: Browser) -> None:
+        self.page, self.ws, self.javascript, self.browser = page, ws, javascript, browser
         self.errors: list[str] = []
         self.foreign: list[str] = []
         page.on("pageerror", lambda error: self.errors.append(str(error)))
@@ -56,12 +63,14 @@ class Person:
         assert self.page.url.startswith(self.ws.url + path.split("?")[0]), self.page.url
 
     async def check(self) -> None:
-        """Danish, the design system's stylesheet from our origin, no script errors, no axe violations (axe
-        and the layout are measured by script, so only where the page runs script: the markup is the same)."""
+        """Danish, the design system's stylesheet from our origin, no script errors, no axe violations (without
+        JavaScript: on the markup as served, replayed where axe may run); width measured with JavaScript."""
         await self.page.wait_for_load_state("load")
         assert await self.page.get_attribute("html", "lang") == "da"
         assert self.errors == [] and self.foreign == []
         if not self.javascript:
+            markup = await self.page.content()
+            assert await axe_violations_of_markup(self.browser, self.page.url, markup, AXE) == []
             return
         position = await self.page.evaluate("getComputedStyle(document.querySelector('.skipnav')).position")
         assert position == "absolute", "DKFDS stylesheet not applied"
@@ -73,7 +82,7 @@ class Person:
 async def person(browser: Browser, ws: WorkspaceUnderTest, javascript: bool) -> Person:
     context = await browser.new_context(java_script_enabled=javascript, locale="da-DK",
                                         viewport={"width": 1280, "height": 900}, bypass_csp=False)
-    return Person(await context.new_page(), ws, javascript)
+    return Person(await context.new_page(), ws, javascript, browser)
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
