@@ -131,6 +131,7 @@ async def test_tovholdere_triage_and_straxen_assesses_in_the_browser(
     assert await police.page.is_visible("dd:has-text('Visiteret – inden for infohusets område')")
     assert await police.page.is_visible("button:has-text('Start screening')")
     await police.check()
+    await walk_to_hand_over(police)
 
     straxen = await person(browser, ws, javascript)
     await straxen.sign_in_via(underretning_path, "udvikler-straxen")
@@ -146,3 +147,27 @@ async def test_tovholdere_triage_and_straxen_assesses_in_the_browser(
     await straxen.page.goto(ws.url + "/underretninger")
     assert await straxen.page.is_visible("h1:has-text('Underretninger')")
     await straxen.check()
+
+
+async def walk_to_hand_over(p: Person) -> None:
+    """Screening, assessment and recommendation, then the hand-over that records its disclosure."""
+    page = p.page
+    await page.click("button:has-text('Start screening')")
+    await page.check("label:has-text('Skole og uddannelse')")
+    await page.check("label:has-text('Nej, der er nok oplysninger')")
+    await page.click("button:has-text('Afslut screening')")
+    await page.check("#assessment-at-risk-1")
+    await page.click("button:has-text('Afgiv helhedsvurdering')")
+    await page.fill("#recommendation-measure", "Mentorforløb")
+    await page.fill("#recommendation-authority", "Ishøj Kommune, SSP")
+    await page.click("button:has-text('Afgiv anbefaling')")
+    await page.click("a:has-text('Overdrag sagen')")
+    await p.check()
+    await page.select_option("#d-counterpart", "ISHOEJ_SSP")
+    await page.select_option("#d-basis", "RPL115_2")
+    await page.fill("#d-description", "Overdragelse til SSP med anbefaling af mentorforløb")
+    await page.fill("#d-necessity", "SSP skal kende bekymringen for at kunne tilbyde mentorforløbet.")
+    await page.click("button:has-text('Overdrag og registrér videregivelsen')")
+    assert await page.is_visible("text=Sagen er overdraget, og videregivelsen er registreret i loggen.")
+    assert await page.is_visible("td:has-text('SSP-NU Ishøj')")
+    await p.check()
