@@ -17,6 +17,7 @@ from tests.routing.conftest import RoutingHarness
 ROUTES = {
     ("GET", "/api/v1/cases"): (Permission.CASE_READ,),
     ("GET", "/api/v1/cases/{case_id}/disclosure-draft"): (Permission.CASE_TRANSITION,),
+    ("GET", "/api/v1/config/rules"): (Permission.CONFIG_MANAGE,),
     ("GET", "/api/v1/underretninger"): (Permission.UNDERRETNING_READ,),
     ("GET", "/api/v1/cases/tasks"): (Permission.CASE_DISCLOSURE_DECIDE, Permission.CASE_FORWARD,
                                      Permission.UNDERRETNING_ASSESS),
