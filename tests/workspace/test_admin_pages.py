@@ -91,7 +91,7 @@ if chromium_installed():
         assert await row.locator(f"text={REFUSED}").is_visible()
         await _check(page)
         await row.locator("button:has-text('Send igen')").click()
-        assert await page.is_visible(f"[role=status]:has-text('{reference}: Sendes igen.')")
+        await page.wait_for_selector(f"[role=status]:has-text('{reference}: Sendes igen.')")
         await _check(page)
         await ws.mailbox.wait_for(3, timeout=30)  # sent again, exactly once more
 
