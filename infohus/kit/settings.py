@@ -70,28 +70,12 @@ class TelemetrySettings(BaseSettings):
     endpoint: str | None = None
 
 
-class ServiceSettings(BaseSettings):
-    """Base of a service's settings: database, HTTP listener, Kafka and telemetry."""
+class TrustedProxies(BaseSettings):
+    """The reverse proxies (the ingress) whose X-Forwarded-For/-Proto are believed: addresses or CIDR blocks,
+    comma-separated or a JSON list. Empty: no forwarded header is believed, the TCP peer is the client.
+    Every HTTP listener's settings have it (``infohus serve`` passes it to uvicorn)."""
 
-    model_config = SettingsConfigDict(extra="ignore")
-
-    environment: Environment = Field(
-        default=Environment.PRODUCTION,
-        validation_alias=AliasChoices("INFOHUS_ENVIRONMENT", "environment"),
-    )
-    database_url: str = "sqlite+aiosqlite:///data/service.db"
-    db_schema: str | None = None
-    http_host: str = "127.0.0.1"
-    http_port: int = 8000
-    # Longer than any client's or proxy's idle timeout (60 s is common): a server that closes an idle
-    # connection first races the client's next request on it, which then fails with a reset.
-    http_keep_alive_s: int = Field(default=75, gt=0)
-    # The reverse proxies (the ingress) whose X-Forwarded-For/-Proto are believed: addresses or CIDR blocks,
-    # comma-separated or a JSON list. Empty: no forwarded header is believed, the TCP peer is the client.
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
-    migrate_on_start: bool = True
-    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
-    telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod
@@ -107,6 +91,27 @@ class ServiceSettings(BaseSettings):
     @classmethod
     def _valid_networks(cls, value: list[str]) -> list[str]:
         return [str(network) for network in parse_networks(value)]
+
+
+class ServiceSettings(TrustedProxies):
+    """Base of a service's settings: database, HTTP listener, Kafka and telemetry."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    environment: Environment = Field(
+        default=Environment.PRODUCTION,
+        validation_alias=AliasChoices("INFOHUS_ENVIRONMENT", "environment"),
+    )
+    database_url: str = "sqlite+aiosqlite:///data/service.db"
+    db_schema: str | None = None
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    # Longer than any client's or proxy's idle timeout (60 s is common): a server that closes an idle
+    # connection first races the client's next request on it, which then fails with a reset.
+    http_keep_alive_s: int = Field(default=75, gt=0)
+    migrate_on_start: bool = True
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> ServiceSettings:

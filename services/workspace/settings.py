@@ -10,18 +10,18 @@ import tomllib
 from pathlib import Path
 
 from pydantic import AliasChoices, Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from infohus.kit.auth import AuthSettings
-from infohus.kit.settings import Environment, TelemetrySettings
+from infohus.kit.settings import Environment, TelemetrySettings, TrustedProxies
 
 WEB_DIR = Path(__file__).resolve().parent / "web"
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
 
-class WorkspaceSettings(BaseSettings):
+class WorkspaceSettings(TrustedProxies):
     model_config = SettingsConfigDict(env_prefix="INFOHUS_WORKSPACE_", extra="ignore")
 
     environment: Environment = Field(

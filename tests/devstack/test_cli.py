@@ -87,3 +87,35 @@ async def test_mailbox_cli(tmp_path: Path) -> None:
     assert code == 0
     assert len(list(folder.glob("*.eml"))) == 1
     assert refused(smtp_port)
+
+
+async def test_infohus_serve_workspace_answers_on_its_port(tmp_path: Path) -> None:
+    """`make run` starts the workspace as `infohus serve workspace` (its settings are no service's)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {"INFOHUS_ENVIRONMENT": "development", "INFOHUS_AUTH_MODE": "development",
+           "INFOHUS_AUTH_COOKIE_SECURE": "false", "INFOHUS_WORKSPACE_HTTP_PORT": str(port),
+           "INFOHUS_WORKSPACE_TRUSTED_PROXIES": "127.0.0.1"}
+    import os
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "infohus.cli", "serve", "workspace", env={**os.environ, **env},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    try:
+        async with httpx.AsyncClient(timeout=2) as client:
+            for _ in range(300):
+                if process.returncode is not None:
+                    output = (await process.stdout.read()).decode() if process.stdout else ""
+                    raise AssertionError(f"infohus serve workspace exited {process.returncode}: {output[-2000:]}")
+                try:
+                    response = await client.get(f"http://127.0.0.1:{port}/health/live")
+                    break
+                except httpx.TransportError:
+                    await asyncio.sleep(0.1)
+            else:
+                raise AssertionError("the workspace never answered")
+        assert response.status_code == 200 and "server" not in response.headers
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(process.wait(), 30)
