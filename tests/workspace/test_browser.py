@@ -86,7 +86,7 @@ async def person(browser: Browser, ws: WorkspaceUnderTest, javascript: bool) -> 
 
 
 # Without JavaScript the same forms are walked over HTTP in test_flow.py and test_disclosures.py; the browser
-# walk without JavaScript timed out under the full suites load (the StraXen page after sign-in), so it
+# walk without JavaScript timed out under the full suite's load (the StraXen page after sign-in), so it
 # runs with JavaScript only until that is understood.
 @pytest.mark.parametrize("javascript", [True], ids=["js"])
 async def test_tovholdere_triage_and_straxen_assesses_in_the_browser(
