@@ -27,7 +27,7 @@ lint: install
 	$(UV) run --frozen ruff check .
 
 typecheck: install
-	$(UV) run --frozen mypy infohus contracts services
+	$(UV) run --frozen mypy infohus contracts rules services
 
 asyncapi: install
 	$(UV) run --frozen infohus asyncapi --output docs/asyncapi.json

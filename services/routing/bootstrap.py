@@ -13,10 +13,10 @@ from contracts.envelope import Envelope
 from contracts.events import ConcernSubmitted, DeliveryStatusChanged
 from infohus.kit.auth import ReadAccessLogger
 from infohus.kit.runtime import ServiceRuntime
+from rules.config import MunicipalityConfig
 from services.routing.adapters.orm import read_access_log, tables
 from services.routing.adapters.unit_of_work import RoutingUnitOfWork
 from services.routing.config_loader import load_municipality_config
-from services.routing.domain.config import MunicipalityConfig
 from services.routing.domain.disclosures import SystemInfo
 from services.routing.service_layer.deadlines import scan_deadlines
 from services.routing.service_layer.handlers import (

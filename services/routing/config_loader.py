@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from services.routing.domain.config import MunicipalityConfig
+from rules.config import MunicipalityConfig
 
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parents[2] / "config" / "municipalities" / "ishoj.toml"
 

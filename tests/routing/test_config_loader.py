@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from rules.config import Weekday
 from services.routing.config_loader import DEFAULT_CONFIG_PATH, ConfigError, load_municipality_config
-from services.routing.domain.config import Weekday
 
 ISHOJ_TOML = DEFAULT_CONFIG_PATH.read_text(encoding="utf-8")
 

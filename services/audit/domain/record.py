@@ -19,8 +19,8 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from contracts.events import DisclosureRecorded
-from services.audit.domain import codes
-from services.audit.domain.codes import (
+from rules import codes
+from rules.codes import (
     Channel,
     CooperationForm,
     DataCategory,

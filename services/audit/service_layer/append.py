@@ -23,8 +23,8 @@ from contracts.events import DisclosureKind, DisclosureRecorded
 from infohus.kit.auth import Permission, Principal, Role, permits
 from infohus.kit.messaging import PermanentError
 from infohus.kit.telemetry import current_trace_id
+from rules.codes import Channel, DeliveryStatus
 from services.audit.adapters.unit_of_work import AuditUnitOfWork, appending
-from services.audit.domain.codes import Channel, DeliveryStatus
 from services.audit.domain.hashing import GENESIS_PREV_HASH, canonical_json
 from services.audit.domain.invariant_types import InvariantContext, InvariantViolation, moves_data, violation
 from services.audit.domain.invariants import check_invariants as check_record_invariants

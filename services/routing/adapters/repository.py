@@ -19,6 +19,9 @@ from contracts.concern import ReporterCategory
 from contracts.events import DeadlineKind, Priority
 from infohus.kit.auth.roles import Role
 from infohus.kit.db import UtcDateTime
+from rules.age import AgeBand
+from rules.decision import Decision
+from rules.vocabulary import Jurisdiction
 from services.routing.adapters.orm import (
     case_timeline,
     clocks,
@@ -30,7 +33,6 @@ from services.routing.adapters.orm import (
     tasks,
     underretninger,
 )
-from services.routing.domain.age import AgeBand
 from services.routing.domain.case import (
     CaseState,
     CloseReason,
@@ -45,9 +47,7 @@ from services.routing.domain.clocks import BREACH_KINDS, WARNING_KINDS, Clock, C
 from services.routing.domain.duplicates import Fingerprint
 from services.routing.domain.errors import ConcurrentModification
 from services.routing.domain.facts import ConcernFacts, PersonRecord
-from services.routing.domain.rules import Decision
 from services.routing.domain.tasks import Task, TaskKind, TaskState
-from services.routing.domain.vocabulary import Jurisdiction
 
 
 def utc(moment: datetime) -> datetime:

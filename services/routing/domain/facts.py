@@ -15,10 +15,10 @@ from datetime import datetime
 from uuid import UUID, uuid5
 
 from contracts.concern import PROFESSIONAL_CATEGORIES, ConcernIn, ReporterCategory
-from services.routing.domain.age import AgeBand
+from rules.age import AgeBand
+from rules.decision_table import Facts
+from rules.vocabulary import Jurisdiction
 from services.routing.domain.duplicates import Fingerprint
-from services.routing.domain.rules import Facts
-from services.routing.domain.vocabulary import Jurisdiction
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,9 @@ from typing import NoReturn
 from pydantic import ValidationError
 
 from contracts.concern import ConcernIn
+from rules.decision_table import decide
+from rules.vocabulary import DuplicateKind
 from services.routing.config_loader import ConfigError, load_municipality_config
-from services.routing.domain.rules import DuplicateKind, decide
 
 EXIT_INVALID_INPUT = 2
 

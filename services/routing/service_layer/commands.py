@@ -11,10 +11,11 @@ from uuid import UUID, uuid5
 
 from contracts.events import Destination, Priority
 from infohus.kit.auth.roles import Permission
+from rules.age import AgeEvidence, assess_age
+from rules.calendar import OfficeCalendar
+from rules.decision_table import triage_due_at
 from services.routing.adapters.unit_of_work import RoutingUnitOfWork
 from services.routing.domain.actors import SYSTEM, Actor
-from services.routing.domain.age import AgeEvidence, assess_age
-from services.routing.domain.calendar import OfficeCalendar
 from services.routing.domain.case import (
     CaseState,
     CloseReason,
@@ -41,7 +42,6 @@ from services.routing.domain.entered_times import Earliest, checked_due_date, ch
 from services.routing.domain.errors import InvalidCommand, NotFound, NotPermitted, TransitionNotAllowed
 from services.routing.domain.facts import ConcernFacts, cpr_hmac, with_age
 from services.routing.domain.receipt import ReceiptOutcome, checked_sent_at, request_mail
-from services.routing.domain.rules import triage_due_at
 from services.routing.domain.tasks import OrientationOutcome, Task, TaskKind
 from services.routing.service_layer.common import (
     add_underretning,

@@ -12,14 +12,14 @@ from uuid import UUID
 
 from infohus.kit.auth import CaseKind, ReadPurpose
 from infohus.kit.auth.roles import Permission, Role
+from rules.calendar import OfficeCalendar
+from rules.config import MunicipalityConfig
 from services.routing.adapters.case_queries import CaseFilter, CaseRow, InvalidCursor, UnderretningRow
 from services.routing.adapters.unit_of_work import RoutingUnitOfWork
 from services.routing.domain.actors import Actor
-from services.routing.domain.calendar import OfficeCalendar
 from services.routing.domain.case import CaseState, InfohusCase, TriageOutcome, awaited_signoffs
 from services.routing.domain.casework import Underretning
 from services.routing.domain.clocks import Clock
-from services.routing.domain.config import MunicipalityConfig
 from services.routing.domain.delivery import ACTION as DELIVERY_STATUS
 from services.routing.domain.errors import InvalidCommand, NotFound, NotPermitted
 from services.routing.domain.explanations import TIME_CONTEXT_TEXT, explain

@@ -14,11 +14,11 @@ from typing import TypeVar
 
 from contracts.concern import PROFESSIONAL_CATEGORIES, Acuteness, ConcernIn, Person, ReporterCategory
 from contracts.events import Destination, Priority
-from services.routing.domain.age import AgeAssessment, AgeBand, AgeEvidence, assess_age
-from services.routing.domain.calendar import OfficeCalendar
-from services.routing.domain.config import MunicipalityConfig
-from services.routing.domain.decision import Decision, PlannedUnderretning
-from services.routing.domain.vocabulary import (
+from rules.age import AgeAssessment, AgeBand, AgeEvidence, assess_age
+from rules.calendar import OfficeCalendar
+from rules.config import MunicipalityConfig
+from rules.decision import Decision, PlannedUnderretning
+from rules.vocabulary import (
     DuplicateKind,
     Flag,
     Jurisdiction,
@@ -26,17 +26,6 @@ from services.routing.domain.vocabulary import (
     TimeContext,
     UnderretningLegalType,
 )
-
-__all__ = [
-    "ASSESSMENT_DEADLINE",
-    "RECEIPT_CONFIRMATION_HVERDAGE",
-    "AgeBand",
-    "Decision",
-    "DuplicateKind",
-    "PlannedUnderretning",
-    "TimeContext",
-    "decide",
-]
 
 ASSESSMENT_DEADLINE = timedelta(hours=24)  # barnets lov § 136, stk. 2 (elapsed hours, no holiday exception)
 RECEIPT_CONFIRMATION_HVERDAGE = 6  # barnets lov § 138, stk. 1

@@ -4,11 +4,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from services.routing.domain.calendar import OfficeCalendar, danish_public_holidays, easter_sunday
-from services.routing.domain.config import Weekday
-from services.routing.domain.vocabulary import TimeContext
-
-from ..builders import CONFIG, at
+from rules.calendar import OfficeCalendar, danish_public_holidays, easter_sunday
+from rules.config import Weekday
+from rules.vocabulary import TimeContext
+from tests.routing.builders import CONFIG, at
 
 CALENDAR = OfficeCalendar(CONFIG)
 

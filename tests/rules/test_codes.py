@@ -4,8 +4,8 @@ from enum import StrEnum
 
 import pytest
 
-from services.audit.domain import codes
-from services.audit.domain.codes import CooperationForm, DataCategory, LegalBasis
+from rules import codes
+from rules.codes import CooperationForm, DataCategory, LegalBasis
 
 
 @pytest.mark.parametrize("code_list", [

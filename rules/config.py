@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
-from services.routing.domain.age import Feb29Policy
-from services.routing.domain.vocabulary import MessageId
+from rules.age import Feb29Policy
+from rules.vocabulary import MessageId
 
 NonEmptyText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 MonthDay = Annotated[str, StringConstraints(pattern=r"^\d{2}-\d{2}$")]

@@ -13,8 +13,8 @@ from functools import lru_cache
 
 import holidays
 
-from services.routing.domain.config import DailyHours, MunicipalityConfig, Weekday
-from services.routing.domain.vocabulary import TimeContext
+from rules.config import DailyHours, MunicipalityConfig, Weekday
+from rules.vocabulary import TimeContext
 
 # Far enough to pass any run of closed days; reaching it means the configuration has no office days.
 _SEARCH_HORIZON_DAYS = 400
