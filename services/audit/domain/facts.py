@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from infohus.kit.redact import mask_mail_addresses
 from rules.age import AgeBand
-from services.audit.domain.office_days import COPENHAGEN
+from rules.calendar import COPENHAGEN
 
 # Everything but ADULT means a minor is possible.
 ADULT_BAND = AgeBand.ADULT
