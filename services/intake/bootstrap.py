@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from contracts.concern import ConcernIn
 from infohus.kit.auth import ReadAccessLogger
+from infohus.kit.municipality import load_municipality_config
 from infohus.kit.runtime import ServiceRuntime
 from rules.config import MunicipalityConfig
 from services.intake.adapters.orm import read_access_log, tables
@@ -17,7 +18,6 @@ from services.intake.domain.model import SYSTEM
 from services.intake.domain.ratelimit import TokenBucketLimiter
 from services.intake.service_layer.submit import Receipt, submit_concern
 from services.intake.settings import IntakeSettings
-from services.routing.config_loader import load_municipality_config
 
 
 def utc_now() -> datetime:

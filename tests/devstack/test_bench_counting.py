@@ -16,9 +16,9 @@ from infohus.bench.hop import records_in
 from infohus.bench.stack import machine_busy_seconds, postgres_cpu_seconds
 from infohus.devstack.municipality import office_always_open
 from infohus.kit.messaging import ensure_topics
+from infohus.kit.municipality import load_municipality_config
 from rules.calendar import OfficeCalendar
 from rules.vocabulary import TimeContext
-from services.routing.config_loader import load_municipality_config
 from tests.conftest import kafka_test_settings
 from tests.system import eventually
 

@@ -15,9 +15,10 @@ from typing import NoReturn
 from pydantic import ValidationError
 
 from contracts.concern import ConcernIn
+from infohus.kit.municipality import load_municipality_config
+from rules.config import ConfigError
 from rules.decision_table import decide
 from rules.vocabulary import DuplicateKind
-from services.routing.config_loader import ConfigError, load_municipality_config
 
 EXIT_INVALID_INPUT = 2
 
