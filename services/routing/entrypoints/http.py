@@ -43,12 +43,13 @@ from infohus.kit.auth import (
 from infohus.kit.auth import Permission as P
 from infohus.kit.auth.oidc import JwksFetcher
 from infohus.kit.http import service_app
+from rules.codes import DisclosureChannel
 from services.routing.adapters.case_queries import InvalidCursor
 from services.routing.adapters.requested_notifications import requested_between
 from services.routing.bootstrap import RoutingContainer, bootstrap
 from services.routing.domain.actors import Actor
 from services.routing.domain.case import CaseState, CloseReason, Recommendation, TriageOutcome
-from services.routing.domain.disclosures import DisclosureChannel, PoliceDisclosureBasis, PoliceDisclosureDecision
+from services.routing.domain.disclosures import PoliceDisclosureBasis, PoliceDisclosureDecision
 from services.routing.domain.errors import (
     ConcurrentModification,
     DomainError,

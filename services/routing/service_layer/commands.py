@@ -13,6 +13,7 @@ from contracts.events import Destination, Priority
 from infohus.kit.auth.roles import Permission
 from rules.age import AgeEvidence, assess_age
 from rules.calendar import OfficeCalendar
+from rules.codes import DisclosureChannel
 from rules.decision_table import triage_due_at
 from services.routing.adapters.unit_of_work import RoutingUnitOfWork
 from services.routing.domain.actors import SYSTEM, Actor
@@ -31,7 +32,6 @@ from services.routing.domain.casework import (
 )
 from services.routing.domain.clocks import ClockKind, clock_id, warn_at
 from services.routing.domain.disclosures import (
-    DisclosureChannel,
     PoliceDisclosureDecision,
     forwarding,
     internal_transfer,
