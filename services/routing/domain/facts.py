@@ -17,7 +17,7 @@ from uuid import UUID, uuid5
 from contracts.concern import PROFESSIONAL_CATEGORIES, ConcernIn, ReporterCategory
 from rules.age import AgeBand
 from rules.codes import DataCategory, LegalBasis
-from rules.decision_table import Facts
+from rules.facts import Facts
 from rules.vocabulary import Jurisdiction
 from services.routing.domain.duplicates import Fingerprint
 

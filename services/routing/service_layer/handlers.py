@@ -20,7 +20,8 @@ from contracts.events import (
 from infohus.kit.telemetry import current_trace_id
 from rules.config import MunicipalityConfig
 from rules.decision import Decision
-from rules.decision_table import decide, derive_facts
+from rules.decision_table import decide
+from rules.facts import derive_facts
 from rules.vocabulary import DuplicateKind, Flag
 from services.routing.adapters.unit_of_work import RoutingUnitOfWork
 from services.routing.domain.actors import SYSTEM
