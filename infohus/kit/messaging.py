@@ -23,7 +23,7 @@ from typing import Any
 
 from aiokafka import ConsumerRecord
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import TopicAlreadyExistsError, for_code
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
 from opentelemetry import propagate, trace
@@ -66,20 +66,35 @@ def make_broker(settings: KafkaSettings, client_id: str) -> KafkaBroker:
 
 
 async def ensure_topics(settings: KafkaSettings, topics: Iterable[str]) -> list[str]:
-    """Create any missing topic; returns the ones created. Safe to call repeatedly."""
+    """Create any missing topic; returns those that were missing. Safe to call repeatedly.
+
+    A topic another caller created meanwhile counts as created; any other refusal by the broker raises
+    (the error of the first refused topic, its message naming every refused topic and why).
+    """
+    wanted = list(dict.fromkeys(topics))  # a topic named twice in one request is itself refused
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap_servers,
                                 request_timeout_ms=settings.request_timeout_ms)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
-        missing = [t for t in topics if t not in existing]
+        missing = [t for t in wanted if t not in existing]
         if missing:
-            with contextlib.suppress(TopicAlreadyExistsError):  # another service created them meanwhile
-                await admin.create_topics([NewTopic(t, settings.topic_partitions, settings.topic_replication_factor)
-                                           for t in missing])
+            response = await admin.create_topics([NewTopic(t, settings.topic_partitions,
+                                                           settings.topic_replication_factor) for t in missing])
+            _raise_refusals(response.topic_errors)
         return missing
     finally:
         await admin.close()
+
+
+def _raise_refusals(topic_errors: Iterable[tuple[Any, ...]]) -> None:
+    """``topic_errors`` of a CreateTopics response: (topic, error code[, error message]) per topic."""
+    refused = [(entry[0], for_code(entry[1]), entry[2] if len(entry) > 2 else None) for entry in topic_errors
+               if entry[1] not in (0, TopicAlreadyExistsError.errno)]
+    if refused:
+        reasons = "; ".join(f"{topic!r}: {error.message} ({error.errno}){f' {message}' if message else ''}"
+                            for topic, error, message in refused)
+        raise refused[0][1](f"the broker refused to create {len(refused)} topic(s): {reasons}")
 
 
 class KafkaPublisher:

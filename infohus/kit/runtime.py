@@ -60,6 +60,7 @@ class ServiceRuntime:
                                  batch_size=settings.kafka.outbox_batch_size,
                                  max_backoff_s=settings.kafka.retry_backoff_max_s)
         self.broker_connected = asyncio.Event()
+        self.topic_checks = 0  # completed, each with its replay had the broker lost its data
         self._tasks: list[asyncio.Task[None]] = []
         self._extra_tasks: list[Callable[[], Awaitable[None]]] = []
 
@@ -129,6 +130,7 @@ class ServiceRuntime:
             if replayed:
                 log.warning("%s: the broker lost its data; sending %d recent events again", self.name, replayed)
             await self._rewind_consumers()
+        self.topic_checks += 1
 
     async def _rewind_consumers(self) -> None:
         """A consumer that kept its position across the loss would skip the new log's first offsets."""

@@ -14,7 +14,7 @@ from services.audit.domain.merkle import verify_consistency, verify_inclusion
 from services.audit.entrypoints.http import STATIC_PATHS
 from tests.audit.builders import seed
 from tests.audit.conftest import audit_app, public_key_b64
-from tests.system import eventually
+from tests.waiting import eventually
 
 
 async def test_proofs_verify_against_a_signed_checkpoint_and_pymerkle(client, audit_sqlite, credentials) -> None:

@@ -20,7 +20,7 @@ from services.routing.config_loader import load_municipality_config
 from services.routing.domain.calendar import OfficeCalendar
 from services.routing.domain.vocabulary import TimeContext
 from tests.conftest import kafka_test_settings
-from tests.system import eventually
+from tests.waiting import eventually
 
 
 async def test_records_in_sums_the_topics_end_offsets(kafka: Any, unique: str) -> None:

@@ -21,7 +21,7 @@ from services.intake.entrypoints.http import create_app
 from tests.conftest import Databases
 from tests.intake.builders import anonymous_body
 from tests.intake.conftest import intake_settings
-from tests.system import eventually
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.slow
 

@@ -18,7 +18,7 @@ from tests.browser import (
     axe_violations_of_markup,
     chromium_installed,
 )
-from tests.notify.conftest import wait_until
+from tests.waiting import eventually
 from tests.workspace.conftest import PASSWORD, WorkspaceUnderTest
 from tests.workspace.test_flow import concern
 
@@ -32,7 +32,7 @@ async def _one_dead_lettered(ws: WorkspaceUnderTest) -> str:
     async with ws.system.http() as api:
         assert (await api.post("/api/v1/concerns", json=concern())).status_code == 201
     await ws.mailbox.wait_for(2, timeout=30)
-    target: Delivery = (await wait_until(lambda: _sent(ws)))[0]
+    target: Delivery = (await eventually(lambda: _sent(ws)))[0]
     async with ws.system.notify.unit_of_work() as tx:
         assert await tx.deliveries.mark_dead_lettered(target.notification_id, None, now=ws.system.notify.now(),
                                                       error=REFUSED)
