@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from pydantic_settings import BaseSettings
 
-from infohus.devstack.supervisor import SERVICE_PROCESS_ENVIRONMENT, service_environment
+from devtools.devstack.supervisor import SERVICE_PROCESS_ENVIRONMENT, service_environment
 from services.intake.settings import IntakeSettings
 from services.workspace.settings import WorkspaceSettings
 from tests.deploy.test_k8s_policies import REPO_ROOT

@@ -11,8 +11,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer  # type: ignore[import-u
 from aiokafka.admin import AIOKafkaAdminClient  # type: ignore[import-untyped, unused-ignore]
 from aiokafka.errors import KafkaConnectionError  # type: ignore[import-untyped, unused-ignore]
 
-from infohus.devstack.broker import BrokerStartError, LocalBroker, ensure_topics
-from infohus.devstack.ports import free_port
+from devtools.devstack.broker import BrokerStartError, LocalBroker, ensure_topics
+from devtools.devstack.ports import free_port
 
 
 async def list_topics(bootstrap_servers: str) -> set[str]:

@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from infohus.devstack.broker import LocalBroker
+from devtools.devstack.broker import LocalBroker
 from tests.e2e.test_walking_skeleton import concern_body
 from tests.system import build_system, eventually
 

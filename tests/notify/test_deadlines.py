@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Callable
 
 from contracts.events import DeadlineKind, Priority
-from infohus.devstack.mailbox import LocalMailbox
+from devtools.devstack.mailbox import LocalMailbox
 from tests.notify.conftest import OOH, TK, UND, NotifyUnderTest, deadline_event, to, wait_until, wrap
 
 

@@ -13,7 +13,7 @@ Facts about tansu that callers must respect (measured, see the project notes):
 * ListOffsets answers wrongly: consumers must use ``auto_offset_reset="earliest"``;
 * consumer groups join slowly unless ``session_timeout_ms=3000`` and ``heartbeat_interval_ms=1000``.
 
-Run standalone with ``python -m infohus.devstack.broker [--port 9092]``.
+Run standalone with ``python -m devtools.devstack.broker [--port 9092]``.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from types import TracebackType
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic  # type: ignore[import-untyped, unused-ignore]
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError, for_code  # type: ignore[import-untyped, unused-ignore]
 
-from infohus.devstack.ports import free_port, port_is_free
+from devtools.devstack.ports import free_port, port_is_free
 
 __all__ = ["BrokerStartError", "LocalBroker", "ensure_topics", "main"]
 
@@ -536,7 +536,7 @@ async def _serve(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m infohus.devstack.broker",
+        prog="python -m devtools.devstack.broker",
         description="Run a local tansu Kafka broker (in-memory storage) until SIGINT/SIGTERM.",
     )
     parser.add_argument("--port", type=int, default=9092, help="port on 127.0.0.1 (0: any free port)")

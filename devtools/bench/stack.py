@@ -19,9 +19,9 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from infohus.devstack.broker import LocalBroker
-from infohus.devstack.ports import free_port
-from infohus.devstack.supervisor import service_environment
+from devtools.devstack.broker import LocalBroker
+from devtools.devstack.ports import free_port
+from devtools.devstack.supervisor import service_environment
 
 SERVICES = ("intake", "routing", "notify", "audit")
 POSTGRES_ADMIN_URL = os.environ.get("INFOHUS_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
@@ -68,7 +68,7 @@ class Stack:
         if not hasattr(self, "smtp_port"):
             self.smtp_port, self.mailbox_port = free_port(), free_port()
         self.processes["mailbox"] = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "infohus.devstack.mailbox", "--folder", str(self.mail_folder),
+            sys.executable, "-m", "devtools.devstack.mailbox", "--folder", str(self.mail_folder),
             "--smtp-port", str(self.smtp_port), "--web-port", str(self.mailbox_port),
             stdout=(self.data_dir / "mailbox.log").open("ab"), stderr=asyncio.subprocess.STDOUT)
         await _wait_tcp(self.smtp_port, 30)
@@ -100,7 +100,7 @@ class Stack:
         profile: list[str] = []
         if self.profile_dir is not None:
             self.profile_dir.mkdir(parents=True, exist_ok=True)
-            profile = ["-m", "infohus.bench.profiled", str(self.profile_dir / f"{service}.prof")]
+            profile = ["-m", "devtools.bench.profiled", str(self.profile_dir / f"{service}.prof")]
         self.processes[service] = await asyncio.create_subprocess_exec(
             sys.executable, *(profile or ["-m", "infohus.cli"]), "serve", service,
             env={**os.environ, **self.environment(service)}, stdout=log, stderr=asyncio.subprocess.STDOUT)
