@@ -46,14 +46,18 @@ class Stack:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.broker = LocalBroker(log_file=self.data_dir / "broker.log")
         await self.broker.astart()
-        await self.start_mailbox()
-        self._database = f"infohus_bench_{uuid.uuid4().hex[:10]}"
-        await _admin(f'CREATE DATABASE "{self._database}"')
-        self.database_url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{self._database}"
-        self.ports = {s: free_port() for s in SERVICES}
-        for service in SERVICES:
-            await self.start_service(service)
-        await self.wait_ready()
+        try:
+            await self.start_mailbox()
+            self._database = f"infohus_bench_{uuid.uuid4().hex[:10]}"
+            await _admin(f'CREATE DATABASE "{self._database}"')
+            self.database_url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{self._database}"
+            self.ports = {s: free_port() for s in SERVICES}
+            for service in SERVICES:
+                await self.start_service(service)
+            await self.wait_ready()
+        except BaseException:
+            await self.stop()  # a service that never became ready must not outlive the run
+            raise
 
     @property
     def mailbox_url(self) -> str:
@@ -154,7 +158,8 @@ class Stack:
             except TimeoutError:
                 process.kill()
         await self.broker.astop()
-        await _admin(f'DROP DATABASE IF EXISTS "{self._database}" WITH (FORCE)')
+        if hasattr(self, "_database"):
+            await _admin(f'DROP DATABASE IF EXISTS "{self._database}" WITH (FORCE)')
 
 
 async def _admin(statement: str) -> None:
