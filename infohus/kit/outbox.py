@@ -8,7 +8,6 @@ relay, so a trace continues across the database hop.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import json
 import logging
@@ -39,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts.envelope import Envelope, EventPayload, utcnow
 from contracts.topics import topic_name
+from infohus.kit.aio import wait_for_wake
 from infohus.kit.db import UtcDateTime, insert_unless_taken
 
 log = logging.getLogger(__name__)
@@ -258,9 +258,7 @@ class OutboxRelay:
                 await self._sleep(self._poll_interval_s)
 
     async def _sleep(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
-        self._wake.clear()
+        await wait_for_wake(self._wake, seconds)
 
     async def replay_since(self, since: datetime) -> int:
         """Mark events created since ``since`` unpublished, so the relay sends them again."""
