@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from infohus.devstack.mailbox import LocalMailbox
+from devtools.devstack.mailbox import LocalMailbox
 from services.audit.bootstrap import AuditContainer
 from services.audit.bootstrap import bootstrap as boot_audit
 from services.audit.settings import AuditSettings

@@ -11,9 +11,9 @@ from fastapi import Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse
 from jinja2 import Environment as Jinja
 
+from devtools.auth_testing import FakeIdentityProvider
 from infohus.kit.auth import Permission, Role, install_auth, require
 from infohus.kit.auth.ratelimit import LoginRateLimiter
-from infohus.kit.auth.testing import FakeIdentityProvider
 from infohus.kit.http import BodySizeLimitMiddleware, TracingMiddleware
 from infohus.kit.security_headers import (
     CONTENT_SECURITY_POLICY,

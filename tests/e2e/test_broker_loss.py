@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 from sqlalchemy import select
 
-from infohus.devstack.broker import LocalBroker
+from devtools.devstack.broker import LocalBroker
 from services.notify.adapters.orm import deliveries
 from services.notify.domain.delivery import State
 from tests.e2e.test_walking_skeleton import concern_body

@@ -7,7 +7,7 @@ from uuid import UUID
 
 import pytest
 
-from infohus.devstack.municipality import office_always_open
+from devtools.devstack.municipality import office_always_open
 from tests.system import build_system
 from tests.waiting import eventually
 

@@ -14,8 +14,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
+from devtools.devstack.ports import free_port
 from infohus.cli import server_config
-from infohus.devstack.ports import free_port
 from infohus.kit.settings import ServiceSettings
 from tests.waiting import eventually
 

@@ -33,7 +33,7 @@ from tests.waiting import eventually
 
 MAILBOX = """
 import asyncio, sys
-from infohus.devstack.mailbox import LocalMailbox
+from devtools.devstack.mailbox import LocalMailbox
 async def main():
     box = LocalMailbox(sys.argv[1], smtp_port=0, web_port=0)
     await box.start()

@@ -26,10 +26,10 @@ from sqlalchemy import select
 from contracts.envelope import Envelope
 from contracts.events import DeadlineReached
 from contracts.topics import all_topics, topic_name
-from infohus.devstack.mailbox import LocalMailbox
+from devtools.auth_testing import FakeIdentityProvider
+from devtools.devstack.mailbox import LocalMailbox
 from infohus.kit.aio import cancel_within
 from infohus.kit.auth import Role
-from infohus.kit.auth.testing import FakeIdentityProvider
 from infohus.kit.messaging import ensure_topics
 from infohus.kit.settings import Environment, KafkaSettings, TelemetrySettings
 from services.notify.adapters.orm import deliveries, tables

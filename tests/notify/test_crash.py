@@ -22,8 +22,8 @@ import httpx
 import pytest
 
 from contracts.events import Destination
-from infohus.devstack.mailbox import LocalMailbox
-from infohus.devstack.ports import free_port
+from devtools.devstack.mailbox import LocalMailbox
+from devtools.devstack.ports import free_port
 from services.notify.adapters.acceptance import UnknownAcceptance
 from services.notify.adapters.mailer import BeforeData, SmtpMailer
 from services.notify.domain.delivery import Phase, State

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from contracts.events import DeadlineKind, Priority
-from infohus.devstack.mailbox import LocalMailbox
+from devtools.devstack.mailbox import LocalMailbox
 from tests.notify.conftest import OOH, TK, UND, NotifyUnderTest, deadline_event, to, wrap
 from tests.waiting import eventually
 

@@ -13,7 +13,7 @@ import pytest
 
 from contracts.events import Destination, NotificationRequested
 from contracts.topics import dead_letter_topic, topic_name
-from infohus.devstack.mailbox import LocalMailbox
+from devtools.devstack.mailbox import LocalMailbox
 from services.notify.domain.delivery import State
 from tests.notify.conftest import (
     OPS,

@@ -18,9 +18,9 @@ import httpx
 from sqlalchemy import select
 
 from contracts.concern import WARNING_SIGN_CODES
-from infohus.devstack.mailbox import LocalMailbox
-from infohus.devstack.municipality import office_always_open
-from infohus.kit.auth.testing import FakeIdentityProvider
+from devtools.auth_testing import FakeIdentityProvider
+from devtools.devstack.mailbox import LocalMailbox
+from devtools.devstack.municipality import office_always_open
 from services.notify.adapters.orm import deliveries, tables
 from services.routing.entrypoints.http import create_app as routing_app
 from tests.conftest import Databases

@@ -10,7 +10,7 @@ from email.message import EmailMessage
 from uuid import uuid4
 
 from contracts.events import Destination, NotificationPurpose, NotificationRequested
-from infohus.devstack.mailbox import LocalMailbox
+from devtools.devstack.mailbox import LocalMailbox
 from services.notify.domain.content import ORIENTATION_TO_FOLLOW, case_link
 from services.notify.domain.delivery import Origin, State
 from services.notify.service_layer.recording import request_delivery

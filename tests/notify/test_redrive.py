@@ -16,9 +16,9 @@ import httpx
 import pytest
 
 from contracts.events import Destination
+from devtools.auth_testing import FakeIdentityProvider, authorization_cases
 from infohus.kit import migrations
 from infohus.kit.auth import Role
-from infohus.kit.auth.testing import FakeIdentityProvider, authorization_cases
 from services.notify.domain.delivery import State
 from services.notify.entrypoints import cli
 from services.notify.entrypoints.http import create_app

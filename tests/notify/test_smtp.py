@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from contracts.events import Destination
-from infohus.devstack.mailbox import LocalMailbox, make_self_signed_cert, make_server_tls_context
+from devtools.devstack.mailbox import LocalMailbox, make_self_signed_cert, make_server_tls_context
 from services.notify.domain.delivery import State
 from tests.notify.conftest import TK, NotifyUnderTest, to, wrap
 from tests.waiting import eventually

@@ -16,7 +16,7 @@ from opentelemetry import trace
 from sqlalchemy import select
 
 from contracts.events import Destination
-from infohus.devstack.mailbox import LocalMailbox
+from devtools.devstack.mailbox import LocalMailbox
 from services.notify.adapters.mailer import BeforeData, SmtpMailer, message_bytes
 from services.notify.adapters.orm import tables
 from services.notify.domain.delivery import State

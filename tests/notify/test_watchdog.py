@@ -14,7 +14,7 @@ from fastapi import FastAPI, Form, Header, Query
 from fastapi.responses import JSONResponse
 
 from contracts.events import Destination, NotificationRequested
-from infohus.devstack.mailbox import LocalMailbox
+from devtools.devstack.mailbox import LocalMailbox
 from infohus.kit.auth.settings import AuthMode, AuthSettings
 from infohus.kit.settings import Environment
 from services.notify.adapters.expected import RoutingExpectedNotifications

@@ -18,9 +18,9 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from infohus.devstack.broker import LocalBroker
-from infohus.devstack.mailbox import LocalMailbox
-from infohus.devstack.municipality import office_always_open
+from devtools.devstack.broker import LocalBroker
+from devtools.devstack.mailbox import LocalMailbox
+from devtools.devstack.municipality import office_always_open
 from infohus.kit.auth import AuthMode, AuthSettings
 from infohus.kit.settings import Environment
 from services.audit.entrypoints.http import create_app as audit_app

@@ -14,7 +14,7 @@ import pytest
 from contracts.envelope import Envelope
 from contracts.events import DeliveryStatus, DeliveryStatusChanged, Destination, NotificationPurpose
 from contracts.topics import topic_name
-from infohus.devstack.broker import LocalBroker
+from devtools.devstack.broker import LocalBroker
 from services.routing.bootstrap import bootstrap
 from services.routing.service_layer.handlers import handle_delivery_status_changed
 from services.routing.settings import RoutingSettings
