@@ -14,7 +14,11 @@ from typing import Any
 import pytest
 from opentelemetry import metrics
 from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.metrics.export import HistogramDataPoint, InMemoryMetricReader
+from opentelemetry.sdk.metrics.export import (
+    ExponentialHistogramDataPoint,
+    HistogramDataPoint,
+    InMemoryMetricReader,
+)
 
 from contracts.metrics import MetricSpec
 
@@ -65,5 +69,8 @@ def _points(reader: InMemoryMetricReader) -> Iterator[Point]:
         for scope_metrics in resource_metrics.scope_metrics:
             for metric in scope_metrics.metrics:
                 for point in metric.data.data_points:
-                    value = point.count if isinstance(point, HistogramDataPoint) else point.value
+                    if isinstance(point, HistogramDataPoint | ExponentialHistogramDataPoint):
+                        value: float = point.count
+                    else:
+                        value = point.value
                     yield Point(metric.name, dict(point.attributes or {}), float(value))

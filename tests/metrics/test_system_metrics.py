@@ -44,6 +44,7 @@ from contracts.metrics import (
     SERVICE,
     TOPIC,
 )
+from tests.conftest import Databases
 from tests.metrics.conftest import Reading
 from tests.notify.conftest import TK, UND, RecipientFaultMailbox
 from tests.system import InfohusSystem, build_system, eventually
@@ -78,8 +79,8 @@ async def relay(tmp_path: Path) -> AsyncIterator[RecipientFaultMailbox]:
 
 
 async def test_the_system_counts_what_happened_by_code_and_names_no_one(
-        databases, kafka, relay, unique, metric_reader: InMemoryMetricReader,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        databases: Databases, kafka: Any, relay: RecipientFaultMailbox, unique: str,
+        metric_reader: InMemoryMetricReader, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("INFOHUS_OTEL_METRICS_SAMPLE_INTERVAL_S", "0.2")
     relay.recipient_faults[TK.casefold()] = (550, "5.1.1 Mailbox unavailable")  # dead-lettered
     relay.recipient_faults[UND.casefold()] = (451, "4.3.0 Try again later")  # retried until the fault is gone
@@ -163,7 +164,8 @@ async def _gauges_settle(reader: InMemoryMetricReader) -> Reading:
         drained = services <= backlog.keys() and all(backlog[s] == 0 and age[s] == 0 for s in services)
         return reading if drained and lag == 0 and _has_lag_point(reading) else None
 
-    return await eventually(settled, within=30)
+    reading: Reading = await eventually(settled, within=30)
+    return reading
 
 
 def _has_lag_point(reading: Reading) -> bool:
