@@ -38,10 +38,17 @@ def metric_reader() -> InMemoryMetricReader:
 class Point:
     name: str
     attributes: Mapping[str, Any]
+    scope: str  # the meter's name: infohus.* for ours
     value: float  # a sum's or gauge's value; a histogram's count
 
+    @property
+    def ours(self) -> bool:
+        """Recorded by Infohus' instruments (not, say, by a library's own instrumentation in a test app)."""
+        return self.scope.startswith("infohus.")
+
     def matches(self, spec: MetricSpec, attributes: Mapping[str, Any]) -> bool:
-        return self.name == spec.name and all(self.attributes.get(k) == v for k, v in attributes.items())
+        return (self.ours and self.name == spec.name
+                and all(self.attributes.get(k) == v for k, v in attributes.items()))
 
 
 @dataclass(frozen=True)
@@ -57,7 +64,7 @@ class Reading:
         return sum(p.value for p in self.points if p.matches(spec, attributes or {}))
 
     def of(self, spec: MetricSpec) -> list[Point]:
-        return [p for p in self.points if p.name == spec.name]
+        return [p for p in self.points if p.matches(spec, {})]
 
     def delta(self, before: Reading, spec: MetricSpec, attributes: Mapping[str, Any] | None = None) -> float:
         return self.total(spec, attributes) - before.total(spec, attributes)
@@ -67,10 +74,11 @@ def _points(reader: InMemoryMetricReader) -> Iterator[Point]:
     data = reader.get_metrics_data()
     for resource_metrics in data.resource_metrics if data else ():
         for scope_metrics in resource_metrics.scope_metrics:
+            scope = scope_metrics.scope.name
             for metric in scope_metrics.metrics:
                 for point in metric.data.data_points:
                     if isinstance(point, HistogramDataPoint | ExponentialHistogramDataPoint):
                         value: float = point.count
                     else:
                         value = point.value
-                    yield Point(metric.name, dict(point.attributes or {}), float(value))
+                    yield Point(metric.name, dict(point.attributes or {}), scope, float(value))

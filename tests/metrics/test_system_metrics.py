@@ -174,8 +174,7 @@ def _has_lag_point(reading: Reading) -> bool:
 
 def _assert_nobody_is_named(reading: Reading, reference: str) -> None:
     known_keys = {key for spec in CATALOGUE for key in spec.attributes}
-    names = {spec.name for spec in CATALOGUE}
-    ours = [p for p in reading.points if p.name in names]
+    ours = [p for p in reading.points if p.ours]
     assert {spec.name for spec in CATALOGUE} <= {p.name for p in ours}
     for point in ours:
         assert set(point.attributes) <= known_keys, point
