@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from contracts.envelope import Envelope, EventPayload
 from contracts.topics import BY_PAYLOAD, dead_letter_topic
 from infohus.kit.db import is_dependency_unavailable
+from infohus.kit.metrics import consumer_attributes, consumer_started, message_dead_lettered, messages_consumed
 from infohus.kit.outbox import messaging_attributes
 from infohus.kit.settings import KafkaSettings
 from infohus.kit.unit_of_work import SharedTransaction
@@ -164,12 +165,17 @@ class _Route:
     envelope_type: type[Envelope[Any]]
     handle: Handler
     dead_letter_topic: str
+    metric_attributes: dict[str, str]
 
 
 def _route(settings: KafkaSettings, service: str, payload_type: type[EventPayload],
            handle: Handler) -> tuple[str, _Route]:
-    topic = settings.topic(BY_PAYLOAD[payload_type].name)
-    return topic, _Route(Envelope[payload_type], handle, dead_letter_topic(topic, service))  # type: ignore[valid-type]
+    spec = BY_PAYLOAD[payload_type]
+    topic = settings.topic(spec.name)
+    attributes = consumer_attributes(service, spec.name)
+    consumer_started(attributes)
+    return topic, _Route(Envelope[payload_type], handle, dead_letter_topic(topic, service),  # type: ignore[valid-type]
+                         attributes)
 
 
 class _Consumer:
@@ -179,11 +185,13 @@ class _Consumer:
         self._broker = broker
         self._settings = settings
         self._routes = routes
+        self._metric_attributes = {topic: route.metric_attributes for topic, route in routes.items()}
 
     async def one(self, record: ConsumerRecord[bytes, bytes]) -> None:
         envelope = await self._parse(record)
         if envelope is not None:
             await self._handle_with_retries(record, envelope)
+        messages_consumed(self._metric_attributes, [record.topic])
 
     async def batch(self, records: tuple[ConsumerRecord[bytes, bytes], ...],
                     sessions: async_sessionmaker[AsyncSession]) -> None:
@@ -194,6 +202,7 @@ class _Consumer:
                     for record, envelope in parsed:
                         with _handling_span(record):
                             await self._routes[record.topic].handle(envelope)
+                messages_consumed(self._metric_attributes, (record.topic for record in records))
                 return
             except Exception as error:
                 log.info("a batch of %d messages failed together (%s); handling them one by one",
@@ -201,6 +210,7 @@ class _Consumer:
         for record, envelope in parsed:
             with _handling_span(record):
                 await self._handle_with_retries(record, envelope)
+        messages_consumed(self._metric_attributes, (record.topic for record in records))
 
     async def _parse(self, record: ConsumerRecord[bytes, bytes]) -> Envelope[Any] | None:
         try:
@@ -239,6 +249,7 @@ class _Consumer:
         log.error("dead-lettering a message from %s: %s", record.topic, reason)
         await self._broker.publish(record.value or b"", self._routes[record.topic].dead_letter_topic, key=record.key,
                                    headers=headers)
+        message_dead_lettered(self._routes[record.topic].metric_attributes)
 
 
 @contextlib.contextmanager

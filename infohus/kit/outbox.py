@@ -96,8 +96,10 @@ class Outbox:
         self._prefix = topic_prefix
         self._insert = table.insert()
         self._pending: list[dict[str, Any]] = []
+        self._added: list[EventPayload] = []
 
     async def add(self, envelope: Envelope[Any]) -> None:
+        self._added.append(envelope.payload)
         self._pending.append({
             "event_id": str(envelope.event_id),
             "topic": topic_name(type(envelope.payload), self._prefix),
@@ -112,6 +114,11 @@ class Outbox:
     def pending(self) -> int:
         """Rows added and not yet written."""
         return len(self._pending)
+
+    def take_added(self) -> list[EventPayload]:
+        """The events added since the last call: the unit of work reports them once they are committed."""
+        added, self._added = self._added, []
+        return added
 
     async def add_all(self, envelopes: Sequence[Envelope[Any]]) -> None:
         for envelope in envelopes:

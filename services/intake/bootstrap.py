@@ -14,6 +14,7 @@ from infohus.kit.runtime import ServiceRuntime
 from services.intake.adapters.orm import read_access_log, tables
 from services.intake.adapters.unit_of_work import IntakeUnitOfWork
 from services.intake.domain.model import SYSTEM
+from services.intake.metrics import register_metrics
 from services.intake.service_layer.submit import Receipt, submit_concern
 from services.intake.settings import IntakeSettings
 from services.routing.config_loader import load_municipality_config
@@ -64,5 +65,6 @@ class IntakeContainer:
 def bootstrap(settings: IntakeSettings | None = None) -> IntakeContainer:
     settings = settings or IntakeSettings()
     runtime = ServiceRuntime("intake", settings, tables)
+    register_metrics()
     return IntakeContainer(settings=settings, runtime=runtime,
                            config=load_municipality_config(settings.municipality_config))
