@@ -31,7 +31,7 @@ from infohus.kit.unit_of_work import SqlUnitOfWork
 from tests.conftest import Databases, kafka_test_settings
 from tests.kit.support import kit_tables
 from tests.metrics.conftest import Reading
-from tests.system import eventually
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.slow
 

@@ -47,7 +47,8 @@ from contracts.metrics import (
 from tests.conftest import Databases
 from tests.metrics.conftest import Reading
 from tests.notify.conftest import TK, UND, RecipientFaultMailbox
-from tests.system import InfohusSystem, build_system, eventually
+from tests.system import InfohusSystem, build_system
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.slow
 
