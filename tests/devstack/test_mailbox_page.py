@@ -20,7 +20,7 @@ if not chromium_installed():
 
 from playwright.async_api import async_playwright  # noqa: E402
 
-from infohus.devstack.mailbox import LocalMailbox  # noqa: E402
+from devtools.devstack.mailbox import LocalMailbox  # noqa: E402
 
 
 async def test_the_mailbox_page_is_a_page_of_the_design_system(tmp_path: Path) -> None:
