@@ -25,7 +25,6 @@ import contextlib
 import datetime as dt
 import email
 import hmac
-import html
 import ipaddress
 import json
 import logging
@@ -47,10 +46,11 @@ from typing import Any
 
 import uvicorn
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
-from fastapi import FastAPI, HTTPException
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
+from infohus.kit import pages
 from infohus.kit.aio import cancel_within, finish_within
 from services.notify.adapters.mail_folder import (
     FILE_TIME_FORMAT,
@@ -239,47 +239,40 @@ class _Authenticator:
 # Web page
 # --------------------------------------------------------------------------------------------------
 
-_PAGE_CSS = """
-body { font-family: system-ui, sans-serif; margin: 2rem; color: #1b1b1b; }
-table { border-collapse: collapse; width: 100%; }
-th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid #ddd; vertical-align: top; }
-th { background: #f3f3f3; }
-td.mono { font-family: ui-monospace, monospace; font-size: .85em; word-break: break-all; }
-.muted { color: #666; }
+_PAGE = """{% extends "pages/layout.html" %}
+{% import "pages/tables.html" as tables %}
+{% block head %}<meta http-equiv="refresh" content="5">{% endblock %}
+{% block main %}
+<h1>Lokal postkasse</h1>
+<p>{{ count }} i <code>{{ folder }}</code>, nyeste først. Siden opdateres hvert 5. sekund.
+  <a href="api/messages">JSON</a></p>
+{% if mails %}
+{% call tables.table(['Modtaget', 'Fra (afsender)', 'Til (modtagere)', 'Emne', 'Message-ID',
+                      {'text': 'Rå e-mail', 'hidden': true}]) %}
+  {% for m in mails %}
+  <tr><td class="infohus-nowrap">{{ m.received_at | local }}</td><td>{{ m.mail_from or '(tom)' }}</td>
+      <td>{{ m.rcpt_tos | join(', ') }}</td><td>{{ m.subject or '(intet emne)' }}</td>
+      <td><code>{{ m.message_id or '' }}</code></td>
+      <td class="infohus-nowrap"><a href="messages/{{ m.file }}">Vis rå e-mail</a></td></tr>
+  {% endfor %}
+{% endcall %}
+{% else %}
+<p>Ingen e-mails endnu.</p>
+{% endif %}
+{% endblock %}
 """
+_templates = pages.page_templates(strings={"mailbox.html": _PAGE})
+# The design system as the services serve it (installed by `make install`); the page works without it.
+_DESIGN_SYSTEM = Path(__file__).resolve().parents[2] / "services" / "workspace" / "web" / "node_modules"
 
 
-def _render_page(folder: Path, mails: list[StoredMail]) -> str:
-    e = html.escape
-    if mails:
-        rows = "\n".join(
-            "<tr>"
-            f"<td>{e(m.received_at.astimezone(dt.UTC).strftime('%Y-%m-%d %H:%M:%S'))} UTC</td>"
-            f"<td>{e(m.mail_from) or '<span class=muted>(tom)</span>'}</td>"
-            f"<td>{e(', '.join(m.rcpt_tos))}</td>"
-            f"<td>{e(m.subject) if m.subject else '<span class=muted>(intet emne)</span>'}</td>"
-            f"<td class=mono>{e(m.message_id or '')}</td>"
-            f'<td><a href="messages/{e(m.file)}">Vis rå e-mail</a></td>'
-            "</tr>"
-            for m in reversed(mails)
-        )
-        body = (
-            "<table><thead><tr><th>Modtaget</th><th>Fra (afsender)</th><th>Til (modtagere)</th>"
-            "<th>Emne</th><th>Message-ID</th><th></th></tr></thead>"
-            f"<tbody>\n{rows}\n</tbody></table>"
-        )
-    else:
-        body = "<p>Ingen e-mails endnu.</p>"
+def _render_page(request: Request, folder: Path, mails: list[StoredMail]) -> Response:
     count = f"{len(mails)} e-mail" if len(mails) == 1 else f"{len(mails)} e-mails"
-    return (
-        '<!DOCTYPE html>\n<html lang="da"><head><meta charset="utf-8">'
-        '<meta http-equiv="refresh" content="5">'
-        f"<title>Lokal postkasse</title><style>{_PAGE_CSS}</style></head><body>"
-        "<h1>Lokal postkasse</h1>"
-        f'<p class="muted">{e(count)} i <code>{e(str(folder))}</code>, nyeste først. '
-        'Siden opdateres hvert 5. sekund. <a href="api/messages">JSON</a></p>'
-        f"{body}</body></html>"
-    )
+    layout = pages.Layout(service_name="Lokal postkasse", portal_name="Infohus – kun til udvikling",
+                          assets=pages.Assets.served_by(request.app),
+                          footer=("Mails, som tjenesterne har sendt, gemt som .eml-filer. Kun til udvikling.",))
+    context = {"title": "Lokal postkasse", "count": count, "folder": str(folder), "mails": list(reversed(mails))}
+    return pages.render(_templates, request, "mailbox.html", context, layout)
 
 
 class FaultIn(BaseModel):
@@ -289,6 +282,7 @@ class FaultIn(BaseModel):
 
 def _build_app(folder: Path, mailbox: LocalMailbox | None = None) -> FastAPI:
     app = FastAPI(title="Lokal postkasse", docs_url=None, redoc_url=None, openapi_url=None)
+    pages.mount_shared_assets(app, _DESIGN_SYSTEM)
 
     if mailbox is not None:
         # Fault injection for `make chaos`, from another process: make the server answer 4xx or 5xx.
@@ -304,8 +298,8 @@ def _build_app(folder: Path, mailbox: LocalMailbox | None = None) -> FastAPI:
 
     # Plain ``def`` endpoints: FastAPI runs them in a worker thread, so file I/O never blocks the loop.
     @app.get("/", response_class=HTMLResponse)
-    def index() -> HTMLResponse:
-        return HTMLResponse(_render_page(folder, read_mail_summaries(folder)))
+    def index(request: Request) -> Response:
+        return _render_page(request, folder, read_mail_summaries(folder))
 
     @app.get("/api/messages")
     def api_messages() -> list[dict[str, Any]]:
