@@ -43,8 +43,7 @@ from infohus.kit.auth import (
 from infohus.kit.auth import Permission as P
 from infohus.kit.auth.oidc import JwksFetcher
 from infohus.kit.http import service_app
-from services.routing.adapters.case_queries import InvalidCursor
-from services.routing.adapters.requested_notifications import requested_between
+from services.routing.adapters.keyset import InvalidCursor
 from services.routing.bootstrap import RoutingContainer, bootstrap
 from services.routing.domain.actors import Actor
 from services.routing.domain.case import CaseState, CloseReason, Recommendation, TriageOutcome
@@ -416,7 +415,7 @@ def create_app(container: RoutingContainer, *, manage_runtime: bool = True, auth
         UTC offset."""
         async with container.unit_of_work() as uow:
             try:
-                page = await requested_between(uow.session, start, end, cursor=cursor, limit=limit)
+                page = await uow.requested_notifications.between(start, end, cursor=cursor, limit=limit)
             except InvalidCursor as error:
                 raise HTTPException(422, "Ugyldig cursor / invalid cursor") from error
             addressed = [UUID(str(item["notification"]["underretning_id"])) for item in page.items

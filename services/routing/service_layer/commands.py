@@ -76,7 +76,7 @@ async def _case(uow: RoutingUnitOfWork, case_id: UUID, actor: Actor) -> InfohusC
 
 
 async def _facts(uow: RoutingUnitOfWork, concern_id: UUID) -> ConcernFacts:
-    facts = await uow.routing.facts(concern_id)
+    facts = await uow.facts.get(concern_id)
     if facts is None:  # pragma: no cover - facts are written with the case
         raise NotFound("no facts for the case's concern")
     return facts
@@ -216,12 +216,12 @@ async def correct_age(uow: RoutingUnitOfWork, case_id: UUID, actor: Actor, corre
         updated = with_age(person, assessment.band, assessment.minor_possible,
                            cpr_hmac(correction.cpr, deps.hmac_key) if correction.cpr else None)
         facts.replace_person(updated)
-        await uow.routing.save_facts(facts)
+        await uow.facts.save(facts)
         case.note(actor, now, "AGE_CORRECTED", {
             "person": path, "from_band": person.age_band.value, "to_band": assessment.band.value,
             "source": assessment.source.value, "minor_possible": assessment.minor_possible,
             "reason": correction.reason})
-        existing = await uow.routing.underretning_objects_for_concern(case.concern_id)
+        existing = await uow.underretninger.for_concern(case.concern_id)
         created: Underretning | None = None
         reported: list[str] = []
         if assessment.minor_possible and not any(u.subject == path for u in existing):
@@ -247,24 +247,24 @@ async def _open_missing_underretning(uow: RoutingUnitOfWork, case: InfohusCase, 
     clocks, tasks = underretning_duties(underretning, config, now=now, at_risk_from_start=False)
     await add_underretning(uow, underretning, reference=facts.reference, at=now)
     for task in tasks:
-        await uow.routing.add_task(task)
-    await uow.routing.add_clocks(clocks)
+        await uow.tasks.add(task)
+    await uow.clocks.add_all(clocks)
     late = now > underretning.assessment_due_at
     if case.priority is Priority.P2:  # R2: an underretning makes the concern at least P1
         due = triage_due_at(facts.effective_received_at, Priority.P1, config)
         case.note(SYSTEM, now, "PRIORITY_RAISED", {"from": "P2", "to": "P1", "reason": "MINOR_POSSIBLE"})
         case.priority = Priority.P1
         case.move_triage_due(now, due, "PRIORITY_RAISED")
-        triage = await uow.routing.get_clock(clock_id(case.case_id, ClockKind.TRIAGE))
+        triage = await uow.clocks.get(clock_id(case.case_id, ClockKind.TRIAGE))
         if triage is not None and triage.running and due < triage.due_at:
             triage.due_at, triage.warn_at = due, warn_at(triage.started_at, due, config.triage_sla.warning_fraction)
-            await uow.routing.save_clock(triage)
+            await uow.clocks.save(triage)
             clocks.append(triage)
     case.note(SYSTEM, now, "UNDERRETNING_REGISTERED", {
         "underretning_id": str(underretning.underretning_id), "person": path,
         "received_at": underretning.received_at.isoformat(),
         "assessment_due_at": underretning.assessment_due_at.isoformat(), "late": late})
-    decision = await uow.routing.decision_for(case.concern_id)
+    decision = await uow.decisions.get(case.concern_id)
     assert decision is not None
     bands = [p.age_band for p in facts.persons if p.path.startswith("subjects[")]
     current = decision.model_copy(update={"priority": case.priority, "infohus_triage_due": case.triage_due_at,
@@ -302,7 +302,7 @@ async def assess_underretning(uow: RoutingUnitOfWork, underretning_id: UUID, act
 
 
 async def _task(uow: RoutingUnitOfWork, task_id: UUID, kind: TaskKind, actor: Actor) -> Task:
-    task = await uow.routing.get_task(task_id)
+    task = await uow.tasks.get(task_id)
     if task is None:
         raise NotFound("no such task")
     # A task belongs to the municipality of its case (or, without one, of its underretning).
@@ -335,7 +335,7 @@ async def confirm_receipt(uow: RoutingUnitOfWork, task_id: UUID, actor: Actor, *
         task.complete(actor, now, ReceiptOutcome.CONFIRMED.value, {"sent_at": at.isoformat(), "method": method})
         u.receipt_confirmed_at = at
         await save_underretning(uow, u, reference=facts.reference, at=now)
-        await uow.routing.save_task(task)
+        await uow.tasks.save(task)
         reported = await stop_clock(uow, clock_id(u.underretning_id, ClockKind.RECEIPT_CONFIRMATION), at,
                                     "RECEIPT_CONFIRMED", deps.config)
         await uow.commit()
@@ -348,10 +348,10 @@ async def _request_receipt_mail(uow: RoutingUnitOfWork, task: Task, u: Underretn
         # A citizen's address may be shared with the family the underretning is about.
         raise InvalidCommand("Infohus sender kun kvitteringsmail til en fagpersons arbejdsmail; registrer, hvordan "
                              "kvitteringen blev sendt / Infohus mails the receipt to professional reporters only")
-    decision = await uow.routing.decision_for(u.concern_id)
+    decision = await uow.decisions.get(u.concern_id)
     priority = Priority(decision.priority) if decision is not None else Priority.P1
     request = request_mail(task, u, actor, reference=facts.reference, priority=priority, send_to=send_to, now=now)
-    await uow.routing.save_task(task)
+    await uow.tasks.save(task)
     await publish(uow, request, concern_id=u.concern_id)
 
 
@@ -366,7 +366,7 @@ async def record_orientation(uow: RoutingUnitOfWork, task_id: UUID, actor: Actor
         u = await underretning_for(uow, _needed(task.underretning_id), actor)
         u.oriented_at, u.orientation_outcome = now, outcome.value
         await save_underretning(uow, u, reference=(await _facts(uow, u.concern_id)).reference, at=now)
-        await uow.routing.save_task(task)
+        await uow.tasks.save(task)
         await uow.commit()
     return OrientationResult(task=task_view(task))
 
@@ -396,7 +396,7 @@ async def decide_police_disclosure(uow: RoutingUnitOfWork, task_id: UUID, actor:
         outcome = "APPROVED" if decision.approved else "REJECTED"
         task.complete(actor, now, outcome, {"legal_basis": decision.legal_basis.value,
                                             "disclosure_record_id": str(record.record_id)})
-        await uow.routing.save_task(task)
+        await uow.tasks.save(task)
         case.note(actor, now, "DISCLOSURE_DECIDED", {"outcome": outcome, "legal_basis": decision.legal_basis.value,
                                                      "recipient": record.recipient_authority,
                                                      "disclosure_record_id": str(record.record_id)})
@@ -421,7 +421,7 @@ async def confirm_forwarding(uow: RoutingUnitOfWork, task_id: UUID, actor: Actor
         facts = await _facts(uow, task.concern_id)
         occurred = _entered(occurred_at, "occurred_at", _received(facts), now=now, deps=deps)
         person_ids = [p["person_id"] for p in task.details.get("persons", [])] or [p.person_id for p in facts.persons]
-        underretninger = [u for u in await uow.routing.underretning_objects_for_concern(task.concern_id)
+        underretninger = [u for u in await uow.underretninger.for_concern(task.concern_id)
                           if u.person_id in person_ids]
         number = len(task.details.get("forwardings", [])) + 1
         record = forwarding(facts, record_id=record_id_for(task.task_id, f"forwarding:{number}"), actor=actor,
@@ -434,7 +434,7 @@ async def confirm_forwarding(uow: RoutingUnitOfWork, task_id: UUID, actor: Actor
                                         "by_role": actor.role_name})
         if complete:
             task.complete(actor, now, "FORWARDED")
-        await uow.routing.save_task(task)
+        await uow.tasks.save(task)
         for u in underretninger:
             u.forwarded_to, u.forwarded_at = f"OTHER_MUNICIPALITY:{municipality}", occurred
             await save_underretning(uow, u, reference=facts.reference, at=now)

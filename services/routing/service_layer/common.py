@@ -29,7 +29,7 @@ async def publish(uow: RoutingUnitOfWork, payload: EventPayload, *, concern_id: 
 async def save_case(uow: RoutingUnitOfWork, case: InfohusCase, *, causation_id: UUID | None = None) -> None:
     """Save the case (optimistically) and publish one CaseTransitioned per new timeline entry."""
     entries = list(case.new_entries)
-    await uow.routing.save_case(case)
+    await uow.cases.save(case)
     for entry in entries:
         await publish(uow, CaseTransitioned(
             concern_id=case.concern_id, reference=case.reference, infohus_case_id=case.case_id,
@@ -40,14 +40,14 @@ async def save_case(uow: RoutingUnitOfWork, case: InfohusCase, *, causation_id: 
 async def add_underretning(uow: RoutingUnitOfWork, underretning: Underretning, *, reference: str, at: datetime,
                            causation_id: UUID | None = None) -> None:
     """Register a new underretning and publish its UnderretningUpdated (state REGISTERED)."""
-    await uow.routing.add_underretning(underretning)
+    await uow.underretninger.add(underretning)
     await publish_underretning(uow, underretning, reference=reference, at=at, causation_id=causation_id)
 
 
 async def save_underretning(uow: RoutingUnitOfWork, underretning: Underretning, *, reference: str, at: datetime,
                             causation_id: UUID | None = None) -> None:
     """Save a changed underretning and publish its UnderretningUpdated in the same transaction."""
-    await uow.routing.save_underretning(underretning)
+    await uow.underretninger.save(underretning)
     await publish_underretning(uow, underretning, reference=reference, at=at, causation_id=causation_id)
 
 
@@ -79,7 +79,7 @@ class ReadLog:
 # A case or underretning of a municipality the actor does not belong to is answered as if it did not exist.
 async def case_for(uow: RoutingUnitOfWork, case_id: UUID, actor: Actor) -> InfohusCase:
     """The case, if the actor's municipalities include its municipality."""
-    case = await uow.routing.get_case(case_id)
+    case = await uow.cases.get(case_id)
     if case is None or not actor.sees(case.municipality):
         raise NotFound("no such case")
     return case
@@ -87,7 +87,7 @@ async def case_for(uow: RoutingUnitOfWork, case_id: UUID, actor: Actor) -> Infoh
 
 async def underretning_for(uow: RoutingUnitOfWork, underretning_id: UUID, actor: Actor) -> Underretning:
     """The underretning, if the actor's municipalities include its municipality."""
-    u = await uow.routing.get_underretning(underretning_id)
+    u = await uow.underretninger.get(underretning_id)
     if u is None or not actor.sees(u.municipality):
         raise NotFound("no such underretning")
     return u

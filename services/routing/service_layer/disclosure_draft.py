@@ -62,7 +62,7 @@ async def disclosure_draft(uow: RoutingUnitOfWork, case_id: UUID, actor: Actor, 
         raise NotPermitted(f"role {actor.role_name} records no disclosures of infohus cases")
     async with uow:
         case = await case_for(uow, case_id, actor)
-        facts = await uow.routing.facts(case.concern_id)
+        facts = await uow.facts.get(case.concern_id)
         if facts is None:  # pragma: no cover - facts are written with the case
             raise NotFound("no facts for the case's concern")
         await read_log.record(uow, [(CaseKind.INFOHUS_CASE, case_id, ReadPurpose.DISCLOSURE)])

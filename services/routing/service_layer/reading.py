@@ -12,8 +12,9 @@ from uuid import UUID
 
 from infohus.kit.auth import CaseKind, ReadPurpose
 from infohus.kit.auth.roles import Permission, Role
-from services.routing.adapters.case_queries import CaseFilter, CaseRow, InvalidCursor, UnderretningRow
+from services.routing.adapters.keyset import InvalidCursor
 from services.routing.adapters.unit_of_work import RoutingUnitOfWork
+from services.routing.adapters.worklists import CaseFilter, CaseRow, UnderretningRow
 from services.routing.domain.actors import Actor
 from services.routing.domain.calendar import OfficeCalendar
 from services.routing.domain.case import CaseState, InfohusCase, TriageOutcome, awaited_signoffs
@@ -117,7 +118,7 @@ async def inbox(uow: RoutingUnitOfWork, query: InboxQuery, actor: Actor, read_lo
         municipalities=tuple(sorted(actor.municipalities)))
     async with uow:
         try:
-            page = await uow.queries.inbox(f, now=now, cursor=query.cursor, limit=query.limit)
+            page = await uow.worklists.inbox(f, now=now, cursor=query.cursor, limit=query.limit)
         except InvalidCursor as error:
             raise _bad_cursor() from error
         await read_log.record(uow, [(CaseKind.INFOHUS_CASE, r.case_id, case_read_purpose(CaseState(r.state)))
@@ -131,7 +132,7 @@ async def cases_by_reference(uow: RoutingUnitOfWork, reference: str, actor: Acto
     """The cases of a reference (one per subject); each read is logged."""
     require(actor, Permission.CASE_READ)
     async with uow:
-        rows = await uow.queries.by_reference(reference, municipalities=actor.municipalities)
+        rows = await uow.worklists.by_reference(reference, municipalities=actor.municipalities)
         if not rows:
             raise NotFound("Ingen sag med den reference / no case with that reference")
         await read_log.record(uow, [(CaseKind.INFOHUS_CASE, r.case_id, purpose or case_read_purpose(CaseState(r.state)))
@@ -166,7 +167,7 @@ async def underretning_list(uow: RoutingUnitOfWork, actor: Actor, read_log: Read
     require(actor, Permission.UNDERRETNING_READ)
     async with uow:
         try:
-            rows, next_cursor = await uow.queries.underretninger(
+            rows, next_cursor = await uow.worklists.underretninger(
                 include_closed=include_closed, cursor=cursor, limit=limit, municipalities=actor.municipalities)
         except InvalidCursor as error:
             raise _bad_cursor() from error
@@ -202,7 +203,7 @@ def _deliveries(case: InfohusCase) -> list[DeliveryView]:
 
 
 async def _decision_view(uow: RoutingUnitOfWork, concern_id: UUID) -> DecisionView | None:
-    stored = await uow.routing.stored_decision(concern_id)
+    stored = await uow.decisions.stored(concern_id)
     if stored is None:
         return None
     decision, decided_at = stored
@@ -219,10 +220,10 @@ async def case_view(uow: RoutingUnitOfWork, case_id: UUID, actor: Actor, read_lo
     require(actor, Permission.CASE_READ)
     async with uow:
         case = await case_for(uow, case_id, actor)
-        tasks = await uow.routing.tasks_for_case(case_id)
-        clocks = [c for c in await uow.routing.clocks_for_concern(case.concern_id) if c.infohus_case_id == case_id]
-        events = await uow.routing.deadline_events_for([c.clock_id for c in clocks])
-        underretninger = [u for u in await uow.routing.underretning_objects_for_concern(case.concern_id)
+        tasks = await uow.tasks.for_case(case_id)
+        clocks = [c for c in await uow.clocks.for_concern(case.concern_id) if c.infohus_case_id == case_id]
+        events = await uow.clocks.deadline_events_for([c.clock_id for c in clocks])
+        underretninger = [u for u in await uow.underretninger.for_concern(case.concern_id)
                           if u.case_id == case_id]
         decision = await _decision_view(uow, case.concern_id)
         await read_log.record(uow, [(CaseKind.INFOHUS_CASE, case_id, purpose or case_read_purpose(case.state))])
@@ -273,7 +274,7 @@ async def open_tasks(uow: RoutingUnitOfWork, actor: Actor, read_log: ReadLog) ->
     if not kinds:
         raise NotPermitted(f"role {actor.role_name} handles no tasks")
     async with uow:
-        tasks = await uow.routing.open_tasks(kinds, municipalities=actor.municipalities)
+        tasks = await uow.tasks.open_of_kinds(kinds, municipalities=actor.municipalities)
         await read_log.record(uow, [read for read in map(_task_read, tasks) if read is not None])
         await uow.commit()
     return [task_view(t) for t in tasks]
@@ -297,10 +298,10 @@ async def underretning_view(uow: RoutingUnitOfWork, underretning_id: UUID, actor
     require(actor, Permission.UNDERRETNING_READ)
     async with uow:
         u = await underretning_for(uow, underretning_id, actor)
-        facts = await uow.routing.facts(u.concern_id)
-        tasks = [t for t in await uow.routing.tasks_for_concern(u.concern_id) if t.underretning_id == underretning_id]
-        clocks = [c for c in await uow.routing.clocks_for_concern(u.concern_id) if c.underretning_id == underretning_id]
-        events = await uow.routing.deadline_events_for([c.clock_id for c in clocks])
+        facts = await uow.facts.get(u.concern_id)
+        tasks = [t for t in await uow.tasks.for_concern(u.concern_id) if t.underretning_id == underretning_id]
+        clocks = [c for c in await uow.clocks.for_concern(u.concern_id) if c.underretning_id == underretning_id]
+        events = await uow.clocks.deadline_events_for([c.clock_id for c in clocks])
         await read_log.record(uow, [(CaseKind.UNDERRETNING, underretning_id,
                                      purpose or ReadPurpose.UNDERRETNING_ASSESSMENT)])
         await uow.commit()
