@@ -31,7 +31,6 @@ from contracts.concern import CprNumber
 from contracts.events import Priority
 from infohus.kit.auth import (
     AuthSettings,
-    CaseKind,
     Principal,
     ReadPurpose,
     Role,
@@ -57,23 +56,27 @@ from services.routing.domain.errors import (
 )
 from services.routing.domain.tasks import OrientationOutcome
 from services.routing.entrypoints.rules import rules_router
-from services.routing.service_layer import commands
-from services.routing.service_layer import reading as reading_
-from services.routing.service_layer.common import ReadLog
-from services.routing.service_layer.disclosure_draft import DisclosureDraft, disclosure_draft
-from services.routing.service_layer.views import (
+from services.routing.service_layer.commands import age_correction, case_lifecycle, disclosures
+from services.routing.service_layer.commands import underretninger as straxen
+from services.routing.service_layer.commands.results import (
     ActionResult,
     AgeCorrectionResult,
     AssessmentResult,
-    CaseList,
-    CaseSummary,
-    CaseView,
     DisclosureDecisionResult,
     ForwardingResult,
     OrientationResult,
     ReceiptResult,
-    TaskView,
     TriageResult,
+)
+from services.routing.service_layer.read_side import case_view, tasks, underretning_view, worklists
+from services.routing.service_layer.read_side.disclosure_draft import DisclosureDraft, disclosure_draft
+from services.routing.service_layer.read_side.read_log import ReadLog
+from services.routing.service_layer.read_side.requested_notifications import requested_notifications
+from services.routing.service_layer.read_side.views import (
+    CaseList,
+    CaseSummary,
+    CaseView,
+    TaskView,
     UnderretningList,
     UnderretningView,
 )
@@ -254,35 +257,35 @@ def case_router(container: RoutingContainer) -> APIRouter:
                     include_closed: bool = False, limit: Limit = 50, cursor: Cursor = None) -> CaseList:
         """The inbox: infohus cases, most urgent first (P0, P1, P2, then triage due, then opened); every case
         listed is logged as read."""
-        query = reading_.InboxQuery(
+        query = worklists.InboxQuery(
             include_closed=include_closed, states=tuple(state), priorities=tuple(p.value for p in priority),
             overdue=overdue, mine=mine, reference=reference, cpr=cpr, concern_ids=tuple(concern_id), limit=limit,
             cursor=cursor)
-        return await reading_.inbox(uow(), query, reader.actor, read_log(reader), now=now(),
+        return await worklists.inbox(uow(), query, reader.actor, read_log(reader), now=now(),
                                     hmac_key=deps.hmac_key)
 
     @router.get("/tasks")
     async def open_tasks(reader: TaskHandler) -> list[TaskView]:
         """Open tasks of the kinds the caller's role handles (each case listed is logged as read)."""
-        return await reading_.open_tasks(uow(), reader.actor, read_log(reader))
+        return await tasks.open_tasks(uow(), reader.actor, read_log(reader))
 
     @router.get("/by-reference/{reference}")
     async def cases_by_reference(reference: str, reader: CaseReader, purpose: Purpose = None) -> list[CaseSummary]:
         """The cases of a reference (one per subject); each is logged as read."""
-        return await reading_.cases_by_reference(uow(), reference, reader.actor, read_log(reader), now=now(),
+        return await worklists.cases_by_reference(uow(), reference, reader.actor, read_log(reader), now=now(),
                                                  purpose=purpose)
 
     @router.get("/underretninger/{underretning_id}")
     async def underretning(underretning_id: UUID, reader: UnderretningReader,
                            purpose: Purpose = None) -> UnderretningView:
         """An underretning for StraXen; logged as read."""
-        return await reading_.underretning_view(uow(), underretning_id, reader.actor, read_log(reader),
+        return await underretning_view.underretning_view(uow(), underretning_id, reader.actor, read_log(reader),
                                                 purpose=purpose)
 
     @router.post("/underretninger/{underretning_id}/assessment")
     async def assess(underretning_id: UUID, body: AssessmentBody, actor: UnderretningAssessor) -> AssessmentResult:
         """Barnets lov § 136, stk. 2: record StraXen's assessment (stops the 24-hour clock)."""
-        return await commands.assess_underretning(uow(), underretning_id, actor,
+        return await straxen.assess_underretning(uow(), underretning_id, actor,
                                                   acute_measures_needed=body.acute_measures_needed, now=now(),
                                                   deps=deps, note=body.note)
 
@@ -291,14 +294,14 @@ def case_router(container: RoutingContainer) -> APIRouter:
         """Barnets lov § 138, stk. 1: record how the receipt went to the reporter (``method``, ``sent_at``: the
         task completes), or have Infohus mail it to the professional's work address (``send_to``: the task
         completes when the mail is sent)."""
-        return await commands.confirm_receipt(
+        return await straxen.confirm_receipt(
             uow(), task_id, actor, sent_at=body.sent_at, method=body.method, send_to=body.send_to, now=now(),
             deps=deps)
 
     @router.post("/tasks/{task_id}/orientation")
     async def orientation(task_id: UUID, body: OrientationBody, actor: UnderretningAssessor) -> OrientationResult:
         """Barnets lov § 138, stk. 2: the professional reporter was told the outcome (or why not)."""
-        return await commands.record_orientation(uow(), task_id, actor, outcome=body.outcome,
+        return await straxen.record_orientation(uow(), task_id, actor, outcome=body.outcome,
                                                  withheld_reason=body.withheld_reason, now=now())
 
     @router.post("/tasks/{task_id}/disclosure-decision")
@@ -309,13 +312,13 @@ def case_router(container: RoutingContainer) -> APIRouter:
             approved=body.approved, legal_basis=body.legal_basis, necessity_assessment=body.necessity_assessment,
             cooperation_form=body.cooperation_form, channel=body.channel, legal_basis_note=body.legal_basis_note,
             recipient_persons=tuple(body.recipient_persons), transport_ref=body.transport_ref)
-        return await commands.decide_police_disclosure(uow(), task_id, actor, decision, decided_at=body.decided_at,
+        return await disclosures.decide_police_disclosure(uow(), task_id, actor, decision, decided_at=body.decided_at,
                                                        occurred_at=body.occurred_at, now=now(), deps=deps)
 
     @router.post("/tasks/{task_id}/forwarding")
     async def forward(task_id: UUID, body: ForwardingBody, actor: Forwarder) -> ForwardingResult:
         """Confirm a forwarding to the competent municipality; logs it as a disclosure."""
-        return await commands.confirm_forwarding(
+        return await disclosures.confirm_forwarding(
             uow(), task_id, actor, recipient_municipality=body.recipient_municipality, channel=body.channel,
             occurred_at=body.occurred_at, transport_ref=body.transport_ref, complete=body.complete, now=now(),
             deps=deps)
@@ -324,7 +327,7 @@ def case_router(container: RoutingContainer) -> APIRouter:
     async def case(case_id: UUID, reader: CaseReader, purpose: Purpose = None) -> CaseView:
         """An infohus case with its timeline, tasks, clocks, deliveries and the decision explained; logged as
         read."""
-        return await reading_.case_view(uow(), case_id, reader.actor, read_log(reader), purpose=purpose)
+        return await case_view.case_view(uow(), case_id, reader.actor, read_log(reader), purpose=purpose)
 
     @router.get("/{case_id}/disclosure-draft")
     async def draft(case_id: UUID, reader: CaseMoverReader) -> DisclosureDraft:
@@ -337,14 +340,14 @@ def case_router(container: RoutingContainer) -> APIRouter:
     @router.post("/{case_id}/triage")
     async def triage(case_id: UUID, body: TriageBody, actor: Triager) -> TriageResult:
         """One tovholder's triage sign-off; the triage completes when both sign the same outcome."""
-        return await commands.sign_triage(uow(), case_id, actor, body.outcome, now=now(), deps=deps)
+        return await case_lifecycle.sign_triage(uow(), case_id, actor, body.outcome, now=now(), deps=deps)
 
     @router.post("/{case_id}/actions")
     async def act(case_id: UUID, body: CaseActionBody, actor: CaseMover) -> ActionResult:
         """A lifecycle step after triage: START_SCREENING, COMPLETE_SCREENING, RECORD_ANALYSIS,
         ISSUE_ASSESSMENT, ISSUE_RECOMMENDATIONS, HAND_OVER, START_FOLLOW_UP, RECORD_FOLLOW_UP, CLOSE,
         PUT_ON_HOLD, RESUME or ADD_NOTE (an internal note on the timeline)."""
-        action = commands.CaseAction(
+        action = case_lifecycle.CaseAction(
             action=body.action, analysis_needed=body.analysis_needed, sources_consulted=tuple(body.sources_consulted),
             meeting_at=body.meeting_at, tool_version=body.tool_version,
             dimensions_assessed=tuple(body.dimensions_assessed), participants=tuple(body.participants),
@@ -353,15 +356,15 @@ def case_router(container: RoutingContainer) -> APIRouter:
                                   for r in body.recommendations),
             to_authorities=tuple(body.to_authorities), follow_up_due=body.follow_up_due, note_ref=body.note_ref,
             reason=body.reason, hold_reason=body.hold_reason, note=body.note or "")
-        return await commands.act_on_case(uow(), case_id, actor, action, now=now(), deps=deps,
+        return await case_lifecycle.act_on_case(uow(), case_id, actor, action, now=now(), deps=deps,
                                           expected_version=body.expected_version)
 
     @router.post("/{case_id}/age-corrections")
     async def correct_age(case_id: UUID, body: AgeCorrectionBody, actor: CaseMover) -> AgeCorrectionResult:
         """Correct a person's age; opens the missing underretning with the original receipt time."""
-        correction = commands.AgeCorrection(reason=body.reason, person=body.person, cpr=body.cpr,
+        correction = age_correction.AgeCorrection(reason=body.reason, person=body.person, cpr=body.cpr,
                                             date_of_birth=body.date_of_birth, stated_age=body.stated_age)
-        return await commands.correct_age(uow(), case_id, actor, correction, now=now(), deps=deps)
+        return await age_correction.correct_age(uow(), case_id, actor, correction, now=now(), deps=deps)
 
     return router
 
@@ -374,7 +377,7 @@ def underretning_router(container: RoutingContainer) -> APIRouter:
                              cursor: Cursor = None) -> UnderretningList:
         """StraXen's list: not yet assessed by the 24-hour deadline, then the rest by the receipt date; every
         underretning listed is logged as read."""
-        return await reading_.underretning_list(
+        return await worklists.underretning_list(
             container.unit_of_work(), reader.actor, ReadLog(container.read_log, reader.principal),
             include_closed=include_closed, limit=limit, cursor=cursor, now=container.clock(),
             config=container.deps.config)
@@ -413,19 +416,11 @@ def create_app(container: RoutingContainer, *, manage_runtime: bool = True, auth
         """For notify's delivery watchdog: what routing asked to be mailed (references and codes; a § 138
         receipt request also carries the reporter's work address, and its read is logged). Times need their
         UTC offset."""
-        async with container.unit_of_work() as uow:
-            try:
-                page = await uow.requested_notifications.between(start, end, cursor=cursor, limit=limit)
-            except InvalidCursor as error:
-                raise HTTPException(422, "Ugyldig cursor / invalid cursor") from error
-            addressed = [UUID(str(item["notification"]["underretning_id"])) for item in page.items
-                         if item["notification"].get("recipient_address") and
-                         item["notification"].get("underretning_id")]
-            if addressed:
-                await container.read_log.record_many(
-                    uow.session, service, case_kind=CaseKind.UNDERRETNING, case_ids=addressed,
-                    purpose=ReadPurpose.FOLLOW_UP, fields=["recipient_address"])
-                await uow.commit()
+        try:
+            page = await requested_notifications(container.unit_of_work(), start, end, cursor=cursor, limit=limit,
+                                                 reader=service, read_log=container.read_log)
+        except InvalidCursor as error:
+            raise HTTPException(422, "Ugyldig cursor / invalid cursor") from error
         return RequestedPage.model_validate({"items": page.items, "next_cursor": page.next_cursor})
 
     @app.exception_handler(DomainError)

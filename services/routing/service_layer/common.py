@@ -1,21 +1,19 @@
-"""Helpers the routing handlers and commands share: wrapping events, saving a case or an underretning with
-its events, and logging reads of personal data."""
+"""Helpers the routing handlers, commands and reads share: wrapping events, saving a case or an underretning
+with its events, and the access checks (a permission; a case or underretning of the actor's municipalities)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
 from contracts.envelope import Envelope, EventPayload
 from contracts.events import CaseTransitioned
-from infohus.kit.auth import CaseKind, Principal, ReadAccessLogger, ReadPurpose
+from infohus.kit.auth.roles import Permission
 from services.routing.adapters.unit_of_work import RoutingUnitOfWork
 from services.routing.domain.actors import Actor
 from services.routing.domain.case import InfohusCase
 from services.routing.domain.casework import Underretning
-from services.routing.domain.errors import NotFound
+from services.routing.domain.errors import NotFound, NotPermitted
 
 PRODUCER = "routing"
 
@@ -57,23 +55,9 @@ async def publish_underretning(uow: RoutingUnitOfWork, underretning: Underretnin
                   causation_id=causation_id)
 
 
-@dataclass(frozen=True)
-class ReadLog:
-    """The read-access log for one signed-in reader: rows are written in the reading transaction, which
-    commits before the data leaves the service (no read without its row)."""
-
-    logger: ReadAccessLogger
-    principal: Principal
-
-    async def record(self, uow: RoutingUnitOfWork, reads: Iterable[tuple[CaseKind, UUID, ReadPurpose]]) -> None:
-        """One row per case read (a case listed twice is logged once)."""
-        grouped: dict[tuple[CaseKind, ReadPurpose], list[UUID]] = {}
-        for kind, case_id, purpose in reads:
-            ids = grouped.setdefault((kind, purpose), [])
-            if case_id not in ids:
-                ids.append(case_id)
-        for (kind, purpose), ids in grouped.items():
-            await self.logger.record_many(uow.session, self.principal, case_kind=kind, case_ids=ids, purpose=purpose)
+def require(actor: Actor, *permissions: Permission) -> None:
+    if not any(actor.can(p) for p in permissions):
+        raise NotPermitted(f"role {actor.role_name} may not do this")
 
 
 # A case or underretning of a municipality the actor does not belong to is answered as if it did not exist.

@@ -17,7 +17,8 @@ from services.routing.domain.actors import Actor
 from services.routing.domain.config import MunicipalityConfig
 from services.routing.domain.disclosures import DISCLOSER_AUTHORITY, POLICE_INFOHUS, SystemInfo, years_after
 from services.routing.domain.errors import NotFound, NotPermitted
-from services.routing.service_layer.common import ReadLog, case_for
+from services.routing.service_layer.common import case_for
+from services.routing.service_layer.read_side.read_log import ReadLog
 
 # Who discloses when a tovholder records: the municipality's infohus unit, or the police's infohus.
 DISCLOSER: dict[Role, tuple[str, str]] = {
