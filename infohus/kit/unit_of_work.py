@@ -23,6 +23,7 @@ from uuid import UUID
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from infohus.kit.metrics import events_committed
 from infohus.kit.outbox import Inbox, Outbox, expect_claims
 
 Callback = Callable[[], None]
@@ -81,6 +82,8 @@ class SharedTransaction:
             await self.session.close()
             await self._held.aclose()  # locks are released only once the transaction has ended
         if committed:
+            for outbox in self._outboxes.values():
+                events_committed(outbox.take_added())
             for callback in self._callbacks:
                 callback()
 
@@ -199,6 +202,7 @@ class SqlUnitOfWork:
         if await self.outbox.flush():
             self.after_commit(self._on_commit)
         await self.session.commit()
+        events_committed(self.outbox.take_added())
         callbacks, self._after_commit = self._after_commit, []
         for callback in callbacks:
             callback()

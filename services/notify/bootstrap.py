@@ -21,6 +21,7 @@ from services.notify.adapters.mailer import Mailer, SmtpMailer
 from services.notify.adapters.orm import tables
 from services.notify.adapters.routing_credentials import routing_token_source
 from services.notify.adapters.unit_of_work import NotifyUnitOfWork
+from services.notify.metrics import register_metrics
 from services.notify.service_layer.handlers import handle_deadline_reached, handle_notification_requested
 from services.notify.service_layer.watchdog import Watchdog
 from services.notify.service_layer.worker import DeliveryWorker
@@ -84,6 +85,7 @@ def bootstrap(settings: NotifySettings | None = None, mailer: Mailer | None = No
               now: Callable[[], datetime] = utc_now) -> NotifyContainer:
     settings = settings or NotifySettings()
     runtime = ServiceRuntime("notify", settings, tables)
+    register_metrics()
     if expected is None and settings.routing_url:
         expected = RoutingExpectedNotifications(settings.routing_url, token=routing_token_source(settings))
     container = NotifyContainer(settings, runtime, mailer or SmtpMailer(settings),

@@ -19,6 +19,7 @@ from services.routing.adapters.unit_of_work import RoutingUnitOfWork
 from services.routing.config_loader import load_municipality_config
 from services.routing.domain.config import MunicipalityConfig
 from services.routing.domain.disclosures import SystemInfo
+from services.routing.metrics import register_metrics
 from services.routing.service_layer.deadlines import scan_deadlines
 from services.routing.service_layer.handlers import (
     RoutingDeps,
@@ -87,6 +88,7 @@ class RoutingContainer:
 def bootstrap(settings: RoutingSettings | None = None) -> RoutingContainer:
     settings = settings or RoutingSettings()
     runtime = ServiceRuntime("routing", settings, tables)
+    register_metrics()
     container = RoutingContainer(settings, runtime, load_municipality_config(settings.municipality_config))
     runtime.consume({ConcernSubmitted: container.on_concern_submitted,
                      DeliveryStatusChanged: container.on_delivery_status_changed})

@@ -7,8 +7,9 @@ from uuid import UUID
 
 import pytest
 
-from infohus.devstack.municipality import office_always_open
-from tests.system import build_system, eventually
+from devtools.devstack.municipality import office_always_open
+from tests.system import build_system
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.slow
 

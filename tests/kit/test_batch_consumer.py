@@ -32,7 +32,7 @@ from infohus.kit.unit_of_work import BatchMisuse, SharedTransaction, SqlUnitOfWo
 from tests.conftest import Databases, kafka_test_settings
 from tests.kit.support import kit_tables, read_topic
 from tests.statements import recorded_statements
-from tests.system import eventually
+from tests.waiting import consumed_to_end, eventually
 
 tracer = trace.get_tracer("tests.kit.batch")
 
@@ -233,7 +233,7 @@ async def test_a_batch_that_fails_releases_the_claims_made_for_it(store: Store) 
 
 
 async def _dead_lettered(settings: KafkaSettings, topic: str, expected: int) -> list[Any]:
-    return await read_topic(settings.bootstrap_servers, topic, at_least=expected, within=30, linger_ms=500)
+    return await read_topic(settings.bootstrap_servers, topic, at_least=expected, within=30)
 
 
 async def _publish_traced(broker: KafkaBroker, topic: str, envelope: Envelope[Any]) -> str:
@@ -251,12 +251,18 @@ async def _consume_with(settings: KafkaSettings, store: Store, handle: Any, unti
     await broker.start()
     try:
         await eventually(lambda: _at_least(store, until), within=60)
+        await eventually(lambda: _consumed(settings, [topic_name(CaseTransitioned, settings.topic_prefix)]))
     finally:
         await broker.stop()
 
 
 async def _at_least(store: Store, count: int) -> bool:
     return await store.claimed() >= count
+
+
+async def _consumed(settings: KafkaSettings, topics: list[str]) -> bool:
+    """The subscriber has handled (applied, skipped or dead-lettered) and committed every message."""
+    return await consumed_to_end(settings.bootstrap_servers, settings.group("kit-test"), topics)
 
 
 def _settings(kafka: Any, unique: str, batch_size: int) -> KafkaSettings:
@@ -329,6 +335,7 @@ async def test_one_consumer_of_two_topics_dead_letters_bad_messages_alone_and_ap
     await broker.start()
     try:
         await eventually(lambda: _at_least(store, len(good)), within=60)
+        await eventually(lambda: _consumed(settings, [transitions, sent]))  # the duplicate and the bad ones too
     finally:
         await broker.stop()
 

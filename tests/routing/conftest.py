@@ -19,8 +19,8 @@ from sqlalchemy import select
 from contracts.concern import ConcernIn
 from contracts.envelope import Envelope
 from contracts.events import ConcernSubmitted
+from devtools.auth_testing import FakeIdentityProvider
 from infohus.kit.auth import Role
-from infohus.kit.auth.testing import FakeIdentityProvider
 from services.routing.adapters.orm import tables
 from services.routing.bootstrap import RoutingContainer, bootstrap
 from services.routing.entrypoints.http import create_app

@@ -49,6 +49,7 @@ from services.intake.entrypoints.problems import (
 )
 from services.intake.entrypoints.read_api import concern_router
 from services.intake.entrypoints.web import PUBLIC_FORM, STAFF_FORM, message_page, refusal_page, web_router
+from services.intake.metrics import RefusalCounter
 from services.intake.service_layer.submit import ConcernRejected, Receipt
 from services.intake.settings import WEB_DIR
 
@@ -163,6 +164,7 @@ def create_app(container: IntakeContainer, *, manage_runtime: bool = True, auth:
     app.include_router(concern_router(container))
     app.include_router(web_router())
     app.add_middleware(RateLimitMiddleware, container=container)
+    app.add_middleware(RefusalCounter, paths=(API_PATH, PUBLIC_FORM, STAFF_FORM))
     # Outermost, so that every answer carries them, the rate limiter's 429 too.
     install_security_headers(app, auth_settings.environment, csp=CONTENT_SECURITY_POLICY)
     return app

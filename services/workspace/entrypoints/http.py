@@ -32,7 +32,8 @@ from infohus.kit.auth import (
     require,
 )
 from infohus.kit.auth.oidc import JwksFetcher
-from infohus.kit.http import BodySizeLimitMiddleware, TracingMiddleware
+from infohus.kit.http import NO_NATIVE_TELEMETRY, BodySizeLimitMiddleware, TracingMiddleware
+from infohus.kit.telemetry import configure_telemetry
 from services.workspace.adapters.administration import NotifyApi
 from services.workspace.adapters.services import (
     ApiError,
@@ -79,8 +80,10 @@ def create_app(settings: WorkspaceSettings | None = None, *, auth: AuthSettings 
             await store.engine.dispose()
 
     app = FastAPI(title="Infohus workspace", version="1", lifespan=lifespan, docs_url=None, redoc_url=None,
-                  openapi_url=None)
+                  openapi_url=None, telemetry=NO_NATIVE_TELEMETRY)
     app.state.settings = settings
+    app.state.infohus_service = "workspace"  # the HTTP metrics' service attribute
+    configure_telemetry("workspace", settings.telemetry)
     app.state.participants = participant_names(settings.municipality_config)
     app.state.clock = clock
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=200_000)

@@ -1,7 +1,7 @@
 """Benchmark of the disclosure log (issue item 7; measured, not asserted in tests).
 
-    uv run python -m services.audit.entrypoints.bench --records 1000000 --path data/bench/audit.db
-    uv run python -m services.audit.entrypoints.bench --postgres-url postgresql+asyncpg://postgres@127.0.0.1:5432/test
+    uv run python -m devtools.bench.audit --records 1000000 --path data/bench/audit.db
+    uv run python -m devtools.bench.audit --postgres-url postgresql+asyncpg://postgres@127.0.0.1:5432/test
 
 Builds a fresh log of N lawful records (a SQLite file, or a PostgreSQL schema) through the real schema
 (migrations, triggers and all), then measures: the per-subject query Q1 (raw, and through ``run_query``
@@ -287,7 +287,7 @@ async def measure(settings: AuditSettings, count: int, subjects: int, samples: i
 async def run_audit_benchmark(records: int = 1_000_000, *, path: Path = Path("data/bench/audit.db"),
                               subjects: int = 100_000, samples: int = 1000, reuse: bool = False,
                               postgres_url: str | None = None, schema: str = "bench_audit") -> dict[str, Any]:
-    """The whole benchmark from async code (``python -m infohus.bench`` calls it); prints and returns
+    """The whole benchmark from async code (``python -m devtools.bench`` calls it); prints and returns
     the results. On the SQLite file ``path``, or with ``postgres_url`` in that database's ``schema``
     (dropped and created again). ``reuse``: measure the log a previous run left if it has ``records``."""
     subjects = min(subjects, records)
@@ -320,7 +320,7 @@ async def run_audit_benchmark(records: int = 1_000_000, *, path: Path = Path("da
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m services.audit.entrypoints.bench")
+    parser = argparse.ArgumentParser(prog="python -m devtools.bench.audit")
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--subjects", type=int, default=100_000)
     parser.add_argument("--samples", type=int, default=1000)

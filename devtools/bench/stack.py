@@ -19,9 +19,9 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from infohus.devstack.broker import LocalBroker
-from infohus.devstack.ports import free_port
-from infohus.devstack.supervisor import service_environment
+from devtools.devstack.broker import LocalBroker
+from devtools.devstack.ports import free_port
+from devtools.devstack.supervisor import service_environment
 
 SERVICES = ("intake", "routing", "notify", "audit")
 POSTGRES_ADMIN_URL = os.environ.get("INFOHUS_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
@@ -46,14 +46,18 @@ class Stack:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.broker = LocalBroker(log_file=self.data_dir / "broker.log")
         await self.broker.astart()
-        await self.start_mailbox()
-        self._database = f"infohus_bench_{uuid.uuid4().hex[:10]}"
-        await _admin(f'CREATE DATABASE "{self._database}"')
-        self.database_url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{self._database}"
-        self.ports = {s: free_port() for s in SERVICES}
-        for service in SERVICES:
-            await self.start_service(service)
-        await self.wait_ready()
+        try:
+            await self.start_mailbox()
+            self._database = f"infohus_bench_{uuid.uuid4().hex[:10]}"
+            await _admin(f'CREATE DATABASE "{self._database}"')
+            self.database_url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{self._database}"
+            self.ports = {s: free_port() for s in SERVICES}
+            for service in SERVICES:
+                await self.start_service(service)
+            await self.wait_ready()
+        except BaseException:
+            await self.stop()  # a service that never became ready must not outlive the run
+            raise
 
     @property
     def mailbox_url(self) -> str:
@@ -68,7 +72,7 @@ class Stack:
         if not hasattr(self, "smtp_port"):
             self.smtp_port, self.mailbox_port = free_port(), free_port()
         self.processes["mailbox"] = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "infohus.devstack.mailbox", "--folder", str(self.mail_folder),
+            sys.executable, "-m", "devtools.devstack.mailbox", "--folder", str(self.mail_folder),
             "--smtp-port", str(self.smtp_port), "--web-port", str(self.mailbox_port),
             stdout=(self.data_dir / "mailbox.log").open("ab"), stderr=asyncio.subprocess.STDOUT)
         await _wait_tcp(self.smtp_port, 30)
@@ -100,7 +104,7 @@ class Stack:
         profile: list[str] = []
         if self.profile_dir is not None:
             self.profile_dir.mkdir(parents=True, exist_ok=True)
-            profile = ["-m", "infohus.bench.profiled", str(self.profile_dir / f"{service}.prof")]
+            profile = ["-m", "devtools.bench.profiled", str(self.profile_dir / f"{service}.prof")]
         self.processes[service] = await asyncio.create_subprocess_exec(
             sys.executable, *(profile or ["-m", "infohus.cli"]), "serve", service,
             env={**os.environ, **self.environment(service)}, stdout=log, stderr=asyncio.subprocess.STDOUT)
@@ -154,7 +158,8 @@ class Stack:
             except TimeoutError:
                 process.kill()
         await self.broker.astop()
-        await _admin(f'DROP DATABASE IF EXISTS "{self._database}" WITH (FORCE)')
+        if hasattr(self, "_database"):
+            await _admin(f'DROP DATABASE IF EXISTS "{self._database}" WITH (FORCE)')
 
 
 async def _admin(statement: str) -> None:

@@ -14,7 +14,7 @@ DATA is answered with that reply and nothing is stored; set it back to ``None`` 
 Logging: only counts and file names, never addresses or content. aiosmtpd's own ``mail.log`` logger
 logs addresses at INFO, so it is set to WARNING unless the application configured it explicitly.
 
-Run standalone with ``python -m infohus.devstack.mailbox [--folder data/mailbox]``.
+Run standalone with ``python -m devtools.devstack.mailbox [--folder data/mailbox]``.
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ import ipaddress
 import json
 import logging
 import os
-import re
 import signal
 import socket
 import ssl
@@ -40,10 +39,8 @@ import uuid
 import warnings
 import weakref
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
-from email.parser import BytesHeaderParser
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -55,6 +52,15 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
 from infohus.kit.aio import cancel_within, finish_within
+from services.notify.adapters.mail_folder import (
+    FILE_TIME_FORMAT,
+    MAIL_FILE_NAME,
+    StoredMail,
+    mail_files,
+    read_mail_summaries,
+    read_summary,
+    time_from_file_name,
+)
 
 __all__ = [
     "LocalMailbox",
@@ -70,35 +76,9 @@ log = logging.getLogger(__name__)
 
 Fault = tuple[int, str]
 
-_FILE_RE = re.compile(r"\d{8}T\d{6}\.\d{9}Z-[0-9a-f]{32}\.eml")
-_FILE_TIME_FORMAT = "%Y%m%dT%H%M%S"
-
-
 # --------------------------------------------------------------------------------------------------
-# Storage
+# Storage (the folder's format: services.notify.adapters.mail_folder)
 # --------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StoredMail:
-    """Summary of one stored mail, as listed on the web page and in ``/api/messages``."""
-
-    file: str
-    received_at: dt.datetime
-    mail_from: str
-    rcpt_tos: tuple[str, ...]
-    subject: str | None
-    message_id: str | None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "file": self.file,
-            "received_at": self.received_at.isoformat(),
-            "mail_from": self.mail_from,
-            "rcpt_tos": list(self.rcpt_tos),
-            "subject": self.subject,
-            "message_id": self.message_id,
-        }
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -113,63 +93,6 @@ def _atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-def _time_from_file_name(name: str) -> dt.datetime:
-    stamp, _, _ = name.partition("Z-")
-    seconds, _, nanos = stamp.partition(".")
-    base = dt.datetime.strptime(seconds, _FILE_TIME_FORMAT).replace(tzinfo=dt.UTC)
-    return base + dt.timedelta(microseconds=int(nanos) // 1000)
-
-
-def _mail_files(folder: Path) -> list[Path]:
-    """Stored mails in arrival order (the file names sort by receive time)."""
-    try:
-        names = sorted(entry.name for entry in os.scandir(folder) if _FILE_RE.fullmatch(entry.name))
-    except FileNotFoundError:
-        return []
-    return [folder / name for name in names]
-
-
-def _header(msg: EmailMessage, name: str) -> str | None:
-    try:
-        value = msg.get(name)
-    except Exception:  # a malformed header must not break the listing
-        return None
-    return None if value is None else str(value)
-
-
-def _summary(path: Path) -> StoredMail | None:
-    try:
-        with path.open("rb") as fh:
-            headers = BytesHeaderParser(policy=policy.default).parse(fh)
-    except FileNotFoundError:  # deleted meanwhile
-        return None
-    received_at = _time_from_file_name(path.name)
-    mail_from = ""
-    rcpt_tos: tuple[str, ...] = ()
-    try:
-        envelope = json.loads(path.with_suffix(".json").read_text("utf-8"))
-        received_at = dt.datetime.fromisoformat(envelope["received_at"])
-        mail_from = str(envelope["mail_from"])
-        rcpt_tos = tuple(str(r) for r in envelope["rcpt_tos"])
-    except (OSError, ValueError, KeyError, TypeError):
-        # An .eml dropped into the folder by hand: fall back to the headers.
-        mail_from = _header(headers, "From") or ""
-        rcpt_tos = tuple(filter(None, (_header(headers, "To"),)))
-    return StoredMail(
-        file=path.name,
-        received_at=received_at,
-        mail_from=mail_from,
-        rcpt_tos=rcpt_tos,
-        subject=_header(headers, "Subject"),
-        message_id=_header(headers, "Message-ID"),
-    )
-
-
-def read_mail_summaries(folder: str | os.PathLike[str]) -> list[StoredMail]:
-    """Summaries of the mails stored in ``folder``, in arrival order."""
-    return [s for s in map(_summary, _mail_files(Path(folder))) if s is not None]
-
-
 class MailFolderTail:
     """The mails stored in a folder since the last look, each file read once (a watcher that looks every
     second would otherwise parse every mail again each time)."""
@@ -180,9 +103,9 @@ class MailFolderTail:
 
     def new_summaries(self) -> list[StoredMail]:
         """Summaries of the mails not returned before, in arrival order."""
-        fresh = [path for path in _mail_files(self._folder) if path.name not in self._read]
+        fresh = [path for path in mail_files(self._folder) if path.name not in self._read]
         self._read.update(path.name for path in fresh)
-        return [s for s in map(_summary, fresh) if s is not None]
+        return [s for s in map(read_summary, fresh) if s is not None]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -390,7 +313,7 @@ def _build_app(folder: Path, mailbox: LocalMailbox | None = None) -> FastAPI:
 
     @app.get("/messages/{file}")
     def raw_message(file: str) -> Response:
-        if not _FILE_RE.fullmatch(file):
+        if not MAIL_FILE_NAME.fullmatch(file):
             raise HTTPException(status_code=404, detail="Ukendt e-mail")
         try:
             data = (folder / file).read_bytes()
@@ -612,14 +535,14 @@ class LocalMailbox:
         now = time.time_ns()
         self._last_ns = now if now > self._last_ns else self._last_ns + 1  # strictly increasing
         seconds, nanos = divmod(self._last_ns, 1_000_000_000)
-        stamp = dt.datetime.fromtimestamp(seconds, dt.UTC).strftime(_FILE_TIME_FORMAT)
+        stamp = dt.datetime.fromtimestamp(seconds, dt.UTC).strftime(FILE_TIME_FORMAT)
         return f"{stamp}.{nanos:09d}Z-{uuid.uuid4().hex}.eml"
 
     async def _store(self, content: bytes, mail_from: str, rcpt_tos: list[str]) -> str:
         name = self._next_file_name()
         path = self.folder / name
         envelope = {
-            "received_at": _time_from_file_name(name).isoformat(),
+            "received_at": time_from_file_name(name).isoformat(),
             "mail_from": mail_from,
             "rcpt_tos": rcpt_tos,
         }
@@ -639,7 +562,7 @@ class LocalMailbox:
 
     def files(self) -> list[Path]:
         """Paths of the stored ``.eml`` files, in arrival order."""
-        return _mail_files(self.folder)
+        return mail_files(self.folder)
 
     def summaries(self) -> list[StoredMail]:
         return read_mail_summaries(self.folder)
@@ -709,7 +632,7 @@ async def _serve(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m infohus.devstack.mailbox",
+        prog="python -m devtools.devstack.mailbox",
         description="Run a local SMTP mailbox with a web page until SIGINT/SIGTERM.",
     )
     parser.add_argument("--folder", default="data/mailbox", help="where .eml files are stored")

@@ -1,4 +1,4 @@
-"""``python -m infohus.bench.profiled OUT.prof serve routing``: ``infohus`` under cProfile.
+"""``python -m devtools.bench.profiled OUT.prof serve routing``: ``infohus`` under cProfile.
 
 The profile is written when the process stops, on SIGTERM too: uvicorn shuts down gracefully and then
 raises the signal again, which here ends the process through ``SystemExit`` instead of killing it before

@@ -13,8 +13,8 @@ import signal
 import sys
 from pathlib import Path
 
-from infohus.devstack.broker import LocalBroker
-from infohus.devstack.mailbox import LocalMailbox
+from devtools.devstack.broker import LocalBroker
+from devtools.devstack.mailbox import LocalMailbox
 
 SERVICE_PORTS = {"intake": 8000, "routing": 8001, "notify": 8002, "audit": 8003, "workspace": 8004}
 BROKER_PORT = 19092

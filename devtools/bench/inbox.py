@@ -4,7 +4,7 @@ Seeds N cases (default 100,000) straight into the tables of a fresh PostgreSQL s
 the real HTTP app in-process (httpx ASGITransport, signed-in bearer tokens), the inbox's first page, a
 filtered page, a CPR search, StraXen's list and the case view, and prints p50/p95 per request kind.
 
-    .venv/bin/python -m infohus.bench.inbox --cases 100000   (make bench-inbox)
+    .venv/bin/python -m devtools.bench.inbox --cases 100000   (make bench-inbox)
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from contracts.concern import ConcernIn
-from infohus.kit.auth.testing import FakeIdentityProvider
+from devtools.auth_testing import FakeIdentityProvider
 from infohus.kit.settings import Environment, TelemetrySettings
 from services.routing.adapters.orm import (
     case_timeline,

@@ -1,6 +1,6 @@
 """``make chaos``: faults under steady load, then proof that nothing was lost or doubled.
 
-    python -m infohus.chaos [--seconds-per-fault 5] [--rate 5] [--no-postgres-restart]
+    python -m devtools.chaos [--seconds-per-fault 5] [--rate 5] [--no-postgres-restart]
 
 Injected, in order, while concerns keep arriving: SIGKILL of each service (then restart), an empty
 broker in place of the old one, the SMTP server stopped, answering 4xx and then 5xx, a PostgreSQL
@@ -23,9 +23,9 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from infohus.bench.stack import SERVICES, Stack
-from infohus.devstack.broker import LocalBroker
-from infohus.devstack.mailbox import read_mail_summaries
+from devtools.bench.stack import SERVICES, Stack
+from devtools.devstack.broker import LocalBroker
+from devtools.devstack.mailbox import read_mail_summaries
 
 REFERENCE = re.compile(r"IH-\d{4}-[0-9A-Z]{4}-[0-9A-Z]{4}")
 CASE_MAILBOXES = {"tk@ishoj.dk", "Underretninger@ishoj.dk"}  # ops alerts name references too
@@ -185,7 +185,7 @@ async def main(args: argparse.Namespace) -> int:
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m infohus.chaos", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m devtools.chaos", description=__doc__)
     parser.add_argument("--seconds-per-fault", type=float, default=60)
     parser.add_argument("--rate", type=float, default=5)
     parser.add_argument("--settle-seconds", type=float, default=180)

@@ -1,7 +1,7 @@
 """``make bench``: throughput, latency, memory and efficiency of the whole pipeline on this machine.
 
-    python -m infohus.bench [--rate 50] [--comparison-rate 10] [--fixed-seconds 20] [--max-concerns 2000] [--skip-audit]
-        [--real-calendar]
+    python -m devtools.bench [--rate 50] [--comparison-rate 10] [--fixed-seconds 20] [--max-concerns 2000]
+        [--skip-audit] [--real-calendar]
 
 End to end means: accepted by intake → case opened → both mails accepted by SMTP → disclosures appended.
 Every concern takes the office-hours route (the office is open round the clock for the bench), so the
@@ -30,10 +30,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from contracts.events import NotificationSent
 from contracts.topics import all_topics, topic_name
-from infohus.bench.hop import raw_hop_rate, records_in
-from infohus.bench.stack import Stack, machine_busy_seconds
-from infohus.devstack.mailbox import MailFolderTail
-from infohus.devstack.municipality import office_always_open
+from devtools.bench.hop import raw_hop_rate, records_in
+from devtools.bench.stack import Stack, machine_busy_seconds
+from devtools.devstack.mailbox import MailFolderTail
+from devtools.devstack.municipality import office_always_open
 
 CORES = os.cpu_count() or 1
 REFERENCE = re.compile(r"IH-\d{4}-[0-9A-Z]{4}-[0-9A-Z]{4}")
@@ -296,14 +296,14 @@ async def main(args: argparse.Namespace) -> int:
          "infrastructure_ceiling_concerns_per_s": cost.infrastructure_ceiling()},
         indent=2))
     if not args.skip_audit:
-        from infohus.bench.audit import run_audit_benchmark
+        from devtools.bench.audit import run_audit_benchmark
 
         await run_audit_benchmark(args.audit_records)
     return 0
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m infohus.bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m devtools.bench", description=__doc__)
     parser.add_argument("--rate", type=float, default=50)
     parser.add_argument("--fixed-seconds", type=float, default=20)
     parser.add_argument("--comparison-rate", type=float, default=10,

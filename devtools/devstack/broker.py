@@ -7,13 +7,13 @@ server that happens to listen on the port is never mistaken for ours).
 Facts about tansu that callers must respect (measured, see the project notes):
 
 * memory storage forgets every topic and offset on restart: ``restart()`` gives an empty broker, and
-  services must call :func:`ensure_topics` again once it is back;
+  services must call :func:`infohus.kit.messaging.ensure_topics` again once it is back;
 * idempotent producers and transactions from stock aiokafka are not accepted
   (use ``enable_idempotence=False``);
 * ListOffsets answers wrongly: consumers must use ``auto_offset_reset="earliest"``;
 * consumer groups join slowly unless ``session_timeout_ms=3000`` and ``heartbeat_interval_ms=1000``.
 
-Run standalone with ``python -m infohus.devstack.broker [--port 9092]``.
+Run standalone with ``python -m devtools.devstack.broker [--port 9092]``.
 """
 
 from __future__ import annotations
@@ -23,24 +23,25 @@ import asyncio
 import contextlib
 import os
 import signal
-import socket
-import struct
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic  # type: ignore[import-untyped, unused-ignore]
-from aiokafka.errors import KafkaError, TopicAlreadyExistsError, for_code  # type: ignore[import-untyped, unused-ignore]
+from aiokafka.admin import AIOKafkaAdminClient  # type: ignore[import-untyped, unused-ignore]
+from aiokafka.errors import KafkaError  # type: ignore[import-untyped, unused-ignore]
 
-from infohus.devstack.ports import free_port, port_is_free
+from devtools.devstack.ports import free_port, port_is_free
+from infohus.kit.messaging import ensure_topics
+from infohus.kit.settings import KafkaSettings
 
-__all__ = ["BrokerStartError", "LocalBroker", "ensure_topics", "main"]
+__all__ = ["BrokerStartError", "LocalBroker", "main"]
 
 HOST = "127.0.0.1"
 
@@ -54,12 +55,10 @@ class BrokerStartError(RuntimeError):
 
 
 # --------------------------------------------------------------------------------------------------
-# Readiness probe: a Kafka Metadata v2 request (brokers and cluster id only, no topics).
+# Readiness probe: the cluster id and brokers, from a Kafka Metadata request (aiokafka's admin client).
 # --------------------------------------------------------------------------------------------------
 
-_METADATA_API_KEY = 3
-_METADATA_VERSION = 2
-_PROBE_CLIENT_ID = b"infohus-devstack-probe"
+_PROBE_CLIENT_ID = "infohus-devstack-probe"
 
 
 @dataclass(frozen=True)
@@ -68,89 +67,29 @@ class _ClusterInfo:
     brokers: tuple[tuple[int, str, int], ...]  # (node_id, host, port)
 
 
-def _metadata_request(correlation_id: int) -> bytes:
-    header = struct.pack(">hhih", _METADATA_API_KEY, _METADATA_VERSION, correlation_id, len(_PROBE_CLIENT_ID))
-    body = struct.pack(">i", 0)  # an empty topic array: metadata about brokers only
-    message = header + _PROBE_CLIENT_ID + body
-    return struct.pack(">i", len(message)) + message
-
-
-class _Reader:
-    def __init__(self, data: bytes) -> None:
-        self._data = data
-        self._offset = 0
-
-    def _take(self, n: int) -> bytes:
-        if self._offset + n > len(self._data):
-            raise ValueError("truncated Kafka response")
-        chunk = self._data[self._offset : self._offset + n]
-        self._offset += n
-        return chunk
-
-    def int16(self) -> int:
-        value: int = struct.unpack(">h", self._take(2))[0]
-        return value
-
-    def int32(self) -> int:
-        value: int = struct.unpack(">i", self._take(4))[0]
-        return value
-
-    def nullable_string(self) -> str | None:
-        length = self.int16()
-        if length < 0:
-            return None
-        return self._take(length).decode("utf-8")
-
-
-def _parse_metadata_response(payload: bytes, correlation_id: int) -> _ClusterInfo:
-    reader = _Reader(payload)
-    if reader.int32() != correlation_id:
-        raise ValueError("Kafka response with an unexpected correlation id")
-    brokers = []
-    for _ in range(reader.int32()):
-        node_id = reader.int32()
-        host = reader.nullable_string() or ""
-        port = reader.int32()
-        reader.nullable_string()  # rack
-        brokers.append((node_id, host, port))
-    cluster_id = reader.nullable_string()
-    return _ClusterInfo(cluster_id=cluster_id, brokers=tuple(brokers))
-
-
-def _probe_sync(host: str, port: int, timeout: float) -> _ClusterInfo:
-    correlation_id = int.from_bytes(os.urandom(3), "big")
-    with socket.create_connection((host, port), timeout=timeout) as sock:
-        sock.sendall(_metadata_request(correlation_id))
-
-        def read_exactly(n: int) -> bytes:
-            buf = bytearray()
-            while len(buf) < n:
-                chunk = sock.recv(n - len(buf))
-                if not chunk:
-                    raise ConnectionError("connection closed by broker")
-                buf += chunk
-            return bytes(buf)
-
-        (size,) = struct.unpack(">i", read_exactly(4))
-        return _parse_metadata_response(read_exactly(size), correlation_id)
+def _cluster_info(described: dict[str, Any]) -> _ClusterInfo:
+    brokers = tuple((b["node_id"], b["host"], b["port"]) for b in described["brokers"])
+    return _ClusterInfo(cluster_id=described.get("cluster_id"), brokers=brokers)
 
 
 async def _probe_async(host: str, port: int, limit: float) -> _ClusterInfo:
-    correlation_id = int.from_bytes(os.urandom(3), "big")
-
-    async def exchange() -> _ClusterInfo:
-        reader, writer = await asyncio.open_connection(host, port)
+    async with asyncio.timeout(limit):
+        # A refused connection fails here, quietly: aiokafka logs every failed bootstrap at ERROR.
+        _, writer = await asyncio.open_connection(host, port)
+        writer.close()
+        admin = AIOKafkaAdminClient(bootstrap_servers=f"{host}:{port}", client_id=_PROBE_CLIENT_ID,
+                                    request_timeout_ms=max(100, int(limit * 1000)))
         try:
-            writer.write(_metadata_request(correlation_id))
-            await writer.drain()
-            (size,) = struct.unpack(">i", await reader.readexactly(4))
-            return _parse_metadata_response(await reader.readexactly(size), correlation_id)
+            await admin.start()
+            return _cluster_info(await admin.describe_cluster())
         finally:
-            writer.close()
-            with contextlib.suppress(OSError):
-                await writer.wait_closed()
+            await admin.close()
 
-    return await asyncio.wait_for(exchange(), limit)
+
+def _probe_sync(host: str, port: int, timeout: float) -> _ClusterInfo:
+    # In a loop of its own on a thread of its own: the sync API may be called from a coroutine.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tansu-probe") as pool:
+        return pool.submit(asyncio.run, _probe_async(host, port, timeout)).result()
 
 
 # --------------------------------------------------------------------------------------------------
@@ -330,7 +269,7 @@ class LocalBroker:
                     self._check_alive()
                     return self
                 last_error = f"answered by another broker: {info}"
-            except (OSError, ValueError) as exc:
+            except (OSError, KafkaError) as exc:
                 last_error = exc
             if time.monotonic() >= deadline:
                 raise self._startup_timed_out(last_error)
@@ -349,7 +288,7 @@ class LocalBroker:
                     self._check_alive()
                     return self
                 last_error = f"answered by another broker: {info}"
-            except (OSError, ValueError, TimeoutError, asyncio.IncompleteReadError) as exc:
+            except (OSError, KafkaError) as exc:
                 last_error = exc
             if time.monotonic() >= deadline:
                 raise self._startup_timed_out(last_error)
@@ -448,63 +387,6 @@ class LocalBroker:
 
 
 # --------------------------------------------------------------------------------------------------
-# Topics
-# --------------------------------------------------------------------------------------------------
-
-
-def _is_retriable(exc: BaseException) -> bool:
-    if isinstance(exc, KafkaError):
-        return bool(getattr(exc, "retriable", False))
-    return isinstance(exc, (OSError, TimeoutError))
-
-
-async def ensure_topics(
-    bootstrap_servers: str,
-    topics: Sequence[str],
-    partitions: int = 1,
-    replication_factor: int = 1,
-    *,
-    timeout: float = 15.0,
-) -> None:
-    """Create those of ``topics`` that do not exist yet. Idempotent; existing topics are left alone.
-
-    Retries connection-level (retriable) errors until ``timeout`` seconds have passed, so it can be
-    called while the broker is still coming up; any other error is raised at once.
-    """
-    wanted = list(dict.fromkeys(topics))
-    if not wanted:
-        return
-    deadline = time.monotonic() + timeout
-    while True:
-        admin = AIOKafkaAdminClient(
-            bootstrap_servers=bootstrap_servers,
-            client_id="infohus-devstack-admin",
-            request_timeout_ms=max(1000, int(min(timeout, 10.0) * 1000)),
-        )
-        try:
-            await admin.start()
-            existing = set(await admin.list_topics())
-            missing = [name for name in wanted if name not in existing]
-            if missing:
-                response = await admin.create_topics(
-                    [NewTopic(name, partitions, replication_factor) for name in missing]
-                )
-                for entry in response.topic_errors:
-                    name, code = entry[0], entry[1]
-                    if code in (0, TopicAlreadyExistsError.errno):
-                        continue
-                    message = entry[2] if len(entry) > 2 else None
-                    raise for_code(code)(f"cannot create topic {name!r}: {message or 'no message'}")
-            return
-        except Exception as exc:
-            if not _is_retriable(exc) or time.monotonic() >= deadline:
-                raise
-        finally:
-            await admin.close()
-        await asyncio.sleep(0.2)
-
-
-# --------------------------------------------------------------------------------------------------
 # CLI
 # --------------------------------------------------------------------------------------------------
 
@@ -518,7 +400,7 @@ async def _serve(args: argparse.Namespace) -> int:
     try:
         await broker.astart()
         if args.topic:
-            await ensure_topics(broker.bootstrap_servers, args.topic)
+            await ensure_topics(KafkaSettings(bootstrap_servers=broker.bootstrap_servers), args.topic)
         print(f"tansu broker ready: bootstrap servers {broker.bootstrap_servers}", flush=True)
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
@@ -536,7 +418,7 @@ async def _serve(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m infohus.devstack.broker",
+        prog="python -m devtools.devstack.broker",
         description="Run a local tansu Kafka broker (in-memory storage) until SIGINT/SIGTERM.",
     )
     parser.add_argument("--port", type=int, default=9092, help="port on 127.0.0.1 (0: any free port)")
