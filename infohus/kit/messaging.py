@@ -6,9 +6,10 @@ topic, and only a failure to dead-letter it leaves it uncommitted for redelivery
 
 Batches: a subscriber given the service's sessions takes what the broker has (up to
 ``consume_batch_max_records``) and handles it in one database transaction and one offset commit
-(:class:`~infohus.kit.unit_of_work.SharedTransaction`). Should anything in the batch fail, the batch is
-rolled back and its messages are handled one by one with the policy above, so a bad message costs
-only itself.
+(:class:`~infohus.kit.unit_of_work.SharedTransaction`), which it hands to each handler; the handler
+passes it to the units of work it opens. Should anything in the batch fail, the batch is rolled back and
+its messages are handled one by one (each handler then given no batch) with the policy above, so a bad
+message costs only itself.
 """
 
 from __future__ import annotations
@@ -113,7 +114,8 @@ class KafkaPublisher:
         return confirmation
 
 
-Handler = Callable[[Envelope[Any]], Awaitable[None]]
+Handler = Callable[[Envelope[Any], SharedTransaction | None], Awaitable[None]]
+"""Handles one message; the second argument is the batch transaction its units of work join (None: alone)."""
 
 
 def backoff_delay(attempt: int, settings: KafkaSettings) -> float:
@@ -197,11 +199,12 @@ class _Consumer:
                     sessions: async_sessionmaker[AsyncSession]) -> None:
         parsed = [(record, envelope) for record in records if (envelope := await self._parse(record)) is not None]
         if len(parsed) > 1:
+            event_ids = [envelope.event_id for _, envelope in parsed]
             try:
-                async with SharedTransaction(sessions, event_ids=[envelope.event_id for _, envelope in parsed]):
+                async with SharedTransaction(sessions, event_ids=event_ids) as batch:
                     for record, envelope in parsed:
                         with _handling_span(record):
-                            await self._routes[record.topic].handle(envelope)
+                            await self._routes[record.topic].handle(envelope, batch)
                 messages_consumed(self._metric_attributes, (record.topic for record in records))
                 return
             except Exception as error:
@@ -224,7 +227,7 @@ class _Consumer:
         last_error: Exception | None = None
         for attempt in range(1, settings.handler_max_attempts + 1):
             try:
-                await self._routes[record.topic].handle(envelope)
+                await self._routes[record.topic].handle(envelope, None)
                 return
             except PermanentError as error:
                 await self._dead_letter(record, reason=str(error), attempts=attempt)

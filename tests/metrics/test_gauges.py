@@ -27,7 +27,7 @@ from infohus.kit.db import session_factory
 from infohus.kit.gauges import RuntimeGauges
 from infohus.kit.messaging import ensure_topics, make_broker, subscribe_all
 from infohus.kit.settings import KafkaSettings
-from infohus.kit.unit_of_work import SqlUnitOfWork
+from infohus.kit.unit_of_work import SharedTransaction, SqlUnitOfWork
 from tests.conftest import Databases, kafka_test_settings
 from tests.kit.support import kit_tables
 from tests.metrics.conftest import Reading
@@ -88,7 +88,7 @@ async def test_a_consumer_that_stopped_falls_behind_and_makes_no_progress(
                                                         {"routing": None}))
     stuck = asyncio.Event()
 
-    async def handle(_envelope: Envelope[Any]) -> None:
+    async def handle(_envelope: Envelope[Any], _batch: SharedTransaction | None) -> None:
         await stuck.wait()
 
     broker = make_broker(settings, client_id="metrics-lag")

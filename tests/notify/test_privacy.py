@@ -133,7 +133,7 @@ async def test_no_personal_value_of_the_concern_reaches_any_mail_or_notify_recor
 
         async def receipt_task_done() -> Any:  # notify's SENT status reached routing: the § 138 task is done
             async with system.routing.unit_of_work() as uow:
-                task = await uow.routing.get_task(task_id)
+                task = await uow.tasks.get(task_id)
             return task if task is not None and task.outcome == "SENT_BY_INFOHUS" else None
 
         await eventually(receipt_task_done, within=30)

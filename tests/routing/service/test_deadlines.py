@@ -145,7 +145,7 @@ async def test_clocks_already_reported_do_not_hide_newly_due_ones(routing: Routi
     fresh = await routing.submit(concern_body(subjects=[person(MINOR)]), routing.now)
     routing.advance(hours=19)  # its 24-hour assessment is now at risk
     async with routing.container.unit_of_work() as uow:
-        [due] = await uow.routing.running_clocks_due(routing.now, limit=1)
+        [due] = await uow.clocks.running_due(routing.now, limit=1)
     assert due.concern_id == fresh
 
 
@@ -168,5 +168,5 @@ async def test_a_new_concern_writes_its_clocks_with_one_statement(routing: Routi
     with recorded_statements(routing.container.runtime.engine, "INSERT INTO clocks") as writes:
         concern_id = await routing.submit(concern_body(subjects=[person(MINOR)]), RECEIVED)
     async with routing.container.unit_of_work() as work:
-        started = await work.routing.clocks_for_concern(concern_id)
+        started = await work.clocks.for_concern(concern_id)
     assert len(writes) == 1 and len(started) == 3  # triage, 24-hour assessment, receipt

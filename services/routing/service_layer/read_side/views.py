@@ -1,4 +1,4 @@
-"""What the case API returns: typed views (pydantic), so the staff workspace gets JSON lists and objects,
+"""What the read side returns: typed views (pydantic), so the staff workspace gets JSON lists and objects,
 never strings of JSON, and no internal field leaves by accident (only the fields declared here do)."""
 
 from __future__ import annotations
@@ -11,9 +11,8 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, ConfigDict, JsonValue
 
 from contracts.events import DeadlineKind, DeliveryStatus, Destination, NotificationPurpose, Priority
-from services.routing.domain.age import AgeBand
 from services.routing.domain.case import CaseState, CloseReason, TriageOutcome
-from services.routing.domain.clocks import ClockKind
+from services.routing.domain.clocks import Clock, ClockKind
 from services.routing.domain.tasks import Task, TaskKind, TaskState
 from services.routing.domain.vocabulary import TimeContext
 
@@ -89,6 +88,13 @@ class ClockView(_View):
     stop_reason: str | None
     events: list[DeadlineKind]
     """The warning and breach events emitted for this clock, oldest first."""
+
+
+def clock_views(clocks: list[Clock], events: list[dict[str, str]]) -> list[ClockView]:
+    return [ClockView(clock_id=c.clock_id, kind=c.kind, started_at=c.started_at, due_at=c.due_at, warn_at=c.warn_at,
+                      stopped_at=c.stopped_at, stop_reason=c.stop_reason,
+                      events=[e["kind"] for e in events if e["clock_id"] == str(c.clock_id)])
+            for c in clocks]
 
 
 # --- the inbox ---------------------------------------------------------------------------------------
@@ -254,56 +260,3 @@ class UnderretningView(_View):
     forwarded_at: AwareDatetime | None
     tasks: list[TaskView]
     clocks: list[ClockView]
-
-
-# --- command results ------------------------------------------------------------------------------------
-
-
-class TriageResult(_View):
-    state: CaseState
-    triage_complete: bool
-    version: int
-    awaiting: list[str]
-
-
-class ActionResult(_View):
-    state: CaseState
-    version: int
-
-
-class AgeCorrectionResult(_View):
-    person: str
-    from_band: AgeBand
-    to_band: AgeBand
-    underretning_id: UUID | None
-    received_at: AwareDatetime | None
-    assessment_due_at: AwareDatetime | None
-    deadline_events: list[str]
-
-
-class AssessmentResult(_View):
-    state: str
-    assessed_at: AwareDatetime | None
-    late: bool
-    deadline_events: list[str]
-
-
-class ReceiptResult(_View):
-    task: TaskView
-    deadline_events: list[str]
-
-
-class OrientationResult(_View):
-    task: TaskView
-
-
-class DisclosureDecisionResult(_View):
-    task: TaskView
-    disclosure_record_id: UUID
-    kind: str
-
-
-class ForwardingResult(_View):
-    task: TaskView
-    disclosure_record_id: UUID
-    legal_basis: str

@@ -17,7 +17,8 @@ from services.routing.domain.actors import Actor
 from services.routing.domain.config import MunicipalityConfig
 from services.routing.domain.disclosures import DISCLOSER_AUTHORITY, POLICE_INFOHUS, SystemInfo, years_after
 from services.routing.domain.errors import NotFound, NotPermitted
-from services.routing.service_layer.common import ReadLog, case_for
+from services.routing.service_layer.common import case_for
+from services.routing.service_layer.read_side.read_log import ReadLog
 
 # Who discloses when a tovholder records: the municipality's infohus unit, or the police's infohus.
 DISCLOSER: dict[Role, tuple[str, str]] = {
@@ -62,7 +63,7 @@ async def disclosure_draft(uow: RoutingUnitOfWork, case_id: UUID, actor: Actor, 
         raise NotPermitted(f"role {actor.role_name} records no disclosures of infohus cases")
     async with uow:
         case = await case_for(uow, case_id, actor)
-        facts = await uow.routing.facts(case.concern_id)
+        facts = await uow.facts.get(case.concern_id)
         if facts is None:  # pragma: no cover - facts are written with the case
             raise NotFound("no facts for the case's concern")
         await read_log.record(uow, [(CaseKind.INFOHUS_CASE, case_id, ReadPurpose.DISCLOSURE)])
