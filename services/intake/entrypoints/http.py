@@ -48,6 +48,7 @@ from services.intake.entrypoints.problems import (
     problems_from_rules,
 )
 from services.intake.entrypoints.read_api import concern_router
+from services.intake.entrypoints.subject_access import subject_access_router
 from services.intake.entrypoints.web import PUBLIC_FORM, STAFF_FORM, message_page, refusal_page, web_router
 from services.intake.service_layer.submit import ConcernRejected, Receipt
 from services.intake.settings import WEB_DIR
@@ -161,6 +162,7 @@ def create_app(container: IntakeContainer, *, manage_runtime: bool = True, auth:
         return ReceiptOut.of(receipt)
 
     app.include_router(concern_router(container))
+    app.include_router(subject_access_router(container))
     app.include_router(web_router())
     app.add_middleware(RateLimitMiddleware, container=container)
     # Outermost, so that every answer carries them, the rate limiter's 429 too.

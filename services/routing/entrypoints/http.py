@@ -17,6 +17,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -58,6 +59,7 @@ from services.routing.domain.errors import (
 )
 from services.routing.domain.tasks import OrientationOutcome
 from services.routing.entrypoints.rules import rules_router
+from services.routing.entrypoints.subject_access import subject_access_router
 from services.routing.service_layer import commands
 from services.routing.service_layer import reading as reading_
 from services.routing.service_layer.common import ReadLog
@@ -125,8 +127,15 @@ DisclosureDecider = Annotated[Actor, acting(P.CASE_DISCLOSURE_DECIDE)]
 Forwarder = Annotated[Actor, acting(P.CASE_FORWARD)]
 TaskHandler = Annotated[Reader, reading(P.CASE_DISCLOSURE_DECIDE, P.CASE_FORWARD, P.UNDERRETNING_ASSESS)]
 """Open tasks: each kind needs its permission (``domain.tasks.TASK_PERMISSION``); the domain filters."""
-Purpose = Annotated[ReadPurpose | None, Query(description="Why the case is read (the read-access log); "
-                                                            "by default derived from the case's state")]
+def _claimable(purpose: ReadPurpose | None) -> ReadPurpose | None:
+    if purpose is ReadPurpose.SUBJECT_ACCESS:  # the export's own purpose: a reader never claims it
+        raise ValueError("subject_access is the purpose of a subject-access export only")
+    return purpose
+
+
+Purpose = Annotated[ReadPurpose | None, AfterValidator(_claimable),
+                    Query(description="Why the case is read (the read-access log); by default derived from the "
+                                      "case's state; not subject_access")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 Limit = Annotated[int, Query(ge=1, le=100, description="Rows per page")]
@@ -401,6 +410,7 @@ def create_app(container: RoutingContainer, *, manage_runtime: bool = True, auth
     app.include_router(case_router(container))
     app.include_router(underretning_router(container))
     app.include_router(rules_router(container))
+    app.include_router(subject_access_router(container))
     # Auditors (READ_LOG_READ) list who read which case, when and why.
     app.include_router(read_log_router(container.read_log, container.runtime.sessions))
 
