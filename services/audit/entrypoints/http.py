@@ -29,6 +29,7 @@ from services.audit.domain.values import format_utc
 from services.audit.entrypoints.case_disclosures import case_disclosures_router
 from services.audit.entrypoints.pages import STATIC_PATHS, install_pages
 from services.audit.entrypoints.querying import filters_from, run
+from services.audit.entrypoints.subject_access import subject_access_router
 from services.audit.service_layer.append import (
     AppendResult,
     DisclosureRefused,
@@ -65,6 +66,7 @@ def create_app(container: AuditContainer, *, manage_runtime: bool = True, auth: 
     app.state.audit_settings = container.settings
     install_auth(app, auth if auth is not None else AuthSettings(), jwks_fetcher=jwks_fetcher)
     app.include_router(case_disclosures_router(container))
+    app.include_router(subject_access_router(container))
     install_pages(app, container)
 
     @app.get("/api/v1/disclosures/by-concern/{concern_id}")
