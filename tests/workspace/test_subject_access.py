@@ -20,7 +20,7 @@ from contracts.subject_access import SubjectAccessBundle
 from infohus.kit.auth.dev_users import DEV_USERS
 from services.audit.adapters.orm import auditor_query_log
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, chromium_installed
-from tests.system import eventually
+from tests.waiting import eventually
 from tests.workspace.conftest import PASSWORD, WorkspaceUnderTest, csrf_of
 from tests.workspace.test_disclosures import ssp_disclosure
 from tests.workspace.test_flow import STORY, follow, post_form
