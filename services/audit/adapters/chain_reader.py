@@ -2,9 +2,10 @@
 
 Parallel verification (``service_layer/verify_parallel.py``) checks ranges of the log in worker
 processes. A worker shares no connection with its parent: it opens its own from the database URL
-(read-only on SQLite) and reads its range in keyset batches. Rows are (seq_no, prev_hash, record_hash,
-content, retention_until), content as bytes (its UTF-8, as hashed), as
-``AuditRepository.chain_rows_fast`` returns them; both use ``CHAIN_ROWS_SQL``.
+(read-only on SQLite) and reads its range in keyset batches. Rows are laid out as
+``domain/chain_match.py`` says (content as bytes, its UTF-8 as hashed; the columns of hash version 2 as the
+text the record hash covers, built by the database), as ``AuditRepository.chain_rows_fast`` returns them;
+both use ``CHAIN_ROWS_SQL``.
 """
 
 from __future__ import annotations
@@ -15,11 +16,50 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
-CHAIN_ROWS_SQL = ("SELECT l.seq_no, l.prev_hash, l.record_hash, {content}, l.retention_until "
+from services.audit.domain.stored_columns import BOOLEAN_COLUMNS, INTEGER_COLUMNS, V2_COLUMNS
+
+
+def _escaped(column: str, char: str) -> str:
+    # as stored_columns.escape: the backslash first, then the two separators
+    return (f"replace(replace(replace({column}, '\\', '\\\\'), {char}(31), '\\1'), "
+            f"{char}(30), '\\0')")
+
+
+def _field(name: str, char: str) -> str:
+    column = f"p.{name}"
+    if name in BOOLEAN_COLUMNS:
+        return f"CASE WHEN {column} IS NULL THEN 'n' WHEN {column} THEN 't' ELSE 'f' END"
+    if name in INTEGER_COLUMNS:
+        return f"COALESCE('i' || CAST({column} AS TEXT), 'n')"
+    return f"COALESCE('s' || {_escaped(column, char)}, 'n')"
+
+
+def _columns_text(char: str) -> str:
+    """SQL for ``stored_columns.columns_text`` without the subject keys: the database builds it."""
+    return f" || {char}(31) || ".join(_field(name, char) for name in V2_COLUMNS)
+
+
+def _keys_text(char: str, aggregate: str) -> str:
+    keys = _escaped("s.subject_key", char)
+    return f"(SELECT {aggregate}({keys}, {char}(30)) FROM disclosure_subjects s WHERE s.seq_no = l.seq_no)"  # noqa: S608
+
+
+# (seq_no, prev_hash, record_hash, content, retention_until, hash_version, record_id, recorded_at, trace_id,
+#  payload_sha256, columns text, subject keys text): see ``domain/chain_match.py``.
+CHAIN_ROWS_SQL = ("SELECT l.seq_no, l.prev_hash, l.record_hash, {content}, {retention}, l.hash_version, "
+                  "l.record_id, {recorded_at}, l.trace_id, l.payload_sha256, "
+                  "CASE WHEN p.seq_no IS NULL THEN NULL ELSE {columns} END, {keys} "
                   "FROM disclosure_log l LEFT JOIN disclosure_payloads p ON p.seq_no = l.seq_no "
                   "WHERE l.seq_no > {a} AND l.seq_no <= {b} ORDER BY l.seq_no LIMIT {n}")
-SQLITE_CHAIN_ROWS = CHAIN_ROWS_SQL.format(content="CAST(p.content AS BLOB)", a="?", b="?", n="?")
-POSTGRES_CHAIN_ROWS = CHAIN_ROWS_SQL.format(content="convert_to(p.content, 'UTF8')", a="$1", b="$2", n="$3")
+SQLITE_CHAIN_ROWS = CHAIN_ROWS_SQL.format(
+    content="CAST(p.content AS BLOB)", retention="l.retention_until",
+    # as stored ("YYYY-MM-DD HH:MM:SS.ffffff", UTC, when SQLAlchemy wrote it): ``chain_match.utc_text``
+    recorded_at="l.recorded_at",
+    columns=_columns_text("char"), keys=_keys_text("char", "group_concat"), a="?", b="?", n="?")
+POSTGRES_CHAIN_ROWS = CHAIN_ROWS_SQL.format(
+    content="convert_to(p.content, 'UTF8')", retention="l.retention_until::text",
+    recorded_at="""to_char(l.recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')""",
+    columns=_columns_text("chr"), keys=_keys_text("chr", "string_agg"), a="$1", b="$2", n="$3")
 
 SQLITE_MMAP_BYTES = 1 << 34
 RowsConsumer = Callable[[Sequence[Sequence[Any]]], bool]

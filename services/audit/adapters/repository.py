@@ -31,6 +31,7 @@ from services.audit.adapters.orm import (
 )
 from services.audit.domain.checkpoint import Checkpoint
 from services.audit.domain.record import DisclosureRecord
+from services.audit.domain.retention_rules import erasable_occurred_before
 
 ChainRow = tuple[int, str, str, str | None, date]
 """(seq_no, prev_hash, record_hash, content or None once erased, retention_until)"""
@@ -72,12 +73,15 @@ class DisclosureLogRepository:
         row = (await self._session.execute(_FIND, {"record_id": str(record_id)})).mappings().first()
         return None if row is None else dict(row)
 
-    async def append(self, record: DisclosureRecord, *, content: bytes, trace_id: str | None) -> None:
+    async def append(self, record: DisclosureRecord, *, content: bytes, trace_id: str | None,
+                     payload_sha256: str | None = None) -> None:
+        """Store a sealed record: hash version 2 when ``payload_sha256`` is given, else version 1."""
         payload = record.payload()
         await self._session.execute(_INSERT_LOG, dict(
             seq_no=record.seq_no, record_id=str(record.record_id), prev_hash=record.prev_hash,
             record_hash=record.record_hash, recorded_at=record.recorded_at,
-            retention_until=record.retention_until, trace_id=trace_id))
+            retention_until=record.retention_until, trace_id=trace_id,
+            hash_version=1 if payload_sha256 is None else 2, payload_sha256=payload_sha256))
         await self._session.execute(_INSERT_PAYLOAD, dict(
             seq_no=record.seq_no, content=content.decode("utf-8"), **query_columns(payload)))
         keys = subject_keys(payload)
@@ -160,7 +164,9 @@ class DisclosureLogRepository:
         return None if row is None else dict(row)
 
     async def purge_expired(self, today: date) -> int:
-        """Erase payload and subject rows of records past ``retention_until``; the chain row stays.
+        """Erase payload and subject rows of records past ``retention_until`` and past the statutory minimum
+        (``retention_rules``: a record accepted before the minimum was checked is not erased early either);
+        the chain row stays.
 
         On PostgreSQL through ``audit_purge_expired()`` (SECURITY DEFINER: the app role has no DELETE
         grant, and the function uses the server's date); on SQLite by DELETE, which the triggers allow
@@ -168,7 +174,11 @@ class DisclosureLogRepository:
         """
         if self._session.get_bind().dialect.name == "postgresql":
             return int((await self._session.execute(text("SELECT audit_purge_expired()"))).scalar_one())
-        expired = select(disclosure_log.c.seq_no).where(disclosure_log.c.retention_until < today)
+        expired = (select(disclosure_log.c.seq_no)
+                   .join(disclosure_payloads, disclosure_payloads.c.seq_no == disclosure_log.c.seq_no)
+                   .where(disclosure_log.c.retention_until < today,
+                          func.substr(disclosure_payloads.c.occurred_at, 1, 10)
+                          < erasable_occurred_before(today).isoformat()))
         await self._session.execute(disclosure_subjects.delete().where(disclosure_subjects.c.seq_no.in_(expired)))
         result = await self._session.execute(
             disclosure_payloads.delete().where(disclosure_payloads.c.seq_no.in_(expired)))
@@ -289,6 +299,17 @@ class FactsRepository:
         row = (await self._session.execute(
             select(case_facts).where(case_facts.c.infohus_case_id == infohus_case_id))).mappings().first()
         return None if row is None else dict(row)
+
+    async def cases_about(self, *, concern_id: str | None, infohus_case_id: str | None) -> list[dict[str, Any]]:
+        """The case facts of a record's case or concern: what audit derives a record's facts from."""
+        conditions = [case_facts.c.infohus_case_id == infohus_case_id] if infohus_case_id else []
+        conditions += [case_facts.c.concern_id == concern_id] if concern_id else []
+        if not conditions:
+            return []
+        rows = await self._session.execute(select(
+            case_facts.c.infohus_case_id, case_facts.c.reporter_anonymous, case_facts.c.subject_person_id,
+            case_facts.c.subject_adult_from).where(or_(*conditions)))
+        return [dict(r) for r in rows.mappings()]
 
     async def underretning(self, underretning_id: str) -> dict[str, Any] | None:
         row = (await self._session.execute(select(underretning_facts).where(
