@@ -27,6 +27,9 @@ def _escaped(column: str, char: str) -> str:
 
 def _field(name: str, char: str) -> str:
     column = f"p.{name}"
+    if name in BOOLEAN_COLUMNS and char == "char":  # SQLite keeps a boolean as an integer: only 0 and 1 are one
+        return f"CASE WHEN {column} IS NULL THEN 'n' WHEN {column} = 1 THEN 't' WHEN {column} = 0 THEN 'f' " \
+               f"ELSE 'x' || {column} END"
     if name in BOOLEAN_COLUMNS:
         return f"CASE WHEN {column} IS NULL THEN 'n' WHEN {column} THEN 't' ELSE 'f' END"
     if name in INTEGER_COLUMNS:

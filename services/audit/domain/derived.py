@@ -10,7 +10,8 @@
   from a CPR number or a date of birth), for the record's primary subject; filled in when the caller gave
   none. Known gap: an age corrected in routing after the case opened does not reach audit.
 
-A declaration that contradicts a derived fact is refused, naming the rule. Where nothing can be derived
+A declaration that contradicts a derived fact is refused, naming the rule, and the rules after it (and a
+DECISION_REJECTED record of the refused proposal) see the derived value. Where nothing can be derived
 (no register, a concern audit has no case facts for yet, an age from a stated number only) the caller's
 value stands and the record says so: ``fact_provenance`` maps each of these facts to "derived" or
 "declared". Whether a basis needs a decision maker is derived from the basis itself (``field_rules``).
@@ -93,10 +94,8 @@ def _participation(draft: DisclosureDraft, known: KnownFacts, provenance: dict[s
     provenance[name] = DERIVED
     who, form = counterpart(draft), str(draft.cooperation_form)
     takes_part = known.register.takes_part(who, form)
-    if not declared:
-        updates[name] = takes_part
-        return []
-    if draft.recipient_is_cooperation_participant == takes_part:
+    updates[name] = takes_part  # what is checked further, and kept in a DECISION_REJECTED record
+    if not declared or draft.recipient_is_cooperation_participant == takes_part:
         return []
     if takes_part:
         da = f"Ifølge registret over samarbejdsdeltagere deltager {who} i {form}-samarbejdet."
@@ -132,10 +131,9 @@ def _age(draft: DisclosureDraft, known: KnownFacts, provenance: dict[str, str],
         return []
     provenance[name] = DERIVED
     age = age_on(draft.occurred_at.astimezone(COPENHAGEN).date(), known.subject_adult_from)
-    if draft.subject_age_at_occurrence is None:
-        updates[name] = age
-        return []
-    if draft.subject_age_at_occurrence == age:
+    declared = draft.subject_age_at_occurrence
+    updates[name] = age
+    if declared is None or declared == age:
         return []
     return [violation(
         "F3", name,
