@@ -25,11 +25,12 @@ from services.audit.service_layer.append import handle_disclosure_recorded
 from services.audit.service_layer.facts import FACT_HANDLERS
 from services.audit.service_layer.tree import LogTree, issue_checkpoint
 from services.audit.settings import AuditSettings
+from services.audit.verify_settings import VerifySettings
 
 log = logging.getLogger(__name__)
 
 
-def audit_unit_of_work(sessions: async_sessionmaker[AsyncSession], settings: AuditSettings,
+def audit_unit_of_work(sessions: async_sessionmaker[AsyncSession], settings: AuditSettings | VerifySettings,
                        on_commit: Callable[[], None] = lambda: None) -> AuditUnitOfWork:
     """Audit's unit of work, for the running service and for the ``infohus audit`` commands."""
     return AuditUnitOfWork(sessions, outbox_table=tables.outbox, inbox_table=tables.inbox,
