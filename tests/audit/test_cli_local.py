@@ -31,7 +31,8 @@ def test_the_local_stack_signs_with_a_development_key_it_keeps(tmp_path: Path) -
     first = service_environment("audit", tmp_path, "127.0.0.1:1")
     again = service_environment("audit", tmp_path, "127.0.0.1:1")
     key = first["INFOHUS_AUDIT_CHECKPOINT_SIGNING_KEY"]
-    assert key == again["INFOHUS_AUDIT_CHECKPOINT_SIGNING_KEY"] and float(first["INFOHUS_AUDIT_CHECKPOINT_INTERVAL_S"]) > 0
+    assert key == again["INFOHUS_AUDIT_CHECKPOINT_SIGNING_KEY"]
+    assert float(first["INFOHUS_AUDIT_CHECKPOINT_INTERVAL_S"]) > 0
     public = load_private_key(key).public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     assert (tmp_path / PUBLIC_KEY_FILE).read_bytes() == public
