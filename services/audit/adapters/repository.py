@@ -17,7 +17,13 @@ from sqlalchemy import Insert, and_, bindparam, case, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from infohus.kit.db import insert_unless_taken, remember_in_transaction, remembered_in_transaction, upsert_insert
-from services.audit.adapters.chain_reader import POSTGRES_CHAIN_ROWS, SQLITE_CHAIN_ROWS
+from services.audit.adapters.chain_reader import (
+    POSTGRES_CHAIN_ROWS,
+    POSTGRES_SUBJECTS,
+    SQLITE_CHAIN_ROWS,
+    SQLITE_SUBJECTS,
+    with_subject_keys,
+)
 from services.audit.adapters.columns import query_columns, subject_keys
 from services.audit.adapters.orm import (
     auditor_query_log,
@@ -133,16 +139,21 @@ class DisclosureLogRepository:
 
     async def chain_rows_fast(self, *, after_seq_no: int, up_to_seq_no: int, limit: int
                               ) -> list[tuple[Any, ...]]:
-        """``chain_rows`` through the driver, without SQLAlchemy's row processing (verification reads
-        every record). Rows are (seq_no, prev_hash, record_hash, content, retention_until) with the
-        content as bytes (its UTF-8, as hashed), and retention_until as text or a date."""
+        """The chain rows through the driver, without SQLAlchemy's row processing (verification reads
+        every record), laid out as ``domain/chain_match.py`` says, with the subject keys of the batch."""
         connection = await self._session.connection()
         raw = await connection.get_raw_connection()
         driver: Any = raw.driver_connection
         if connection.dialect.name == "postgresql":
-            return [tuple(r) for r in await driver.fetch(POSTGRES_CHAIN_ROWS, after_seq_no, up_to_seq_no, limit)]
+            rows = [tuple(r) for r in await driver.fetch(POSTGRES_CHAIN_ROWS, after_seq_no, up_to_seq_no, limit)]
+            return with_subject_keys(rows, await driver.fetch(POSTGRES_SUBJECTS, rows[0][0], rows[-1][0])) \
+                if rows else []
         async with driver.execute(SQLITE_CHAIN_ROWS, (after_seq_no, up_to_seq_no, limit)) as cursor:
-            return list(await cursor.fetchall())
+            rows = list(await cursor.fetchall())
+        if not rows:
+            return []
+        async with driver.execute(SQLITE_SUBJECTS, (rows[0][0], rows[-1][0])) as cursor:
+            return with_subject_keys(rows, await cursor.fetchall())
 
     async def payload_rows(self, seq_nos: list[int]) -> dict[int, dict[str, Any]]:
         rows = await self._session.execute(

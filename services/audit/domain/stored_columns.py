@@ -5,9 +5,11 @@ The auditor queries read columns copied from the record, not the hashed JSON. Ve
 as they are stored, so that ``verify`` finds a column changed behind the log's back without re-reading the
 JSON (see ``hashing.payload_digest``). ``columns_text`` is that form: one field per column of
 ``V2_COLUMNS`` in order, then the subject keys, separated by U+001F. A field is tagged: ``n`` (null),
-``t``/``f`` (a boolean), ``i<digits>`` (an integer) or ``s<text>`` with ``\\``, U+001F and U+001E escaped;
-the subject keys are escaped, sorted and joined by U+001E. The database builds the same text in SQL
-(``adapters/chain_reader.py``), so verification hashes it without touching each column in Python.
+``t``/``f`` (a boolean), ``i<digits>`` (an integer) or ``s<length>:<text>`` (length in characters, so no
+escaping is needed and the form stays unambiguous); the subject keys are sorted, each ``<length>:<key>``,
+joined by U+001E. The database builds the columns' part in SQL (``adapters/chain_reader.py``), so
+verification hashes it without touching each column in Python. A text may hold no U+0000 (``values.Text``):
+SQLite's ``length`` stops there.
 
 ``V2_COLUMNS`` is frozen: a column added later needs a new hash version, or it is not covered.
 """
@@ -74,10 +76,6 @@ def subject_keys(payload: Mapping[str, Any]) -> list[str]:
     return sorted({*payload.get("subject_person_ids", ()), *payload.get("subject_cpr_hmacs", ())})
 
 
-def escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace(FIELD_SEPARATOR, "\\1").replace(KEY_SEPARATOR, "\\0")
-
-
 def field_text(name: str, value: Any) -> str:
     if value is None:
         return "n"
@@ -85,21 +83,21 @@ def field_text(name: str, value: Any) -> str:
         return "t" if value else "f"
     if name in INTEGER_COLUMNS:
         return f"i{int(value)}"
-    return "s" + escape(str(value))
+    text = str(value)
+    return f"s{len(text)}:{text}"
 
 
-def keys_text(escaped_keys: Iterable[str]) -> str:
-    """The subject field from escaped keys in any order (the database's aggregate has none)."""
-    return KEY_SEPARATOR.join(sorted(escaped_keys))
+def keys_text(keys: Iterable[str]) -> str:
+    """The subject field from the keys in any order."""
+    return KEY_SEPARATOR.join(f"{len(key)}:{key}" for key in sorted(keys))
 
 
 def columns_text(columns: Mapping[str, Any], keys: Sequence[str]) -> str:
     """The text form of a record's stored columns and subject keys (what hash version 2 covers)."""
     fields = [field_text(name, columns.get(name)) for name in V2_COLUMNS]
-    return FIELD_SEPARATOR.join([*fields, keys_text(escape(k) for k in keys)])
+    return FIELD_SEPARATOR.join([*fields, keys_text(keys)])
 
 
 def stored_text(columns_part: str | None, keys_part: str | None) -> str:
-    """The same text from what the database returns: the columns' fields and the keys in its order."""
-    keys = keys_text(keys_part.split(KEY_SEPARATOR)) if keys_part else ""
-    return f"{columns_part}{FIELD_SEPARATOR}{keys}"
+    """The same text from what the database returns: the columns' fields and the subject field."""
+    return f"{columns_part}{FIELD_SEPARATOR}{keys_part or ''}"

@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+import rfc8785
 
 from services.audit.domain.chain_segment import SegmentCheck
 from services.audit.domain.hashing import GENESIS_PREV_HASH, canonical_json, header_v2, payload_digest, record_hash_v2
@@ -95,3 +96,11 @@ def test_it_stops_reading_once_the_range_is_unclean() -> None:
     assert segment.feed(rows[:3])
     assert not segment.feed([rows[4], *rows[5:6]])  # seq_no 4 is missing
     assert not segment.feed(rows[6:])
+
+
+@pytest.mark.parametrize("trace_id", [None, "ab" * 16, 'a"b', "a\\b", "a\nb", "æøå", "a\u2028b"])
+def test_the_version_2_header_is_rfc_8785_of_its_array(trace_id: str | None) -> None:
+    values = {"seq_no": 7, "prev_hash": "ab" * 32, "record_id": str(UUID(int=7)),
+              "recorded_at": "2026-03-02T10:00:00.000000Z", "retention_until": "2031-03-02", "trace_id": trace_id,
+              "payload_sha256": "cd" * 32}
+    assert header_v2(**values) == rfc8785.dumps([2, *values.values()])
