@@ -111,8 +111,9 @@ async def test_an_anonymous_reporters_concern_refuses_an_ip_address_whatever_the
 async def test_the_subjects_age_is_derived_from_the_case_and_a_contradiction_refused(api, credentials, audit) -> None:
     # Turns 18 on 2027-05-01: 16 on 2026-03-02, the disclosure's day.
     await opened(audit, subject_person_id=SUBJECT, subject_adult_from=date(2027, 5, 1))
-    assert refused_for(await record(api, credentials, subject_age_at_occurrence=17)) == {
-        ("F3", "subject_age_at_occurrence")}
+    wrong_age = await record(api, credentials, subject_age_at_occurrence=17)
+    assert refused_for(wrong_age) == {("F3", "subject_age_at_occurrence")}
+    assert wrong_age.json()["decision_rejected_record"] is None  # a wrong record, not a decision
     assert (await record(api, credentials, record_id=UUID(int=2), subject_age_at_occurrence=None)).status_code == 201
     content = await stored(audit, 2)
     assert content["subject_age_at_occurrence"] == 16

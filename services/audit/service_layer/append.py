@@ -161,7 +161,8 @@ async def append_disclosure(event: DisclosureRecorded, *, uow: AuditUnitOfWork, 
     violations = [*reconciled.violations, *check_invariants(draft, context=context)]
     if violations:
         rejected = None
-        if log_rejection:
+        # A declaration contradicting a derived fact alone is a wrong record, not a decision not to disclose.
+        if log_rejection and len(violations) > len(reconciled.violations):
             rejection = rejection_draft(draft, violations)
             if rejection is not None and not check_invariants(rejection, context=context):
                 rejected = await append_draft(rejection, uow=uow)
