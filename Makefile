@@ -18,7 +18,7 @@ install: $(UV)
 	npm ci --prefix services/audit/web --no-audit --no-fund --loglevel=error
 
 run: install
-	$(UV) run --frozen infohus dev
+	$(UV) run --frozen python -m devtools dev
 
 test: install k8s-tools browser-tools
 	PATH="$(CURDIR)/.tools/bin:$$PATH" $(UV) run --frozen pytest
@@ -27,7 +27,7 @@ lint: install
 	$(UV) run --frozen ruff check .
 
 typecheck: install
-	$(UV) run --frozen mypy infohus contracts services
+	$(UV) run --frozen mypy infohus contracts services devtools
 
 asyncapi: install
 	$(UV) run --frozen infohus asyncapi --output docs/asyncapi.json
@@ -43,14 +43,14 @@ k8s-validate: install k8s-tools
 
 # Load and fault runs: minutes, not part of `make test` (a short chaos run is).
 bench: install
-	$(UV) run --frozen python -m infohus.bench
+	$(UV) run --frozen python -m devtools.bench
 
 # The staff inbox and case view with 100,000 cases on PostgreSQL: p50/p95 per request kind.
 bench-inbox: install
-	$(UV) run --frozen python -m infohus.bench.inbox --cases 100000
+	$(UV) run --frozen python -m devtools.bench.inbox --cases 100000
 
 chaos: install
-	$(UV) run --frozen python -m infohus.chaos
+	$(UV) run --frozen python -m devtools.chaos
 
 # 10,000 malformed and hostile inputs against intake's API and forms (a short run is part of `make test`).
 fuzz: install

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import importlib
 import logging
 import sys
@@ -60,12 +59,6 @@ def _settings_class(name: str) -> Any:
     return importlib.import_module(f"services.{name}.settings").Settings
 
 
-def dev(args: argparse.Namespace) -> int:
-    from infohus.devstack.supervisor import run_local
-
-    return asyncio.run(run_local(args.data_dir))
-
-
 def asyncapi(args: argparse.Namespace) -> int:
     from contracts.asyncapi import write_asyncapi
 
@@ -112,8 +105,6 @@ def main(argv: list[str] | None = None) -> int:
     p_serve.add_argument("service", choices=SERVICES + WEB_APPS)
     p_migrate = sub.add_parser("migrate", help="migrate one service's database to the newest schema")
     p_migrate.add_argument("service", choices=SERVICES)
-    p_dev = sub.add_parser("dev", help="run the whole system locally (make run)")
-    p_dev.add_argument("--data-dir", default="data")
     p_async = sub.add_parser("asyncapi", help="write the AsyncAPI document")
     p_async.add_argument("--output", default="docs/asyncapi.json")
     sub.add_parser("explain", help="explain the routing decision for a concern (no database, no broker)",
@@ -130,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         return notify(argv[1:])
     args = parser.parse_args(argv)
     commands: dict[str, Callable[[argparse.Namespace], int]] = {
-        "serve": serve, "migrate": migrate, "dev": dev, "asyncapi": asyncapi}
+        "serve": serve, "migrate": migrate, "asyncapi": asyncapi}
     return commands[args.command](args)
 
 

@@ -20,8 +20,8 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from infohus.devstack.broker import LocalBroker
-from infohus.devstack.mailbox import LocalMailbox
+from devtools.devstack.broker import LocalBroker
+from devtools.devstack.mailbox import LocalMailbox
 from infohus.kit.settings import Environment, KafkaSettings, TelemetrySettings
 
 os.environ.setdefault("INFOHUS_ENVIRONMENT", "test")

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from infohus.devstack.mailbox import LocalMailbox
+from devtools.devstack.mailbox import LocalMailbox
 from services.audit.bootstrap import AuditContainer
 from services.audit.bootstrap import bootstrap as boot_audit
 from services.audit.settings import AuditSettings
@@ -68,15 +67,3 @@ def build_system(databases: Databases, bootstrap_servers: str, prefix: str, mail
         notify=boot_notify(notify_settings),
         audit=boot_audit(AuditSettings(**common, **databases.for_service("audit"))),
     )
-
-
-async def eventually(check: Callable[[], Awaitable[Any]], within: float = 30.0, interval: float = 0.1) -> Any:
-    """Poll until ``check`` returns something truthy; fail with the last value after ``within`` seconds."""
-    deadline = asyncio.get_running_loop().time() + within
-    while True:
-        value = await check()
-        if value:
-            return value
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"condition not met within {within}s (last value: {value!r})")
-        await asyncio.sleep(interval)

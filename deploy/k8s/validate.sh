@@ -3,9 +3,10 @@
 # output offline with `kubernetes-validate --strict` against each Kubernetes version in
 # K8S_VERSIONS. No cluster is contacted.
 #
-# Custom resources (Strimzi, CloudNativePG, Barman Cloud plugin): kubernetes-validate only
-# ships the built-in Kubernetes schemas and has no option to load CRD schemas; for an unknown
-# kind it prints "WARN ... Couldn't find schema" and passes. This script therefore
+# Custom resources (Strimzi, CloudNativePG, Barman Cloud plugin, Prometheus Operator):
+# kubernetes-validate only ships the built-in Kubernetes schemas and has no option to load CRD
+# schemas; for an unknown kind it prints "WARN ... Couldn't find schema" and passes. This
+# script therefore
 #   - accepts that warning only for the API groups listed in CRD_GROUPS (their structure is
 #     checked by the policy tests in tests/deploy/test_k8s_policies.py), and
 #   - fails on the same warning for any other kind, so that a typo such as apps/v2 or a
@@ -25,7 +26,7 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$HERE/../.." && pwd)"
 K8S_VERSIONS="${K8S_VERSIONS:-1.32.0 1.37.0}"
-CRD_GROUPS_RE='^(kafka\.strimzi\.io|postgresql\.cnpg\.io|barmancloud\.cnpg\.io)/'
+CRD_GROUPS_RE='^(kafka\.strimzi\.io|postgresql\.cnpg\.io|barmancloud\.cnpg\.io|monitoring\.coreos\.com)/'
 
 kustomize_major() {
   "$1" version --client 2>/dev/null | sed -n 's/^Kustomize Version: v\([0-9][0-9]*\)\..*/\1/p'

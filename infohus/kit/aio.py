@@ -8,6 +8,7 @@ connections) can then hold a shutdown for ever. These helpers give up after the 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Iterable
 from typing import Any
@@ -48,3 +49,14 @@ def _consume_outcome(task: asyncio.Future[Any]) -> None:
     error = task.exception()
     if error is not None:
         log.warning("a shutdown step failed: %s", type(error).__name__)
+
+
+async def wait_for_wake(wake: asyncio.Event, seconds: float) -> None:
+    """Wait until ``wake`` is set or ``seconds`` pass, then clear it: a polling loop's pause.
+
+    Not ``asyncio.wait_for``: on Python 3.11 it swallows a cancellation that arrives as the event is set, and
+    the cancelled loop then polls for ever (found as zombie delivery workers under the test suite)."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            await wake.wait()
+    wake.clear()

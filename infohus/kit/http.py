@@ -1,11 +1,13 @@
-"""HTTP pieces every service shares: health endpoints, request tracing, body limits, error shapes.
+"""HTTP pieces every service shares: health endpoints, request tracing and timing, body limits, error shapes.
 
 The tracing middleware records method, route and status only: never client address, user agent or
-any other device data (anonymous reporters must leave none behind).
+any other device data (anonymous reporters must leave none behind). Its request duration metric names
+the route's template, never the path as requested.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -20,6 +22,7 @@ from sqlalchemy.exc import DBAPIError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from infohus.kit.db import is_dependency_unavailable
+from infohus.kit.metrics import request_finished
 from infohus.kit.runtime import ServiceRuntime
 from infohus.kit.settings import Environment
 
@@ -100,15 +103,34 @@ class TracingMiddleware:
         carrier = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]
                    if k in (b"traceparent", b"tracestate")}
         name = f"{scope['method']} {scope['path']}"
+        status = 500  # unless a response starts: an exception became the server error handler's 500
+        started = time.perf_counter()
         with tracer.start_as_current_span(name, context=propagate.extract(carrier), kind=SpanKind.SERVER,
                                           attributes={"http.request.method": scope["method"]}) as span:
 
             async def send_with_status(message: Message) -> None:
+                nonlocal status
                 if message["type"] == "http.response.start":
-                    span.set_attribute("http.response.status_code", message["status"])
+                    status = message["status"]
+                    span.set_attribute("http.response.status_code", status)
                 await send(message)
 
-            await self.app(scope, receive, send_with_status)
+            try:
+                await self.app(scope, receive, send_with_status)
+            finally:
+                request_finished(_service_of(scope), scope["method"], route_template(scope), status,
+                                 time.perf_counter() - started)
+
+
+def route_template(scope: Scope) -> str | None:
+    """The template of the route that handled the request (``/api/v1/cases/{case_id}``); None if none did."""
+    template = getattr(scope.get("route"), "path_format", None)  # a mount's ends in /{path}
+    return template if isinstance(template, str) else None
+
+
+def _service_of(scope: Scope) -> str:
+    app = scope.get("app")
+    return str(getattr(getattr(app, "state", None), "infohus_service", "unknown"))
 
 
 class BodySizeLimitMiddleware:

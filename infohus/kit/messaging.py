@@ -6,9 +6,10 @@ topic, and only a failure to dead-letter it leaves it uncommitted for redelivery
 
 Batches: a subscriber given the service's sessions takes what the broker has (up to
 ``consume_batch_max_records``) and handles it in one database transaction and one offset commit
-(:class:`~infohus.kit.unit_of_work.SharedTransaction`). Should anything in the batch fail, the batch is
-rolled back and its messages are handled one by one with the policy above, so a bad message costs
-only itself.
+(:class:`~infohus.kit.unit_of_work.SharedTransaction`), which it hands to each handler; the handler
+passes it to the units of work it opens. Should anything in the batch fail, the batch is rolled back and
+its messages are handled one by one (each handler then given no batch) with the policy above, so a bad
+message costs only itself.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 
 from aiokafka import ConsumerRecord
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import TopicAlreadyExistsError, for_code
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
 from opentelemetry import propagate, trace
@@ -33,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from contracts.envelope import Envelope, EventPayload
 from contracts.topics import BY_PAYLOAD, dead_letter_topic
 from infohus.kit.db import is_dependency_unavailable
+from infohus.kit.metrics import consumer_attributes, consumer_started, message_dead_lettered, messages_consumed
 from infohus.kit.outbox import messaging_attributes
 from infohus.kit.settings import KafkaSettings
 from infohus.kit.unit_of_work import SharedTransaction
@@ -66,20 +68,35 @@ def make_broker(settings: KafkaSettings, client_id: str) -> KafkaBroker:
 
 
 async def ensure_topics(settings: KafkaSettings, topics: Iterable[str]) -> list[str]:
-    """Create any missing topic; returns the ones created. Safe to call repeatedly."""
+    """Create any missing topic; returns those that were missing. Safe to call repeatedly.
+
+    A topic another caller created meanwhile counts as created; any other refusal by the broker raises
+    (the error of the first refused topic, its message naming every refused topic and why).
+    """
+    wanted = list(dict.fromkeys(topics))  # a topic named twice in one request is itself refused
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap_servers,
                                 request_timeout_ms=settings.request_timeout_ms)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
-        missing = [t for t in topics if t not in existing]
+        missing = [t for t in wanted if t not in existing]
         if missing:
-            with contextlib.suppress(TopicAlreadyExistsError):  # another service created them meanwhile
-                await admin.create_topics([NewTopic(t, settings.topic_partitions, settings.topic_replication_factor)
-                                           for t in missing])
+            response = await admin.create_topics([NewTopic(t, settings.topic_partitions,
+                                                           settings.topic_replication_factor) for t in missing])
+            _raise_refusals(response.topic_errors)
         return missing
     finally:
         await admin.close()
+
+
+def _raise_refusals(topic_errors: Iterable[tuple[Any, ...]]) -> None:
+    """``topic_errors`` of a CreateTopics response: (topic, error code[, error message]) per topic."""
+    refused = [(entry[0], for_code(entry[1]), entry[2] if len(entry) > 2 else None) for entry in topic_errors
+               if entry[1] not in (0, TopicAlreadyExistsError.errno)]
+    if refused:
+        reasons = "; ".join(f"{topic!r}: {error.message} ({error.errno}){f' {message}' if message else ''}"
+                            for topic, error, message in refused)
+        raise refused[0][1](f"the broker refused to create {len(refused)} topic(s): {reasons}")
 
 
 class KafkaPublisher:
@@ -97,7 +114,8 @@ class KafkaPublisher:
         return confirmation
 
 
-Handler = Callable[[Envelope[Any]], Awaitable[None]]
+Handler = Callable[[Envelope[Any], SharedTransaction | None], Awaitable[None]]
+"""Handles one message; the second argument is the batch transaction its units of work join (None: alone)."""
 
 
 def backoff_delay(attempt: int, settings: KafkaSettings) -> float:
@@ -149,12 +167,17 @@ class _Route:
     envelope_type: type[Envelope[Any]]
     handle: Handler
     dead_letter_topic: str
+    metric_attributes: dict[str, str]
 
 
 def _route(settings: KafkaSettings, service: str, payload_type: type[EventPayload],
            handle: Handler) -> tuple[str, _Route]:
-    topic = settings.topic(BY_PAYLOAD[payload_type].name)
-    return topic, _Route(Envelope[payload_type], handle, dead_letter_topic(topic, service))  # type: ignore[valid-type]
+    spec = BY_PAYLOAD[payload_type]
+    topic = settings.topic(spec.name)
+    attributes = consumer_attributes(service, spec.name)
+    consumer_started(attributes)
+    return topic, _Route(Envelope[payload_type], handle, dead_letter_topic(topic, service),  # type: ignore[valid-type]
+                         attributes)
 
 
 class _Consumer:
@@ -164,21 +187,25 @@ class _Consumer:
         self._broker = broker
         self._settings = settings
         self._routes = routes
+        self._metric_attributes = {topic: route.metric_attributes for topic, route in routes.items()}
 
     async def one(self, record: ConsumerRecord[bytes, bytes]) -> None:
         envelope = await self._parse(record)
         if envelope is not None:
             await self._handle_with_retries(record, envelope)
+        messages_consumed(self._metric_attributes, [record.topic])
 
     async def batch(self, records: tuple[ConsumerRecord[bytes, bytes], ...],
                     sessions: async_sessionmaker[AsyncSession]) -> None:
         parsed = [(record, envelope) for record in records if (envelope := await self._parse(record)) is not None]
         if len(parsed) > 1:
+            event_ids = [envelope.event_id for _, envelope in parsed]
             try:
-                async with SharedTransaction(sessions, event_ids=[envelope.event_id for _, envelope in parsed]):
+                async with SharedTransaction(sessions, event_ids=event_ids) as batch:
                     for record, envelope in parsed:
                         with _handling_span(record):
-                            await self._routes[record.topic].handle(envelope)
+                            await self._routes[record.topic].handle(envelope, batch)
+                messages_consumed(self._metric_attributes, (record.topic for record in records))
                 return
             except Exception as error:
                 log.info("a batch of %d messages failed together (%s); handling them one by one",
@@ -186,6 +213,7 @@ class _Consumer:
         for record, envelope in parsed:
             with _handling_span(record):
                 await self._handle_with_retries(record, envelope)
+        messages_consumed(self._metric_attributes, (record.topic for record in records))
 
     async def _parse(self, record: ConsumerRecord[bytes, bytes]) -> Envelope[Any] | None:
         try:
@@ -199,7 +227,7 @@ class _Consumer:
         last_error: Exception | None = None
         for attempt in range(1, settings.handler_max_attempts + 1):
             try:
-                await self._routes[record.topic].handle(envelope)
+                await self._routes[record.topic].handle(envelope, None)
                 return
             except PermanentError as error:
                 await self._dead_letter(record, reason=str(error), attempts=attempt)
@@ -224,6 +252,7 @@ class _Consumer:
         log.error("dead-lettering a message from %s: %s", record.topic, reason)
         await self._broker.publish(record.value or b"", self._routes[record.topic].dead_letter_topic, key=record.key,
                                    headers=headers)
+        message_dead_lettered(self._routes[record.topic].metric_attributes)
 
 
 @contextlib.contextmanager

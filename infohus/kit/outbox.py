@@ -8,7 +8,6 @@ relay, so a trace continues across the database hop.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import json
 import logging
@@ -39,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts.envelope import Envelope, EventPayload, utcnow
 from contracts.topics import topic_name
+from infohus.kit.aio import wait_for_wake
 from infohus.kit.db import UtcDateTime, insert_unless_taken
 
 log = logging.getLogger(__name__)
@@ -96,8 +96,10 @@ class Outbox:
         self._prefix = topic_prefix
         self._insert = table.insert()
         self._pending: list[dict[str, Any]] = []
+        self._added: list[EventPayload] = []
 
     async def add(self, envelope: Envelope[Any]) -> None:
+        self._added.append(envelope.payload)
         self._pending.append({
             "event_id": str(envelope.event_id),
             "topic": topic_name(type(envelope.payload), self._prefix),
@@ -112,6 +114,11 @@ class Outbox:
     def pending(self) -> int:
         """Rows added and not yet written."""
         return len(self._pending)
+
+    def take_added(self) -> list[EventPayload]:
+        """The events added since the last call: the unit of work reports them once they are committed."""
+        added, self._added = self._added, []
+        return added
 
     async def add_all(self, envelopes: Sequence[Envelope[Any]]) -> None:
         for envelope in envelopes:
@@ -258,9 +265,7 @@ class OutboxRelay:
                 await self._sleep(self._poll_interval_s)
 
     async def _sleep(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
-        self._wake.clear()
+        await wait_for_wake(self._wake, seconds)
 
     async def replay_since(self, since: datetime) -> int:
         """Mark events created since ``since`` unpublished, so the relay sends them again."""

@@ -21,11 +21,12 @@ from contracts.envelope import EventPayload
 from contracts.topics import all_topics
 from infohus.kit.aio import cancel_within, finish_within
 from infohus.kit.db import create_engine, session_factory
+from infohus.kit.gauges import RuntimeGauges
 from infohus.kit.messaging import Handler, KafkaPublisher, ensure_topics, make_broker, subscribe_all
 from infohus.kit.migrations import child_environment
 from infohus.kit.outbox import OutboxRelay, outbox_table, processed_events_table
 from infohus.kit.settings import ServiceSettings
-from infohus.kit.telemetry import configure_tracing
+from infohus.kit.telemetry import configure_telemetry
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ class ServiceRuntime:
         self.name = name
         self.settings = settings
         self.tables = tables
-        configure_tracing(name, settings.telemetry)
+        configure_telemetry(name, settings.telemetry)
         self.engine: AsyncEngine = create_engine(settings.database_url, settings.db_schema)
         self.sessions: async_sessionmaker[AsyncSession] = session_factory(self.engine)
         self.broker: KafkaBroker = make_broker(settings.kafka, client_id=f"infohus-{name}")
@@ -59,7 +60,9 @@ class ServiceRuntime:
                                  poll_interval_s=settings.kafka.outbox_poll_interval_s,
                                  batch_size=settings.kafka.outbox_batch_size,
                                  max_backoff_s=settings.kafka.retry_backoff_max_s)
+        self.gauges = RuntimeGauges(name, self.sessions, tables.outbox, self.broker, settings.kafka)
         self.broker_connected = asyncio.Event()
+        self.topic_checks = 0  # completed, each with its replay had the broker lost its data
         self._tasks: list[asyncio.Task[None]] = []
         self._extra_tasks: list[Callable[[], Awaitable[None]]] = []
 
@@ -84,7 +87,9 @@ class ServiceRuntime:
 
     async def start(self) -> None:
         self._tasks = [asyncio.create_task(self._connect_broker(), name=f"{self.name}-broker"),
-                       asyncio.create_task(self._keep_topics(), name=f"{self.name}-topics")]
+                       asyncio.create_task(self._keep_topics(), name=f"{self.name}-topics"),
+                       asyncio.create_task(self.gauges.run(self.settings.telemetry.metrics_sample_interval_s),
+                                           name=f"{self.name}-gauges")]
         self._tasks += [asyncio.create_task(factory()) for factory in self._extra_tasks]  # type: ignore[arg-type]
 
     async def stop(self) -> None:
@@ -129,6 +134,7 @@ class ServiceRuntime:
             if replayed:
                 log.warning("%s: the broker lost its data; sending %d recent events again", self.name, replayed)
             await self._rewind_consumers()
+        self.topic_checks += 1
 
     async def _rewind_consumers(self) -> None:
         """A consumer that kept its position across the loss would skip the new log's first offsets."""

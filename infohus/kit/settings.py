@@ -67,7 +67,21 @@ class TelemetrySettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="INFOHUS_OTEL_", extra="ignore")
 
     exporter: Literal["none", "console", "otlp"] = "none"
+    # The OTLP/HTTP traces URL, used as it is (e.g. http://otel-collector:4318/v1/traces).
     endpoint: str | None = None
+    # The OTLP/HTTP metrics URL; None: ``endpoint`` with /v1/traces replaced by /v1/metrics.
+    metrics_endpoint: str | None = None
+    metrics_export_interval_s: float = Field(default=15.0, gt=0)
+    # How often each service reads its outbox and its consumers' offsets for the gauges (only while a
+    # meter provider collects).
+    metrics_sample_interval_s: float = Field(default=15.0, gt=0)
+
+    def otlp_metrics_endpoint(self) -> str | None:
+        if self.metrics_endpoint or not self.endpoint:
+            return self.metrics_endpoint
+        traces = "/v1/traces"
+        base = self.endpoint.removesuffix("/").removesuffix(traces)
+        return base + "/v1/metrics"
 
 
 class TrustedProxies(BaseSettings):

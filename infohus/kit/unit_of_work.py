@@ -1,10 +1,14 @@
 """The SQLAlchemy unit of work every service builds on: one transaction, its outbox and its inbox.
 
-A consumer that takes messages in batches runs them in one :class:`SharedTransaction`: every unit of
-work opened in it (by the same task, on the same sessions) joins that transaction, and its ``commit``
-only says "my part is done". The batch commits once, after every unit did; if any unit failed or ended
-without committing, nothing of the batch is kept and the consumer handles the messages one by one. The
-units share one outbox, so the batch's events are written with one statement just before it commits.
+A consumer that takes messages in batches runs them in one :class:`SharedTransaction` and hands it to
+each handler, which passes it to the units of work it opens (``batch=``): such a unit joins that
+transaction, and its ``commit`` only says "my part is done". A unit given no batch has a transaction of its
+own, always. The batch commits once, after every unit did; if any unit failed or ended without committing,
+nothing of the batch is kept and the consumer handles the messages one by one. The units share one outbox,
+so the batch's events are written with one statement just before it commits.
+
+A unit can join a batch only while it is open, on the batch's own sessions and from the batch's own task
+(a task it spawned could outlive the session); anything else is refused with :class:`BatchMisuse`.
 """
 
 from __future__ import annotations
@@ -12,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable, Iterable
-from contextvars import ContextVar, Token
 from types import TracebackType
 from typing import Self
 from uuid import UUID
@@ -20,6 +23,7 @@ from uuid import UUID
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from infohus.kit.metrics import events_committed
 from infohus.kit.outbox import Inbox, Outbox, expect_claims
 
 Callback = Callable[[], None]
@@ -33,7 +37,8 @@ class UnitNotCommitted(Exception):
     """
 
 
-_current: ContextVar[SharedTransaction | None] = ContextVar("infohus_shared_transaction", default=None)
+class BatchMisuse(RuntimeError):
+    """A unit of work was given a batch it cannot join (closed, other sessions, or another task)."""
 
 
 class SharedTransaction:
@@ -47,7 +52,7 @@ class SharedTransaction:
         self._held_locks: set[asyncio.Lock] = set()
         self._failed = False
         self._owner: asyncio.Task[object] | None = None
-        self._token: Token[SharedTransaction | None] | None = None
+        self._open = False
         self._outboxes: dict[tuple[Table, str], Outbox] = {}
         self.session: AsyncSession
 
@@ -56,13 +61,12 @@ class SharedTransaction:
         await self.session.begin()
         expect_claims(self.session, self._event_ids)
         self._owner = asyncio.current_task()
-        self._token = _current.set(self)
+        self._open = True
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                         tb: TracebackType | None) -> None:
-        assert self._token is not None
-        _current.reset(self._token)
+        self._open = False
         committed = False
         try:
             if exc_type is None and self._failed:
@@ -78,12 +82,19 @@ class SharedTransaction:
             await self.session.close()
             await self._held.aclose()  # locks are released only once the transaction has ended
         if committed:
+            for outbox in self._outboxes.values():
+                events_committed(outbox.take_added())
             for callback in self._callbacks:
                 callback()
 
-    def serves(self, sessions: async_sessionmaker[AsyncSession]) -> bool:
-        """A unit joins only from the batch's own task: a task it spawned must not outlive the session."""
-        return sessions is self._sessions and asyncio.current_task() is self._owner
+    def admit(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        """Let a unit of work on ``sessions`` join, or refuse it: only while open, on the batch's own sessions,
+        and from the batch's own task (a task it spawned must not outlive the session)."""
+        if not self._open:
+            raise BatchMisuse("the batch transaction is not open")
+        if sessions is not self._sessions or asyncio.current_task() is not self._owner:
+            self._failed = True  # the batch must not commit without the work this unit was meant to do
+            raise BatchMisuse("a unit of work joins a batch only on its own sessions and from its own task")
 
     def outbox(self, table: Table, topic_prefix: str) -> Outbox:
         """The batch's one outbox for ``table``: its rows are written together when the batch commits."""
@@ -107,30 +118,33 @@ class SharedTransaction:
 
 
 class SqlUnitOfWork:
-    """Commit at the request or message boundary; anything not committed is rolled back."""
+    """Commit at the request or message boundary; anything not committed is rolled back.
+
+    Given ``batch``, the unit is part of that shared transaction (see the module's description).
+    """
 
     session: AsyncSession
     outbox: Outbox
     inbox: Inbox
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], *, outbox_table: Table, inbox_table: Table,
-                 topic_prefix: str, consumer: str, on_commit: Callback = lambda: None) -> None:
+                 topic_prefix: str, consumer: str, on_commit: Callback = lambda: None,
+                 batch: SharedTransaction | None = None) -> None:
         self._sessions = sessions
         self._outbox_table = outbox_table
         self._inbox_table = inbox_table
         self._topic_prefix = topic_prefix
         self._consumer = consumer
         self._on_commit = on_commit
-        self._shared: SharedTransaction | None = None
+        self._shared = batch
         self._committed = False
         self._after_commit: list[Callback] = []
         self._held = contextlib.AsyncExitStack()
 
     async def __aenter__(self) -> Self:
-        shared = _current.get()
-        self._shared = shared if shared is not None and shared.serves(self._sessions) else None
         self._committed = False
         if self._shared is not None:
+            self._shared.admit(self._sessions)
             self.session = self._shared.session
             self.outbox = self._shared.outbox(self._outbox_table, self._topic_prefix)
         else:
@@ -188,6 +202,7 @@ class SqlUnitOfWork:
         if await self.outbox.flush():
             self.after_commit(self._on_commit)
         await self.session.commit()
+        events_committed(self.outbox.take_added())
         callbacks, self._after_commit = self._after_commit, []
         for callback in callbacks:
             callback()

@@ -16,6 +16,7 @@ from contracts.envelope import Envelope
 from contracts.events import DisclosureRecorded
 from infohus.kit.auth import ReadAccessLogger
 from infohus.kit.runtime import ServiceRuntime
+from infohus.kit.unit_of_work import SharedTransaction
 from services.audit.adapters.orm import read_access_log, tables
 from services.audit.adapters.unit_of_work import AuditUnitOfWork
 from services.audit.domain.checkpoint import Checkpoint
@@ -31,10 +32,12 @@ log = logging.getLogger(__name__)
 
 
 def audit_unit_of_work(sessions: async_sessionmaker[AsyncSession], settings: AuditSettings | VerifySettings,
-                       on_commit: Callable[[], None] = lambda: None) -> AuditUnitOfWork:
+                       on_commit: Callable[[], None] = lambda: None,
+                       batch: SharedTransaction | None = None) -> AuditUnitOfWork:
     """Audit's unit of work, for the running service and for the ``infohus audit`` commands."""
     return AuditUnitOfWork(sessions, outbox_table=tables.outbox, inbox_table=tables.inbox,
-                           topic_prefix=settings.kafka.topic_prefix, consumer="audit", on_commit=on_commit)
+                           topic_prefix=settings.kafka.topic_prefix, consumer="audit", on_commit=on_commit,
+                           batch=batch)
 
 
 @dataclass
@@ -54,16 +57,18 @@ class AuditContainer:
         """The read-access log (append-only) of the records about a concern that an auditor reads."""
         return ReadAccessLogger(read_access_log, service="audit")
 
-    def unit_of_work(self) -> AuditUnitOfWork:
-        return audit_unit_of_work(self.runtime.sessions, self.settings, self.runtime.relay.wake)
+    def unit_of_work(self, batch: SharedTransaction | None = None) -> AuditUnitOfWork:
+        return audit_unit_of_work(self.runtime.sessions, self.settings, self.runtime.relay.wake, batch=batch)
 
-    async def on_disclosure_recorded(self, envelope: Envelope[DisclosureRecorded]) -> None:
-        await handle_disclosure_recorded(envelope, uow=self.unit_of_work(), now=datetime.now(UTC),
+    async def on_disclosure_recorded(self, envelope: Envelope[DisclosureRecorded],
+                                     batch: SharedTransaction | None = None) -> None:
+        await handle_disclosure_recorded(envelope, uow=self.unit_of_work(batch), now=datetime.now(UTC),
                                          context=self.context, register=self.register)
 
-    async def on_fact(self, handler: Callable[..., Awaitable[None]], envelope: Envelope[Any]) -> None:
+    async def on_fact(self, handler: Callable[..., Awaitable[None]], envelope: Envelope[Any],
+                      batch: SharedTransaction | None = None) -> None:
         """Case, underretning and mail events: the facts Q9, Q12 and Q17 read (not the log)."""
-        await handler(envelope, uow=self.unit_of_work())
+        await handler(envelope, uow=self.unit_of_work(batch))
 
     async def sign_checkpoint(self) -> Checkpoint | None:
         key = self.settings.private_key()

@@ -9,11 +9,12 @@ from datetime import UTC, datetime, timedelta
 
 from contracts.concern import ConcernIn
 from infohus.kit.auth import ReadAccessLogger
+from infohus.kit.ratelimit import TokenBucketLimiter
 from infohus.kit.runtime import ServiceRuntime
 from services.intake.adapters.orm import read_access_log, tables
 from services.intake.adapters.unit_of_work import IntakeUnitOfWork
 from services.intake.domain.model import SYSTEM
-from services.intake.domain.ratelimit import TokenBucketLimiter
+from services.intake.metrics import register_metrics
 from services.intake.service_layer.submit import Receipt, submit_concern
 from services.intake.settings import IntakeSettings
 from services.routing.config_loader import load_municipality_config
@@ -36,7 +37,7 @@ class IntakeContainer:
     def __post_init__(self) -> None:
         self.limiter = TokenBucketLimiter(per_minute=self.settings.rate_limit_per_minute,
                                           burst=self.settings.rate_limit_burst,
-                                          max_clients=self.settings.rate_limit_max_clients)
+                                          max_keys=self.settings.rate_limit_max_clients)
         # Rate-limit keys are keyed hashes of the client address under this per-process salt: the address
         # itself is never kept, and the hashes mean nothing after a restart.
         self.client_key_salt = secrets.token_bytes(32)
@@ -64,5 +65,6 @@ class IntakeContainer:
 def bootstrap(settings: IntakeSettings | None = None) -> IntakeContainer:
     settings = settings or IntakeSettings()
     runtime = ServiceRuntime("intake", settings, tables)
+    register_metrics()
     return IntakeContainer(settings=settings, runtime=runtime,
                            config=load_municipality_config(settings.municipality_config))

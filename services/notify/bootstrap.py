@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -12,6 +13,7 @@ from contracts.envelope import Envelope
 from contracts.events import DeadlineReached, NotificationRequested
 from contracts.topics import topic_name
 from infohus.kit.runtime import ServiceRuntime
+from infohus.kit.unit_of_work import SharedTransaction
 from services.notify.adapters.acceptance import AcceptanceCheck, MailFolderAcceptance, UnknownAcceptance
 from services.notify.adapters.dead_letters import BrokerDeadLetters
 from services.notify.adapters.expected import ExpectedNotifications, RoutingExpectedNotifications
@@ -19,6 +21,7 @@ from services.notify.adapters.mailer import Mailer, SmtpMailer
 from services.notify.adapters.orm import tables
 from services.notify.adapters.routing_credentials import routing_token_source
 from services.notify.adapters.unit_of_work import NotifyUnitOfWork
+from services.notify.metrics import register_metrics
 from services.notify.service_layer.handlers import handle_deadline_reached, handle_notification_requested
 from services.notify.service_layer.watchdog import Watchdog
 from services.notify.service_layer.worker import DeliveryWorker
@@ -26,10 +29,12 @@ from services.notify.settings import NotifySettings
 
 
 def notify_unit_of_work(sessions: async_sessionmaker[AsyncSession], settings: NotifySettings,
-                        on_commit: Callable[[], None] = lambda: None) -> NotifyUnitOfWork:
+                        on_commit: Callable[[], None] = lambda: None,
+                        batch: SharedTransaction | None = None) -> NotifyUnitOfWork:
     """Notify's unit of work, for the running service and for the ``infohus notify`` commands."""
     return NotifyUnitOfWork(sessions, outbox_table=tables.outbox, inbox_table=tables.inbox,
-                            topic_prefix=settings.kafka.topic_prefix, consumer="notify", on_commit=on_commit)
+                            topic_prefix=settings.kafka.topic_prefix, consumer="notify", on_commit=on_commit,
+                            batch=batch)
 
 
 def utc_now() -> datetime:
@@ -54,18 +59,21 @@ class NotifyContainer:
         self.watchdog = Watchdog(uow=self.unit_of_work, settings=self.settings, now=self.now, wake=self.worker.wake,
                                  expected=self.expected)
 
-    def unit_of_work(self) -> NotifyUnitOfWork:
-        return notify_unit_of_work(self.runtime.sessions, self.settings, on_commit=self.runtime.relay.wake)
+    def unit_of_work(self, batch: SharedTransaction | None = None) -> NotifyUnitOfWork:
+        return notify_unit_of_work(self.runtime.sessions, self.settings, on_commit=self.runtime.relay.wake,
+                                   batch=batch)
 
-    async def on_notification_requested(self, envelope: Envelope[NotificationRequested]) -> None:
+    async def on_notification_requested(self, envelope: Envelope[NotificationRequested],
+                                        batch: SharedTransaction | None = None) -> None:
         await handle_notification_requested(
-            envelope, uow=self.unit_of_work, settings=self.settings, now=self.now, wake=self.worker.wake,
-            source_topic=topic_name(NotificationRequested, self.settings.kafka.topic_prefix))
+            envelope, uow=partial(self.unit_of_work, batch), settings=self.settings, now=self.now,
+            wake=self.worker.wake, source_topic=topic_name(NotificationRequested, self.settings.kafka.topic_prefix))
 
-    async def on_deadline_reached(self, envelope: Envelope[DeadlineReached]) -> None:
+    async def on_deadline_reached(self, envelope: Envelope[DeadlineReached],
+                                  batch: SharedTransaction | None = None) -> None:
         await handle_deadline_reached(
-            envelope, uow=self.unit_of_work, settings=self.settings, now=self.now, wake=self.worker.wake,
-            source_topic=topic_name(DeadlineReached, self.settings.kafka.topic_prefix))
+            envelope, uow=partial(self.unit_of_work, batch), settings=self.settings, now=self.now,
+            wake=self.worker.wake, source_topic=topic_name(DeadlineReached, self.settings.kafka.topic_prefix))
 
 
 def acceptance_check_for(settings: NotifySettings) -> AcceptanceCheck:
@@ -77,6 +85,7 @@ def bootstrap(settings: NotifySettings | None = None, mailer: Mailer | None = No
               now: Callable[[], datetime] = utc_now) -> NotifyContainer:
     settings = settings or NotifySettings()
     runtime = ServiceRuntime("notify", settings, tables)
+    register_metrics()
     if expected is None and settings.routing_url:
         expected = RoutingExpectedNotifications(settings.routing_url, token=routing_token_source(settings))
     container = NotifyContainer(settings, runtime, mailer or SmtpMailer(settings),

@@ -13,11 +13,13 @@ from contracts.envelope import Envelope
 from contracts.events import ConcernSubmitted, DeliveryStatusChanged
 from infohus.kit.auth import ReadAccessLogger
 from infohus.kit.runtime import ServiceRuntime
+from infohus.kit.unit_of_work import SharedTransaction
 from services.routing.adapters.orm import read_access_log, tables
 from services.routing.adapters.unit_of_work import RoutingUnitOfWork
 from services.routing.config_loader import load_municipality_config
 from services.routing.domain.config import MunicipalityConfig
 from services.routing.domain.disclosures import SystemInfo
+from services.routing.metrics import register_metrics
 from services.routing.service_layer.deadlines import scan_deadlines
 from services.routing.service_layer.handlers import (
     RoutingDeps,
@@ -54,16 +56,19 @@ class RoutingContainer:
                                              system_version=SYSTEM_VERSION),
                            entered_time_skew=timedelta(seconds=self.settings.entered_time_skew_s))
 
-    def unit_of_work(self) -> RoutingUnitOfWork:
+    def unit_of_work(self, batch: SharedTransaction | None = None) -> RoutingUnitOfWork:
+        """A unit of work of its own, or, given ``batch``, one part of that batch's shared transaction."""
         return RoutingUnitOfWork(self.runtime.sessions, outbox_table=tables.outbox, inbox_table=tables.inbox,
                                  topic_prefix=self.settings.kafka.topic_prefix, consumer="routing",
-                                 on_commit=self.runtime.relay.wake)
+                                 on_commit=self.runtime.relay.wake, batch=batch)
 
-    async def on_concern_submitted(self, envelope: Envelope[ConcernSubmitted]) -> None:
-        await handle_concern_submitted(envelope, uow=self.unit_of_work(), deps=self.deps, now=self.clock())
+    async def on_concern_submitted(self, envelope: Envelope[ConcernSubmitted],
+                                   batch: SharedTransaction | None = None) -> None:
+        await handle_concern_submitted(envelope, uow=self.unit_of_work(batch), deps=self.deps, now=self.clock())
 
-    async def on_delivery_status_changed(self, envelope: Envelope[DeliveryStatusChanged]) -> None:
-        await handle_delivery_status_changed(envelope, uow=self.unit_of_work(), config=self.config)
+    async def on_delivery_status_changed(self, envelope: Envelope[DeliveryStatusChanged],
+                                         batch: SharedTransaction | None = None) -> None:
+        await handle_delivery_status_changed(envelope, uow=self.unit_of_work(batch), config=self.config)
 
     async def scan_deadlines_once(self) -> int:
         return await scan_deadlines(self.unit_of_work, now=self.clock(), config=self.config)
@@ -83,6 +88,7 @@ class RoutingContainer:
 def bootstrap(settings: RoutingSettings | None = None) -> RoutingContainer:
     settings = settings or RoutingSettings()
     runtime = ServiceRuntime("routing", settings, tables)
+    register_metrics()
     container = RoutingContainer(settings, runtime, load_municipality_config(settings.municipality_config))
     runtime.consume({ConcernSubmitted: container.on_concern_submitted,
                      DeliveryStatusChanged: container.on_delivery_status_changed})

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from sqlalchemy import text
 
+from infohus.kit.unit_of_work import SharedTransaction
 from services.audit.bootstrap import AuditContainer
 from services.audit.domain.record import DisclosureDraft, from_event, seal_v2
 from services.audit.domain.stored_columns import query_columns
@@ -26,12 +27,13 @@ def expired(**overrides: Any) -> dict[str, Any]:
             "retention_until": date(2019, 5, 6), **overrides}
 
 
-async def seed(container: AuditContainer, count: int, *, first_id: int = 1, **overrides: Any) -> list[AppendResult]:
-    """``count`` lawful records through the normal path (invariants checked)."""
+async def seed(container: AuditContainer, count: int, *, first_id: int = 1, batch: SharedTransaction | None = None,
+               **overrides: Any) -> list[AppendResult]:
+    """``count`` lawful records through the normal path (invariants checked), in ``batch`` if given."""
     results = []
     for n in range(first_id, first_id + count):
         fields = {"subject_person_ids": [f"person-{n}"], **overrides, "record_id": UUID(int=n)}
-        result = await append_disclosure(an_event(**fields), uow=container.unit_of_work(), now=datetime.now(UTC))
+        result = await append_disclosure(an_event(**fields), uow=container.unit_of_work(batch), now=datetime.now(UTC))
         assert result is not None
         results.append(result)
     return results

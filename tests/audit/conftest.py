@@ -13,8 +13,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 
+from devtools.auth_testing import FakeIdentityProvider
 from infohus.kit.auth import Role
-from infohus.kit.auth.testing import FakeIdentityProvider
 from services.audit.bootstrap import AuditContainer, bootstrap
 from services.audit.entrypoints.http import create_app
 from services.audit.settings import AuditSettings

@@ -139,9 +139,9 @@ async def test_a_batch_of_appends_reads_the_head_once_and_chains_each_record_ont
     envelopes = [Envelope.wrap(an_event(record_id=UUID(int=10 + n), subject_person_ids=[f"person-{n}"]),
                                producer="routing", correlation_id=uuid4()) for n in range(4)]
     with _head_reads(audit) as reads:
-        async with SharedTransaction(audit.runtime.sessions, event_ids=[e.event_id for e in envelopes]):
+        async with SharedTransaction(audit.runtime.sessions, event_ids=[e.event_id for e in envelopes]) as batch:
             for envelope in envelopes:
-                await audit.on_disclosure_recorded(envelope)
+                await audit.on_disclosure_recorded(envelope, batch)
     assert len(reads) == 1
     report = await verify_log(audit.unit_of_work, public_key=None, today=datetime.now(UTC).date())
     assert report.ok and report.head_seq_no == 6
@@ -150,9 +150,9 @@ async def test_a_batch_of_appends_reads_the_head_once_and_chains_each_record_ont
 async def test_after_a_failed_batch_the_next_append_chains_onto_the_committed_head(audit) -> None:
     await seed(audit, 1)
     with pytest.raises(UnitNotCommitted):
-        async with SharedTransaction(audit.runtime.sessions):
-            await seed(audit, 2, first_id=2)  # appended in the batch, then rolled back with it
-            async with audit.unit_of_work():
+        async with SharedTransaction(audit.runtime.sessions) as batch:
+            await seed(audit, 2, first_id=2, batch=batch)  # appended in the batch, then rolled back with it
+            async with audit.unit_of_work(batch):
                 pass  # a unit that ends without committing fails the batch
     [result] = await seed(audit, 1, first_id=4)
     assert result.seq_no == 2

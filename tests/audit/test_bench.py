@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from services.audit.entrypoints.bench import run_audit_benchmark
+from devtools.bench.audit import run_audit_benchmark
 from tests.conftest import Databases
 
 

@@ -168,3 +168,21 @@ async def test_an_auditor_finds_a_persons_disclosures_by_cpr_number(
     await page.goto(served.url + "/revision")
     assert "/auth/login" in page.url
     await context.close()
+
+
+@pytest.mark.parametrize("javascript", [True], ids=["js"])
+async def test_the_development_login_is_a_page_of_the_design_system(
+        browser: Browser, served: Served, javascript: bool) -> None:
+    """The kit's login page on the shared base layout: styled, no axe violation, a wrong password said in an
+    alert on the page."""
+    context = await browser.new_context(java_script_enabled=javascript, locale="da-DK",
+                                        viewport={"width": 1280, "height": 900})
+    auditor = Auditor(await context.new_page(), served.url, javascript)
+    await auditor.page.goto(served.url + "/auth/login")
+    assert await auditor.page.is_visible("h1:has-text('Udviklingslogin')")
+    await auditor.check()
+    await auditor.page.fill("#password", "forkert")
+    await auditor.page.click("button:has-text('Log ind')")
+    assert await auditor.page.is_visible("[role=alert] >> text=Forkert brugernavn eller adgangskode.")
+    await auditor.check()
+    await context.close()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 
-from infohus.devstack.supervisor import service_environment
+from devtools.devstack.supervisor import service_environment
 from services.audit.bootstrap import bootstrap
 from services.audit.development import PUBLIC_KEY_FILE
 from services.audit.domain.checkpoint import load_private_key

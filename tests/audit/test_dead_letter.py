@@ -14,7 +14,7 @@ from contracts.events import DisclosureRecorded
 from contracts.topics import dead_letter_topic, topic_name
 from services.audit.bootstrap import AuditContainer
 from tests.audit.domain.builders import event_fields
-from tests.system import eventually
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.slow
 

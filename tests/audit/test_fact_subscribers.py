@@ -22,7 +22,7 @@ from tests.audit.facts_builders import (
     mail_sent,
     underretning,
 )
-from tests.system import eventually
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.slow
 

@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from contracts.cpr import cpr_hmac, normalise_cpr
+from devtools.auth_testing import csrf_credentials
 from infohus.kit.auth import Role
-from infohus.kit.auth.testing import csrf_credentials
 from infohus.kit.settings import Environment
 from services.audit.bootstrap import AuditContainer
 from services.audit.domain.labels import cell, local

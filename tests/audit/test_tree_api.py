@@ -5,16 +5,16 @@ from __future__ import annotations
 import httpx
 from pymerkle import InmemoryTree
 
+from devtools.auth_testing import authorization_cases, csrf_credentials
 from infohus.kit.auth import Role
 from infohus.kit.auth.dependencies import assert_every_route_has_a_rule
-from infohus.kit.auth.testing import authorization_cases, csrf_credentials
 from services.audit.bootstrap import AuditContainer, bootstrap
 from services.audit.domain.checkpoint import Checkpoint, load_public_key, verify_checkpoint
 from services.audit.domain.merkle import verify_consistency, verify_inclusion
 from services.audit.entrypoints.http import STATIC_PATHS
 from tests.audit.builders import seed
 from tests.audit.conftest import audit_app, public_key_b64
-from tests.system import eventually
+from tests.waiting import eventually
 
 
 async def test_proofs_verify_against_a_signed_checkpoint_and_pymerkle(client, audit_sqlite, credentials) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from devtools.auth_testing import FakeIdentityProvider
 from infohus.kit.auth import AuthMode, AuthSettings
-from infohus.kit.auth.testing import FakeIdentityProvider
 from infohus.kit.settings import Environment
 
 

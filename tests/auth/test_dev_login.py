@@ -14,11 +14,11 @@ from fastapi import FastAPI, Request
 from itsdangerous import URLSafeTimedSerializer
 from pydantic import ValidationError
 
+from devtools.auth_testing import FakeIdentityProvider
 from infohus.kit.auth import AuthMode, AuthSettings, Permission, Role, downstream_token, install_auth, require
 from infohus.kit.auth.dev_users import DEV_ISSUER, DEV_USERS, DevSessions, DevUserStore, dev_audience, dev_user_store
 from infohus.kit.auth.login import dev_login_router
 from infohus.kit.auth.settings import DEVELOPMENT_PASSWORD
-from infohus.kit.auth.testing import FakeIdentityProvider
 from infohus.kit.settings import Environment
 from tests.auth.conftest import development_settings
 from tests.auth.demo import demo_app

@@ -8,8 +8,8 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from devtools.auth_testing import dev_headers_for
 from infohus.kit.auth import Permission, Principal, Role, install_auth, require
-from infohus.kit.auth.testing import dev_headers_for
 from tests.auth.conftest import development_settings
 from tests.auth.test_dev_login import client, login
 

@@ -17,6 +17,7 @@ from sqlalchemy import MetaData, delete, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from devtools.auth_testing import FakeIdentityProvider
 from infohus.kit.auth import (
     ANONYMOUS,
     CaseKind,
@@ -30,7 +31,6 @@ from infohus.kit.auth import (
     read_access_log_table,
     read_log_router,
 )
-from infohus.kit.auth.testing import FakeIdentityProvider
 from infohus.kit.db import create_engine, session_factory
 
 POSTGRES_URL = os.environ.get("INFOHUS_TEST_POSTGRES_URL",

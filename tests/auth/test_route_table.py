@@ -11,6 +11,13 @@ import pytest
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from devtools.auth_testing import (
+    AuthCase,
+    FakeIdentityProvider,
+    authorization_cases,
+    csrf_credentials,
+    dev_headers_for,
+)
 from infohus.kit.auth import (
     INFRASTRUCTURE_PATHS,
     Permission,
@@ -19,13 +26,6 @@ from infohus.kit.auth import (
     assert_every_route_has_a_rule,
     require,
     route_rules,
-)
-from infohus.kit.auth.testing import (
-    AuthCase,
-    FakeIdentityProvider,
-    authorization_cases,
-    csrf_credentials,
-    dev_headers_for,
 )
 from tests.auth.conftest import development_settings
 from tests.auth.demo import demo_app

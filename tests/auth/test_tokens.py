@@ -15,10 +15,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import ValidationError
 
+from devtools.auth_testing import FakeIdentityProvider, b64url, new_private_key, public_jwk
 from infohus.kit.auth import AuthenticationError, IdentityProviderUnavailable, Role
 from infohus.kit.auth.oidc import JwksCache, OidcVerifier, httpx_fetcher
 from infohus.kit.auth.settings import AuthSettings
-from infohus.kit.auth.testing import FakeIdentityProvider, b64url, new_private_key, public_jwk
 from tests.auth.demo import demo_app
 from tests.auth.test_route_table import client_for
 

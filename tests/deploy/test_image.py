@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from pydantic_settings import BaseSettings
 
-from infohus.devstack.supervisor import SERVICE_PROCESS_ENVIRONMENT, service_environment
+from devtools.devstack.supervisor import SERVICE_PROCESS_ENVIRONMENT, service_environment
 from services.intake.settings import IntakeSettings
 from services.workspace.settings import WorkspaceSettings
 from tests.deploy.test_k8s_policies import REPO_ROOT
@@ -96,3 +96,32 @@ def test_the_image_runs_services_with_the_process_environment_of_the_local_stack
     for name, value in SERVICE_PROCESS_ENVIRONMENT.items():
         assert env.get(name) == value, name
         assert service_environment("routing", REPO_ROOT / "data", "127.0.0.1:9092")[name] == value
+
+
+def _uv_sync_commands() -> list[str]:
+    runs = [i for _, body in _stages() for i in body if i.upper().startswith("RUN ")]
+    return [c.strip() for run in runs for c in re.split(r"&&|;", run) if "uv sync" in c]
+
+
+def test_the_image_installs_no_dependency_group() -> None:
+    """Neither the tests' and linters' (dev) nor the local stack's and development login's (devtools):
+    `--no-dev` alone would still install the devtools group, which is one of uv's default groups."""
+    commands = _uv_sync_commands()
+    assert len(commands) == 2, commands  # the third-party layer, then the project
+    for command in commands:
+        flags = command.split()
+        assert "--frozen" in flags and "--no-default-groups" in flags, command
+        assert not any(f.startswith(("--group", "--all-groups", "--only-group", "--extra", "--all-extras"))
+                       for f in flags), command
+
+
+def test_the_image_copies_no_development_tooling() -> None:
+    copied = [part for _, body in _stages() for i in body if i.upper().startswith("COPY ")
+              for part in i.split()[1:-1] if not part.startswith("--")]
+    assert {"infohus", "contracts", "services"} <= set(copied)
+    assert not any(part.split("/")[0] in {"devtools", "tests", "."} for part in copied), copied
+    rules = [line.strip() for line in DOCKERIGNORE.read_text(encoding="utf-8").splitlines()
+             if line.strip() and not line.startswith("#")]
+    assert rules[0] == "*" and not any(rule.startswith(("!devtools", "!tests")) for rule in rules)
+    # the runtime stage takes the builder's /app, so nothing else may end up there
+    assert not any("devtools" in i for _, body in _stages() for i in body if not i.upper().startswith("LABEL "))

@@ -86,6 +86,8 @@ CRD_API_VERSIONS = {
     "Database": "postgresql.cnpg.io/v1",
     "ScheduledBackup": "postgresql.cnpg.io/v1",
     "ObjectStore": "barmancloud.cnpg.io/v1",
+    "PrometheusRule": "monitoring.coreos.com/v1",
+    "ServiceMonitor": "monitoring.coreos.com/v1",
 }
 Docs = tuple[dict[str, Any], ...]
 

@@ -12,15 +12,15 @@ from aiokafka import AIOKafkaProducer
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from infohus.bench.hop import records_in
-from infohus.bench.stack import machine_busy_seconds, postgres_cpu_seconds
-from infohus.devstack.municipality import office_always_open
+from devtools.bench.hop import records_in
+from devtools.bench.stack import machine_busy_seconds, postgres_cpu_seconds
+from devtools.devstack.municipality import office_always_open
 from infohus.kit.messaging import ensure_topics
 from services.routing.config_loader import load_municipality_config
 from services.routing.domain.calendar import OfficeCalendar
 from services.routing.domain.vocabulary import TimeContext
 from tests.conftest import kafka_test_settings
-from tests.system import eventually
+from tests.waiting import eventually
 
 
 async def test_records_in_sums_the_topics_end_offsets(kafka: Any, unique: str) -> None:

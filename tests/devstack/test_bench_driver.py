@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 import aiohttp
 import pytest
 
-from infohus.bench.__main__ import submit
+from devtools.bench.__main__ import submit
 
 Answer = Callable[[asyncio.StreamWriter], None]
 

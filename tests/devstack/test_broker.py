@@ -11,8 +11,10 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer  # type: ignore[import-u
 from aiokafka.admin import AIOKafkaAdminClient  # type: ignore[import-untyped, unused-ignore]
 from aiokafka.errors import KafkaConnectionError  # type: ignore[import-untyped, unused-ignore]
 
-from infohus.devstack.broker import BrokerStartError, LocalBroker, ensure_topics
-from infohus.devstack.ports import free_port
+from devtools.devstack.broker import BrokerStartError, LocalBroker
+from devtools.devstack.ports import free_port
+from infohus.kit.messaging import ensure_topics
+from infohus.kit.settings import KafkaSettings
 
 
 async def list_topics(bootstrap_servers: str) -> set[str]:
@@ -65,8 +67,8 @@ async def test_produce_and_consume_then_restart_is_empty() -> None:
         assert broker.is_running
         topic = "devstack.test.roundtrip"
 
-        await ensure_topics(broker.bootstrap_servers, [topic])
-        await ensure_topics(broker.bootstrap_servers, [topic, topic])  # idempotent
+        await ensure_topics(KafkaSettings(bootstrap_servers=broker.bootstrap_servers), [topic])
+        await ensure_topics(KafkaSettings(bootstrap_servers=broker.bootstrap_servers), [topic, topic])  # idempotent
         assert topic in await list_topics(broker.bootstrap_servers)
 
         await produce(broker.bootstrap_servers, topic, b"k1", b"hej verden")
@@ -78,7 +80,7 @@ async def test_produce_and_consume_then_restart_is_empty() -> None:
         assert broker.bootstrap_servers == f"127.0.0.1:{broker.port}"
         assert topic not in await list_topics(broker.bootstrap_servers)  # memory storage: empty
 
-        await ensure_topics(broker.bootstrap_servers, [topic, "devstack.test.other"])
+        await ensure_topics(KafkaSettings(bootstrap_servers=broker.bootstrap_servers), [topic, "devstack.test.other"])
         assert {topic, "devstack.test.other"} <= await list_topics(broker.bootstrap_servers)
     assert not broker.is_running
     assert connect_refused(broker.port)
@@ -142,4 +144,5 @@ def test_not_answering_kafka_times_out_with_log_tail(tmp_path: Path) -> None:
 
 async def test_ensure_topics_without_broker_gives_up() -> None:
     with pytest.raises(KafkaConnectionError):
-        await ensure_topics(f"127.0.0.1:{free_port()}", ["nowhere"], timeout=0.5)
+        await ensure_topics(KafkaSettings(bootstrap_servers=f"127.0.0.1:{free_port()}", request_timeout_ms=500),
+                            ["nowhere"])

@@ -57,7 +57,7 @@ def refused(port: int) -> bool:
 
 
 async def test_broker_cli(tmp_path: Path) -> None:
-    proc = await start("infohus.devstack.broker", "--port", "0", "--topic", "cli.topic")
+    proc = await start("devtools.devstack.broker", "--port", "0", "--topic", "cli.topic")
     try:
         match = await read_until(proc, r"bootstrap servers (127\.0\.0\.1:(\d+))")
         assert "cli.topic" in await list_topics(match.group(1))
@@ -70,7 +70,7 @@ async def test_broker_cli(tmp_path: Path) -> None:
 async def test_mailbox_cli(tmp_path: Path) -> None:
     folder = tmp_path / "cli-mails"
     proc = await start(
-        "infohus.devstack.mailbox", "--folder", str(folder), "--smtp-port", "0", "--web-port", "0"
+        "devtools.devstack.mailbox", "--folder", str(folder), "--smtp-port", "0", "--web-port", "0"
     )
     try:
         smtp_port = int((await read_until(proc, r"SMTP: 127\.0\.0\.1:(\d+)")).group(1))

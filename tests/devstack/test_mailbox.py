@@ -12,7 +12,7 @@ import aiosmtplib
 import httpx
 import pytest
 
-from infohus.devstack.mailbox import LocalMailbox, MailFolderTail, make_self_signed_cert, make_server_tls_context
+from devtools.devstack.mailbox import LocalMailbox, MailFolderTail, make_self_signed_cert, make_server_tls_context
 
 FILE_RE = re.compile(r"\d{8}T\d{6}\.\d{9}Z-[0-9a-f]{32}\.eml")
 

@@ -1,6 +1,6 @@
 import socket
 
-from infohus.devstack.ports import free_port, port_is_free
+from devtools.devstack.ports import free_port, port_is_free
 
 
 def test_free_port_can_be_bound() -> None:

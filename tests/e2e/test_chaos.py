@@ -20,7 +20,7 @@ def can_restart_postgres() -> bool:
 
 
 def test_short_chaos_run_loses_and_doubles_nothing(tmp_path: Path) -> None:
-    command = [sys.executable, "-m", "infohus.chaos", "--seconds-per-fault", "3", "--rate", "4",
+    command = [sys.executable, "-m", "devtools.chaos", "--seconds-per-fault", "3", "--rate", "4",
                "--settle-seconds", "150", "--data-dir", str(tmp_path)]
     if not can_restart_postgres():
         command.append("--no-postgres-restart")

@@ -7,8 +7,9 @@ from uuid import UUID
 
 import pytest
 
-from infohus.devstack.municipality import office_always_open
-from tests.system import build_system, eventually
+from devtools.devstack.municipality import office_always_open
+from tests.system import build_system
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.slow
 
@@ -51,8 +52,8 @@ async def test_concern_reaches_both_mailboxes_with_case_audit_and_one_trace(
 
         concern_id = await _concern_id(system, receipt["reference"])
         async with system.routing.unit_of_work() as uow:
-            cases = await uow.routing.cases_for_concern(concern_id)
-            underretninger = await uow.routing.underretninger_for_concern(concern_id)
+            cases = await uow.cases.rows_for_concern(concern_id)
+            underretninger = await uow.underretninger.rows_for_concern(concern_id)
         assert len(cases) == 1 and len(underretninger) == 1
 
         async def audit_records() -> list[dict[str, object]]:

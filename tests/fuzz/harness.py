@@ -27,9 +27,9 @@ from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerPro
 from sqlalchemy import select
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from devtools.auth_testing import dev_headers_for
 from infohus.kit.auth import Role
 from infohus.kit.auth.dev_users import dev_user_for
-from infohus.kit.auth.testing import dev_headers_for
 from infohus.kit.security_headers import CSRF_FIELD, CsrfProtection
 from services.intake.adapters.orm import concerns
 from tests.fuzz.inputs import SID, Auth, Csrf, Expect, FuzzInput, Target

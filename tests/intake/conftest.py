@@ -21,9 +21,9 @@ import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
-from infohus.devstack.ports import free_port
+from devtools.auth_testing import FakeIdentityProvider, dev_headers_for
+from devtools.devstack.ports import free_port
 from infohus.kit.auth import AuthMode, AuthSettings, Role
-from infohus.kit.auth.testing import FakeIdentityProvider, dev_headers_for
 from infohus.kit.settings import Environment
 from services.intake.adapters.orm import concerns, tables
 from services.intake.bootstrap import IntakeContainer, bootstrap

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
+from devtools.auth_testing import authorization_cases, csrf_credentials
 from infohus.kit.auth import Permission, Role, route_rules
-from infohus.kit.auth.testing import authorization_cases, csrf_credentials
 from services.intake.entrypoints.http import API_PATH, PUBLIC_PATHS
 from tests.intake.conftest import IntakeUnderTest
 

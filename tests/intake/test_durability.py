@@ -14,14 +14,14 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from contracts.events import ConcernSubmitted
 from contracts.topics import topic_name
-from infohus.devstack.broker import LocalBroker
+from devtools.devstack.broker import LocalBroker
 from services.intake.adapters.orm import concerns, tables
 from services.intake.bootstrap import IntakeContainer, bootstrap
 from services.intake.entrypoints.http import create_app
 from tests.conftest import Databases
 from tests.intake.builders import anonymous_body
 from tests.intake.conftest import intake_settings
-from tests.system import eventually
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.slow
 

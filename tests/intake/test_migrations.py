@@ -1,22 +1,18 @@
-"""Intake's Alembic revisions build exactly the tables the code uses, on SQLite and PostgreSQL; 0003 fills
-concern_persons from the concerns stored before it and makes the read-access log append-only."""
+"""Intake's Alembic revisions on SQLite and PostgreSQL: 0003 fills concern_persons from the concerns stored before
+it and makes the read-access log append-only. (That they build exactly the table models is tests/test_migrations.py.)"""
 
 from __future__ import annotations
 
 import asyncio
 import json
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from infohus.kit import migrations
 from infohus.kit.db import create_engine
-from services.intake.adapters.orm import metadata
 from tests.conftest import Databases
 from tests.intake.builders import concern_body
 
@@ -24,15 +20,6 @@ from tests.intake.builders import concern_body
 def _db(databases: Databases) -> tuple[str, str | None]:
     settings = databases.for_service("intake")
     return str(settings["database_url"]), settings["db_schema"]
-
-
-async def test_head_matches_the_tables_and_downgrades_cleanly(databases: Databases) -> None:
-    url, schema = _db(databases)
-    await asyncio.to_thread(migrations.upgrade, "intake", url, schema)
-    assert await _differences(url, schema) == []
-    await asyncio.to_thread(_downgrade, url, schema, "0002")
-    await asyncio.to_thread(migrations.upgrade, "intake", url, schema)
-    assert await _differences(url, schema) == []
 
 
 async def test_0003_fills_the_search_rows_of_the_concerns_stored_before(databases: Databases) -> None:
@@ -81,20 +68,3 @@ async def test_the_read_access_log_is_append_only(databases: Databases, statemen
                 await connection.execute(text(statement))
     finally:
         await engine.dispose()
-
-
-async def _differences(url: str, schema: str | None) -> list[Any]:
-    engine = create_engine(url, schema)
-    try:
-        async with engine.connect() as connection:
-            return await connection.run_sync(lambda sync: [
-                d for d in compare_metadata(MigrationContext.configure(sync, opts={"compare_type": True}), metadata)
-                if not (d[0] == "remove_table" and d[1].name == "alembic_version")])
-    finally:
-        await engine.dispose()
-
-
-def _downgrade(url: str, schema: str | None, revision: str) -> None:
-    from alembic import command
-
-    command.downgrade(migrations.alembic_config("intake", url, schema), revision)

@@ -3,7 +3,7 @@ every documented status of every operation is reachable."""
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -21,6 +21,7 @@ from services.intake.bootstrap import bootstrap
 from services.intake.entrypoints.http import create_app
 from tests.intake.builders import concern_body
 from tests.intake.conftest import IntakeUnderTest, LiveIntake, intake_settings, make_intake
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.slow
 
@@ -169,12 +170,15 @@ async def test_every_documented_status_is_reachable(tmp_path: Path, live: LiveIn
     finally:
         await intake.container.runtime.engine.dispose()
     async with httpx.AsyncClient(base_url=live.url) as client:
-        for _ in range(100):
-            ready_response = await client.get("/health/ready")
-            if ready_response.status_code == 200:
-                break
-            await asyncio.sleep(0.1)
-    assert ready_response.status_code == 200, json.dumps(ready_response.json())
+        responses: list[httpx.Response] = []
+
+        async def ready() -> bool:
+            responses.append(await client.get("/health/ready"))
+            return responses[-1].status_code == 200
+
+        with contextlib.suppress(AssertionError):  # the assertion below shows what is not ready
+            await eventually(ready, within=10, interval=0.1)
+    assert responses[-1].status_code == 200, json.dumps(responses[-1].json())
 
 
 def test_the_schema_describes_every_field_of_a_concern(live: LiveIntake) -> None:

@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from contracts.concern import WARNING_SIGN_CODES
+from devtools.auth_testing import FakeIdentityProvider
 from infohus.kit.auth import AuthMode, Role
-from infohus.kit.auth.testing import FakeIdentityProvider
 from infohus.kit.settings import Environment
 from services.intake.adapters.orm import concerns
 from services.intake.bootstrap import bootstrap

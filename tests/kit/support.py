@@ -27,10 +27,9 @@ async def kit_tables(databases: Databases) -> tuple[AsyncEngine, Table, Table]:
     return engine, outbox, inbox
 
 
-async def read_topic(bootstrap_servers: str, topic: str, *, at_least: int, within: float = 60,
-                     linger_ms: int = 0) -> list[Any]:
-    """Every record of ``topic`` from the start, once there are ``at_least``; then ``linger_ms`` more for
-    any that should not be there."""
+async def read_topic(bootstrap_servers: str, topic: str, *, at_least: int, within: float = 60) -> list[Any]:
+    """Every record of ``topic``, once there are ``at_least``: read to the end the topic has then, so a test
+    whose producers are done sees any record that should not be there too."""
     consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap_servers, group_id=None,
                                 auto_offset_reset="earliest", enable_auto_commit=False)
     await consumer.start()
@@ -38,11 +37,15 @@ async def read_topic(bootstrap_servers: str, topic: str, *, at_least: int, withi
     try:
         async with asyncio.timeout(within):
             while len(records) < at_least:
-                batch = await consumer.getmany(timeout_ms=500)
-                records += [record for part in batch.values() for record in part]
-        if linger_ms:
-            extra = await consumer.getmany(timeout_ms=linger_ms)
-            records += [record for part in extra.values() for record in part]
+                records += await _fetch(consumer)
+            ends = await consumer.end_offsets(list(consumer.assignment()))
+            while any([await consumer.position(partition) < end for partition, end in ends.items()]):
+                records += await _fetch(consumer)
     finally:
         await consumer.stop()
     return records
+
+
+async def _fetch(consumer: AIOKafkaConsumer) -> list[Any]:
+    batch = await consumer.getmany(timeout_ms=500)
+    return [record for part in batch.values() for record in part]

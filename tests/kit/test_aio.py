@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from infohus.kit.aio import cancel_within, finish_within
+import pytest
+
+from infohus.kit.aio import cancel_within, finish_within, wait_for_wake
 
 
 async def _refuses_cancellation(release: asyncio.Event) -> None:
@@ -44,3 +46,31 @@ async def test_cancel_within_cancels_cooperative_tasks_and_leaves_stubborn_ones(
     assert cooperative.cancelled() and not stubborn.done()
     release.set()
     await stubborn
+
+
+@pytest.mark.parametrize("ticks_between_wake_and_cancel", range(5))
+async def test_a_polling_loop_ends_when_cancelled_as_it_is_woken(ticks_between_wake_and_cancel: int) -> None:
+    """The race asyncio.wait_for loses on Python 3.11: the cancellation must not be swallowed."""
+    wake = asyncio.Event()
+
+    async def poll_for_ever() -> None:
+        while True:
+            await wait_for_wake(wake, 10)
+
+    task = asyncio.create_task(poll_for_ever())
+    for _ in range(3):
+        await asyncio.sleep(0)
+    wake.set()
+    for _ in range(ticks_between_wake_and_cancel):
+        await asyncio.sleep(0)
+    task.cancel()
+    done, _ = await asyncio.wait({task}, timeout=5)
+    assert done == {task} and task.cancelled()
+
+
+async def test_a_polling_pause_ends_at_its_time_and_clears_the_wake() -> None:
+    wake = asyncio.Event()
+    await wait_for_wake(wake, 0.01)
+    wake.set()
+    await wait_for_wake(wake, 10)
+    assert not wake.is_set()

@@ -9,8 +9,8 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import MetaData
 
+from devtools.auth_testing import FakeIdentityProvider
 from infohus.kit.auth import install_auth
-from infohus.kit.auth.testing import FakeIdentityProvider
 from infohus.kit.http import service_app
 from infohus.kit.runtime import ServiceRuntime, ServiceTables
 from infohus.kit.settings import Environment, ServiceSettings

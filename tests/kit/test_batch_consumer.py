@@ -1,8 +1,9 @@
 """Batch consumption on SQLite/PostgreSQL and the real broker.
 
-The shared transaction keeps a batch all or nothing, and runs after-commit work only after it commits; the
-subscriber handles a batch in one transaction, and when anything in it fails, one message at a time, so an
-invalid or refused message is dead-lettered alone and every other message takes effect exactly once.
+The shared transaction keeps a batch all or nothing, and runs after-commit work only after it commits; a unit of
+work joins it only when given it; the subscriber handles a batch in one transaction, and when anything in it
+fails, one message at a time, so an invalid or refused message is dead-lettered alone and every other message
+takes effect exactly once.
 """
 
 from __future__ import annotations
@@ -27,11 +28,11 @@ from infohus.kit.db import session_factory
 from infohus.kit.messaging import PermanentError, ensure_topics, make_broker, subscribe_all
 from infohus.kit.settings import KafkaSettings
 from infohus.kit.telemetry import current_trace_id
-from infohus.kit.unit_of_work import SharedTransaction, SqlUnitOfWork, UnitNotCommitted
+from infohus.kit.unit_of_work import BatchMisuse, SharedTransaction, SqlUnitOfWork, UnitNotCommitted
 from tests.conftest import Databases, kafka_test_settings
 from tests.kit.support import kit_tables, read_topic
 from tests.statements import recorded_statements
-from tests.system import eventually
+from tests.waiting import consumed_to_end, eventually
 
 tracer = trace.get_tracer("tests.kit.batch")
 
@@ -44,9 +45,9 @@ class Store:
     inbox: Table
     wakes: list[str] = field(default_factory=list)
 
-    def unit_of_work(self) -> SqlUnitOfWork:
+    def unit_of_work(self, batch: SharedTransaction | None = None) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.sessions, outbox_table=self.outbox, inbox_table=self.inbox, topic_prefix="t.",
-                             consumer="kit-test", on_commit=self.wake_relay)
+                             consumer="kit-test", on_commit=self.wake_relay, batch=batch)
 
     def wake_relay(self) -> None:
         self.wakes.append("relay")
@@ -84,9 +85,9 @@ def _sent(sequence: int) -> Envelope[Any]:
     return Envelope.wrap(event, producer="kit-test", correlation_id=concern_id)
 
 
-async def _apply(store: Store, envelope: Envelope[Any]) -> None:
-    """A handler like the services': claim, write an event to the outbox, commit."""
-    async with store.unit_of_work() as uow:
+async def _apply(store: Store, envelope: Envelope[Any], batch: SharedTransaction | None = None) -> None:
+    """A handler like the services': claim, write an event to the outbox, commit (in ``batch``, if given)."""
+    async with store.unit_of_work(batch) as uow:
         if not await uow.inbox.claim(envelope.event_id):
             return
         await uow.outbox.add(envelope)
@@ -99,9 +100,9 @@ async def _apply(store: Store, envelope: Envelope[Any]) -> None:
 
 async def test_units_in_a_shared_transaction_commit_together_and_after_commit_work_waits(store: Store) -> None:
     events = [_event(i) for i in range(3)]
-    async with SharedTransaction(store.sessions):
+    async with SharedTransaction(store.sessions) as batch:
         for envelope in events:
-            await _apply(store, envelope)
+            await _apply(store, envelope, batch)
         assert store.wakes == []  # nothing is committed yet, so nobody is told
         assert await store.claimed() == 0  # another connection sees nothing of the batch
 
@@ -114,9 +115,9 @@ async def test_units_in_a_shared_transaction_commit_together_and_after_commit_wo
 async def test_a_batch_writes_its_outbox_rows_with_one_statement_just_before_it_commits(store: Store) -> None:
     events = [_event(i) for i in range(3)]
     with recorded_statements(store.engine, "INSERT INTO outbox") as inserts:
-        async with SharedTransaction(store.sessions):
+        async with SharedTransaction(store.sessions) as batch:
             for envelope in events:
-                await _apply(store, envelope)
+                await _apply(store, envelope, batch)
             assert inserts == []  # the units' rows wait for the batch
     assert len(inserts) == 1
     async with store.sessions() as session:
@@ -132,9 +133,9 @@ async def test_a_batch_writes_its_outbox_rows_with_one_statement_just_before_it_
 async def test_a_unit_that_ends_without_committing_undoes_the_whole_batch(store: Store) -> None:
     first, second = _event(1), _event(2)
     with pytest.raises(UnitNotCommitted):
-        async with SharedTransaction(store.sessions):
-            await _apply(store, first)
-            await _apply(store, first)  # the same event again: its claim fails, so the unit ends uncommitted
+        async with SharedTransaction(store.sessions) as batch:
+            await _apply(store, first, batch)
+            await _apply(store, first, batch)  # the same event again: its claim fails, so the unit ends uncommitted
 
     assert await store.claimed() == 0
     assert store.wakes == []
@@ -143,35 +144,47 @@ async def test_a_unit_that_ends_without_committing_undoes_the_whole_batch(store:
 
 
 async def test_a_failure_the_handler_swallows_still_undoes_the_batch(store: Store) -> None:
-    async def swallowing_handler(envelope: Envelope[Any]) -> None:
+    async def swallowing_handler(envelope: Envelope[Any], batch: SharedTransaction) -> None:
         try:
-            async with store.unit_of_work() as uow:
+            async with store.unit_of_work(batch) as uow:
                 await uow.inbox.claim(envelope.event_id)  # half of the work is written...
                 raise ValueError("...then the handler gives up")
         except ValueError:
             pass
 
     with pytest.raises(UnitNotCommitted):
-        async with SharedTransaction(store.sessions):
-            await _apply(store, _event(1))
-            await swallowing_handler(_event(2))
+        async with SharedTransaction(store.sessions) as batch:
+            await _apply(store, _event(1), batch)
+            await swallowing_handler(_event(2), batch)
 
     assert await store.claimed() == 0
 
 
-async def test_a_task_spawned_in_a_batch_gets_a_transaction_of_its_own(store: Store) -> None:
-    async with SharedTransaction(store.sessions):
+async def test_a_unit_given_no_batch_has_a_transaction_of_its_own_even_while_a_batch_is_open(store: Store) -> None:
+    async with SharedTransaction(store.sessions) as batch:
         await asyncio.create_task(_apply(store, _event(1)))  # commits by itself, at once
         assert await store.claimed() == 1
-        await _apply(store, _event(2))
+        await _apply(store, _event(2), batch)
     assert await store.claimed() == 2
+
+
+async def test_a_unit_cannot_join_a_batch_from_another_task_nor_once_it_has_ended(store: Store) -> None:
+    with pytest.raises(UnitNotCommitted):
+        async with SharedTransaction(store.sessions) as batch:
+            await _apply(store, _event(1), batch)
+            with pytest.raises(BatchMisuse):  # a spawned task could outlive the batch's session
+                await asyncio.create_task(_apply(store, _event(2), batch))
+    assert await store.claimed() == 0  # the refused unit's work is missing, so the batch is not kept
+    with pytest.raises(BatchMisuse):
+        await _apply(store, _event(3), batch)
+    assert await store.claimed() == 0
 
 
 async def test_a_held_lock_lasts_until_the_batch_ends(store: Store) -> None:
     lock = asyncio.Lock()
-    async with SharedTransaction(store.sessions):
+    async with SharedTransaction(store.sessions) as batch:
         for _ in range(2):
-            async with store.unit_of_work() as uow:
+            async with store.unit_of_work(batch) as uow:
                 await uow.hold(lock)  # taken once, not again (it would deadlock)
                 await uow.inbox.claim(uuid4())
                 await uow.commit()
@@ -189,7 +202,7 @@ async def test_a_batch_claims_all_its_events_with_one_statement(store: Store) ->
     await _apply(store, done)  # committed earlier: its claim in the batch must say no
     batch = [done.event_id, *(e.event_id for e in fresh)]
     with recorded_statements(store.engine, "INSERT INTO processed_events") as statements:
-        async with SharedTransaction(store.sessions, event_ids=batch), store.unit_of_work() as uow:
+        async with SharedTransaction(store.sessions, event_ids=batch) as shared, store.unit_of_work(shared) as uow:
             answers = [await uow.inbox.claim(event_id) for event_id in batch]
             claimed_again = await uow.inbox.claim(fresh[0].event_id)
             outsider_claimed = await uow.inbox.claim(outsider.event_id)
@@ -206,9 +219,9 @@ async def test_a_batch_claims_all_its_events_with_one_statement(store: Store) ->
 async def test_a_batch_that_fails_releases_the_claims_made_for_it(store: Store) -> None:
     events = [_event(i) for i in range(3)]
     with pytest.raises(UnitNotCommitted):
-        async with SharedTransaction(store.sessions, event_ids=[e.event_id for e in events]):
-            await _apply(store, events[0])
-            async with store.unit_of_work():
+        async with SharedTransaction(store.sessions, event_ids=[e.event_id for e in events]) as batch:
+            await _apply(store, events[0], batch)
+            async with store.unit_of_work(batch):
                 pass  # ends without committing
     assert await store.claimed() == 0
     for envelope in events:  # handled one by one afterwards, each is still new
@@ -220,7 +233,7 @@ async def test_a_batch_that_fails_releases_the_claims_made_for_it(store: Store) 
 
 
 async def _dead_lettered(settings: KafkaSettings, topic: str, expected: int) -> list[Any]:
-    return await read_topic(settings.bootstrap_servers, topic, at_least=expected, within=30, linger_ms=500)
+    return await read_topic(settings.bootstrap_servers, topic, at_least=expected, within=30)
 
 
 async def _publish_traced(broker: KafkaBroker, topic: str, envelope: Envelope[Any]) -> str:
@@ -238,12 +251,18 @@ async def _consume_with(settings: KafkaSettings, store: Store, handle: Any, unti
     await broker.start()
     try:
         await eventually(lambda: _at_least(store, until), within=60)
+        await eventually(lambda: _consumed(settings, [topic_name(CaseTransitioned, settings.topic_prefix)]))
     finally:
         await broker.stop()
 
 
 async def _at_least(store: Store, count: int) -> bool:
     return await store.claimed() >= count
+
+
+async def _consumed(settings: KafkaSettings, topics: list[str]) -> bool:
+    """The subscriber has handled (applied, skipped or dead-lettered) and committed every message."""
+    return await consumed_to_end(settings.bootstrap_servers, settings.group("kit-test"), topics)
 
 
 def _settings(kafka: Any, unique: str, batch_size: int) -> KafkaSettings:
@@ -259,9 +278,9 @@ async def test_waiting_messages_are_handled_in_one_transaction_each_in_its_own_t
     events = [_event(i) for i in range(20)]
     traces: dict[UUID, str | None] = {}
 
-    async def handle(envelope: Envelope[Any]) -> None:
+    async def handle(envelope: Envelope[Any], batch: SharedTransaction | None) -> None:
         traces[envelope.event_id] = current_trace_id()
-        await _apply(store, envelope)
+        await _apply(store, envelope, batch)
 
     producer = make_broker(settings, client_id="kit-batch-producer")
     await producer.connect()
@@ -290,12 +309,12 @@ async def test_one_consumer_of_two_topics_dead_letters_bad_messages_alone_and_ap
     good = [_event(i) for i in range(10)] + [_sent(i) for i in range(10)]
     refused = _event(99)
 
-    async def handle(envelope: Envelope[Any]) -> None:
+    async def handle(envelope: Envelope[Any], batch: SharedTransaction | None) -> None:
         if envelope.event_id == refused.event_id:
-            async with store.unit_of_work() as uow:
+            async with store.unit_of_work(batch) as uow:
                 await uow.inbox.claim(envelope.event_id)
                 raise PermanentError("refused for the test")
-        await _apply(store, envelope)
+        await _apply(store, envelope, batch)
 
     producer = make_broker(settings, client_id="kit-batch-producer")
     await producer.connect()
@@ -316,6 +335,7 @@ async def test_one_consumer_of_two_topics_dead_letters_bad_messages_alone_and_ap
     await broker.start()
     try:
         await eventually(lambda: _at_least(store, len(good)), within=60)
+        await eventually(lambda: _consumed(settings, [transitions, sent]))  # the duplicate and the bad ones too
     finally:
         await broker.stop()
 

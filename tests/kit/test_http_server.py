@@ -14,10 +14,10 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
+from devtools.devstack.ports import free_port
 from infohus.cli import server_config
-from infohus.devstack.ports import free_port
 from infohus.kit.settings import ServiceSettings
-from tests.system import eventually
+from tests.waiting import eventually
 
 REQUEST = b"GET / HTTP/1.1\r\nHost: test\r\n\r\n"
 

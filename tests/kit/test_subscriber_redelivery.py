@@ -15,6 +15,7 @@ from contracts.events import CaseTransitioned
 from contracts.topics import dead_letter_topic, topic_name
 from infohus.kit.messaging import ensure_topics, make_broker, subscribe_all
 from infohus.kit.settings import KafkaSettings
+from infohus.kit.unit_of_work import SharedTransaction
 from tests.conftest import kafka_test_settings
 
 
@@ -45,7 +46,7 @@ async def test_a_database_restart_redelivers_instead_of_dead_lettering(kafka: An
     await ensure_topics(settings, [topic, dlt])
     calls, handled = 0, asyncio.Event()
 
-    async def handle(_envelope: Envelope[Any]) -> None:
+    async def handle(_envelope: Envelope[Any], _batch: SharedTransaction | None) -> None:
         nonlocal calls
         calls += 1
         if calls <= settings.handler_max_attempts + 1:  # longer than one delivery's retries last

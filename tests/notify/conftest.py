@@ -9,7 +9,7 @@ import asyncio
 import json
 import os
 import signal
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -26,20 +26,21 @@ from sqlalchemy import select
 from contracts.envelope import Envelope
 from contracts.events import DeadlineReached
 from contracts.topics import all_topics, topic_name
-from infohus.devstack.mailbox import LocalMailbox
+from devtools.auth_testing import FakeIdentityProvider
+from devtools.devstack.mailbox import LocalMailbox
 from infohus.kit.aio import cancel_within
 from infohus.kit.auth import Role
-from infohus.kit.auth.testing import FakeIdentityProvider
 from infohus.kit.messaging import ensure_topics
 from infohus.kit.settings import Environment, KafkaSettings, TelemetrySettings
 from services.notify.adapters.orm import deliveries, tables
 from services.notify.adapters.repository import Delivery
 from services.notify.bootstrap import NotifyContainer, bootstrap
+from services.notify.domain.delivery import State
 from services.notify.entrypoints.http import create_app
 from services.notify.settings import NotifySettings
 from tests.conftest import kafka_test_settings
 from tests.notify.builders import deadline_event, notification, wrap
-from tests.system import eventually
+from tests.waiting import consumed_by
 
 __all__ = ["deadline_event", "notification", "wrap"]  # where the tests have always imported them from
 
@@ -47,14 +48,6 @@ OOH = "vagt@ishoj.dk"
 OPS = "drift@ishoj.dk"
 UND = "Underretninger@ishoj.dk"
 TK = "tk@ishoj.dk"
-
-
-# --- waiting ----------------------------------------------------------------------------------------
-
-
-async def wait_until(check: Callable[[], Awaitable[Any]], within: float = 15.0, interval: float = 0.05) -> Any:
-    """The suite's polling helper with notify's shorter defaults."""
-    return await eventually(check, within=within, interval=interval)
 
 
 def to(messages: list[EmailMessage], address: str) -> list[EmailMessage]:
@@ -135,6 +128,14 @@ class NotifyUnderTest:
         async with self.container.unit_of_work() as uow:
             rows = (await uow.session.execute(select(deliveries))).mappings().all()
         return [Delivery.from_row(r) for r in rows]
+
+    async def settled(self) -> bool:
+        """No delivery is waiting to be sent or being sent: the worker has nothing left that could mail."""
+        return all(d.state not in (State.PENDING, State.SENDING) for d in await self.all_deliveries())
+
+    async def consumed(self) -> bool:
+        """Notify's consumer has handled everything published so far to the topics it reads."""
+        return await consumed_by(self.container.runtime)
 
     async def state_is(self, notification_id: UUID, *states: str) -> Delivery | None:
         found = await self.delivery(notification_id)

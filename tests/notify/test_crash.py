@@ -22,8 +22,8 @@ import httpx
 import pytest
 
 from contracts.events import Destination
-from infohus.devstack.mailbox import LocalMailbox
-from infohus.devstack.ports import free_port
+from devtools.devstack.mailbox import LocalMailbox
+from devtools.devstack.ports import free_port
 from services.notify.adapters.acceptance import UnknownAcceptance
 from services.notify.adapters.mailer import BeforeData, SmtpMailer
 from services.notify.domain.delivery import Phase, State
@@ -36,9 +36,9 @@ from tests.notify.conftest import (
     create_topics,
     notification,
     to,
-    wait_until,
     wrap,
 )
+from tests.waiting import eventually
 
 
 class ProcessDied(BaseException):
@@ -98,8 +98,8 @@ async def test_killed_after_the_relay_accepted_then_restarted_sends_exactly_one_
     # A new notify on the same database and relay. Its worker alone reconciles; the consumer's side
     # (a redelivered request is skipped by the inbox) is covered in test_delivery.
     await restarted.start(broker=False)
-    sent = await wait_until(lambda: restarted.state_is(request.payload.notification_id, State.SENT), within=30)
-    await asyncio.sleep(1.0)  # time for a wrong second mail
+    sent = await eventually(lambda: restarted.state_is(request.payload.notification_id, State.SENT), within=30)
+    await eventually(restarted.settled)  # nothing left that could send a second mail
     (mail,) = killing_mailbox.messages()
     assert mail["To"] == TK and mail["Message-ID"] == sent.message_id
     assert sent.attempts == 1  # reconciled, not sent again
@@ -119,7 +119,7 @@ async def test_production_policy_resend_gives_at_least_once_with_the_same_messag
     request = wrap(notification(Destination.INFOHUS_TK, reference="IH-2026-000042"))
     await notify.deliver_directly(request)
 
-    await wait_until(lambda: notify.state_is(request.payload.notification_id, State.SENT), within=20)
+    await eventually(lambda: notify.state_is(request.payload.notification_id, State.SENT), within=20)
     mails = await mailbox.wait_for(3, timeout=10)
     first, second = to(mails, TK)
     assert first["Message-ID"] == second["Message-ID"]
@@ -137,7 +137,7 @@ async def test_policy_hold_gives_at_most_once_and_an_alert(
     request = wrap(notification(Destination.INFOHUS_TK))
     await notify.deliver_directly(request)
 
-    held = await wait_until(lambda: notify.state_is(request.payload.notification_id, State.UNCERTAIN), within=20)
+    held = await eventually(lambda: notify.state_is(request.payload.notification_id, State.UNCERTAIN), within=20)
     mails = await mailbox.wait_for(2, timeout=10)
     assert len(to(mails, TK)) == 1 and len(to(mails, OPS)) == 1
     assert "Ikke sendt igen" in to(mails, OPS)[0].get_body(("plain",)).get_content()  # type: ignore[union-attr]
@@ -157,10 +157,10 @@ async def test_died_before_data_is_simply_sent_again_without_alarm(
     request = wrap(notification(Destination.INFOHUS_TK))
     await notify.deliver_directly(request)
 
-    interrupted = await wait_until(lambda: _phase(notify, request.payload.notification_id, Phase.SESSION))
+    interrupted = await eventually(lambda: _phase(notify, request.payload.notification_id, Phase.SESSION))
     assert interrupted.state == State.SENDING and mailbox.files() == []
-    sent = await wait_until(lambda: notify.state_is(request.payload.notification_id, State.SENT), within=20)
-    await asyncio.sleep(0.5)
+    sent = await eventually(lambda: notify.state_is(request.payload.notification_id, State.SENT), within=20)
+    await eventually(notify.settled)
     assert len(mailbox.files()) == 1 and sent.attempts == 2 and not sent.possible_duplicate
     assert mailer.deaths == 1
 
@@ -204,7 +204,7 @@ async def _ready(port: int, process: asyncio.subprocess.Process) -> None:
         except httpx.TransportError:
             return False
 
-    await wait_until(ready, within=60, interval=0.2)
+    await eventually(ready, within=60, interval=0.2)
 
 
 async def test_stopping_before_data_frees_the_attempt_at_once(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 
 from contracts.events import DeadlineKind, Priority
-from infohus.devstack.mailbox import LocalMailbox
-from tests.notify.conftest import OOH, TK, UND, NotifyUnderTest, deadline_event, to, wait_until, wrap
+from devtools.devstack.mailbox import LocalMailbox
+from tests.notify.conftest import OOH, TK, UND, NotifyUnderTest, deadline_event, to, wrap
+from tests.waiting import eventually
 
 
 async def test_triage_75_overdue_and_assessment_at_risk_out_of_hours_each_mail_once(
@@ -21,8 +21,9 @@ async def test_triage_75_overdue_and_assessment_at_risk_out_of_hours_each_mail_o
         await notify.publish(envelope)
 
     mails = await mailbox.wait_for(3, timeout=20)
-    await wait_until(lambda: _sent(notify, 3))
-    await asyncio.sleep(0.5)  # time for a wrong fourth mail
+    await eventually(lambda: _sent(notify, 3))
+    await eventually(notify.consumed)  # the redelivered and re-emitted events too
+    await eventually(notify.settled)  # and nothing is left that could be a fourth mail
     assert len(mailbox.messages()) == 3
     tk = {str(m["Subject"]): m for m in to(mails, TK)}
     (reminder,) = [m for s, m in tk.items() if "75 %" in s]

@@ -13,7 +13,7 @@ import pytest
 
 from contracts.events import Destination, NotificationRequested
 from contracts.topics import dead_letter_topic, topic_name
-from infohus.devstack.mailbox import LocalMailbox
+from devtools.devstack.mailbox import LocalMailbox
 from services.notify.domain.delivery import State
 from tests.notify.conftest import (
     OPS,
@@ -24,9 +24,9 @@ from tests.notify.conftest import (
     notification,
     read_topic,
     to,
-    wait_until,
     wrap,
 )
+from tests.waiting import eventually
 
 
 async def test_each_request_is_mailed_once_however_often_it_arrives(
@@ -38,12 +38,13 @@ async def test_each_request_is_mailed_once_however_often_it_arrives(
     await notify.publish(first)
     await notify.publish(wrap(und))
     await notify.publish(first)  # the broker redelivers the same message
-    await wait_until(lambda: notify.state_is(tk.notification_id, State.SENT))
-    await wait_until(lambda: notify.state_is(und.notification_id, State.SENT))
+    await eventually(lambda: notify.state_is(tk.notification_id, State.SENT))
+    await eventually(lambda: notify.state_is(und.notification_id, State.SENT))
     await notify.publish(wrap(tk))  # routing asks again (a new event, the same notification id)
-    await wait_until(lambda: _count(notify.outbox("NotificationSent"), 3))
+    await eventually(lambda: _count(notify.outbox("NotificationSent"), 3))
+    await eventually(notify.consumed)  # the redelivered request too
+    await eventually(notify.settled)  # nothing left that could be mailed
 
-    await asyncio.sleep(0.5)  # time for a wrong second mail to arrive
     mails = relay.messages()
     assert sorted(str(m["To"]) for m in mails) == sorted([TK, UND])
     assert all("IH-2026-001001" in str(m["Subject"]) for m in mails)
@@ -66,14 +67,14 @@ async def test_4xx_is_retried_with_backoff_then_sent_once(
     relay.fault = (451, "4.3.0 Try again later")
     request = wrap(notification(Destination.INFOHUS_TK))
     await notify.deliver_directly(request)
-    await wait_until(lambda: _count(_statuses(notify, "RETRYING"), 2))  # two attempts answered 451
+    await eventually(lambda: _count(_statuses(notify, "RETRYING"), 2))  # two attempts answered 451
     delivery = await notify.delivery(request.payload.notification_id)
     assert delivery is not None and delivery.state != State.SENT and "451" in delivery.last_error
     assert relay.files() == []
     relay.fault = None
 
-    sent = await wait_until(lambda: notify.state_is(request.payload.notification_id, State.SENT))
-    await asyncio.sleep(0.3)
+    sent = await eventually(lambda: notify.state_is(request.payload.notification_id, State.SENT))
+    await eventually(notify.settled)
     assert len(relay.files()) == 1 and sent.attempts >= 3
     retrying = [s for s in await notify.outbox("DeliveryStatusChanged") if s["status"] == "RETRYING"]
     assert retrying and all("451" in s["detail"] and s["next_attempt_at"] for s in retrying)
@@ -90,7 +91,7 @@ async def test_5xx_goes_to_the_dead_letter_topic_with_an_event_and_an_ops_alert(
     await notify.publish(original)
     await notify.publish(wrap(und))
 
-    dead = await wait_until(lambda: notify.state_is(tk.notification_id, State.DEAD_LETTERED))
+    dead = await eventually(lambda: notify.state_is(tk.notification_id, State.DEAD_LETTERED))
     assert dead.attempts == 1 and "550" in dead.last_error  # a 5xx is not retried
     mails = await relay.wait_for(2, timeout=15)
     assert to(mails, TK) == [] and len(to(mails, UND)) == 1
@@ -122,8 +123,8 @@ async def test_an_ops_alert_outlasts_a_relay_that_refuses_everything_for_a_while
     relay.fault = (554, "5.7.1 Afvist")
     request = wrap(notification(Destination.INFOHUS_TK, reference="IH-2026-000554"))
     await notify.deliver_directly(request)
-    await wait_until(lambda: notify.state_is(request.payload.notification_id, State.DEAD_LETTERED))
-    await wait_until(lambda: _count(_statuses(notify, "RETRYING"), 1))  # the alert met the 554 too, and waits
+    await eventually(lambda: notify.state_is(request.payload.notification_id, State.DEAD_LETTERED))
+    await eventually(lambda: _count(_statuses(notify, "RETRYING"), 1))  # the alert met the 554 too, and waits
     relay.fault = None
 
     (alert,) = to(await relay.wait_for(1, timeout=10), OPS)
@@ -137,7 +138,7 @@ async def test_exhausted_retries_dead_letter(relay: RecipientFaultMailbox,
     relay.recipient_faults[TK.casefold()] = (452, "4.2.2 Mailbox full")
     request = wrap(notification(Destination.INFOHUS_TK))
     await notify.deliver_directly(request)
-    dead = await wait_until(lambda: notify.state_is(request.payload.notification_id, State.DEAD_LETTERED))
+    dead = await eventually(lambda: notify.state_is(request.payload.notification_id, State.DEAD_LETTERED))
     assert dead.attempts == 3 and "exhausted" in dead.last_error
     (alert,) = to(await relay.wait_for(1, timeout=10), OPS)
     assert request.payload.reference in str(alert["Subject"])
@@ -150,7 +151,7 @@ async def test_a_destination_without_a_mailbox_is_dead_lettered_and_ops_alerted(
     notify = await make_notify(smtp_port=relay.smtp_port, mailbox_ooh=None).start(broker=False)
     request = wrap(notification(Destination.OOH_ESCALATION, acute=True))
     await notify.deliver_directly(request)
-    dead = await wait_until(lambda: notify.state_is(request.payload.notification_id, State.DEAD_LETTERED))
+    dead = await eventually(lambda: notify.state_is(request.payload.notification_id, State.DEAD_LETTERED))
     assert dead.recipient is None and "no mailbox configured for OOH_ESCALATION" in dead.last_error
     (alert,) = await relay.wait_for(1, timeout=10)
     assert alert["To"] == OPS and "Vagt uden for åbningstid" in alert.get_body(("plain",)).get_content()  # type: ignore[union-attr]
@@ -178,15 +179,15 @@ async def _outage(tmp_path: Path, make_notify: Callable[..., NotifyUnderTest], *
     notify = await make_notify(smtp_port=port, retry_max_attempts=200, **overrides).start()
     request = wrap(notification(Destination.UNDERRETNING))
     await notify.publish(request)
-    failing = await wait_until(lambda: _attempts(notify, request.payload.notification_id, 2))
+    failing = await eventually(lambda: _attempts(notify, request.payload.notification_id, 2))
     assert "CONNECT" in failing.last_error
     await asyncio.sleep(seconds)
 
     back = LocalMailbox(folder, smtp_port=port)
     await back.start()
     try:
-        sent = await wait_until(lambda: notify.state_is(request.payload.notification_id, State.SENT), within=30)
-        await asyncio.sleep(0.5)
+        sent = await eventually(lambda: notify.state_is(request.payload.notification_id, State.SENT), within=30)
+        await eventually(notify.settled)
         (mail,) = back.messages()
         assert mail["To"] == UND and mail["Message-ID"] == sent.message_id
         assert sent.attempts > 2

@@ -18,14 +18,15 @@ import httpx
 from sqlalchemy import select
 
 from contracts.concern import WARNING_SIGN_CODES
-from infohus.devstack.mailbox import LocalMailbox
-from infohus.devstack.municipality import office_always_open
-from infohus.kit.auth.testing import FakeIdentityProvider
+from devtools.auth_testing import FakeIdentityProvider
+from devtools.devstack.mailbox import LocalMailbox
+from devtools.devstack.municipality import office_always_open
 from services.notify.adapters.orm import deliveries, tables
 from services.routing.entrypoints.http import create_app as routing_app
 from tests.conftest import Databases
-from tests.notify.conftest import TK, UND, wait_until
+from tests.notify.conftest import TK, UND
 from tests.system import InfohusSystem, build_system
+from tests.waiting import eventually
 
 # Fields whose values are codes, not personal data (they may legitimately show up as a label).
 NOT_PERSONAL = {"channel", "category", "acuteness", "warning_signs", "crime_suspicion", "claims_professional",
@@ -119,7 +120,7 @@ async def test_no_personal_value_of_the_concern_reaches_any_mail_or_notify_recor
                 events = list((await uow.session.execute(select(tables.outbox.c.payload))).scalars())
             return rows + events if sum("NotificationSent" in e for e in events) >= 2 else None
 
-        records = await wait_until(notify_records, within=20)
+        records = await eventually(notify_records, within=20)
         # StraXen has Infohus mail the § 138 receipt to the reporter's work address.
         address = concern["reporter"]["email"]
         task_id = await send_receipt(system, address)
@@ -127,15 +128,15 @@ async def test_no_personal_value_of_the_concern_reaches_any_mail_or_notify_recor
         async def to_reporter() -> list[bytes]:
             return [raw for raw in mailbox.raw_messages() if address.encode() in raw.split(b"\r\n\r\n")[0]]
 
-        [receipt_raw] = await wait_until(to_reporter, within=30)
+        [receipt_raw] = await eventually(to_reporter, within=30)
         staff_mails = [raw for raw in mailbox.raw_messages() if raw != receipt_raw]
 
         async def receipt_task_done() -> Any:  # notify's SENT status reached routing: the § 138 task is done
             async with system.routing.unit_of_work() as uow:
-                task = await uow.routing.get_task(task_id)
+                task = await uow.tasks.get(task_id)
             return task if task is not None and task.outcome == "SENT_BY_INFOHUS" else None
 
-        await wait_until(receipt_task_done, within=30)
+        await eventually(receipt_task_done, within=30)
     finally:
         await system.stop()
 
@@ -168,7 +169,7 @@ async def send_receipt(system: InfohusSystem, address: str) -> uuid.UUID:
     token = idp.token(roles=["straxen"], subject="sofie")
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://routing.test",
                                  headers={"authorization": f"Bearer {token}"}) as client:
-        tasks = await wait_until(lambda: _receipt_tasks(client), within=20)
+        tasks = await eventually(lambda: _receipt_tasks(client), within=20)
         response = await client.post(f"/api/v1/cases/tasks/{tasks[0]['task_id']}/receipt", json={"send_to": address})
     assert response.status_code == 200, response.text
     return uuid.UUID(tasks[0]["task_id"])

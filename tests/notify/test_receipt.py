@@ -10,7 +10,7 @@ from email.message import EmailMessage
 from uuid import uuid4
 
 from contracts.events import Destination, NotificationPurpose, NotificationRequested
-from infohus.devstack.mailbox import LocalMailbox
+from devtools.devstack.mailbox import LocalMailbox
 from services.notify.domain.content import ORIENTATION_TO_FOLLOW, case_link
 from services.notify.domain.delivery import Origin, State
 from services.notify.service_layer.recording import request_delivery
@@ -23,10 +23,10 @@ from tests.notify.conftest import (
     RecipientFaultMailbox,
     notification,
     to,
-    wait_until,
     wrap,
 )
 from tests.notify.test_watchdog import expected_from, routing_stand_in
+from tests.waiting import eventually
 
 REPORTER = "birgitte.haugaard@skole.example.org"
 RECEIVED = datetime(2026, 3, 3, 9, 5, tzinfo=UTC)  # 10:05 in Copenhagen
@@ -52,7 +52,7 @@ async def test_the_receipt_is_mailed_to_the_reporter_address_in_danish_and_witho
     request = receipt()
     await notify.deliver_directly(wrap(request))
     await notify.deliver_directly(wrap(request))  # asked twice: mailed once
-    await wait_until(lambda: notify.state_is(request.notification_id, State.SENT))
+    await eventually(lambda: notify.state_is(request.notification_id, State.SENT))
 
     [mail] = relay.messages()
     assert str(mail["To"]) == REPORTER and not to(relay.messages(), UND) and not to(relay.messages(), TK)
@@ -75,8 +75,8 @@ async def test_a_refused_receipt_is_dead_lettered_and_ops_are_told_without_the_a
     relay.recipient_faults[REPORTER.casefold()] = (550, "5.1.1 user unknown")
     request = receipt()
     await notify.deliver_directly(wrap(request))
-    await wait_until(lambda: notify.state_is(request.notification_id, State.DEAD_LETTERED))
-    [alert] = await wait_until(lambda: _mails_to(relay, OPS))
+    await eventually(lambda: notify.state_is(request.notification_id, State.DEAD_LETTERED))
+    [alert] = await eventually(lambda: _mails_to(relay, OPS))
     assert "IH-2026-7K3M-Q9PX" in str(alert["Subject"])
     assert REPORTER.casefold() not in alert.as_string().casefold()
     [dead] = await notify.outbox("NotificationDeadLettered")
@@ -94,9 +94,9 @@ async def test_the_watchdog_sends_a_lost_receipt_to_the_reporter(
     notify = await make_notify(smtp_port=mailbox.smtp_port, expected=expected_from(stand_in),
                                watchdog_missing_after_s=60).start(broker=False)
     assert (await notify.container.watchdog.run_once()).missing == 1
-    found = await wait_until(lambda: notify.state_is(lost.notification_id, State.SENT))
+    found = await eventually(lambda: notify.state_is(lost.notification_id, State.SENT))
     assert found.origin == "WATCHDOG" and found.recipient == REPORTER
-    assert str((await wait_until(lambda: _mails_to(mailbox, REPORTER)))[0]["Subject"]).startswith("Kvittering")
+    assert str((await eventually(lambda: _mails_to(mailbox, REPORTER)))[0]["Subject"]).startswith("Kvittering")
 
 
 def test_sender_and_phone_come_from_configuration_and_orientation_only_when_relevant() -> None:
@@ -128,8 +128,8 @@ async def test_the_underretning_mail_links_to_the_underretning_and_the_tk_mail_t
                        ).model_copy(update={"underretning_id": uuid4(), "infohus_case_id": tk.infohus_case_id})
     for request in (tk, und):
         await notify.deliver_directly(wrap(request))
-    [to_und] = await wait_until(lambda: _mails_to(mailbox, UND))
-    [to_tk] = await wait_until(lambda: _mails_to(mailbox, TK))
+    [to_und] = await eventually(lambda: _mails_to(mailbox, UND))
+    [to_tk] = await eventually(lambda: _mails_to(mailbox, TK))
     assert f"https://infohus.test/underretninger/{und.underretning_id}" in text_of(to_und)
     assert f"https://infohus.test/sager/{tk.infohus_case_id}" in text_of(to_tk)
     assert "/sager/" not in text_of(to_und)

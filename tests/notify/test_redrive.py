@@ -16,9 +16,9 @@ import httpx
 import pytest
 
 from contracts.events import Destination
+from devtools.auth_testing import FakeIdentityProvider, authorization_cases
 from infohus.kit import migrations
 from infohus.kit.auth import Role
-from infohus.kit.auth.testing import FakeIdentityProvider, authorization_cases
 from services.notify.domain.delivery import State
 from services.notify.entrypoints import cli
 from services.notify.entrypoints.http import create_app
@@ -33,9 +33,9 @@ from tests.notify.conftest import (
     notification,
     signed_in,
     to,
-    wait_until,
     wrap,
 )
+from tests.waiting import eventually
 
 REFUSED = (550, "5.1.1 Mailbox unavailable")
 
@@ -45,7 +45,7 @@ async def dead_lettered(notify: NotifyUnderTest, relay: RecipientFaultMailbox, *
     """A notification the relay refused with a 5xx (and the ops alert about it, delivered)."""
     request = wrap(notification(destination))
     await notify.deliver_directly(request)
-    dead = await wait_until(lambda: notify.state_is(request.payload.notification_id, State.DEAD_LETTERED))
+    dead = await eventually(lambda: notify.state_is(request.payload.notification_id, State.DEAD_LETTERED))
     assert "550" in dead.last_error
     return dead
 
@@ -76,7 +76,7 @@ async def test_after_the_fix_a_redrive_sends_exactly_one_mail(
     assert body["outcome"] == "REDRIVEN" and body["reference"] == dead.reference and "550" in body["reason"]
     assert TK not in response.text
 
-    sent = await wait_until(lambda: notify.state_is(dead.notification_id, State.SENT))
+    sent = await eventually(lambda: notify.state_is(dead.notification_id, State.SENT))
     assert sent.attempts == 1 and sent.message_id == dead.message_id  # a fresh budget, the same Message-ID
     assert sent.redrive_count == 1 and sent.redriven_by == ADMIN_USER
     assert await notify.container.worker.run_once() is False  # nothing left to send
@@ -101,7 +101,7 @@ async def test_a_redrive_of_a_sent_notification_is_refused_and_sends_nothing(
     notify = await make_notify(smtp_port=relay.smtp_port, database=notify_db).start(broker=False)
     request = wrap(notification(Destination.INFOHUS_TK))
     await notify.deliver_directly(request)
-    sent = await wait_until(lambda: notify.state_is(request.payload.notification_id, State.SENT))
+    sent = await eventually(lambda: notify.state_is(request.payload.notification_id, State.SENT))
 
     async with http_client(notify, idp) as client:
         response = await client.post(f"/api/v1/deliveries/{sent.notification_id}/redrive",
@@ -129,7 +129,7 @@ async def test_a_dry_run_lists_what_would_be_sent_and_changes_nothing(
     unmailable = wrap(notification(Destination.OOH_ESCALATION))  # no mailbox configured: dead-lettered at once
     await notify.deliver_directly(unmailable)
     await relay.wait_for(2)  # both ops alerts
-    await wait_until(lambda: _all_settled(notify))
+    await eventually(lambda: _all_settled(notify))
     relay.recipient_faults.clear()
     before = await notify.all_deliveries()
     events_before = len(await notify.outbox("DeliveryStatusChanged"))
@@ -174,7 +174,7 @@ async def test_the_cli_redrives_everything_dead_lettered_since_a_time(
     code, output = await cli_redrive(notify, "--since", since.isoformat(), "--by", "ops-42")
     assert code == 0 and "2 of 2 re-driven" in output
     for dead in (first, second):
-        sent = await wait_until(lambda d=dead: notify.state_is(d.notification_id, State.SENT))
+        sent = await eventually(lambda d=dead: notify.state_is(d.notification_id, State.SENT))
         assert sent.redriven_by == "ops-42" and sent.message_id == dead.message_id
     assert await notify.container.worker.run_once() is False
     assert sorted(m["Message-ID"] for m in to(relay.messages(), TK)) == sorted([first.message_id, second.message_id])
@@ -193,12 +193,12 @@ async def test_a_redrive_that_fails_again_dead_letters_again_with_a_new_alert(
         admin = signed_in(idp, Role.ADMINISTRATOR)
         path = f"/api/v1/deliveries/{dead.notification_id}/redrive"
         assert (await client.post(path, headers=admin)).status_code == 200
-        again = await wait_until(lambda: _redriven_and_dead(notify, dead.notification_id))
+        again = await eventually(lambda: _redriven_and_dead(notify, dead.notification_id))
         assert again.attempts == 1
         assert len(to(await relay.wait_for(2), OPS)) == 2  # ops hear of the second failure too
         relay.recipient_faults.clear()
         assert (await client.post(path, headers=admin)).status_code == 200
-    sent = await wait_until(lambda: notify.state_is(dead.notification_id, State.SENT))
+    sent = await eventually(lambda: notify.state_is(dead.notification_id, State.SENT))
     assert sent.redrive_count == 2
     assert await notify.container.worker.run_once() is False
     assert len(to(relay.messages(), TK)) == 1
@@ -238,9 +238,9 @@ async def test_the_list_shows_counts_per_state_and_no_addresses(
     dead = await dead_lettered(notify, relay)
     ok = wrap(notification(Destination.UNDERRETNING))
     await notify.deliver_directly(ok)
-    await wait_until(lambda: notify.state_is(ok.payload.notification_id, State.SENT))
+    await eventually(lambda: notify.state_is(ok.payload.notification_id, State.SENT))
     await relay.wait_for(2)
-    await wait_until(lambda: _all_settled(notify))
+    await eventually(lambda: _all_settled(notify))
 
     async with http_client(notify, idp) as client:
         admin = signed_in(idp, Role.ADMINISTRATOR)

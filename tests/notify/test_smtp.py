@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 
 from contracts.events import Destination
-from infohus.devstack.mailbox import LocalMailbox, make_self_signed_cert, make_server_tls_context
+from devtools.devstack.mailbox import LocalMailbox, make_self_signed_cert, make_server_tls_context
 from services.notify.domain.delivery import State
-from tests.notify.conftest import TK, NotifyUnderTest, to, wait_until, wrap
+from tests.notify.conftest import TK, NotifyUnderTest, to, wrap
+from tests.waiting import eventually
 
 USERS = {"infohus-relay": "korrekt-hest-batteri-klips"}
 
@@ -41,7 +42,7 @@ async def test_starttls_required_with_a_verified_certificate_and_auth(
     await notify.deliver_directly(request)
 
     (mail,) = await tls_mailbox.wait_for(1, timeout=10)
-    sent = await wait_until(lambda: notify.state_is(request.payload.notification_id, State.SENT))
+    sent = await eventually(lambda: notify.state_is(request.payload.notification_id, State.SENT))
     assert mail["To"] == TK and mail["Message-ID"] == sent.message_id  # the Message-ID is recorded
     assert sent.message_id == f"<{request.payload.notification_id}@ishoj.dk>"
     assert sent.smtp_reply.startswith("250") and sent.attempts == 1
@@ -66,7 +67,7 @@ async def test_no_mail_without_verified_tls_and_accepted_credentials(
         found = await notify.delivery(request.payload.notification_id)
         return found if found and found.attempts >= 2 and found.state == State.PENDING else None
 
-    delivery = await wait_until(failed_twice)
+    delivery = await eventually(failed_twice)
     assert stage in delivery.last_error, delivery.last_error
     assert tls_mailbox.files() == []  # retried (a person fixes configuration), never sent
 
@@ -77,7 +78,7 @@ async def test_required_starttls_never_falls_back_to_clear_text(
     notify = await make_notify(smtp_port=mailbox.smtp_port, smtp_starttls="required").start(broker=False)
     request = wrap(_tk())
     await notify.deliver_directly(request)
-    delivery = await wait_until(lambda: _attempted(notify, request.payload.notification_id, 2))
+    delivery = await eventually(lambda: _attempted(notify, request.payload.notification_id, 2))
     assert delivery.last_error.startswith("TLS") and "STARTTLS" in delivery.last_error
     assert mailbox.files() == []
 
@@ -90,7 +91,7 @@ async def test_auth_is_never_sent_without_tls(tmp_path: Path, make_notify: Calla
                                    smtp_password="korrekt-hest-batteri-klips").start(broker=False)
         request = wrap(_tk())
         await notify.deliver_directly(request)
-        delivery = await wait_until(lambda: _attempted(notify, request.payload.notification_id, 1))
+        delivery = await eventually(lambda: _attempted(notify, request.payload.notification_id, 1))
         assert "AUTH uden TLS" in delivery.last_error
         assert box.files() == []
     finally:

@@ -16,13 +16,14 @@ from opentelemetry import trace
 from sqlalchemy import select
 
 from contracts.events import Destination
-from infohus.devstack.mailbox import LocalMailbox
+from devtools.devstack.mailbox import LocalMailbox
 from services.notify.adapters.mailer import BeforeData, SmtpMailer, message_bytes
 from services.notify.adapters.orm import tables
 from services.notify.domain.delivery import State
 from services.notify.domain.mail import Mail
-from tests.notify.conftest import TK, NotifyUnderTest, notification, to, wait_until, wrap
+from tests.notify.conftest import TK, NotifyUnderTest, notification, to, wrap
 from tests.statements import recorded_statements
+from tests.waiting import eventually
 
 
 class CountingMailbox(LocalMailbox):
@@ -86,7 +87,7 @@ async def test_mails_share_kept_connections(counting: CountingMailbox,
     notify = make_notify(smtp_port=counting.smtp_port, worker_concurrency=2)
     ids = await recorded(notify, 12)
     await notify.start(broker=False)
-    await wait_until(lambda: all_sent(notify, ids))
+    await eventually(lambda: all_sent(notify, ids))
     assert len(counting.files()) == 12
     assert counting.connections <= 2  # one session per worker slot, not one per mail
     assert all(d.attempts == 1 for d in await notify.all_deliveries())
@@ -97,7 +98,7 @@ async def test_a_connection_is_renewed_after_its_mail_limit(counting: CountingMa
     notify = make_notify(smtp_port=counting.smtp_port, worker_concurrency=1, smtp_max_messages_per_connection=3)
     ids = await recorded(notify, 7)
     await notify.start(broker=False)
-    await wait_until(lambda: all_sent(notify, ids))
+    await eventually(lambda: all_sent(notify, ids))
     assert counting.connections == 3  # 3 + 3 + 1
 
 
@@ -106,7 +107,7 @@ async def test_without_reuse_each_mail_has_its_own_connection(
     notify = make_notify(smtp_port=counting.smtp_port, worker_concurrency=1, smtp_reuse_connections=False)
     ids = await recorded(notify, 3)
     await notify.start(broker=False)
-    await wait_until(lambda: all_sent(notify, ids))
+    await eventually(lambda: all_sent(notify, ids))
     assert counting.connections == 3
 
 
@@ -119,14 +120,14 @@ async def test_a_kept_connection_the_relay_closed_is_replaced_without_a_failed_a
     notify = await make_notify(smtp_port=port, worker_concurrency=1).start(broker=False)
     first = wrap(notification(Destination.INFOHUS_TK))
     await notify.deliver_directly(first)
-    await wait_until(lambda: notify.state_is(first.payload.notification_id, State.SENT))
+    await eventually(lambda: notify.state_is(first.payload.notification_id, State.SENT))
     await box.stop()  # the relay restarts: the kept connection is dead
     again = LocalMailbox(folder, smtp_port=port)
     await again.start()
     try:
         second = wrap(notification(Destination.INFOHUS_TK))
         await notify.deliver_directly(second)
-        sent = await wait_until(lambda: notify.state_is(second.payload.notification_id, State.SENT))
+        sent = await eventually(lambda: notify.state_is(second.payload.notification_id, State.SENT))
         assert sent.attempts == 1 and sent.last_error is None  # reconnected within the attempt
         assert len(to(again.messages(), TK)) == 2
     finally:
@@ -141,7 +142,7 @@ async def test_a_relay_refusing_a_kept_connection_with_421_gets_a_new_one_within
         notify = make_notify(smtp_port=box.smtp_port, worker_concurrency=1)
         ids = await recorded(notify, 3)
         await notify.start(broker=False)
-        await wait_until(lambda: all_sent(notify, ids))
+        await eventually(lambda: all_sent(notify, ids))
         assert box.connections == 3 and len(box.files()) == 3
         assert all(d.attempts == 1 and d.last_error is None for d in await notify.all_deliveries())
     finally:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -15,7 +14,7 @@ from fastapi import FastAPI, Form, Header, Query
 from fastapi.responses import JSONResponse
 
 from contracts.events import Destination, NotificationRequested
-from infohus.devstack.mailbox import LocalMailbox
+from devtools.devstack.mailbox import LocalMailbox
 from infohus.kit.auth.settings import AuthMode, AuthSettings
 from infohus.kit.settings import Environment
 from services.notify.adapters.expected import RoutingExpectedNotifications
@@ -29,8 +28,10 @@ from services.notify.adapters.routing_credentials import (
     routing_token_source,
 )
 from services.notify.domain.delivery import State
+from services.notify.service_layer.watchdog import WatchdogRound
 from services.notify.settings import NotifySettings
-from tests.notify.conftest import OPS, TK, UND, NotifyUnderTest, notification, to, wait_until, wrap
+from tests.notify.conftest import OPS, TK, UND, NotifyUnderTest, notification, to, wrap
+from tests.waiting import eventually
 
 SERVICE_TOKEN = "notify-service-token"
 """The bearer token routing's stand-in admits (routing admits only notify's service identity)."""
@@ -108,8 +109,29 @@ async def test_without_its_service_token_the_watchdog_is_refused_and_sends_nothi
         _ = [page async for page in expected_from(stand_in, token=None).pages_between(now - timedelta(hours=1), now)]
 
 
+def rounds_from_now_on(notify: NotifyUnderTest, monkeypatch: pytest.MonkeyPatch) -> list[WatchdogRound]:
+    """Each round the running watchdog completes from now on, appended as it ends."""
+    rounds: list[WatchdogRound] = []
+    run_once = notify.container.watchdog.run_once
+
+    async def counted() -> WatchdogRound:
+        rounds.append(await run_once())
+        return rounds[-1]
+
+    monkeypatch.setattr(notify.container.watchdog, "run_once", counted)
+    return rounds
+
+
+async def more_rounds(rounds: list[WatchdogRound], notify: NotifyUnderTest) -> None:
+    """Two whole rounds more (three ends: the first may be of a round already under way), and whatever
+    they queued sent."""
+    ended = len(rounds)
+    await eventually(lambda: len(rounds) >= ended + 3)
+    await eventually(notify.settled)
+
+
 async def test_the_watchdog_sends_a_request_the_broker_lost_once_and_alerts(
-        mailbox: LocalMailbox, make_notify: Callable[..., NotifyUnderTest]) -> None:
+        mailbox: LocalMailbox, make_notify: Callable[..., NotifyUnderTest], monkeypatch: pytest.MonkeyPatch) -> None:
     tk = notification(Destination.INFOHUS_TK, reference="IH-2026-004040")
     lost = notification(Destination.UNDERRETNING, concern_id=tk.concern_id, reference="IH-2026-004040")
     too_recent = notification(Destination.UNDERRETNING, reference="IH-2026-004041")  # may still be in transit
@@ -119,11 +141,12 @@ async def test_the_watchdog_sends_a_request_the_broker_lost_once_and_alerts(
     expected = expected_from(stand_in)
     notify = await make_notify(smtp_port=mailbox.smtp_port, expected=expected, watchdog_interval_s=0.2,
                                watchdog_missing_after_s=60).start(broker=False)
+    rounds = rounds_from_now_on(notify, monkeypatch)
     await notify.deliver_directly(wrap(tk))  # the one the broker did deliver
 
-    found = await wait_until(lambda: notify.state_is(lost.notification_id, State.SENT))
+    found = await eventually(lambda: notify.state_is(lost.notification_id, State.SENT))
     assert found.origin == "WATCHDOG"
-    await asyncio.sleep(1.0)  # several more watchdog rounds: nothing more may happen
+    await more_rounds(rounds, notify)  # nothing more may happen
     mails = mailbox.messages()
     assert len(to(mails, TK)) == 1 and len(to(mails, UND)) == 1 and len(to(mails, OPS)) == 1
     (alert,) = to(mails, OPS)
@@ -134,7 +157,7 @@ async def test_the_watchdog_sends_a_request_the_broker_lost_once_and_alerts(
 
 
 async def test_a_late_delivery_raises_one_alert_and_is_driven_again_at_once(
-        tmp_path: Path, make_notify: Callable[..., NotifyUnderTest]) -> None:
+        tmp_path: Path, make_notify: Callable[..., NotifyUnderTest], monkeypatch: pytest.MonkeyPatch) -> None:
     box = LocalMailbox(tmp_path / "mail")
     await box.start()
     port = box.smtp_port
@@ -142,18 +165,19 @@ async def test_a_late_delivery_raises_one_alert_and_is_driven_again_at_once(
     # After a failure the next attempt would come 20-40 s later: only the watchdog can bring it sooner.
     notify = await make_notify(smtp_port=port, retry_initial_backoff_s=40.0, retry_max_backoff_s=40.0,
                                watchdog_deliver_within_s=1.5, watchdog_interval_s=0.3).start(broker=False)
+    rounds = rounds_from_now_on(notify, monkeypatch)
     request = wrap(notification(Destination.INFOHUS_TK, reference="IH-2026-001500"))
     await notify.deliver_directly(request)
-    failed = await wait_until(lambda: _failed_once(notify, request.payload.notification_id))
+    failed = await eventually(lambda: _failed_once(notify, request.payload.notification_id))
     assert failed.next_attempt_at > datetime.now(UTC) + timedelta(seconds=15)
 
     back = LocalMailbox(tmp_path / "mail", smtp_port=port)
     await back.start()
     try:
-        sent = await wait_until(lambda: notify.state_is(request.payload.notification_id, State.SENT), within=10)
+        sent = await eventually(lambda: notify.state_is(request.payload.notification_id, State.SENT), within=10)
         assert sent.overdue_alerted_at is not None and sent.attempts == 2
         mails = await back.wait_for(2, timeout=10)
-        await asyncio.sleep(1.0)  # more watchdog rounds
+        await more_rounds(rounds, notify)  # no second alert, no second mail
         assert len(to(back.messages(), TK)) == 1
         (alert,) = to(back.messages(), OPS)
         assert "forsinket" in str(alert["Subject"]) and "IH-2026-001500" in str(alert["Subject"])
@@ -194,10 +218,10 @@ async def test_a_request_stored_by_the_consumer_while_the_watchdog_looks_does_no
     monkeypatch.undo()
 
     assert round_.missing == 1  # ``lost``, found in the same round; ``raced`` was skipped, not an error
-    found = await wait_until(lambda: notify.state_is(lost.notification_id, State.SENT))
+    found = await eventually(lambda: notify.state_is(lost.notification_id, State.SENT))
     assert found.origin == "WATCHDOG"
     assert (await notify.delivery(raced.notification_id)).origin != "WATCHDOG"
-    await wait_until(lambda: notify.state_is(raced.notification_id, State.SENT))
+    await eventually(lambda: notify.state_is(raced.notification_id, State.SENT))
     assert len(to(mailbox.messages(), TK)) == 1
 
 
@@ -219,7 +243,7 @@ async def test_each_round_asks_routing_only_for_what_it_requested_since_the_last
     assert (await notify.container.watchdog.run_once()).missing == 1
     assert asked == [(start - timedelta(days=7), start - timedelta(seconds=60)),
                      (start - timedelta(seconds=120), start - timedelta(seconds=30))]
-    found = await wait_until(lambda: notify.state_is(late.notification_id, State.SENT))
+    found = await eventually(lambda: notify.state_is(late.notification_id, State.SENT))
     assert found.origin == "WATCHDOG"
 
 

@@ -19,8 +19,8 @@ from sqlalchemy import select
 from contracts.concern import ConcernIn
 from contracts.envelope import Envelope
 from contracts.events import ConcernSubmitted
+from devtools.auth_testing import FakeIdentityProvider
 from infohus.kit.auth import Role
-from infohus.kit.auth.testing import FakeIdentityProvider
 from services.routing.adapters.orm import tables
 from services.routing.bootstrap import RoutingContainer, bootstrap
 from services.routing.entrypoints.http import create_app
@@ -74,11 +74,11 @@ class RoutingHarness:
 
     async def case_ids(self, concern_id: UUID) -> list[str]:
         async with self.container.unit_of_work() as uow:
-            return [row["case_id"] for row in await uow.routing.cases_for_concern(concern_id)]
+            return [row["case_id"] for row in await uow.cases.rows_for_concern(concern_id)]
 
     async def underretninger(self, concern_id: UUID) -> list[dict[str, Any]]:
         async with self.container.unit_of_work() as uow:
-            return await uow.routing.underretninger_for_concern(concern_id)
+            return await uow.underretninger.rows_for_concern(concern_id)
 
 
 @pytest.fixture

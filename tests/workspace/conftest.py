@@ -18,9 +18,9 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from infohus.devstack.broker import LocalBroker
-from infohus.devstack.mailbox import LocalMailbox
-from infohus.devstack.municipality import office_always_open
+from devtools.devstack.broker import LocalBroker
+from devtools.devstack.mailbox import LocalMailbox
+from devtools.devstack.municipality import office_always_open
 from infohus.kit.auth import AuthMode, AuthSettings
 from infohus.kit.settings import Environment
 from services.audit.entrypoints.http import create_app as audit_app
@@ -31,6 +31,7 @@ from services.workspace.entrypoints.http import create_app as workspace_app
 from services.workspace.settings import WorkspaceSettings
 from tests.conftest import Databases
 from tests.system import InfohusSystem, build_system
+from tests.waiting import eventually
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 PASSWORD = "infohus-udvikling"
@@ -55,11 +56,14 @@ class Served:
         self.task: asyncio.Task[None] | None = None
 
     async def start(self) -> Served:
-        self.task = asyncio.create_task(self.server.serve(sockets=[self.socket]))
-        while not self.server.started:
-            if self.task.done():
-                self.task.result()
-            await asyncio.sleep(0.01)
+        task = self.task = asyncio.create_task(self.server.serve(sockets=[self.socket]))
+
+        def started() -> bool:
+            if task.done():
+                task.result()  # a server that could not start raises its error here
+            return bool(self.server.started)
+
+        await eventually(started, within=30, interval=0.01)
         return self
 
     async def stop(self) -> None:

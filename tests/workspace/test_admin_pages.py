@@ -10,8 +10,15 @@ import pytest
 from services.notify.adapters.repository import Delivery
 from services.notify.domain.delivery import State
 from services.workspace.settings import WEB_DIR
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, axe_script, axe_violations, chromium_installed
-from tests.notify.conftest import wait_until
+from tests.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    axe_script,
+    axe_violations,
+    axe_violations_of_markup,
+    chromium_installed,
+)
+from tests.waiting import eventually
 from tests.workspace.conftest import PASSWORD, WorkspaceUnderTest
 from tests.workspace.test_flow import concern
 
@@ -25,7 +32,7 @@ async def _one_dead_lettered(ws: WorkspaceUnderTest) -> str:
     async with ws.system.http() as api:
         assert (await api.post("/api/v1/concerns", json=concern())).status_code == 201
     await ws.mailbox.wait_for(2, timeout=30)
-    target: Delivery = (await wait_until(lambda: _sent(ws)))[0]
+    target: Delivery = (await eventually(lambda: _sent(ws)))[0]
     async with ws.system.notify.unit_of_work() as tx:
         assert await tx.deliveries.mark_dead_lettered(target.notification_id, None, now=ws.system.notify.now(),
                                                       error=REFUSED)
@@ -54,11 +61,16 @@ if chromium_installed():
 
     AXE = axe_script(WEB_DIR / "node_modules" / "axe-core" / "axe.min.js")
 
-    async def _check(page: object) -> None:
+    async def _check(page: object, javascript: bool) -> None:
+        """Without JavaScript axe runs on the markup as served, replayed where it may run."""
         from playwright.async_api import Page
         assert isinstance(page, Page)
         await page.wait_for_load_state("load")
         assert await page.get_attribute("html", "lang") == "da"
+        if not javascript:
+            markup = await page.content()
+            assert await axe_violations_of_markup(page.context.browser, page.url, markup, AXE) == []
+            return
         assert await axe_violations(page, AXE) == []
         width = await page.evaluate("document.documentElement.scrollWidth")
         assert width <= 1280, f"the page is {width} px wide at 1,280 px"
@@ -70,14 +82,16 @@ if chromium_installed():
             yield browser
             await browser.close()
 
+    @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
     @pytest.mark.parametrize("databases", ["sqlite"], indirect=True)  # both databases: the HTTP tests
     async def test_an_administrator_sends_a_dead_lettered_mail_again_in_the_browser(
-            chromium: object, workspace: WorkspaceUnderTest) -> None:
+            chromium: object, workspace: WorkspaceUnderTest, javascript: bool) -> None:
         from playwright.async_api import Browser
         assert isinstance(chromium, Browser)
         ws = workspace
         reference = await _one_dead_lettered(ws)
-        context = await chromium.new_context(locale="da-DK", viewport={"width": 1280, "height": 900})
+        context = await chromium.new_context(java_script_enabled=javascript, locale="da-DK",
+                                             viewport={"width": 1280, "height": 900})
         page = await context.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
@@ -89,19 +103,19 @@ if chromium_installed():
         row = page.locator("tr", has_text=reference)
         assert await row.locator("text=Kunne ikke leveres").is_visible()
         assert await row.locator(f"text={REFUSED}").is_visible()
-        await _check(page)
+        await _check(page, javascript)
         await row.locator("button:has-text('Send igen')").click()
         await page.wait_for_selector(f"[role=status]:has-text('{reference}: Sendes igen.')")
-        await _check(page)
+        await _check(page, javascript)
         await ws.mailbox.wait_for(3, timeout=30)  # sent again, exactly once more
 
         await page.click("nav >> text=Administration")
         await page.click("text=Regler i kraft")
         assert await page.is_visible("dt:has-text('I kraft siden')")
         assert await page.is_visible(f"dd:has-text('{ws.system.routing.config.version}')")
-        await _check(page)
+        await _check(page, javascript)
         await page.goto(ws.url + "/administration/roller")
         assert await page.is_visible("h3:has-text('Kommunens tovholder')")
         assert await page.is_visible("text=Se mails, der ikke blev leveret, og sende dem igen")
-        await _check(page)
+        await _check(page, javascript)
         assert errors == []

@@ -85,10 +85,7 @@ async def person(browser: Browser, ws: WorkspaceUnderTest, javascript: bool) -> 
     return Person(await context.new_page(), ws, javascript, browser)
 
 
-# Without JavaScript the same forms are walked over HTTP in test_flow.py and test_disclosures.py; the browser
-# walk without JavaScript timed out under the full suite's load (the StraXen page after sign-in), so it
-# runs with JavaScript only until that is understood.
-@pytest.mark.parametrize("javascript", [True], ids=["js"])
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
 async def test_tovholdere_triage_and_straxen_assesses_in_the_browser(
         browser: Browser, workspace: WorkspaceUnderTest, javascript: bool) -> None:
     ws = workspace

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from tests.system import eventually
+from tests.waiting import eventually
 from tests.workspace.conftest import WorkspaceUnderTest, csrf_of
 
 pytestmark = pytest.mark.slow

@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from infohus.devstack.broker import LocalBroker
-from infohus.devstack.mailbox import LocalMailbox
+from devtools.devstack.broker import LocalBroker
+from devtools.devstack.mailbox import LocalMailbox
 from infohus.kit.auth import AuthMode, AuthSettings
 from infohus.kit.settings import Environment
 from tests.auth.oidc_server import (

@@ -149,7 +149,7 @@ def oidc_login_router(authenticator: Authenticator) -> APIRouter:
         # session cookie would be ignored there: go on from a page of our own.
         response: Response = RedirectResponse(login_request["next"], status_code=303)
         if started_cross_site(request):
-            response = continue_page(login_request["next"], automatic=bool(login_request["started_here"]))
+            response = continue_page(request, login_request["next"], automatic=bool(login_request["started_here"]))
         response.set_cookie(session_cookie, session_token, max_age=settings.session_max_age_s, path="/",
                             httponly=True, secure=secure, samesite=settings.cookie_samesite)
         response.delete_cookie(pending_cookie, path="/", secure=secure, httponly=True, samesite="lax")

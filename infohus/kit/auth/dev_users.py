@@ -13,10 +13,8 @@ import functools
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from infohus.kit.auth.errors import AuthenticationError
@@ -24,6 +22,11 @@ from infohus.kit.auth.principal import Principal
 from infohus.kit.auth.roles import Role
 from infohus.kit.auth.settings import AuthMode, AuthSettings
 from infohus.kit.settings import Environment
+
+if TYPE_CHECKING:
+    # argon2-cffi is a development-only dependency (not in the production image): imported where a
+    # development login hashes or checks a password, never at import time.
+    from argon2 import PasswordHasher
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,8 @@ class DevUserStore:
 
     def verify(self, username: str, password: str) -> DevUser | None:
         """The user when the password matches its argon2 hash, else None (CPU-bound: run in a thread)."""
+        from argon2.exceptions import InvalidHashError, VerificationError
+
         stored = self._hashes.get(username, self._dummy)
         try:
             self._hasher.verify(stored, password)
@@ -87,6 +92,8 @@ class DevUserStore:
 
 def password_hasher() -> PasswordHasher:
     """argon2id with OWASP's minimum parameters (m=19 MiB, t=2, p=1)."""
+    from argon2 import PasswordHasher
+
     return PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1)
 
 

@@ -11,9 +11,10 @@ tokens are unaffected: a browser never adds them by itself.
 
 from __future__ import annotations
 
-from jinja2 import Environment, select_autoescape
 from starlette.requests import Request
-from starlette.responses import HTMLResponse
+from starlette.responses import Response
+
+from infohus.kit.auth.signin_pages import render
 
 SEC_FETCH_SITE = "sec-fetch-site"
 
@@ -22,25 +23,10 @@ def started_cross_site(request: Request) -> bool:
     return request.headers.get(SEC_FETCH_SITE, "").strip().lower() == "cross-site"
 
 
-_CONTINUE = """<!doctype html>
-<html lang="da">
-<head><meta charset="utf-8">{% if automatic %}<meta http-equiv="refresh" content="0;url={{ target }}">{% endif %}
-<title>Du er logget ind – Infohus</title></head>
-<body>
-<main>
-<h1>Du er logget ind</h1>
-<p><a href="{{ target }}">Fortsæt til {{ target }}</a></p>
-</main>
-</body>
-</html>
-"""
-_templates = Environment(autoescape=select_autoescape(default=True))
-
-
-def continue_page(target: str, *, automatic: bool) -> HTMLResponse:
+def continue_page(request: Request, target: str, *, automatic: bool) -> Response:
     """After a sign-in that ended in a cross-site navigation (back from the identity provider): a page on
     our site that goes on to ``target`` (a local path) by a same-origin navigation. ``automatic`` (meta
     refresh) only when our own site started the sign-in; otherwise the user clicks, so a link from another
     site cannot run anything in the user's name through the provider's silent sign-in."""
-    html = _templates.from_string(_CONTINUE).render(target=target, automatic=automatic)
-    return HTMLResponse(html)
+    return render(request, "continue.html", {"title": "Du er logget ind", "target": target, "automatic": automatic},
+                  heading="Infohus")

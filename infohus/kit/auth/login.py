@@ -18,7 +18,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from jinja2 import DictLoader, Environment, select_autoescape
 
 from infohus.kit.auth.dependencies import Authenticator, require
 from infohus.kit.auth.dev_users import DEV_USERS, DevUser, dev_user_store, refuse_production
@@ -28,41 +27,10 @@ from infohus.kit.auth.principal import Principal
 from infohus.kit.auth.ratelimit import LoginRateLimiter
 from infohus.kit.auth.roles import Permission
 from infohus.kit.auth.settings import DEVELOPMENT_PASSWORD
-from infohus.kit.security_headers import csrf_input, verify_csrf
+from infohus.kit.auth.signin_pages import render
+from infohus.kit.security_headers import verify_csrf
 
 log = logging.getLogger(__name__)
-
-_LOGIN = """<!doctype html>
-<html lang="da">
-<head><meta charset="utf-8"><title>Udviklingslogin – Infohus</title></head>
-<body>
-<main>
-<h1>Udviklingslogin (kun til udvikling)</h1>
-<p><strong>Kun til udvikling. Development only.</strong> Denne side findes ikke i produktion, hvor der
-logges ind via OpenID Connect.</p>
-{% if message %}<p role="alert">{{ message }}</p>{% endif %}
-<form method="post" action="/auth/login">
-{{ csrf_input(request) }}
-<input type="hidden" name="next" value="{{ next }}">
-<p><label for="username">Brugernavn</label>
-<select id="username" name="username">
-{% for user in users %}<option value="{{ user.username }}">{{ user.username }} –
-{{ user.display_name }}</option>
-{% endfor %}</select></p>
-<p><label for="password">Adgangskode</label>
-<input id="password" name="password" type="password" autocomplete="current-password" required></p>
-<p><button type="submit">Log ind</button></p>
-</form>
-{% if show_password %}<p>Adgangskoden til alle testbrugere er <code>{{ password }}</code>.</p>{% endif %}
-</main>
-</body>
-</html>
-"""
-
-_templates = Environment(loader=DictLoader({"login.html": _LOGIN}),
-                         autoescape=select_autoescape(default=True))
-_templates.globals["csrf_input"] = csrf_input
-
 
 def _safe_next(target: str | None) -> str:
     """Only a path on this site: no scheme, no host, no protocol-relative ``//`` or backslash tricks."""
@@ -95,12 +63,13 @@ def dev_login_router(authenticator: Authenticator) -> APIRouter:
     limiter = LoginRateLimiter(rate_per_minute=settings.login_rate_per_minute, burst=settings.login_burst)
     router = APIRouter(prefix="/auth", tags=["development login"])
 
-    def page(request: Request, *, message: str = "", next_path: str = "/auth/me",
-             status: int = 200) -> HTMLResponse:
-        html = _templates.get_template("login.html").render(
-            request=request, message=message, next=next_path, users=DEV_USERS,
-            show_password=password == DEVELOPMENT_PASSWORD, password=password)
-        return HTMLResponse(html, status_code=status)
+    users = [(user.username, f"{user.username} – {user.display_name}") for user in DEV_USERS]
+
+    def page(request: Request, *, message: str = "", next_path: str = "/auth/me", status: int = 200) -> Response:
+        return render(request, "login.html", {
+            "title": "Udviklingslogin", "message": message, "next": next_path, "users": users,
+            "show_password": password == DEVELOPMENT_PASSWORD, "password": password},
+            heading="Infohus – udviklingslogin", status_code=status)
 
     async def check(request: Request, username: str, given: str) -> DevUser | float | None:
         """The user, the seconds to wait when rate limited, or None for a wrong name or password."""
@@ -122,7 +91,7 @@ def dev_login_router(authenticator: Authenticator) -> APIRouter:
     @router.get("/login", response_class=HTMLResponse, dependencies=[require(Permission.PUBLIC)])
     async def login_form(request: Request,
                          next_path: Annotated[str | None, Query(alias="next", max_length=2000)] = None,
-                         ) -> HTMLResponse:
+                         ) -> Response:
         return page(request, next_path=_safe_next(next_path))
 
     @router.post("/login", dependencies=[require(Permission.PUBLIC), Depends(verify_csrf)])

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
-LOCAL_TIME_ZONE = ZoneInfo("Europe/Copenhagen")
+from infohus.kit.display import day as day  # the kit's, as every page shows them
+from infohus.kit.display import local as local
 
 LEGAL_BASES = {
     "RPL115_1_1_SSP": "Retsplejelovens § 115, stk. 1, nr. 1 (politiet videregiver i SSP-samarbejdet)",
@@ -198,22 +198,6 @@ def authority(code: object) -> str:
     if rest and prefix in AUTHORITY_PREFIXES:
         return f"{AUTHORITY_PREFIXES[prefix]} ({rest})"
     return AUTHORITIES.get(text, text)
-
-
-def local(moment: datetime | str | None) -> str:
-    """``6.12.2026 kl. 14.05`` in Danish time, to the minute (from an aware datetime or the log's UTC text)."""
-    if moment is None or moment == "":
-        return ""
-    at = moment if isinstance(moment, datetime) else datetime.fromisoformat(moment.replace("Z", "+00:00"))
-    at = at.astimezone(LOCAL_TIME_ZONE)
-    return f"{at.day}.{at.month}.{at.year} kl. {at.hour:02d}.{at.minute:02d}"
-
-
-def day(value: date | str | None) -> str:
-    if value is None or value == "":
-        return ""
-    when = value if isinstance(value, date) else date.fromisoformat(value)
-    return f"{when.day}.{when.month}.{when.year}"
 
 
 def cell(column: str, value: object) -> str:

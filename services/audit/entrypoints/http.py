@@ -211,14 +211,18 @@ def _csv(result: QueryResult) -> str:
     writer = csv.writer(buffer)
     writer.writerow(result.columns)
     for row in result.rows:
-        writer.writerow([_cell(row.get(c)) for c in result.columns])
+        writer.writerow([csv_cell(row.get(c)) for c in result.columns])
     return buffer.getvalue()
 
 
-def _cell(value: Any) -> str:
+# A spreadsheet runs a cell starting with one of these as a formula (OWASP, CSV injection).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> str:
+    """``value`` as a CSV cell that a spreadsheet shows as text, never runs."""
     text = "" if value is None else str(value)
-    # No formulas: a cell starting with = + - @ would be run by a spreadsheet.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
 
 
 def build() -> tuple[AuditContainer, FastAPI]:

@@ -10,20 +10,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 from fastapi import Depends, FastAPI, Form, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import RedirectResponse, Response
-from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from contracts.cpr import cpr_hmac, normalise_cpr
+from infohus.kit import pages
 from infohus.kit.auth import ANONYMOUS, Permission, Principal, require
-from infohus.kit.security_headers import csrf_template_globals, verify_csrf
+from infohus.kit.security_headers import verify_csrf
 from services.audit.bootstrap import AuditContainer
 from services.audit.domain import labels as L
 from services.audit.entrypoints.querying import PAGE_ONLY, run
@@ -42,7 +42,9 @@ from services.audit.settings import TEMPLATES_DIR, WEB_DIR, AuditSettings
 log = logging.getLogger(__name__)
 READ = require(Permission.AUDIT_READ)
 LOGIN = "/auth/login"
-STATIC_PATHS = frozenset({"/static/audit", "/static/dkfds"})
+LOGOUT = "/auth/logout"
+NAV = (("/revision", "Oversigt"), ("/revision/Q1", "Søg på person"), ("/revision/Q11", "Integritet"))
+STATIC_PATHS = pages.static_paths("audit")
 MAX_COLUMNS = 7
 # Shown in a row's details, not as a column of their own (the tables fit 1,280 px).
 SECONDARY = frozenset({
@@ -59,9 +61,7 @@ NO_MATCH_REFERENCE = ("Der er ingen poster om dette referencenummer i perioden. 
                       "Revisionen kender kun referencenumre på henvendelser, der er blevet til en sag eller en "
                       "underretning.")
 
-templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
-templates.env.globals.update(csrf_template_globals())
-templates.env.filters.update({"local": L.local, "day": L.day, "cell": L.cell})
+templates = pages.page_templates(TEMPLATES_DIR, filters={"cell": L.cell})
 
 
 def install_pages(app: FastAPI, container: AuditContainer) -> None:
@@ -71,12 +71,7 @@ def install_pages(app: FastAPI, container: AuditContainer) -> None:
 
 
 def _mount_assets(app: FastAPI, settings: AuditSettings) -> None:
-    app.mount("/static/audit", StaticFiles(directory=WEB_DIR / "static"), name="audit-static")
-    dkfds = settings.web_assets_dir / "dkfds" / "dist"
-    if (dkfds / "css" / "dkfds.min.css").is_file():
-        app.mount("/static/dkfds", StaticFiles(directory=dkfds), name="dkfds")
-    else:
-        log.warning("design system assets missing at %s (run: npm ci --prefix services/audit/web)", dkfds)
+    pages.mount_assets(app, name="audit", static_dir=WEB_DIR / "static", node_modules=settings.web_assets_dir)
 
 
 def _routes(app: FastAPI, container: AuditContainer) -> None:
@@ -228,29 +223,29 @@ def principal_of(request: Request) -> Principal:
     return principal if isinstance(principal, Principal) else ANONYMOUS
 
 
+def layout(settings: AuditSettings, principal: Principal) -> pages.Layout:
+    """The auditor pages' header and footer: who is signed in, and the menu for an auditor."""
+    base = pages.Layout(
+        service_name="Infohus – revision af videregivelsesloggen", home_href="/revision",
+        portal_name=settings.municipality_name, title_suffix="Infohus revision",
+        assets=pages.Assets.of_service("audit"),
+        footer=(f"{settings.infohus_name} · Alle opslag i loggen registreres med bruger, tidspunkt og søgekriterier.",))
+    if not principal.authenticated:
+        return base
+    roles = ", ".join(L.label(L.ROLES, r) for r in sorted(principal.roles)) or "ingen rolle"
+    nav = NAV if principal.can(Permission.AUDIT_READ) else ()
+    return replace(base, signed_in_as=f"{principal.display_name} ({roles})", sign_out_href=LOGOUT, nav=nav)
+
+
 def render(request: Request, name: str, context: Mapping[str, Any], status_code: int = 200) -> Response:
     settings: AuditSettings = request.app.state.audit_settings
-    principal = principal_of(request)
-    user = None
-    nav: list[tuple[str, str]] = []
-    if principal.authenticated:
-        user = {"name": principal.display_name,
-                "roles": ", ".join(L.label(L.ROLES, r) for r in sorted(principal.roles)) or "ingen rolle"}
-        if principal.can(Permission.AUDIT_READ):
-            nav = [("/revision", "Oversigt"), ("/revision/Q1", "Søg på person"), ("/revision/Q11", "Integritet")]
-    base = {"municipality_name": settings.municipality_name, "infohus_name": settings.infohus_name, "user": user,
-            "nav": nav, "current": None, "problems": {}, "values": {},
-            "has_errors": bool(context.get("problems"))}
-    response = templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return pages.render(templates, request, name, {"error_heading": "Søgningen blev ikke gennemført", **context},
+                        layout(settings, principal_of(request)), status_code)
 
 
 def message(request: Request, title: str, paragraphs: list[str], status_code: int,
             link: tuple[str, str] | None = None) -> Response:
-    return render(request, "message.html", {"title": title, "paragraphs": paragraphs,
-                                            "link_href": link[0] if link else None,
-                                            "link_text": link[1] if link else None}, status_code)
+    return render(request, "pages/message.html", pages.message_context(title, paragraphs, link), status_code)
 
 
 def _errors(app: FastAPI) -> None:

@@ -19,12 +19,12 @@ from typing import Annotated, Any
 from fastapi import Body, Depends, FastAPI, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from contracts.concern import ENTERED_CHANNELS, Channel, ConcernIn
+from infohus.kit import pages
 from infohus.kit.auth import (
     AuthenticationError,
     AuthSettings,
@@ -49,6 +49,7 @@ from services.intake.entrypoints.problems import (
 )
 from services.intake.entrypoints.read_api import concern_router
 from services.intake.entrypoints.web import PUBLIC_FORM, STAFF_FORM, message_page, refusal_page, web_router
+from services.intake.metrics import RefusalCounter
 from services.intake.service_layer.submit import ConcernRejected, Receipt
 from services.intake.settings import WEB_DIR
 
@@ -56,7 +57,7 @@ log = logging.getLogger(__name__)
 
 API_PATH = "/api/v1/concerns"
 RATE_LIMITED_PATHS = frozenset({API_PATH, PUBLIC_FORM})
-STATIC_PATHS = frozenset({"/static/intake", "/static/dkfds"})
+STATIC_PATHS = pages.static_paths("intake")
 PUBLIC_PATHS = STATIC_PATHS
 """Routes open to anyone without a ``require(...)``: the static assets (mounts). Every other route states
 its rule with ``require``; the route x role test fails for a route that has none."""
@@ -163,6 +164,7 @@ def create_app(container: IntakeContainer, *, manage_runtime: bool = True, auth:
     app.include_router(concern_router(container))
     app.include_router(web_router())
     app.add_middleware(RateLimitMiddleware, container=container)
+    app.add_middleware(RefusalCounter, paths=(API_PATH, PUBLIC_FORM, STAFF_FORM))
     # Outermost, so that every answer carries them, the rate limiter's 429 too.
     install_security_headers(app, auth_settings.environment, csp=CONTENT_SECURITY_POLICY)
     return app
@@ -209,13 +211,7 @@ async def _staff_channel_refusal(request: Request, principal: Principal, channel
 
 
 def _mount_assets(app: FastAPI, assets_dir: Path) -> None:
-    app.mount("/static/intake", StaticFiles(directory=WEB_DIR / "static"), name="intake-static")
-    dkfds = assets_dir / "dkfds" / "dist"
-    if (dkfds / "css" / "dkfds.min.css").is_file():
-        app.mount("/static/dkfds", StaticFiles(directory=dkfds), name="dkfds")
-    else:
-        log.warning("intake: Det Fælles Designsystem is not installed at %s; the forms are served without it "
-                    "(run: npm ci --prefix services/intake/web)", dkfds)
+    pages.mount_assets(app, name="intake", static_dir=WEB_DIR / "static", node_modules=assets_dir)
 
 
 def _install_error_handlers(app: FastAPI) -> None:

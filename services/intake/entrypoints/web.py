@@ -19,13 +19,13 @@ from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import RedirectResponse
-from fastapi.templating import Jinja2Templates
 from sqlalchemy.exc import DBAPIError
 
 from contracts.concern import LOCAL_TIME_ZONE, WARNING_SIGN_CODES, Channel, ReporterCategory, WarningSign
+from infohus.kit import pages
 from infohus.kit.auth import ANONYMOUS, AuthMode, Permission, Principal, require
 from infohus.kit.db import is_dependency_unavailable
-from infohus.kit.security_headers import CSRF_FIELD, CSRF_HEADER, CsrfProtection, csrf_template_globals
+from infohus.kit.security_headers import CSRF_FIELD, CSRF_HEADER, CsrfProtection
 from services.intake.bootstrap import IntakeContainer
 from services.intake.domain.model import SYSTEM
 from services.intake.entrypoints.form_checks import all_problems
@@ -46,8 +46,8 @@ from services.intake.service_layer.submit import ConcernRejected
 from services.intake.settings import WEB_DIR
 from services.routing.domain.config import DailyHours, MunicipalityConfig, Weekday
 
-templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
-templates.env.globals.update(csrf_template_globals())
+templates = pages.page_templates(WEB_DIR / "templates")
+ASSETS = pages.Assets.of_service("intake", "/static/intake/intake.js")
 
 PUBLIC_FORM = "/henvendelse"
 STAFF_ROOT = "/personale"
@@ -129,8 +129,8 @@ def _sign_groups() -> list[tuple[str, list[tuple[str, str]]]]:
 
 
 class _Page:
-    """One HTML response: no caching, and the shared context. The forms' CSRF token is the kit's
-    (``{{ csrf_input(request) }}``; its cookie is set by the kit's middleware)."""
+    """One HTML response on the kit's base layout: the municipality's contacts, and who is signed in. The
+    forms' CSRF token is the kit's (``{{ csrf_input(request) }}``; its cookie is set by the kit's middleware)."""
 
     def __init__(self, request: Request) -> None:
         self.request = request
@@ -138,14 +138,18 @@ class _Page:
         self.principal = current_principal(request)
 
     def render(self, name: str, context: Mapping[str, Any], status_code: int = 200) -> Response:
+        contacts = contact_context(self.container.config)
         signed_in = self.principal.authenticated
-        base = {"contacts": contact_context(self.container.config),
-                "staff_name": self.principal.display_name if signed_in else None,
-                "logout_href": DEV_LOGOUT if signed_in and _development_login(self.request) else None,
-                "has_errors": False}
-        response = templates.TemplateResponse(self.request, name, {**base, **context}, status_code=status_code)
-        response.headers["Cache-Control"] = "no-store"
-        return response
+        layout = pages.Layout(
+            service_name=context.get("solution_name") or "Bekymring om radikalisering og ekstremisme",
+            home_href=context.get("home_href") or PUBLIC_FORM, portal_name=contacts["municipality_name"],
+            title_suffix=contacts["municipality_name"], assets=ASSETS, footer=(
+                f"{contacts['infohus_name']} · Tryghed og Kriminalitetsforebyggelse · Tlf. {contacts['tk_phone']}",
+                f"Uden for åbningstid: den nationale hotline mod radikalisering, tlf. {contacts['hotline_phone']} "
+                f"(dagligt kl. {contacts['hotline_hours']})."),
+            signed_in_as=self.principal.display_name if signed_in else None,
+            sign_out_href=DEV_LOGOUT if signed_in and _development_login(self.request) else None)
+        return pages.render(templates, self.request, name, {"contacts": contacts, **context}, layout, status_code)
 
 
 def current_principal(request: Request) -> Principal:
@@ -222,7 +226,7 @@ def _summary(problems: list[FieldProblem], parsed: ParsedForm | None) -> tuple[d
         if target in _RADIO_GROUPS:
             target += "-1"
         label = "Formularen" if input_id == "csrf_token" else _label(input_id)
-        summary.append({"id": target, "label": label, "message": problem.message_da})
+        summary.append({"id": target, "text": f"{label}: {problem.message_da}"})
     return by_input, summary
 
 
@@ -251,9 +255,9 @@ def _render_form(page: _Page, values: FormValues | Mapping[str, str], *, staff: 
         "title": "Registrér en henvendelse" if staff else "Fortæl os om din bekymring",
         "solution_name": "Infohus – personale" if staff else None,
         "home_href": STAFF_FORM if staff else PUBLIC_FORM,
-        "has_errors": bool(summary), "staff": staff, "action": STAFF_FORM if staff else PUBLIC_FORM,
-        "channel_options": STAFF_CHANNEL_LABELS,
-        "values": values, "problems": by_input, "summary": summary,
+        "staff": staff, "action": STAFF_FORM if staff else PUBLIC_FORM, "channel_options": STAFF_CHANNEL_LABELS,
+        "values": values, "problems": {key: problem.message_da for key, problem in by_input.items()},
+        "summary": summary, "error_heading": "Der mangler noget, før vi kan modtage din henvendelse",
         "subject_count": max(1, subject_count), "child_count": child_count, "max_persons": MAX_PERSONS,
         "categories": CATEGORY_LABELS_STAFF if staff else CATEGORY_LABELS_PUBLIC,
         "acuteness_options": ACUTENESS_LABELS, "offset_options": OFFSET_OPTIONS,

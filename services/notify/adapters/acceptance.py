@@ -16,6 +16,8 @@ import asyncio
 from pathlib import Path
 from typing import Protocol
 
+from services.notify.adapters.mail_folder import read_mail_summaries
+
 
 class AcceptanceCheck(Protocol):
     async def was_accepted(self, *, message_id: str, recipient: str) -> bool | None:
@@ -29,7 +31,7 @@ class UnknownAcceptance:
 
 
 class MailFolderAcceptance:
-    """The local mailbox's folder (``infohus.devstack.mailbox``): one ``.eml`` per accepted mail."""
+    """The local mailbox's folder (:mod:`services.notify.adapters.mail_folder`): one ``.eml`` per accepted mail."""
 
     def __init__(self, folder: Path) -> None:
         self._folder = folder
@@ -38,8 +40,6 @@ class MailFolderAcceptance:
         return await asyncio.to_thread(self._scan, message_id, recipient)
 
     def _scan(self, message_id: str, recipient: str) -> bool | None:
-        from infohus.devstack.mailbox import read_mail_summaries  # the owner of the folder's format
-
         if not self._folder.is_dir():
             return None
         wanted = recipient.casefold()

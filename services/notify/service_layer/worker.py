@@ -35,6 +35,7 @@ from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 
 from contracts.events import DeliveryStatus
+from infohus.kit.aio import wait_for_wake
 from infohus.kit.db import is_dependency_unavailable
 from infohus.kit.grouping import Grouped
 from infohus.kit.telemetry import current_trace_id
@@ -115,9 +116,7 @@ class DeliveryWorker:
                         await close()
 
     async def _sleep(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
-        self._wake.clear()
+        await wait_for_wake(self._wake, seconds)
 
     async def run_once(self) -> bool:
         """Reconcile interrupted attempts, send what is due, publish dead letters. True if it claimed any.

@@ -1,21 +1,19 @@
-"""Helpers the routing handlers and commands share: wrapping events, saving a case or an underretning with
-its events, and logging reads of personal data."""
+"""Helpers the routing handlers, commands and reads share: wrapping events, saving a case or an underretning
+with its events, and the access checks (a permission; a case or underretning of the actor's municipalities)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
 from contracts.envelope import Envelope, EventPayload
 from contracts.events import CaseTransitioned
-from infohus.kit.auth import CaseKind, Principal, ReadAccessLogger, ReadPurpose
+from infohus.kit.auth.roles import Permission
 from services.routing.adapters.unit_of_work import RoutingUnitOfWork
 from services.routing.domain.actors import Actor
 from services.routing.domain.case import InfohusCase
 from services.routing.domain.casework import Underretning
-from services.routing.domain.errors import NotFound
+from services.routing.domain.errors import NotFound, NotPermitted
 
 PRODUCER = "routing"
 
@@ -29,7 +27,7 @@ async def publish(uow: RoutingUnitOfWork, payload: EventPayload, *, concern_id: 
 async def save_case(uow: RoutingUnitOfWork, case: InfohusCase, *, causation_id: UUID | None = None) -> None:
     """Save the case (optimistically) and publish one CaseTransitioned per new timeline entry."""
     entries = list(case.new_entries)
-    await uow.routing.save_case(case)
+    await uow.cases.save(case)
     for entry in entries:
         await publish(uow, CaseTransitioned(
             concern_id=case.concern_id, reference=case.reference, infohus_case_id=case.case_id,
@@ -40,14 +38,14 @@ async def save_case(uow: RoutingUnitOfWork, case: InfohusCase, *, causation_id: 
 async def add_underretning(uow: RoutingUnitOfWork, underretning: Underretning, *, reference: str, at: datetime,
                            causation_id: UUID | None = None) -> None:
     """Register a new underretning and publish its UnderretningUpdated (state REGISTERED)."""
-    await uow.routing.add_underretning(underretning)
+    await uow.underretninger.add(underretning)
     await publish_underretning(uow, underretning, reference=reference, at=at, causation_id=causation_id)
 
 
 async def save_underretning(uow: RoutingUnitOfWork, underretning: Underretning, *, reference: str, at: datetime,
                             causation_id: UUID | None = None) -> None:
     """Save a changed underretning and publish its UnderretningUpdated in the same transaction."""
-    await uow.routing.save_underretning(underretning)
+    await uow.underretninger.save(underretning)
     await publish_underretning(uow, underretning, reference=reference, at=at, causation_id=causation_id)
 
 
@@ -57,29 +55,15 @@ async def publish_underretning(uow: RoutingUnitOfWork, underretning: Underretnin
                   causation_id=causation_id)
 
 
-@dataclass(frozen=True)
-class ReadLog:
-    """The read-access log for one signed-in reader: rows are written in the reading transaction, which
-    commits before the data leaves the service (no read without its row)."""
-
-    logger: ReadAccessLogger
-    principal: Principal
-
-    async def record(self, uow: RoutingUnitOfWork, reads: Iterable[tuple[CaseKind, UUID, ReadPurpose]]) -> None:
-        """One row per case read (a case listed twice is logged once)."""
-        grouped: dict[tuple[CaseKind, ReadPurpose], list[UUID]] = {}
-        for kind, case_id, purpose in reads:
-            ids = grouped.setdefault((kind, purpose), [])
-            if case_id not in ids:
-                ids.append(case_id)
-        for (kind, purpose), ids in grouped.items():
-            await self.logger.record_many(uow.session, self.principal, case_kind=kind, case_ids=ids, purpose=purpose)
+def require(actor: Actor, *permissions: Permission) -> None:
+    if not any(actor.can(p) for p in permissions):
+        raise NotPermitted(f"role {actor.role_name} may not do this")
 
 
 # A case or underretning of a municipality the actor does not belong to is answered as if it did not exist.
 async def case_for(uow: RoutingUnitOfWork, case_id: UUID, actor: Actor) -> InfohusCase:
     """The case, if the actor's municipalities include its municipality."""
-    case = await uow.routing.get_case(case_id)
+    case = await uow.cases.get(case_id)
     if case is None or not actor.sees(case.municipality):
         raise NotFound("no such case")
     return case
@@ -87,7 +71,7 @@ async def case_for(uow: RoutingUnitOfWork, case_id: UUID, actor: Actor) -> Infoh
 
 async def underretning_for(uow: RoutingUnitOfWork, underretning_id: UUID, actor: Actor) -> Underretning:
     """The underretning, if the actor's municipalities include its municipality."""
-    u = await uow.routing.get_underretning(underretning_id)
+    u = await uow.underretninger.get(underretning_id)
     if u is None or not actor.sees(u.municipality):
         raise NotFound("no such underretning")
     return u

@@ -30,7 +30,7 @@ async def emit_owed(uow: RoutingUnitOfWork, clock: Clock, now: datetime,
     """Add the deadline events ``clock`` owes at ``now`` to the caller's transaction."""
     if not clock.owed(now, emitted=set()):  # nothing due yet (every new clock): what was emitted cannot matter
         return []
-    emitted = (await uow.routing.emitted_kinds([clock.clock_id]))[clock.clock_id]
+    emitted = (await uow.clocks.emitted_kinds([clock.clock_id]))[clock.clock_id]
     owed = clock.owed(now, emitted)
     if not owed:
         return []
@@ -43,7 +43,7 @@ async def emit_owed(uow: RoutingUnitOfWork, clock: Clock, now: datetime,
                                 underretning_id=clock.underretning_id, due_at=clock.due_at, reached_at=now,
                                 priority=priority, out_of_hours=out_of_hours)
         envelope = Envelope.wrap(event, producer=PRODUCER, correlation_id=clock.concern_id)
-        await uow.routing.record_emitted(clock.clock_id, kind, envelope.event_id, now)
+        await uow.clocks.record_emitted(clock.clock_id, kind, envelope.event_id, now)
         await uow.outbox.add(envelope)
     return owed
 
@@ -51,11 +51,11 @@ async def emit_owed(uow: RoutingUnitOfWork, clock: Clock, now: datetime,
 async def stop_clock(uow: RoutingUnitOfWork, clock_id: UUID, at: datetime, reason: str,
                      config: MunicipalityConfig) -> list[DeadlineKind]:
     """Stop a clock because its duty is done; a clock stopped after its due time still reports the breach."""
-    clock = await uow.routing.get_clock(clock_id)
+    clock = await uow.clocks.get(clock_id)
     if clock is None or not clock.running:
         return []
     clock.stop(at, reason)
-    await uow.routing.save_clock(clock)
+    await uow.clocks.save(clock)
     return await emit_owed(uow, clock, at, config)
 
 
@@ -63,14 +63,14 @@ async def scan_deadlines(unit_of_work: Callable[[], RoutingUnitOfWork], *, now: 
                          config: MunicipalityConfig) -> int:
     """Emit every deadline event due by ``now``; returns how many were emitted."""
     async with unit_of_work() as uow:
-        due = await uow.routing.running_clocks_due(now)
-        emitted = await uow.routing.emitted_kinds([clock.clock_id for clock in due])
+        due = await uow.clocks.running_due(now)
+        emitted = await uow.clocks.emitted_kinds([clock.clock_id for clock in due])
     pending = [clock.clock_id for clock in due if clock.owed(now, emitted[clock.clock_id])]
     count = 0
     for clock_id in pending:
         try:
             async with unit_of_work() as uow:
-                clock = await uow.routing.get_clock(clock_id)  # again, inside the transaction
+                clock = await uow.clocks.get(clock_id)  # again, inside the transaction
                 if clock is None or not clock.running:
                     continue
                 count += len(await emit_owed(uow, clock, now, config))
@@ -82,9 +82,9 @@ async def scan_deadlines(unit_of_work: Callable[[], RoutingUnitOfWork], *, now: 
 
 async def _case_summary(uow: RoutingUnitOfWork, clock: Clock) -> tuple[str, Priority]:
     if clock.infohus_case_id is not None:
-        case = await uow.routing.get_case(clock.infohus_case_id)
+        case = await uow.cases.get(clock.infohus_case_id)
         if case is not None:
             return case.reference, case.priority
-    facts = await uow.routing.facts(clock.concern_id)
-    decision = await uow.routing.decision_for(clock.concern_id)
+    facts = await uow.facts.get(clock.concern_id)
+    decision = await uow.decisions.get(clock.concern_id)
     return (facts.reference if facts else "?"), (Priority(decision.priority) if decision else Priority.P1)

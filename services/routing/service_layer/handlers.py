@@ -58,7 +58,7 @@ async def handle_concern_submitted(envelope: Envelope[ConcernSubmitted], *, uow:
     async with uow:
         if not await uow.inbox.claim(envelope.event_id):
             return
-        if await uow.routing.facts(event.concern_id) is not None:  # the same concern under another event id
+        if await uow.facts.get(event.concern_id) is not None:  # the same concern under another event id
             await uow.commit()
             return
         print_ = fingerprint(event.concern, event.received_at, deps.hmac_key)
@@ -71,10 +71,10 @@ async def handle_concern_submitted(envelope: Envelope[ConcernSubmitted], *, uow:
                               config_version=decision.config_version)
         facts.duplicate_of = None if original is None else original.concern_id
         decision_id = uuid5(event.concern_id, "decision")
-        await uow.routing.add_decision(decision_id=decision_id, concern_id=event.concern_id,
+        await uow.decisions.add(decision_id=decision_id, concern_id=event.concern_id,
                                        reference=event.reference, received_at=event.received_at, decided_at=now,
                                        decision=decision, trace_id=current_trace_id())
-        await uow.routing.add_facts(facts)
+        await uow.facts.add(facts)
         if original is None:
             adult_from = {person.path: person.age.eighteenth_birthday for person in derived.persons}
             await _open(uow, envelope, decision, decision_id, facts, deps, now, adult_from)
@@ -86,7 +86,7 @@ async def handle_concern_submitted(envelope: Envelope[ConcernSubmitted], *, uow:
 async def _near_duplicate_original(uow: RoutingUnitOfWork, print_: Fingerprint,
                                    config: MunicipalityConfig) -> ConcernFacts | None:
     window = timedelta(hours=config.near_duplicate_window_hours)
-    candidates = await uow.routing.near_duplicate_candidates(print_.description_hash, print_.received_at, window)
+    candidates = await uow.facts.near_duplicate_candidates(print_.description_hash, print_.received_at, window)
     return next((c for c in candidates if is_near_duplicate(print_, c.fingerprint, window)), None)
 
 
@@ -101,12 +101,12 @@ async def _open(uow: RoutingUnitOfWork, envelope: Envelope[ConcernSubmitted], de
     plan = plan_cases(ctx, decision, facts)
     trace_id = current_trace_id()
     for case in plan.cases:
-        await uow.routing.add_case(case, trace_id=trace_id)
+        await uow.cases.add(case, trace_id=trace_id)
     for underretning in plan.underretninger:
-        await uow.routing.add_underretning(underretning)
-    await uow.routing.add_clocks(plan.clocks)
+        await uow.underretninger.add(underretning)
+    await uow.clocks.add_all(plan.clocks)
     for task in plan.tasks:
-        await uow.routing.add_task(task)
+        await uow.tasks.add(task)
 
     async def emit(payload: EventPayload) -> None:
         await publish(uow, payload, concern_id=event.concern_id, causation_id=envelope.event_id)
@@ -137,13 +137,13 @@ async def _link_near_duplicate(uow: RoutingUnitOfWork, envelope: Envelope[Concer
                                original: ConcernFacts, deps: RoutingDeps, now: datetime) -> None:
     """R0b: link to the original, tell its destinations, create nothing new; move clocks only earlier."""
     event = envelope.payload
-    original_decision = await uow.routing.decision_for(original.concern_id)
+    original_decision = await uow.decisions.get(original.concern_id)
     assert original_decision is not None
-    cases = [c for c in [await uow.routing.get_case(i) for i in await uow.routing.case_ids_for_concern(
+    cases = [c for c in [await uow.cases.get(i) for i in await uow.cases.ids_for_concern(
         original.concern_id)] if c is not None]
-    underretninger = await uow.routing.underretning_objects_for_concern(original.concern_id)
-    clocks = await uow.routing.clocks_for_concern(original.concern_id)
-    tasks = await uow.routing.tasks_for_concern(original.concern_id)
+    underretninger = await uow.underretninger.for_concern(original.concern_id)
+    clocks = await uow.clocks.for_concern(original.concern_id)
+    tasks = await uow.tasks.for_concern(original.concern_id)
     for case in cases:
         case.note(SYSTEM, now, "SUPPLEMENT_LINKED", {
             "concern_id": str(event.concern_id), "reference": event.reference,
@@ -152,14 +152,14 @@ async def _link_near_duplicate(uow: RoutingUnitOfWork, envelope: Envelope[Concer
                                     clocks=clocks, tasks=tasks, config=deps.config, now=now,
                                     because_of=event.concern_id)
     if moved:
-        await uow.routing.save_facts(original)
+        await uow.facts.save(original)
         for underretning in underretninger:  # its receipt and 24-hour deadline moved earlier
             await save_underretning(uow, underretning, reference=original.reference, at=now,
                                     causation_id=envelope.event_id)
         for task in tasks:
-            await uow.routing.save_task(task)
+            await uow.tasks.save(task)
         for clock in moved:
-            await uow.routing.save_clock(clock)
+            await uow.clocks.save(clock)
     for case in cases:
         await save_case(uow, case, causation_id=envelope.event_id)
     for clock in moved:
@@ -207,9 +207,9 @@ async def handle_delivery_status_changed(envelope: Envelope[DeliveryStatusChange
             await _receipt_mail_status(uow, envelope, config)
         note = delivery_note(event)
         if event.infohus_case_id is not None:
-            written = await uow.routing.add_note(note, case_id=event.infohus_case_id)
+            written = await uow.cases.add_note(note, case_id=event.infohus_case_id)
         else:
-            written = await uow.routing.add_note(note, concern_id=event.concern_id)
+            written = await uow.cases.add_note(note, concern_id=event.concern_id)
         if not written:
             log.warning("delivery status %s of notification %s (event %s) names no known infohus case; "
                         "nothing recorded", event.status.value, event.notification_id, envelope.event_id)
@@ -224,7 +224,7 @@ async def _receipt_mail_status(uow: RoutingUnitOfWork, envelope: Envelope[Delive
     event = envelope.payload
     if event.underretning_id is None:
         return
-    task = await uow.routing.get_task(task_id(event.underretning_id, TaskKind.RECEIPT_CONFIRMATION))
+    task = await uow.tasks.get(task_id(event.underretning_id, TaskKind.RECEIPT_CONFIRMATION))
     entry = None if task is None else mail_status(task, event.notification_id, event.status, event.occurred_at)
     if task is None or entry is None:
         log.warning("receipt mail %s names no receipt task that asked for it; status not recorded",
@@ -232,11 +232,11 @@ async def _receipt_mail_status(uow: RoutingUnitOfWork, envelope: Envelope[Delive
         return
     sent = event.status is DeliveryStatus.SENT and complete_by_mail(task, entry, sent_at=event.occurred_at,
                                                                     message_id=event.message_id)
-    await uow.routing.save_task(task)
+    await uow.tasks.save(task)
     if not sent:
         return
-    u = await uow.routing.get_underretning(event.underretning_id)
-    facts = await uow.routing.facts(event.concern_id)
+    u = await uow.underretninger.get(event.underretning_id)
+    facts = await uow.facts.get(event.concern_id)
     if u is None or facts is None:  # pragma: no cover - written with the task
         return
     u.receipt_confirmed_at = event.occurred_at

@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from infohus.kit.display import local as local  # the kit's, as every page shows times
+
 LOCAL_TIME_ZONE = ZoneInfo("Europe/Copenhagen")
 
 CASE_STATES = {
@@ -186,14 +188,6 @@ AWAITING = {"tovholder_municipal": "afventer kommunens tovholder", "tovholder_po
 def label(table: dict[str, str], code: object) -> str:
     text = str(code) if code is not None else ""
     return table.get(text, text)
-
-
-def local(moment: datetime | None) -> str:
-    """``6.12.2026 kl. 14.05`` in Danish time, to the minute."""
-    if moment is None:
-        return ""
-    at = moment.astimezone(LOCAL_TIME_ZONE)
-    return f"{at.day}.{at.month}.{at.year} kl. {at.hour:02d}.{at.minute:02d}"
 
 
 def deadline(moment: datetime | None) -> str:

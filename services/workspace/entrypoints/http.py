@@ -17,10 +17,10 @@ from urllib.parse import quote
 import httpx
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
-from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import create_async_engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from infohus.kit import pages
 from infohus.kit.auth import (
     AuthSettings,
     InMemorySessionStore,
@@ -32,7 +32,8 @@ from infohus.kit.auth import (
     require,
 )
 from infohus.kit.auth.oidc import JwksFetcher
-from infohus.kit.http import BodySizeLimitMiddleware, TracingMiddleware
+from infohus.kit.http import NO_NATIVE_TELEMETRY, BodySizeLimitMiddleware, TracingMiddleware
+from infohus.kit.telemetry import configure_telemetry
 from services.workspace.adapters.administration import NotifyApi
 from services.workspace.adapters.services import (
     ApiError,
@@ -48,7 +49,7 @@ from services.workspace.entrypoints.rendering import message, principal_of
 from services.workspace.settings import WEB_DIR, WorkspaceSettings, participant_names
 
 log = logging.getLogger(__name__)
-STATIC_PATHS = frozenset({"/static/workspace", "/static/dkfds"})
+STATIC_PATHS = pages.static_paths("workspace")
 LOGIN = "/auth/login"
 
 
@@ -79,8 +80,10 @@ def create_app(settings: WorkspaceSettings | None = None, *, auth: AuthSettings 
             await store.engine.dispose()
 
     app = FastAPI(title="Infohus workspace", version="1", lifespan=lifespan, docs_url=None, redoc_url=None,
-                  openapi_url=None)
+                  openapi_url=None, telemetry=NO_NATIVE_TELEMETRY)
     app.state.settings = settings
+    app.state.infohus_service = "workspace"  # the HTTP metrics' service attribute
+    configure_telemetry("workspace", settings.telemetry)
     app.state.participants = participant_names(settings.municipality_config)
     app.state.clock = clock
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=200_000)
@@ -117,12 +120,7 @@ def _session_store(settings: WorkspaceSettings) -> SessionStore:
 
 
 def _mount_assets(app: FastAPI, settings: WorkspaceSettings) -> None:
-    app.mount("/static/workspace", StaticFiles(directory=WEB_DIR / "static"), name="workspace-static")
-    dkfds = settings.web_assets_dir / "dkfds" / "dist"
-    if (dkfds / "css" / "dkfds.min.css").is_file():
-        app.mount("/static/dkfds", StaticFiles(directory=dkfds), name="dkfds")
-    else:
-        log.warning("design system assets missing at %s (run: npm ci --prefix services/workspace/web)", dkfds)
+    pages.mount_assets(app, name="workspace", static_dir=WEB_DIR / "static", node_modules=settings.web_assets_dir)
 
 
 def _health(app: FastAPI) -> None:

@@ -1,24 +1,23 @@
-"""One Jinja2 environment for the workspace's pages (DKFDS base layout), with the Danish labels as
-filters and the signed-in user in every page."""
+"""The workspace's pages: the kit's templates and base layout (``infohus.kit.pages``) with the Danish labels
+as filters, the workspace's menu and the signed-in user in every page."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from fastapi import Request, Response
-from fastapi.templating import Jinja2Templates
 
 from contracts.concern import WARNING_SIGN_CODES
+from infohus.kit import pages
 from infohus.kit.auth import ANONYMOUS, Permission, Principal
-from infohus.kit.security_headers import csrf_template_globals
 from services.workspace.adapters.views import PersonView, TimelineEntry
 from services.workspace.domain import labels as L
 from services.workspace.settings import TEMPLATES_DIR, WorkspaceSettings
 
-templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
-templates.env.globals.update(csrf_template_globals())
+LOGOUT = "/auth/logout"
 
 _AGE_SOURCE = {"cpr": "CPR-nummer", "date_of_birth": "fødselsdato", "stated_age": "oplyst alder"}
 
@@ -62,12 +61,8 @@ def _timeline_text(entry: TimelineEntry) -> str:
     return text + (": " + "; ".join(extra) if extra else "")
 
 
-def _date(value: date | None) -> str:
-    return f"{value.day}.{value.month}.{value.year}" if value else ""
-
-
-templates.env.filters.update({
-    "local": L.local, "deadline": L.deadline, "date": _date, "cpr": _cpr, "age_text": _age_text,
+templates = pages.page_templates(TEMPLATES_DIR, filters={
+    "deadline": L.deadline, "cpr": _cpr, "age_text": _age_text,
     "person_role": _person_role,
     "timeline_text": _timeline_text,
     "priority": lambda c: L.label(L.PRIORITIES, c), "case_state": lambda c: L.label(L.CASE_STATES, c),
@@ -104,27 +99,38 @@ def navigation(principal: Principal) -> list[tuple[str, str]]:
     return items
 
 
+def layout(settings: WorkspaceSettings) -> pages.Layout:
+    """The workspace's header and footer, before anyone signs in."""
+    return pages.Layout(
+        service_name="Infohus – sagsbehandling", home_href="/", portal_name=settings.municipality_name,
+        title_suffix="Infohus", assets=pages.Assets.of_service("workspace"),
+        footer=(f"{settings.infohus_name} · Al visning af personoplysninger logges med hvem, hvornår og hvorfor.",))
+
+
+def _signed_in(base: pages.Layout, principal: Principal) -> pages.Layout:
+    if not principal.authenticated:
+        return base
+    roles = ", ".join(L.label(L.ROLES, r) for r in sorted(principal.roles)) or "ingen rolle"
+    return replace(base, signed_in_as=f"{principal.display_name} ({roles})", sign_out_href=LOGOUT,
+                   nav=tuple(navigation(principal)))
+
+
+def _summary_target(field: str) -> str:
+    """A problem with a whole form (``<form>-form``) is shown in the form: the summary links to the actions."""
+    return "actions-heading" if field.endswith("-form") else field
+
+
 def render(request: Request, name: str, context: Mapping[str, Any], status_code: int = 200) -> Response:
     settings: WorkspaceSettings = request.app.state.settings
-    principal = principal_of(request)
-    user = None
-    if principal.authenticated:
-        user = {"name": principal.display_name,
-                "roles": ", ".join(L.label(L.ROLES, r) for r in sorted(principal.roles)) or "ingen rolle"}
-    base = {"municipality_name": settings.municipality_name, "infohus_name": settings.infohus_name, "user": user,
-            "nav": navigation(principal) if principal.authenticated else [], "current": context.get("current"),
-            "has_errors": bool(context.get("problems")), "notice": context.get("notice"), "problems": {},
-            "values": {}}
-    response = templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    page = {"infohus_name": settings.infohus_name,
+            "summary": pages.error_summary(context.get("problems") or {}, _summary_target), **context}
+    return pages.render(templates, request, name, page, _signed_in(layout(settings), principal_of(request)),
+                        status_code)
 
 
 def message(request: Request, title: str, paragraphs: list[str], status_code: int,
             link: tuple[str, str] | None = None) -> Response:
-    return render(request, "message.html", {"title": title, "paragraphs": paragraphs,
-                                            "link_href": link[0] if link else None,
-                                            "link_text": link[1] if link else None}, status_code)
+    return render(request, "pages/message.html", pages.message_context(title, paragraphs, link), status_code)
 
 
 def options(table: Mapping[str, str]) -> list[tuple[str, str]]:

@@ -110,7 +110,7 @@ async def test_near_duplicate_links_to_the_original_and_opens_nothing_new(routin
     linked = [e for e in await timeline(routing, case_id) if e["action"] == "SUPPLEMENT_LINKED"]
     assert linked[0]["details"]["concern_id"] == str(duplicate)
     async with routing.container.unit_of_work() as uow:
-        [underretning] = await uow.routing.underretning_objects_for_concern(original)
+        [underretning] = await uow.underretninger.for_concern(original)
     assert underretning.received_at == datetime.fromisoformat(RECEIVED)  # a later supplement moves nothing
 
 

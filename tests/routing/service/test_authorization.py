@@ -10,8 +10,8 @@ import httpx
 import pytest
 from fastapi import APIRouter
 
+from devtools.auth_testing import authorization_cases, csrf_credentials
 from infohus.kit.auth import INFRASTRUCTURE_PATHS, Permission, Role, assert_every_route_has_a_rule, roles_for
-from infohus.kit.auth.testing import authorization_cases, csrf_credentials
 from tests.routing.conftest import RoutingHarness
 
 ROUTES = {

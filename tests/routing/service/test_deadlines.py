@@ -8,6 +8,7 @@ from datetime import datetime
 from tests.routing.builders import ADULT, MINOR, concern_body, person
 from tests.routing.conftest import RoutingHarness
 from tests.statements import recorded_statements
+from tests.waiting import eventually
 
 # Tuesday 3 March 2026, 10:00 CET: office open. A P2 adult case is due at closing of the 3rd office day
 # after (Friday 6 March 13:00 CET); a minor's 24-hour assessment is due Wednesday 10:00.
@@ -16,6 +17,10 @@ RECEIVED = "2026-03-03T10:00:00+01:00"
 
 async def kinds(routing: RoutingHarness) -> list[str]:
     return [e["kind"] for e in await routing.events("DeadlineReached")]
+
+
+async def _emitted(routing: RoutingHarness, *, at_least: int) -> bool:
+    return len(await kinds(routing)) >= at_least
 
 
 async def test_triage_warning_at_75_percent_then_breach_each_once(routing: RoutingHarness) -> None:
@@ -126,10 +131,7 @@ async def test_the_background_scanner_emits_without_being_asked(routing: Routing
     routing.container.settings = routing.container.settings.model_copy(update={"deadline_scan_interval_s": 0.05})
     task = asyncio.create_task(routing.container.run_deadline_scanner())
     try:
-        for _ in range(100):
-            if len(await kinds(routing)) >= 4:
-                break
-            await asyncio.sleep(0.05)
+        await eventually(lambda: _emitted(routing, at_least=4), within=10)
     finally:
         task.cancel()
     assert {"TRIAGE_75", "TRIAGE_BREACHED", "ASSESSMENT_AT_RISK", "ASSESSMENT_BREACHED"} <= set(await kinds(routing))
@@ -143,7 +145,7 @@ async def test_clocks_already_reported_do_not_hide_newly_due_ones(routing: Routi
     fresh = await routing.submit(concern_body(subjects=[person(MINOR)]), routing.now)
     routing.advance(hours=19)  # its 24-hour assessment is now at risk
     async with routing.container.unit_of_work() as uow:
-        [due] = await uow.routing.running_clocks_due(routing.now, limit=1)
+        [due] = await uow.clocks.running_due(routing.now, limit=1)
     assert due.concern_id == fresh
 
 
@@ -166,5 +168,5 @@ async def test_a_new_concern_writes_its_clocks_with_one_statement(routing: Routi
     with recorded_statements(routing.container.runtime.engine, "INSERT INTO clocks") as writes:
         concern_id = await routing.submit(concern_body(subjects=[person(MINOR)]), RECEIVED)
     async with routing.container.unit_of_work() as work:
-        started = await work.routing.clocks_for_concern(concern_id)
+        started = await work.clocks.for_concern(concern_id)
     assert len(writes) == 1 and len(started) == 3  # triage, 24-hour assessment, receipt

@@ -14,7 +14,7 @@ import pytest
 from contracts.envelope import Envelope
 from contracts.events import DeliveryStatus, DeliveryStatusChanged, Destination, NotificationPurpose
 from contracts.topics import topic_name
-from infohus.devstack.broker import LocalBroker
+from devtools.devstack.broker import LocalBroker
 from services.routing.bootstrap import bootstrap
 from services.routing.service_layer.handlers import handle_delivery_status_changed
 from services.routing.settings import RoutingSettings
@@ -22,7 +22,7 @@ from tests.conftest import Databases, common_settings
 from tests.routing.builders import ADULT, MINOR, concern_body, person
 from tests.routing.conftest import RoutingHarness
 from tests.statements import recorded_statements
-from tests.system import eventually
+from tests.waiting import eventually
 
 RECEIVED = "2026-03-03T10:00:00+01:00"
 MUNICIPAL = ("mette", "tovholder_municipal")

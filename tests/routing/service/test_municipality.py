@@ -28,7 +28,7 @@ async def concern(routing: RoutingHarness) -> dict[str, Any]:
     first, _second = await routing.case_ids(concern_id)
     [underretning] = await routing.underretninger(concern_id)
     async with routing.container.unit_of_work() as uow:
-        tasks = {t.kind.value: str(t.task_id) for t in await uow.routing.tasks_for_concern(concern_id)}
+        tasks = {t.kind.value: str(t.task_id) for t in await uow.tasks.for_concern(concern_id)}
     return {"case": first, "underretning": underretning["underretning_id"], "tasks": tasks}
 
 

@@ -9,8 +9,8 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from devtools.auth_testing import dev_headers_for
 from infohus.kit.auth import Role
-from infohus.kit.auth.testing import dev_headers_for
 from services.notify.adapters.expected import RoutingExpectedNotifications
 from services.notify.adapters.routing_credentials import DevelopmentServiceToken
 from services.routing.adapters.orm import read_access_log

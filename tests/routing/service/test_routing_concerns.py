@@ -46,7 +46,7 @@ async def test_several_subjects_are_grouped_one_case_each_and_one_underretning_p
     body = concern_body(subjects=[person(ADULT), person(MINOR)], children=[person(MINOR)])
     concern_id = await routing.submit(body, OPEN_TUESDAY)
     async with routing.container.unit_of_work() as uow:
-        cases = await uow.routing.cases_for_concern(concern_id)
+        cases = await uow.cases.rows_for_concern(concern_id)
     assert [c["subject_index"] for c in cases] == [0, 1]
     assert len({c["group_id"] for c in cases}) == 1
     underretninger = await routing.underretninger(concern_id)
