@@ -57,7 +57,8 @@ class DisclosureSubmission(DisclosureRecorded):
     reporter_markers: list[str] = []
 
     def fields(self) -> dict[str, Any]:
-        return self.model_dump(exclude={"reporter_markers"})
+        # Only what the caller sent: a fact left out is not declared (``derivation.declared_anonymity``).
+        return self.model_dump(exclude={"reporter_markers"}, exclude_unset=True)
 
 
 def create_app(container: AuditContainer, *, manage_runtime: bool = True, auth: AuthSettings | None = None,
@@ -99,8 +100,8 @@ def create_app(container: AuditContainer, *, manage_runtime: bool = True, auth: 
                               "message_da": "Markører skal være mindst 4 tegn.", "message_en": str(error)}])
         try:
             event = attributed(submission.fields(), principal)
-            result = await append_disclosure(event, uow=container.unit_of_work(),
-                                             now=datetime.now(UTC), context=context, log_rejection=True)
+            result = await append_disclosure(event, uow=container.unit_of_work(), now=datetime.now(UTC),
+                                             context=context, register=container.register, log_rejection=True)
         except InvalidDisclosure as error:
             return _refusal(field_errors(error.errors))
         except DisclosureRefused as error:
