@@ -70,6 +70,12 @@ class CaseOpened(EventPayload):
     # The case's subject may be under 18, age conflicts included (a band alone can say ADULT while another
     # source said minor). None from producers that predate the field: consumers then fall back to the band.
     subject_minor_possible: bool | None = None
+    # What audit derives a disclosure record's facts from instead of trusting its caller (None from producers
+    # that predate the fields): the reporter was ANONYMOUS; the case's subject (routing's person id) and the
+    # day they turn 18, where a CPR number or a date of birth gave it (none from a stated age alone).
+    reporter_anonymous: bool | None = None
+    subject_person_id: str | None = None
+    subject_adult_from: date | None = None
 
 
 class NotificationPurpose(StrEnum):

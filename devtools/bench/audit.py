@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
 import json
 import random
 import sqlite3
@@ -37,9 +36,16 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from infohus.kit import migrations
 from infohus.kit.db import create_engine
 from services.audit.adapters.chain_reader import connect_postgres
-from services.audit.adapters.columns import payload_columns, subject_keys
 from services.audit.domain.checkpoint import load_private_key
-from services.audit.domain.hashing import GENESIS_PREV_HASH, canonical_json, hashed_content
+from services.audit.domain.hashing import (
+    GENESIS_PREV_HASH,
+    canonical_json,
+    hashed_content,
+    header_v2,
+    payload_digest,
+    record_hash_v2,
+)
+from services.audit.domain.stored_columns import V2_COLUMNS, columns_text, query_columns, subject_keys
 from services.audit.domain.values import format_utc
 from services.audit.entrypoints.cli import uow_factory
 from services.audit.service_layer.queries import Filters, run_query
@@ -49,16 +55,7 @@ from services.audit.service_layer.verify_parallel import Parallelism, default_wo
 from services.audit.settings import AuditSettings
 
 START = datetime(2025, 1, 1, 8, 0, tzinfo=UTC)
-PAYLOAD_COLUMNS = (
-    "kind", "occurred_at", "recorded_at", "decision_at", "concern_id", "infohus_case_id", "underretning_id",
-    "discloser_authority", "discloser_unit", "executed_by", "decided_by", "recipient_authority",
-    "recipient_unit", "recipient_is_cooperation_participant", "channel", "transport_ref", "legal_basis",
-    "cooperation_form", "purpose", "not_for_investigation", "necessity_assessment",
-    "contains_special_categories", "contains_criminal_data", "contains_cpr", "contains_gang_info",
-    "subject_age_at_occurrence", "source_of_data", "source_record_id", "subject_information_status",
-    "delivery_status", "corrects_record_id", "retention_until", "occurred_month", "recording_lag_s",
-    "data_categories",
-)
+PAYLOAD_COLUMNS = V2_COLUMNS
 
 
 def template() -> dict[str, Any]:
@@ -89,14 +86,15 @@ def fast_canonical(value: dict[str, Any]) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-LOG_COLUMNS = ("seq_no", "record_id", "prev_hash", "record_hash", "recorded_at", "retention_until")
+LOG_COLUMNS = ("seq_no", "record_id", "prev_hash", "record_hash", "recorded_at", "retention_until", "hash_version",
+               "payload_sha256")
 RETENTION_UNTIL = date(2031, 1, 1)
 Rows = tuple[tuple[Any, ...], tuple[Any, ...], list[tuple[int, str]]]
 
 
 def records(count: int, subjects: int) -> Iterator[Rows]:
-    """The rows of ``count`` lawful records, chained exactly as the service chains them: the log row
-    (instants as ``datetime``/``date``), the payload row and the subject rows."""
+    """The rows of ``count`` lawful records, chained exactly as the service chains them (hash version 2):
+    the log row (instants as ``datetime``/``date``), the payload row and the subject rows."""
     base = template()
     prev = GENESIS_PREV_HASH
     for seq_no in range(1, count + 1):
@@ -111,9 +109,13 @@ def records(count: int, subjects: int) -> Iterator[Rows]:
         if seq_no <= 50 and content != canonical_json(hashed_content(seq_no=seq_no, prev_hash=prev,
                                                                      payload=payload)):
             raise AssertionError("the fast canonical form differs from RFC 8785")
-        record_hash = hashlib.sha256(bytes.fromhex(prev) + content).hexdigest()
-        columns = payload_columns(payload)
-        yield ((seq_no, payload["record_id"], prev, record_hash, occurred + timedelta(minutes=3), RETENTION_UNTIL),
+        columns = query_columns(payload)
+        digest = payload_digest(content, columns_text(columns, subject_keys(payload)))
+        record_hash = record_hash_v2(prev, header_v2(
+            seq_no=seq_no, prev_hash=prev, record_id=payload["record_id"], recorded_at=payload["recorded_at"],
+            retention_until=RETENTION_UNTIL.isoformat(), trace_id=None, payload_sha256=digest))
+        yield ((seq_no, payload["record_id"], prev, record_hash, occurred + timedelta(minutes=3), RETENTION_UNTIL,
+                2, digest),
                (seq_no, content.decode(), *(columns[c] for c in PAYLOAD_COLUMNS)),
                [(seq_no, key) for key in subject_keys(payload)])
         prev = record_hash
@@ -128,16 +130,17 @@ def generate_sqlite(path: Path, count: int, subjects: int) -> float:
     connection = sqlite3.connect(path, isolation_level=None)
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=OFF")  # bulk load only; the service runs with FULL
-    log_sql = f"INSERT INTO disclosure_log ({', '.join(LOG_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?)"  # noqa: S608
+    log_sql = f"INSERT INTO disclosure_log ({', '.join(LOG_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"  # noqa: S608
     payload_sql = (f"INSERT INTO disclosure_payloads (seq_no, content, {', '.join(PAYLOAD_COLUMNS)}) "  # noqa: S608
                    f"VALUES ({', '.join('?' * (len(PAYLOAD_COLUMNS) + 2))})")
     subject_sql = "INSERT INTO disclosure_subjects (seq_no, subject_key) VALUES (?, ?)"
     started = time.perf_counter()
     connection.execute("BEGIN")
     for log_row, payload_row, subject_rows in records(count, subjects):
-        seq_no, record_id, prev, record_hash, recorded_at, retention = log_row
+        seq_no, record_id, prev, record_hash, recorded_at, retention, version, digest = log_row
         connection.execute(log_sql, (seq_no, record_id, prev, record_hash,
-                                     recorded_at.strftime("%Y-%m-%d %H:%M:%S.%f"), retention.isoformat()))
+                                     recorded_at.strftime("%Y-%m-%d %H:%M:%S.%f"), retention.isoformat(), version,
+                                     digest))
         connection.execute(payload_sql, payload_row)
         connection.executemany(subject_sql, subject_rows)
         if seq_no % 100_000 == 0:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from devtools.devstack.broker import LocalBroker
 from devtools.devstack.mailbox import LocalMailbox
+from services.audit.development import development_environment
 
 SERVICE_PORTS = {"intake": 8000, "routing": 8001, "notify": 8002, "audit": 8003, "workspace": 8004}
 BROKER_PORT = 19092
@@ -50,6 +51,8 @@ def service_environment(service: str, data_dir: Path, bootstrap: str) -> dict[st
                 prefix + "INTAKE_URL": f"http://127.0.0.1:{SERVICE_PORTS['intake']}",
                 prefix + "AUDIT_URL": f"http://127.0.0.1:{SERVICE_PORTS['audit']}",
                 prefix + "NOTIFY_URL": f"http://127.0.0.1:{SERVICE_PORTS['notify']}"}
+    if service == "audit":  # a development signing key, and checkpoints every minute
+        env |= development_environment(data_dir)
     if service == "notify":
         env |= {prefix + "SMTP_HOST": "127.0.0.1", prefix + "SMTP_PORT": str(SMTP_PORT),
                 prefix + "SMTP_STARTTLS": "off", prefix + "MAILBOX_OOH": "vagt@ishoj.dk",

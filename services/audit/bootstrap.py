@@ -20,16 +20,18 @@ from infohus.kit.unit_of_work import SharedTransaction
 from services.audit.adapters.orm import read_access_log, tables
 from services.audit.adapters.unit_of_work import AuditUnitOfWork
 from services.audit.domain.checkpoint import Checkpoint
+from services.audit.domain.derived import CooperationRegister
 from services.audit.domain.invariant_types import InvariantContext
 from services.audit.service_layer.append import handle_disclosure_recorded
 from services.audit.service_layer.facts import FACT_HANDLERS
 from services.audit.service_layer.tree import LogTree, issue_checkpoint
 from services.audit.settings import AuditSettings
+from services.audit.verify_settings import VerifySettings
 
 log = logging.getLogger(__name__)
 
 
-def audit_unit_of_work(sessions: async_sessionmaker[AsyncSession], settings: AuditSettings,
+def audit_unit_of_work(sessions: async_sessionmaker[AsyncSession], settings: AuditSettings | VerifySettings,
                        on_commit: Callable[[], None] = lambda: None,
                        batch: SharedTransaction | None = None) -> AuditUnitOfWork:
     """Audit's unit of work, for the running service and for the ``infohus audit`` commands."""
@@ -43,6 +45,8 @@ class AuditContainer:
     settings: AuditSettings
     runtime: ServiceRuntime
     context: InvariantContext = field(default_factory=InvariantContext)
+    # The register of cooperation participants (from the municipality's rules file): F1 and Q5.
+    register: CooperationRegister | None = None
     tree: LogTree = field(init=False)
 
     def __post_init__(self) -> None:
@@ -59,7 +63,7 @@ class AuditContainer:
     async def on_disclosure_recorded(self, envelope: Envelope[DisclosureRecorded],
                                      batch: SharedTransaction | None = None) -> None:
         await handle_disclosure_recorded(envelope, uow=self.unit_of_work(batch), now=datetime.now(UTC),
-                                         context=self.context)
+                                         context=self.context, register=self.register)
 
     async def on_fact(self, handler: Callable[..., Awaitable[None]], envelope: Envelope[Any],
                       batch: SharedTransaction | None = None) -> None:
@@ -97,7 +101,7 @@ class AuditContainer:
 def bootstrap(settings: AuditSettings | None = None) -> AuditContainer:
     settings = settings or AuditSettings()
     runtime = ServiceRuntime("audit", settings, tables)
-    container = AuditContainer(settings, runtime, settings.invariant_context())
+    container = AuditContainer(settings, runtime, settings.invariant_context(), settings.cooperation_register())
     runtime.consume({DisclosureRecorded: container.on_disclosure_recorded,
                      **{payload_type: partial(container.on_fact, handler) for payload_type, handler in FACT_HANDLERS}})
     runtime.add_background_task(container.warm_tree)

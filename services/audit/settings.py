@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -8,9 +9,12 @@ from pydantic_settings import SettingsConfigDict
 
 from infohus.kit.settings import ServiceSettings
 from services.audit.domain.checkpoint import load_private_key, load_public_key
+from services.audit.domain.derived import CooperationRegister
 from services.audit.domain.invariant_types import DEFAULT_SOCIAL_AUTHORITY_UNITS, InvariantContext
 
 WEB_DIR = Path(__file__).resolve().parent / "web"
+# The municipality's rules file (routing reads the same): audit takes its register of cooperation participants.
+DEFAULT_MUNICIPALITY_CONFIG = Path(__file__).resolve().parents[2] / "config" / "municipalities" / "ishoj.toml"
 TEMPLATES_DIR = Path(__file__).resolve().parent / "entrypoints" / "templates"
 # The same development default as routing's INFOHUS_ROUTING_CPR_HMAC_KEY: both must hold the same key.
 DEVELOPMENT_HMAC_KEY = "development-only-cpr-hmac-key"
@@ -35,6 +39,9 @@ class AuditSettings(ServiceSettings):
     # [P] The municipality's own mail domains (subdomains included): Q12 reconciles mails sent anywhere
     # else with the disclosure log. JSON list in the environment, e.g. '["ishoj.dk"]'.
     internal_mail_domains: list[str] = ["ishoj.dk"]
+    # The municipality's rules file (INFOHUS_ROUTING_MUNICIPALITY_CONFIG's): its `cooperation_participants`
+    # register is what audit derives a recipient's participation in a cooperation form from (F1, Q5).
+    municipality_config: Path = DEFAULT_MUNICIPALITY_CONFIG
     # Worker processes of `infohus audit verify` for a large log (0: two per CPU; 1: no workers).
     verify_workers: int = Field(default=0, ge=0)
     # The key routing hashes CPR numbers with (INFOHUS_ROUTING_CPR_HMAC_KEY): an auditor's search by CPR
@@ -65,6 +72,15 @@ class AuditSettings(ServiceSettings):
             return load_public_key(self.checkpoint_public_key)
         private = self.private_key()
         return None if private is None else private.public_key()
+
+    def cooperation_register(self) -> CooperationRegister | None:
+        """The register of cooperation participants, or None when the rules file has none (then a
+        recipient's participation is the caller's declaration, and the record says so)."""
+        with self.municipality_config.open("rb") as file:
+            participants = tomllib.load(file).get("cooperation_participants", [])
+        if not participants:
+            return None
+        return CooperationRegister({str(p["code"]): frozenset(str(f) for f in p["forms"]) for p in participants})
 
     def invariant_context(self) -> InvariantContext:
         return InvariantContext(

@@ -11,8 +11,9 @@ from sqlalchemy import text
 
 from infohus.kit.unit_of_work import SharedTransaction
 from services.audit.bootstrap import AuditContainer
-from services.audit.domain.record import DisclosureDraft, from_event
-from services.audit.service_layer.append import AppendResult, append_disclosure, append_draft, seal_with_content
+from services.audit.domain.record import DisclosureDraft, from_event, seal_v2
+from services.audit.domain.stored_columns import query_columns
+from services.audit.service_layer.append import AppendResult, append_disclosure, append_draft
 from tests.audit.domain.builders import an_event, event_fields
 
 __all__ = ["AppendResult", "an_event", "event_fields", "expired", "out_of_band", "reseal_from", "seed",
@@ -20,10 +21,10 @@ __all__ = ["AppendResult", "an_event", "event_fields", "expired", "out_of_band",
 
 
 def expired(**overrides: Any) -> dict[str, Any]:
-    """Fields of a record from 2019 whose retention ran out in 2020."""
-    occurred = datetime(2019, 5, 6, 10, 0, tzinfo=UTC)
+    """Fields of a record from 2014 whose retention (the statutory 5 years) ran out in 2019."""
+    occurred = datetime(2014, 5, 6, 10, 0, tzinfo=UTC)
     return {"occurred_at": occurred, "decision_at": occurred - timedelta(hours=1),
-            "retention_until": date(2020, 5, 6), **overrides}
+            "retention_until": date(2019, 5, 6), **overrides}
 
 
 async def seed(container: AuditContainer, count: int, *, first_id: int = 1, batch: SharedTransaction | None = None,
@@ -39,7 +40,7 @@ async def seed(container: AuditContainer, count: int, *, first_id: int = 1, batc
 
 
 async def seed_expired(container: AuditContainer, *record_ids: int) -> None:
-    """Records from 2019 whose retention ran out in 2020 (``expired``), appended through the normal path."""
+    """Records from 2014 whose retention ran out in 2019 (``expired``), appended through the normal path."""
     for n in record_ids:
         await append_disclosure(an_event(**expired(record_id=UUID(int=n), subject_person_ids=[f"person-{n}"])),
                                 uow=container.unit_of_work(), now=datetime.now(UTC))
@@ -76,24 +77,28 @@ async def reseal_from(container: AuditContainer, first: int, *, prev_hash: str |
                       edit: dict[str, Any] | None = None) -> None:
     """What someone with the database and no signing key could do: re-seal the records from ``first`` on
     (``edit`` applied to the first one's payload) onto ``prev_hash`` (default: the real predecessor's
-    hash), so that the chain links again from there."""
+    hash), so that the chain links again from there. Hash version 2, every stored column to match."""
     async with container.runtime.engine.connect() as connection:
         if prev_hash is None:
             prev_hash = (await connection.execute(text(
                 "SELECT record_hash FROM disclosure_log WHERE seq_no = :s"), {"s": first - 1})).scalar_one()
         rows = (await connection.execute(text(
-            "SELECT l.seq_no, p.content FROM disclosure_log l JOIN disclosure_payloads p ON p.seq_no = l.seq_no "
-            "WHERE l.seq_no >= :s ORDER BY l.seq_no"), {"s": first})).all()
+            "SELECT l.seq_no, l.trace_id, p.content FROM disclosure_log l "
+            "JOIN disclosure_payloads p ON p.seq_no = l.seq_no WHERE l.seq_no >= :s ORDER BY l.seq_no"),
+            {"s": first})).all()
     statements, params, prev = [], {}, prev_hash
-    for seq_no, content in rows:
+    for seq_no, trace_id, content in rows:
         payload = {k: v for k, v in json.loads(content).items() if k not in ("seq_no", "prev_hash")}
         if seq_no == first:
             payload.update(edit or {})
-        record, new_content = seal_with_content(DisclosureDraft.model_validate(payload), seq_no=seq_no,
-                                                prev_hash=prev)
-        params.update({f"c{seq_no}": new_content.decode(), f"h{seq_no}": record.record_hash, f"p{seq_no}": prev})
-        statements.append(f"UPDATE disclosure_log SET prev_hash = :p{seq_no}, record_hash = :h{seq_no} "
-                          f"WHERE seq_no = {seq_no}")
-        statements.append(f"UPDATE disclosure_payloads SET content = :c{seq_no} WHERE seq_no = {seq_no}")
-        prev = record.record_hash
+        sealed = seal_v2(DisclosureDraft.model_validate(payload), seq_no=seq_no, prev_hash=prev, trace_id=trace_id)
+        columns = query_columns(sealed.record.payload())
+        params.update({f"c{seq_no}": sealed.content.decode(), f"h{seq_no}": sealed.record.record_hash,
+                       f"p{seq_no}": prev, f"d{seq_no}": sealed.payload_sha256,
+                       **{f"{name}{seq_no}": columns[name] for name in columns}})
+        statements.append(f"UPDATE disclosure_log SET prev_hash = :p{seq_no}, record_hash = :h{seq_no}, "
+                          f"payload_sha256 = :d{seq_no}, hash_version = 2 WHERE seq_no = {seq_no}")
+        assignments = ", ".join(f"{name} = :{name}{seq_no}" for name in columns)
+        statements.append(f"UPDATE disclosure_payloads SET content = :c{seq_no}, {assignments} WHERE seq_no = {seq_no}")
+        prev = sealed.record.record_hash
     await out_of_band(container, *statements, params=params)

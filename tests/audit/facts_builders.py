@@ -29,12 +29,13 @@ def wrap(payload: EventPayload, *, producer: str = "routing", at: datetime | Non
 
 def case_opened(case: int, *, concern: int | None = None, bands: tuple[str, ...] = ("MINOR",), subject_index: int = 0,
                 underretninger: tuple[int, ...] = (), at: datetime = RECEIVED,
-                minor_possible: bool | None = None) -> Envelope[CaseOpened]:
+                minor_possible: bool | None = None, **derivable: Any) -> Envelope[CaseOpened]:
+    """``derivable``: ``reporter_anonymous``, ``subject_person_id``, ``subject_adult_from``."""
     return wrap(CaseOpened(
         concern_id=UUID(int=concern or case), reference=f"REF-{concern or case}", infohus_case_id=UUID(int=case),
         subject_index=subject_index, priority=Priority.P2, age_bands=list(bands),
         triage_due_at=at + timedelta(days=2), underretning_ids=[UUID(int=u) for u in underretninger],
-        decision_id=uuid4(), config_version="ishoj-2026.1", subject_minor_possible=minor_possible), at=at)
+        decision_id=uuid4(), config_version="ishoj-2026.1", subject_minor_possible=minor_possible, **derivable), at=at)
 
 
 def case_transitioned(case: int, action: str, to_state: str, at: datetime, *, concern: int | None = None,

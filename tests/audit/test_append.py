@@ -12,6 +12,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
+import rfc8785
 from sqlalchemy import event
 
 from contracts.envelope import Envelope
@@ -19,6 +20,7 @@ from infohus.kit.messaging import PermanentError
 from infohus.kit.unit_of_work import SharedTransaction, UnitNotCommitted
 from services.audit.bootstrap import AuditContainer, bootstrap
 from services.audit.domain.hashing import GENESIS_PREV_HASH, canonical_json, hashed_content
+from services.audit.domain.stored_columns import columns_text, query_columns, subject_keys
 from services.audit.service_layer.append import (
     DisclosureRefused,
     InvalidDisclosure,
@@ -39,9 +41,15 @@ async def test_records_form_a_gap_free_chain_over_their_stored_content(audit) ->
             row = await uow.log.find(result.record_id)
         assert row is not None and row["prev_hash"] == prev
         content = row["content"].encode()
-        assert hashlib.sha256(bytes.fromhex(prev) + content).hexdigest() == row["record_hash"]
         payload = {k: v for k, v in json.loads(content).items() if k not in ("seq_no", "prev_hash")}
         assert content == canonical_json(hashed_content(seq_no=result.seq_no, prev_hash=prev, payload=payload))
+        # Hash version 2, recomputed from its definition (RFC 8785 for the header, as an outside verifier would)
+        columns = columns_text(query_columns(payload), subject_keys(payload))
+        digest = hashlib.sha256(content + b"\x1f" + columns.encode()).hexdigest()
+        header = rfc8785.dumps([2, result.seq_no, prev, str(result.record_id), payload["recorded_at"],
+                                payload["retention_until"], row["trace_id"], digest])
+        assert (row["hash_version"], row["payload_sha256"]) == (2, digest)
+        assert hashlib.sha256(bytes.fromhex(prev) + header).hexdigest() == row["record_hash"]
         prev = row["record_hash"]
     async with audit.unit_of_work() as uow:
         rows = await uow.log.by_concern(UUID(int=100))
@@ -122,7 +130,7 @@ async def test_i10_is_checked_for_events_from_their_reporter_anonymous_flag(audi
     async with audit.unit_of_work() as uow:
         assert await uow.log.count() == 1
         stored = await uow.log.find(UUID(int=2))
-    assert stored is not None and "reporter_anonymous" not in stored["content"]
+    assert stored is not None and "reporter_anonymous" not in json.loads(stored["content"])  # only its provenance
 
 
 async def test_a_batch_of_appends_reads_the_head_once_and_chains_each_record_onto_the_last(audit) -> None:

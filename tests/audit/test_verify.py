@@ -52,14 +52,15 @@ async def test_records_changed_out_of_band_are_found_at_their_seq_nos(audit) -> 
                                 {"seq_no": 11, "reasons": ["HASH_MISMATCH"]}]
 
 
-async def test_a_query_column_changed_behind_the_hash_is_found_by_deep_verification(audit) -> None:
+async def test_a_query_column_changed_behind_the_log_is_found_by_plain_and_deep_verification(audit) -> None:
     await seed(audit, 6)
     await out_of_band(audit, "UPDATE disclosure_payloads SET purpose = 'PET_REQUEST' WHERE seq_no = 4")
     code, report = await verify_cli(audit)
-    assert code == 2  # the chain holds (no checkpoint to compare with); the column is not hashed
+    assert code == 1 and report["first_broken_seq_no"] == 4  # hash version 2 covers the query columns
+    assert report["breaks"] == [{"seq_no": 4, "reasons": ["HASH_MISMATCH"]}]
     code, report = await verify_cli(audit, "--deep")
     assert code == 1 and report["first_broken_seq_no"] == 4
-    assert report["breaks"][0]["reasons"] == ["COLUMNS_DIFFER_FROM_CONTENT"]
+    assert report["breaks"] == [{"seq_no": 4, "reasons": ["COLUMNS_DIFFER_FROM_CONTENT", "HASH_MISMATCH"]}]
 
 
 async def test_a_consistent_rewrite_of_the_tail_fails_the_signed_checkpoints(audit) -> None:

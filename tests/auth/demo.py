@@ -102,6 +102,10 @@ def demo_app(settings: AuthSettings, *, jwks_fetcher: JwksFetcher | None = None,
     async def notifications_requested() -> list[str]:
         return []
 
+    @app.post("/api/v1/subject-access", dependencies=[require(P.SUBJECT_ACCESS)])
+    async def subject_access() -> dict[str, str]:
+        return {"status": "exported"}
+
     @app.get("/api/v1/read-log", dependencies=[require(P.READ_LOG_READ)])
     async def read_log() -> list[str]:
         return []

@@ -192,9 +192,10 @@ async def test_an_anonymous_reporter_is_shown_as_anonymous(intake: IntakeUnderTe
                                 "name": None, "role": None, "workplace": None, "phone": None, "email": None}
 
 
-async def test_search_is_not_a_purpose_for_reading_a_concern(intake: IntakeUnderTest) -> None:
+@pytest.mark.parametrize("purpose", ["search", "subject_access"])
+async def test_search_and_export_are_not_purposes_for_reading_a_concern(intake: IntakeUnderTest, purpose: str) -> None:
     stored = await submit(intake, family_body())
-    response = await get(intake, f"{API}/{stored['concern_id']}", TOVHOLDER, purpose="search")
+    response = await get(intake, f"{API}/{stored['concern_id']}", TOVHOLDER, purpose=purpose)
     assert response.status_code == 422 and response.json()["detail"][0]["field"] == "purpose"
     assert await log_rows(intake) == []
 

@@ -118,6 +118,13 @@ def _recipes(app_body: dict[str, Any], intake: IntakeUnderTest) -> dict[tuple[st
             return await client.get("/api/v1/concerns", params=params, headers=intake.headers_for(role))
         return recipe
 
+    def subject_access(role: Role | None, cpr: str = "010110-4234") -> Recipe:
+        async def recipe(client: httpx.AsyncClient) -> httpx.Response:
+            body = {"request_id": "01a24e9c-2066-72b2-b8e4-817dafd7d66a", "cpr": cpr,
+                    "reason": "Anmodning om indsigt, j.nr. 2026-1"}
+            return await client.post("/api/v1/subject-access", json=body, headers=intake.headers_for(role))
+        return recipe
+
     by_id, by_reference = "/api/v1/concerns/{concern_id}", "/api/v1/concerns/by-reference/{reference}"
 
     return {
@@ -143,6 +150,10 @@ def _recipes(app_body: dict[str, Any], intake: IntakeUnderTest) -> dict[tuple[st
         (by_reference, "get", "403"): read("reference", Role.ADMINISTRATOR),
         (by_reference, "get", "404"): read("unknown-reference", TOVHOLDER),
         (by_reference, "get", "422"): read("reference", TOVHOLDER, person="nobody"),
+        ("/api/v1/subject-access", "post", "200"): subject_access(Role.ADMINISTRATOR),
+        ("/api/v1/subject-access", "post", "401"): subject_access(None),
+        ("/api/v1/subject-access", "post", "403"): subject_access(TOVHOLDER),
+        ("/api/v1/subject-access", "post", "422"): subject_access(Role.ADMINISTRATOR, cpr="12"),
         ("/health", "get", "200"): lambda c: get("/health", c),
         ("/health/live", "get", "200"): lambda c: get("/health/live", c),
         ("/health/ready", "get", "503"): lambda c: get("/health/ready", c),  # broker side not started here

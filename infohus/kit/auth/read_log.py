@@ -59,6 +59,9 @@ class ReadPurpose(StrEnum):
     """A search listing the cases (concerns) that match; the criterion's kind is logged, never its value."""
     AUDIT = "audit"
     """An auditor checking that disclosures about a concern were lawful (the disclosure log)."""
+    SUBJECT_ACCESS = "subject_access"
+    """An administrator's export for a data subject's access request (GDPR art. 15); the fields name the
+    request (``request:<id>``), whose reason audit keeps."""
 
 
 class ReadAccess(BaseModel):

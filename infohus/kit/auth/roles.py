@@ -12,7 +12,9 @@ Need-to-know, as the matrix encodes it:
 - auditors read the disclosure log and the read-access log, never a case narrative;
 - administrators manage configuration, may check the integrity of the audit chain (which
   reveals no personal data) and re-drive dead-lettered notifications (delivery state, no case data),
-  but cannot read cases, underretninger or either log;
+  but cannot read cases, underretninger or either log; the one exception is a data subject's access
+  request (GDPR art. 15): an administrator exports what Infohus holds about one person, with a reason,
+  and every service logs the export;
 - services act as service principals, never as staff: notify's delivery watchdog (``service_notify``) lists
   what routing asked to be mailed, and nothing else.
 
@@ -62,6 +64,8 @@ class Permission(StrEnum):
     """Forward an infohus case to the competent municipality (its JURISDICTION_REVIEW task)."""
     NOTIFICATIONS_REQUESTED_READ = "notifications-requested:read"
     """List what routing asked to be mailed (notify's delivery watchdog; internal)."""
+    SUBJECT_ACCESS = "subject-access:export"
+    """Export everything held about one person for their access request (GDPR art. 15), logged with a reason."""
 
 
 _TOVHOLDERE = frozenset({Role.TOVHOLDER_MUNICIPAL, Role.TOVHOLDER_POLICE})
@@ -84,6 +88,7 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.CASE_DISCLOSURE_DECIDE: frozenset({Role.TOVHOLDER_MUNICIPAL}),
     Permission.CASE_FORWARD: _TOVHOLDERE,
     Permission.NOTIFICATIONS_REQUESTED_READ: frozenset({Role.SERVICE_NOTIFY}),
+    Permission.SUBJECT_ACCESS: frozenset({Role.ADMINISTRATOR}),
 }
 """The one place that says which roles hold which permission."""
 

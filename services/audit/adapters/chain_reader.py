@@ -2,24 +2,68 @@
 
 Parallel verification (``service_layer/verify_parallel.py``) checks ranges of the log in worker
 processes. A worker shares no connection with its parent: it opens its own from the database URL
-(read-only on SQLite) and reads its range in keyset batches. Rows are (seq_no, prev_hash, record_hash,
-content, retention_until), content as bytes (its UTF-8, as hashed), as
-``AuditRepository.chain_rows_fast`` returns them; both use ``CHAIN_ROWS_SQL``.
+(read-only on SQLite) and reads its range in keyset batches. Rows are laid out as
+``domain/chain_match.py`` says (content as bytes, its UTF-8 as hashed; the columns of hash version 2 as the
+text the record hash covers, built by the database), as ``AuditRepository.chain_rows_fast`` returns them;
+both use ``CHAIN_ROWS_SQL``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
-CHAIN_ROWS_SQL = ("SELECT l.seq_no, l.prev_hash, l.record_hash, {content}, l.retention_until "
+from services.audit.domain.stored_columns import BOOLEAN_COLUMNS, INTEGER_COLUMNS, V2_COLUMNS, keys_text
+
+
+def _field(name: str, char: str) -> str:
+    """SQL for ``stored_columns.field_text`` of one column."""
+    column = f"p.{name}"
+    if name in BOOLEAN_COLUMNS and char == "char":  # SQLite keeps a boolean as an integer: only 0 and 1 are one
+        return f"CASE WHEN {column} IS NULL THEN 'n' WHEN {column} = 1 THEN 't' WHEN {column} = 0 THEN 'f' " \
+               f"ELSE 'x' || {column} END"
+    if name in BOOLEAN_COLUMNS:
+        return f"CASE WHEN {column} IS NULL THEN 'n' WHEN {column} THEN 't' ELSE 'f' END"
+    if name in INTEGER_COLUMNS:
+        return f"COALESCE('i' || CAST({column} AS TEXT), 'n')"
+    return f"COALESCE('s' || length({column}) || ':' || {column}, 'n')"
+
+
+def _columns_text(char: str) -> str:
+    """SQL for ``stored_columns.columns_text`` without the subject keys: the database builds it."""
+    return f" || {char}(31) || ".join(_field(name, char) for name in V2_COLUMNS)
+
+
+# (seq_no, prev_hash, record_hash, content, retention_until, hash_version, record_id, recorded_at, trace_id,
+#  payload_sha256, columns text); ``with_subject_keys`` adds the subject keys text: see ``domain/chain_match.py``.
+CHAIN_ROWS_SQL = ("SELECT l.seq_no, l.prev_hash, l.record_hash, {content}, {retention}, l.hash_version, "
+                  "l.record_id, {recorded_at}, l.trace_id, l.payload_sha256, "
+                  "CASE WHEN p.seq_no IS NULL THEN NULL ELSE {columns} END "
                   "FROM disclosure_log l LEFT JOIN disclosure_payloads p ON p.seq_no = l.seq_no "
                   "WHERE l.seq_no > {a} AND l.seq_no <= {b} ORDER BY l.seq_no LIMIT {n}")
-SQLITE_CHAIN_ROWS = CHAIN_ROWS_SQL.format(content="CAST(p.content AS BLOB)", a="?", b="?", n="?")
-POSTGRES_CHAIN_ROWS = CHAIN_ROWS_SQL.format(content="convert_to(p.content, 'UTF8')", a="$1", b="$2", n="$3")
+SQLITE_CHAIN_ROWS = CHAIN_ROWS_SQL.format(
+    content="CAST(p.content AS BLOB)", retention="l.retention_until",
+    # as stored ("YYYY-MM-DD HH:MM:SS.ffffff", UTC, when SQLAlchemy wrote it): ``chain_match.utc_text``
+    recorded_at="l.recorded_at", columns=_columns_text("char"), a="?", b="?", n="?")
+POSTGRES_CHAIN_ROWS = CHAIN_ROWS_SQL.format(
+    content="convert_to(p.content, 'UTF8')", retention="l.retention_until::text",
+    recorded_at="""to_char(l.recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')""",
+    columns=_columns_text("chr"), a="$1", b="$2", n="$3")
+# The subject rows of a batch in one range scan of their primary key (a subquery per record cost more).
+SUBJECTS_SQL = "SELECT seq_no, subject_key FROM disclosure_subjects WHERE seq_no >= {a} AND seq_no <= {b}"
+SQLITE_SUBJECTS = SUBJECTS_SQL.format(a="?", b="?")
+POSTGRES_SUBJECTS = SUBJECTS_SQL.format(a="$1", b="$2")
+
+
+def with_subject_keys(rows: Sequence[Sequence[Any]], subjects: Iterable[Sequence[Any]]) -> list[tuple[Any, ...]]:
+    """The rows with their subject keys' text (``stored_columns.keys_text``) appended."""
+    keys: dict[int, list[str]] = {}
+    for seq_no, key in subjects:
+        keys.setdefault(seq_no, []).append(key)
+    return [(*row, keys_text(keys.get(row[0], ()))) for row in rows]
 
 SQLITE_MMAP_BYTES = 1 << 34
 RowsConsumer = Callable[[Sequence[Sequence[Any]]], bool]
@@ -57,6 +101,8 @@ def _read_sqlite(path: str, after: int, up_to: int, batch: int, consume: RowsCon
         connection.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
         while after < up_to:
             rows = connection.execute(SQLITE_CHAIN_ROWS, (after, up_to, batch)).fetchall()
+            if rows:
+                rows = with_subject_keys(rows, connection.execute(SQLITE_SUBJECTS, (rows[0][0], rows[-1][0])))
             if not rows or not consume(rows) or len(rows) < batch:
                 return
             after = rows[-1][0]
@@ -81,6 +127,8 @@ async def _read_postgres(database_url: str, schema: str | None, after: int, up_t
     try:
         while after < up_to:
             rows = [tuple(r) for r in await connection.fetch(POSTGRES_CHAIN_ROWS, after, up_to, batch)]
+            if rows:
+                rows = with_subject_keys(rows, await connection.fetch(POSTGRES_SUBJECTS, rows[0][0], rows[-1][0]))
             if not rows or not consume(rows) or len(rows) < batch:
                 return
             after = rows[-1][0]

@@ -56,6 +56,10 @@ disclosure_log = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     Column("retention_until", Date, nullable=False),
     Column("trace_id", String(32), nullable=True),
+    # Hash version 2 (migration 0005): the record hash covers this row and ``payload_sha256``, the digest of
+    # the payload and subject rows (``domain/hashing.py``). Version 1 rows have no digest.
+    Column("hash_version", Integer, nullable=False, server_default="1"),
+    Column("payload_sha256", String(64), nullable=True),
 )
 
 disclosure_payloads = Table(
@@ -98,6 +102,7 @@ disclosure_payloads = Table(
     Column("corrects_record_id", String(36), nullable=True),
     Column("retention_until", String(10), nullable=False),
     Column("review_at", String(10), nullable=True),
+    Column("fact_provenance", String(200), nullable=True),
     # I9 in the database as well: no free text over 2,000 characters in the necessity assessment.
     CheckConstraint("length(necessity_assessment) <= 2000", name="ck_necessity_assessment_length"),
     Index("ix_payloads_concern", "concern_id"),
@@ -158,6 +163,11 @@ case_facts = Table(
     Column("triage_outcome", String(20), nullable=True),
     Column("triage_completed_at", String(INSTANT), nullable=True),
     Column("closed_at", String(INSTANT), nullable=True),
+    # What audit derives disclosure facts from (migration 0005): the reporter's anonymity, and the case's
+    # subject with the day they turn 18 (from a CPR number or a date of birth; none from a stated age).
+    Column("reporter_anonymous", Boolean, nullable=True),
+    Column("subject_person_id", String(200), nullable=True),
+    Column("subject_adult_from", String(10), nullable=True),
     Index("ix_case_facts_concern", "concern_id"),
 )
 

@@ -17,7 +17,13 @@ from sqlalchemy import Insert, and_, bindparam, case, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from infohus.kit.db import insert_unless_taken, remember_in_transaction, remembered_in_transaction, upsert_insert
-from services.audit.adapters.chain_reader import POSTGRES_CHAIN_ROWS, SQLITE_CHAIN_ROWS
+from services.audit.adapters.chain_reader import (
+    POSTGRES_CHAIN_ROWS,
+    POSTGRES_SUBJECTS,
+    SQLITE_CHAIN_ROWS,
+    SQLITE_SUBJECTS,
+    with_subject_keys,
+)
 from services.audit.adapters.columns import query_columns, subject_keys
 from services.audit.adapters.orm import (
     auditor_query_log,
@@ -31,6 +37,7 @@ from services.audit.adapters.orm import (
 )
 from services.audit.domain.checkpoint import Checkpoint
 from services.audit.domain.record import DisclosureRecord
+from services.audit.domain.retention_rules import erasable_occurred_before
 
 ChainRow = tuple[int, str, str, str | None, date]
 """(seq_no, prev_hash, record_hash, content or None once erased, retention_until)"""
@@ -72,12 +79,15 @@ class DisclosureLogRepository:
         row = (await self._session.execute(_FIND, {"record_id": str(record_id)})).mappings().first()
         return None if row is None else dict(row)
 
-    async def append(self, record: DisclosureRecord, *, content: bytes, trace_id: str | None) -> None:
+    async def append(self, record: DisclosureRecord, *, content: bytes, trace_id: str | None,
+                     payload_sha256: str | None = None) -> None:
+        """Store a sealed record: hash version 2 when ``payload_sha256`` is given, else version 1."""
         payload = record.payload()
         await self._session.execute(_INSERT_LOG, dict(
             seq_no=record.seq_no, record_id=str(record.record_id), prev_hash=record.prev_hash,
             record_hash=record.record_hash, recorded_at=record.recorded_at,
-            retention_until=record.retention_until, trace_id=trace_id))
+            retention_until=record.retention_until, trace_id=trace_id,
+            hash_version=1 if payload_sha256 is None else 2, payload_sha256=payload_sha256))
         await self._session.execute(_INSERT_PAYLOAD, dict(
             seq_no=record.seq_no, content=content.decode("utf-8"), **query_columns(payload)))
         keys = subject_keys(payload)
@@ -129,16 +139,21 @@ class DisclosureLogRepository:
 
     async def chain_rows_fast(self, *, after_seq_no: int, up_to_seq_no: int, limit: int
                               ) -> list[tuple[Any, ...]]:
-        """``chain_rows`` through the driver, without SQLAlchemy's row processing (verification reads
-        every record). Rows are (seq_no, prev_hash, record_hash, content, retention_until) with the
-        content as bytes (its UTF-8, as hashed), and retention_until as text or a date."""
+        """The chain rows through the driver, without SQLAlchemy's row processing (verification reads
+        every record), laid out as ``domain/chain_match.py`` says, with the subject keys of the batch."""
         connection = await self._session.connection()
         raw = await connection.get_raw_connection()
         driver: Any = raw.driver_connection
         if connection.dialect.name == "postgresql":
-            return [tuple(r) for r in await driver.fetch(POSTGRES_CHAIN_ROWS, after_seq_no, up_to_seq_no, limit)]
+            rows = [tuple(r) for r in await driver.fetch(POSTGRES_CHAIN_ROWS, after_seq_no, up_to_seq_no, limit)]
+            return with_subject_keys(rows, await driver.fetch(POSTGRES_SUBJECTS, rows[0][0], rows[-1][0])) \
+                if rows else []
         async with driver.execute(SQLITE_CHAIN_ROWS, (after_seq_no, up_to_seq_no, limit)) as cursor:
-            return list(await cursor.fetchall())
+            rows = list(await cursor.fetchall())
+        if not rows:
+            return []
+        async with driver.execute(SQLITE_SUBJECTS, (rows[0][0], rows[-1][0])) as cursor:
+            return with_subject_keys(rows, await cursor.fetchall())
 
     async def payload_rows(self, seq_nos: list[int]) -> dict[int, dict[str, Any]]:
         rows = await self._session.execute(
@@ -160,7 +175,9 @@ class DisclosureLogRepository:
         return None if row is None else dict(row)
 
     async def purge_expired(self, today: date) -> int:
-        """Erase payload and subject rows of records past ``retention_until``; the chain row stays.
+        """Erase payload and subject rows of records past ``retention_until`` and past the statutory minimum
+        (``retention_rules``: a record accepted before the minimum was checked is not erased early either);
+        the chain row stays.
 
         On PostgreSQL through ``audit_purge_expired()`` (SECURITY DEFINER: the app role has no DELETE
         grant, and the function uses the server's date); on SQLite by DELETE, which the triggers allow
@@ -168,7 +185,11 @@ class DisclosureLogRepository:
         """
         if self._session.get_bind().dialect.name == "postgresql":
             return int((await self._session.execute(text("SELECT audit_purge_expired()"))).scalar_one())
-        expired = select(disclosure_log.c.seq_no).where(disclosure_log.c.retention_until < today)
+        expired = (select(disclosure_log.c.seq_no)
+                   .join(disclosure_payloads, disclosure_payloads.c.seq_no == disclosure_log.c.seq_no)
+                   .where(disclosure_log.c.retention_until < today,
+                          func.substr(disclosure_payloads.c.occurred_at, 1, 10)
+                          < erasable_occurred_before(today).isoformat()))
         await self._session.execute(disclosure_subjects.delete().where(disclosure_subjects.c.seq_no.in_(expired)))
         result = await self._session.execute(
             disclosure_payloads.delete().where(disclosure_payloads.c.seq_no.in_(expired)))
@@ -289,6 +310,17 @@ class FactsRepository:
         row = (await self._session.execute(
             select(case_facts).where(case_facts.c.infohus_case_id == infohus_case_id))).mappings().first()
         return None if row is None else dict(row)
+
+    async def cases_about(self, *, concern_id: str | None, infohus_case_id: str | None) -> list[dict[str, Any]]:
+        """The case facts of a record's case or concern: what audit derives a record's facts from."""
+        conditions = [case_facts.c.infohus_case_id == infohus_case_id] if infohus_case_id else []
+        conditions += [case_facts.c.concern_id == concern_id] if concern_id else []
+        if not conditions:
+            return []
+        rows = await self._session.execute(select(
+            case_facts.c.infohus_case_id, case_facts.c.reporter_anonymous, case_facts.c.subject_person_id,
+            case_facts.c.subject_adult_from).where(or_(*conditions)))
+        return [dict(r) for r in rows.mappings()]
 
     async def underretning(self, underretning_id: str) -> dict[str, Any] | None:
         row = (await self._session.execute(select(underretning_facts).where(

@@ -27,6 +27,7 @@ from services.audit.domain.invariant_types import (
     violation,
 )
 from services.audit.domain.record import DisclosureDraft
+from services.audit.domain.retention_rules import MIN_RETENTION_YEARS, statutory_minimum
 
 Found = Iterator[InvariantViolation]
 Rule = Callable[[DisclosureDraft, InvariantContext], Found]
@@ -51,12 +52,32 @@ def section_115_decision(draft: DisclosureDraft, _: InvariantContext) -> Found:
                "nødvendighedsvurderingen angives.",
             en="A disclosure under § 115 or § 115 a needs the time of the necessity decision.",
         )
-    # For RPL115_* the decision maker is part of I3.
-    if not is_rpl115(draft.legal_basis) and draft.decided_by is None:
+
+
+def decision_maker_for_basis(draft: DisclosureDraft, _: InvariantContext) -> Found:
+    """The bases that need a necessity assessment (§ 115 a, databeskyttelseslovens § 8) need the person who
+    made it: who decided is derived from the basis, not left to the caller. For RPL115_* it is part of I3."""
+    if is_rpl115(draft.legal_basis) or not requires_necessity_assessment(draft.legal_basis):
+        return
+    if draft.decided_by is None:
         yield violation(
             "D1", "decided_by",
-            da="Ved videregivelse efter retsplejelovens § 115 a skal det angives, hvem der traf afgørelsen.",
-            en="A disclosure under § 115 a needs the person who made the necessity decision.",
+            da=f"Ved videregivelse med hjemlen {draft.legal_basis} skal det angives, hvem der vurderede "
+               "nødvendigheden og traf afgørelsen (decided_by).",
+            en=f"A disclosure under {draft.legal_basis} needs the person who assessed its necessity and "
+               "decided (decided_by).",
+        )
+
+
+def retention_not_before_minimum(draft: DisclosureDraft, _: InvariantContext) -> Found:
+    minimum = statutory_minimum(draft.occurred_at)
+    if draft.retention_until < minimum:
+        yield violation(
+            "D1", "retention_until",
+            da=f"Posten skal opbevares mindst {MIN_RETENTION_YEARS} år efter videregivelsen, dvs. til og med "
+               f"{minimum.isoformat()} eller senere.",
+            en=f"The record must be kept at least {MIN_RETENTION_YEARS} years after the disclosure: "
+               f"retention_until {minimum.isoformat()} or later.",
         )
 
 
@@ -178,6 +199,8 @@ def request_reference_for_pet(draft: DisclosureDraft, _: InvariantContext) -> Fo
 FIELD_RULES: tuple[Rule, ...] = (
     case_reference,
     section_115_decision,
+    decision_maker_for_basis,
+    retention_not_before_minimum,
     necessity_for_basis,
     content_hash_unless_oral,
     note_for_reviewed_basis,

@@ -216,4 +216,17 @@ def cell(column: str, value: object) -> str:
         return ", ".join(label(LIST_COLUMNS[column], c) for c in str(value).split(",") if c)
     if column in COLUMN_CODES:
         return label(COLUMN_CODES[column], value)
+    if column == "fact_provenance":
+        return provenance(str(value))
     return str(value)
+
+
+PROVENANCE_FACTS_DA = {"recipient_is_cooperation_participant": "Deltager i samarbejdet",
+                       "reporter_anonymous": "Anonym anmelder", "subject_age_at_occurrence": "Alder"}
+PROVENANCE_DA = {"derived": "kontrolleret af Infohus", "declared": "kun oplyst"}
+
+
+def provenance(text: str) -> str:
+    """``fact=derived,...`` as "Alder: kontrolleret af Infohus; ...": which facts Infohus checked itself."""
+    parts = (item.partition("=") for item in text.split(",") if item)
+    return "; ".join(f"{PROVENANCE_FACTS_DA.get(k, k)}: {PROVENANCE_DA.get(v, v)}" for k, _, v in parts)

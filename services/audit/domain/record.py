@@ -12,6 +12,7 @@ I1 (append-only) is enforced by the store (INSERT/SELECT grants and a trigger), 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 from uuid import UUID
@@ -32,14 +33,23 @@ from rules.codes import (
     SourceOfData,
     SubjectInformationStatus,
 )
-from services.audit.domain.hashing import HASH_FIELDS, hashed_record_content
-from services.audit.domain.values import OptionalText, Sha256Hex, Text, UtcInstant
+from services.audit.domain.hashing import (
+    HASH_FIELDS,
+    hashed_record_content,
+    header_v2,
+    payload_digest,
+    record_hash_v2,
+)
+from services.audit.domain.stored_columns import columns_text, query_columns, subject_keys
+from services.audit.domain.values import OptionalText, Sha256Hex, Text, UtcInstant, format_utc
+
+Provenance = Literal["derived", "declared"]
 
 RECORD_SCHEMA_VERSION = 1
 # Fields added to the record after its first version. They are left out of the hashed content when
 # absent, so a record without them has the same bytes (and hash) as before they existed, and
 # ``verify --deep`` re-canonicalises the older records unchanged.
-LATER_OPTIONAL_FIELDS = ("review_at", "request_ref")
+LATER_OPTIONAL_FIELDS = ("review_at", "request_ref", "fact_provenance")
 # Fields of the event that are facts *about* the record for the invariant checks, not §D1 fields of
 # it: never stored (I10's reporter anonymity is a context, see ``InvariantContext``).
 EVENT_CONTEXT_FIELDS = frozenset({"reporter_anonymous"})
@@ -114,6 +124,9 @@ class DisclosureDraft(BaseModel):
     retention_until: date
     routing_table_version: Text
     system_version: Text
+    # Per checked fact (``derived.py``): "derived" from what Infohus knows, or "declared" by the caller
+    # where nothing could be derived. Hashed with the record; absent from records made before it existed.
+    fact_provenance: dict[str, Provenance] | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -193,3 +206,27 @@ def seal_with_content(draft: DisclosureDraft, *, seq_no: int, prev_hash: str) ->
          "record_hash": record_hash}
     )
     return record, content
+
+
+@dataclass(frozen=True)
+class SealedV2:
+    """A record sealed with hash version 2 and what is stored for it."""
+
+    record: DisclosureRecord
+    content: bytes
+    payload_sha256: str
+
+
+def seal_v2(draft: DisclosureDraft, *, seq_no: int, prev_hash: str, trace_id: str | None) -> SealedV2:
+    """Place ``draft`` in the chain with hash version 2 (``hashing.header_v2``): the hash covers the JSON,
+    the query columns and subject keys as stored, and the chain row's own columns."""
+    payload = draft.payload()
+    _, content = hashed_record_content(seq_no=seq_no, prev_hash=prev_hash, payload=payload)
+    digest = payload_digest(content, columns_text(query_columns(payload), subject_keys(payload)))
+    header = header_v2(seq_no=seq_no, prev_hash=prev_hash, record_id=str(draft.record_id),
+                       recorded_at=format_utc(draft.recorded_at), retention_until=draft.retention_until.isoformat(),
+                       trace_id=trace_id, payload_sha256=digest)
+    record = DisclosureRecord.model_validate(
+        {**draft.model_dump(exclude=set(HASH_FIELDS)), "seq_no": seq_no, "prev_hash": prev_hash,
+         "record_hash": record_hash_v2(prev_hash, header)})
+    return SealedV2(record, content, digest)

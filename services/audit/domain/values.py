@@ -19,11 +19,18 @@ def format_utc(value: datetime) -> str:
     return f"{value:%Y-%m-%dT%H:%M:%S.%f}Z"
 
 
+def _no_nul(value: str) -> str:
+    # Stored text is hashed with its length as SQLite counts it, which stops at U+0000 (stored_columns).
+    if "\x00" in value:
+        raise ValueError("text may not contain U+0000")
+    return value
+
+
 def _blank_to_none(value: object) -> object:
     return None if isinstance(value, str) and not value.strip() else value
 
 
 UtcInstant = Annotated[datetime, AfterValidator(_as_utc), PlainSerializer(format_utc, when_used="json")]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_no_nul)]
 OptionalText = Annotated[Text | None, BeforeValidator(_blank_to_none)]
 Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]

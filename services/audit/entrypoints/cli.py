@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from infohus.kit.db import create_engine, session_factory
@@ -30,6 +31,7 @@ from services.audit.service_layer.tree import LogTree, issue_checkpoint
 from services.audit.service_layer.verify import VerifyReport, verify_log
 from services.audit.service_layer.verify_parallel import Parallelism, default_workers
 from services.audit.settings import AuditSettings
+from services.audit.verify_settings import VerifySettings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -52,20 +54,37 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def audit_main(argv: list[str], settings: AuditSettings | None = None) -> int:
-    """``infohus audit ...``: parse the arguments, read the settings from the environment, run."""
+    """``infohus audit ...``: parse the arguments, read the settings from the environment, run.
+
+    ``verify`` reads only what verification needs (``verify_settings``); ``checkpoint`` and ``purge`` act as
+    the service and take its settings, whose refusal is printed as a message, not a traceback."""
     parser = argparse.ArgumentParser(prog="infohus audit", description="The § 115 disclosure log.")
     add_arguments(parser)
     args = parser.parse_args(argv)
-    return asyncio.run(run_async(args, settings or AuditSettings()))
+    if settings is None:
+        try:
+            settings_of_command = VerifySettings() if args.audit_command == "verify" else AuditSettings()
+        except ValidationError as error:
+            print(settings_refused(error), file=sys.stderr)
+            return 2
+    return asyncio.run(run_async(args, settings or settings_of_command))
 
 
-async def run_async(args: argparse.Namespace, settings: AuditSettings, out: Any = None) -> int:
+def settings_refused(error: ValidationError) -> str:
+    problems = "; ".join(str(e.get("msg", "")).removeprefix("Value error, ") for e in error.errors())
+    return (f"infohus audit: the settings are refused: {problems}\n"
+            "INFOHUS_ENVIRONMENT is production unless set. For the local stack (make run) run the command with "
+            "INFOHUS_ENVIRONMENT=development; in production set the variables named above.")
+
+
+async def run_async(args: argparse.Namespace, settings: AuditSettings | VerifySettings, out: Any = None) -> int:
     out = out or sys.stdout
     engine = create_engine(settings.database_url, settings.db_schema)
     try:
         factory = uow_factory(engine, settings)
         if args.audit_command == "verify":
             return await _verify(args, settings, factory, out)
+        assert isinstance(settings, AuditSettings)
         if args.audit_command == "checkpoint":
             key = settings.private_key()
             if key is None:
@@ -81,14 +100,15 @@ async def run_async(args: argparse.Namespace, settings: AuditSettings, out: Any 
         await engine.dispose()
 
 
-def uow_factory(engine: AsyncEngine, settings: AuditSettings) -> Callable[[], AuditUnitOfWork]:
+def uow_factory(engine: AsyncEngine, settings: AuditSettings | VerifySettings) -> Callable[[], AuditUnitOfWork]:
     return partial(audit_unit_of_work, session_factory(engine), settings)
 
 
-async def _verify(args: argparse.Namespace, settings: AuditSettings, factory: Callable[[], AuditUnitOfWork],
-                  out: Any) -> int:
+async def _verify(args: argparse.Namespace, settings: AuditSettings | VerifySettings,
+                  factory: Callable[[], AuditUnitOfWork], out: Any) -> int:
     public_key: Ed25519PublicKey | None = (load_public_key(args.public_key.read_text()) if args.public_key
                                            else settings.public_key())
+    local_key = None if args.public_key or isinstance(settings, AuditSettings) else settings.local_public_key_file()
     started = time.perf_counter()
     workers = args.workers or settings.verify_workers or default_workers()
     parallelism = Parallelism(settings.database_url, settings.db_schema, workers)
@@ -98,6 +118,8 @@ async def _verify(args: argparse.Namespace, settings: AuditSettings, factory: Ca
     summary = report.as_dict()
     summary["seconds"] = round(seconds, 3)
     summary["records_per_second"] = round(report.checked / seconds) if seconds else None
+    if local_key is not None:
+        summary["public_key"] = f"the local stack's development key ({local_key})"
     if args.json:
         print(json.dumps(summary, indent=2, default=str), file=out)
     else:
@@ -112,6 +134,8 @@ async def _verify(args: argparse.Namespace, settings: AuditSettings, factory: Ca
 def _print_report(report: VerifyReport, summary: dict[str, Any], out: Any) -> None:
     print(f"checked {report.checked} records ({report.erased} erased after retention) "
           f"in {summary['seconds']} s", file=out)
+    if "public_key" in summary:
+        print(f"signatures checked with {summary['public_key']}", file=out)
     if report.first_broken_seq_no is not None:
         print(f"BROKEN: first broken seq_no {report.first_broken_seq_no}", file=out)
         for item in report.breaks[:20]:

@@ -29,6 +29,7 @@ from services.audit.domain.values import format_utc
 from services.audit.entrypoints.case_disclosures import case_disclosures_router
 from services.audit.entrypoints.pages import STATIC_PATHS, install_pages
 from services.audit.entrypoints.querying import filters_from, run
+from services.audit.entrypoints.subject_access import subject_access_router
 from services.audit.service_layer.append import (
     AppendResult,
     DisclosureRefused,
@@ -56,7 +57,8 @@ class DisclosureSubmission(DisclosureRecorded):
     reporter_markers: list[str] = []
 
     def fields(self) -> dict[str, Any]:
-        return self.model_dump(exclude={"reporter_markers"})
+        # Only what the caller sent: a fact left out is not declared (``derivation.declared_anonymity``).
+        return self.model_dump(exclude={"reporter_markers"}, exclude_unset=True)
 
 
 def create_app(container: AuditContainer, *, manage_runtime: bool = True, auth: AuthSettings | None = None,
@@ -65,6 +67,7 @@ def create_app(container: AuditContainer, *, manage_runtime: bool = True, auth: 
     app.state.audit_settings = container.settings
     install_auth(app, auth if auth is not None else AuthSettings(), jwks_fetcher=jwks_fetcher)
     app.include_router(case_disclosures_router(container))
+    app.include_router(subject_access_router(container))
     install_pages(app, container)
 
     @app.get("/api/v1/disclosures/by-concern/{concern_id}")
@@ -97,8 +100,8 @@ def create_app(container: AuditContainer, *, manage_runtime: bool = True, auth: 
                               "message_da": "Markører skal være mindst 4 tegn.", "message_en": str(error)}])
         try:
             event = attributed(submission.fields(), principal)
-            result = await append_disclosure(event, uow=container.unit_of_work(),
-                                             now=datetime.now(UTC), context=context, log_rejection=True)
+            result = await append_disclosure(event, uow=container.unit_of_work(), now=datetime.now(UTC),
+                                             context=context, register=container.register, log_rejection=True)
         except InvalidDisclosure as error:
             return _refusal(field_errors(error.errors))
         except DisclosureRefused as error:

@@ -32,7 +32,8 @@ async def run(container: AuditContainer, query_id: str, filters: Filters, *, act
 
     return await run_query(query_id, filters, uow_factory=container.unit_of_work,
                            actor=actor_of(actor), output_format=output, verifier=verifier,
-                           internal_mail_domains=tuple(container.settings.internal_mail_domains))
+                           internal_mail_domains=tuple(container.settings.internal_mail_domains),
+                           register=container.register)
 
 
 def filters_from(params: QueryParams, *, export: bool) -> Filters:

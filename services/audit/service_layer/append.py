@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -25,11 +25,12 @@ from infohus.kit.messaging import PermanentError
 from infohus.kit.telemetry import current_trace_id
 from rules.codes import DisclosureChannel, DisclosureDeliveryStatus, DisclosureKind
 from services.audit.adapters.unit_of_work import AuditUnitOfWork, appending
+from services.audit.domain.derived import CooperationRegister, reconcile
 from services.audit.domain.hashing import GENESIS_PREV_HASH, canonical_json
 from services.audit.domain.invariant_types import InvariantContext, InvariantViolation, moves_data, violation
 from services.audit.domain.invariants import check_invariants as check_record_invariants
-from services.audit.domain.record import DisclosureDraft, DisclosureRecord, from_event
-from services.audit.domain.record import seal_with_content as seal_record_with_content
+from services.audit.domain.record import DisclosureDraft, from_event, seal_v2
+from services.audit.service_layer.derivation import declared_anonymity, known_facts, participation_declared
 
 APPEND_ATTEMPTS = 3
 REJECTION_NAMESPACE = uuid5(NAMESPACE_URL, "urn:infohus:audit:decision-rejected")
@@ -139,9 +140,13 @@ def event_context(event: DisclosureRecorded, base: InvariantContext) -> Invarian
 
 
 async def append_disclosure(event: DisclosureRecorded, *, uow: AuditUnitOfWork, now: datetime,
-                            context: InvariantContext | None = None, source_event_id: UUID | None = None,
-                            log_rejection: bool = False) -> AppendResult | None:
+                            context: InvariantContext | None = None, register: CooperationRegister | None = None,
+                            source_event_id: UUID | None = None, log_rejection: bool = False) -> AppendResult | None:
     """Check and append one record. Returns None when the source event was processed before.
+
+    The facts audit can derive (``domain/derived.py``: participation from ``register``, the reporter's
+    anonymity and the subject's age from the case facts) are checked first: a declaration that contradicts
+    one is refused, and the record carries which facts were derived and which only declared.
 
     Raises ``InvalidDisclosure`` or ``DisclosureRefused`` (both ``PermanentError``s) before writing
     anything; with ``log_rejection`` a proposal refused on lawfulness grounds only is appended as a
@@ -149,10 +154,15 @@ async def append_disclosure(event: DisclosureRecorded, *, uow: AuditUnitOfWork, 
     """
     context = context or InvariantContext()
     draft = draft_from_event(event, now=now)
-    violations = check_invariants(draft, context=context)
+    reconciled = reconcile(draft, declared_anonymous=declared_anonymity(event),
+                           participation_declared=participation_declared(event),
+                           known=await known_facts(uow, draft, register))
+    draft, context = reconciled.draft, replace(context, reporter_anonymous=reconciled.reporter_anonymous)
+    violations = [*reconciled.violations, *check_invariants(draft, context=context)]
     if violations:
         rejected = None
-        if log_rejection:
+        # A declaration contradicting a derived fact alone is a wrong record, not a decision not to disclose.
+        if log_rejection and len(violations) > len(reconciled.violations):
             rejection = rejection_draft(draft, violations)
             if rejection is not None and not check_invariants(rejection, context=context):
                 rejected = await append_draft(rejection, uow=uow)
@@ -218,22 +228,13 @@ async def _append_once(draft: DisclosureDraft, *, uow: AuditUnitOfWork,
                 en="The record this one corrects or refers to is not in the log.")])
         head = await uow.log.head()
         seq_no, prev_hash = (1, GENESIS_PREV_HASH) if head is None else (head[0] + 1, head[1])
-        record, content = seal_with_content(draft, seq_no=seq_no, prev_hash=prev_hash)
-        await uow.log.append(record, content=content, trace_id=current_trace_id())
+        trace_id = current_trace_id()
+        sealed = seal_v2(draft, seq_no=seq_no, prev_hash=prev_hash, trace_id=trace_id)
+        await uow.log.append(sealed.record, content=sealed.content, trace_id=trace_id,
+                             payload_sha256=sealed.payload_sha256)
         await uow.commit()
+        record = sealed.record
         return AppendResult(seq_no, record.record_id, record.record_hash, str(record.kind), created=True)
-
-
-def seal_with_content(draft: DisclosureDraft, *, seq_no: int, prev_hash: str) -> tuple[DisclosureRecord, bytes]:
-    """The sealed record and the exact bytes its hash covers (stored, so verification need not
-    re-canonicalise)."""
-    record, content = seal_record_with_content(draft, seq_no=seq_no, prev_hash=prev_hash)
-    # The stored bytes come from the draft's payload; the record must carry exactly that payload, or a
-    # verifier reading the record would hash something else. (Compared as values: canonicalising the
-    # record's payload a second time, as this did before, costs as much as the whole seal.)
-    if record.payload() != draft.payload():
-        raise AssertionError("the stored content must be what the record hash covers")
-    return record, content
 
 
 def _same_record_or_raise(existing: dict[str, Any], draft: DisclosureDraft) -> None:
@@ -246,13 +247,14 @@ def _same_record_or_raise(existing: dict[str, Any], draft: DisclosureDraft) -> N
 
 
 async def handle_disclosure_recorded(envelope: Envelope[DisclosureRecorded], *, uow: AuditUnitOfWork,
-                                     now: datetime, context: InvariantContext | None = None) -> None:
+                                     now: datetime, context: InvariantContext | None = None,
+                                     register: CooperationRegister | None = None) -> None:
     """The consumer: a refused or invalid event raises a PermanentError, so it is dead-lettered with
     the reason; a record id reused with other content is permanent too."""
     base = context or InvariantContext()
     try:
         await append_disclosure(envelope.payload, uow=uow, now=now,
-                                context=event_context(envelope.payload, base),
+                                context=event_context(envelope.payload, base), register=register,
                                 source_event_id=envelope.event_id)
     except RecordIdConflict as error:
         raise PermanentError(str(error)) from None

@@ -54,7 +54,9 @@ async def handle_case_opened(envelope: Envelope[CaseOpened], *, uow: AuditUnitOf
                                  else minor_possible(event.age_bands, event.subject_index)),
               "underretning_ids": ",".join(str(u) for u in event.underretning_ids),
               "underretning_count": len(event.underretning_ids),
-              "opened_at": _utc(envelope.occurred_at)}
+              "opened_at": _utc(envelope.occurred_at),
+              "reporter_anonymous": event.reporter_anonymous, "subject_person_id": event.subject_person_id,
+              "subject_adult_from": None if event.subject_adult_from is None else event.subject_adult_from.isoformat()}
 
     async def apply(facts: FactsRepository) -> None:
         await facts.case_opened(values)

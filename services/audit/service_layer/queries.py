@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Select, String, and_, cast, exists, func, literal, null, or_, select, union_all
+from sqlalchemy import Select, String, and_, case, cast, exists, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 
@@ -37,6 +37,7 @@ from services.audit.adapters.orm import (
     underretning_facts,
 )
 from services.audit.adapters.unit_of_work import AuditUnitOfWork
+from services.audit.domain.derived import CooperationRegister
 from services.audit.domain.facts import DEAD_LETTERED, OUT_OF_SCOPE, SENT
 from services.audit.domain.values import format_utc
 
@@ -175,6 +176,7 @@ LABELS_DA: dict[str, str] = {
     "due_at": "Frist", "done_at": "Udført", "age_days": "Alder (dage)", "closed_at": "Lukket",
     "triage_outcome": "Triageudfald", "triage_completed_at": "Triage afsluttet", "source": "Kilde",
     "concern_id": "Henvendelse", "recipient": "Modtager", "reason": "Årsag", "review_at": "Revurderes",
+    "fact_provenance": "Kontrolleret / oplyst",
 }
 
 FINDINGS_DA: dict[str, str] = {
@@ -226,6 +228,7 @@ class QueryContext:
 
     now: datetime
     internal_mail_domains: tuple[str, ...] = ("ishoj.dk",)
+    register: CooperationRegister | None = None
 
 
 class QueryError(ValueError):
@@ -239,7 +242,8 @@ Verifier = Callable[[Filters], Any]
 async def run_query(query_id: str, filters: Filters, *, uow_factory: UowFactory, actor: str,
                     output_format: str = "json", now: datetime | None = None,
                     verifier: Verifier | None = None,
-                    internal_mail_domains: tuple[str, ...] = ("ishoj.dk",)) -> QueryResult:
+                    internal_mail_domains: tuple[str, ...] = ("ishoj.dk",),
+                    register: CooperationRegister | None = None) -> QueryResult:
     """Run an auditor query and log it (append-only) in the same breath."""
     spec = BY_ID.get(query_id.upper())
     if spec is None:
@@ -254,7 +258,7 @@ async def run_query(query_id: str, filters: Filters, *, uow_factory: UowFactory,
         if spec.id == "Q11":
             result = await _q11(spec, filters, verifier)
         else:
-            result = await RUNNERS[spec.id](uow, spec, filters, QueryContext(now, internal_mail_domains))
+            result = await RUNNERS[spec.id](uow, spec, filters, QueryContext(now, internal_mail_domains, register))
         await uow.query_log.add(entry_id=new_uuid7(), at=format_utc(now), actor=actor, query=spec.id,
                                 parameters=filters.logged(), result_rows=result.total,
                                 output_format=output_format, trace_id=current_trace_id())
@@ -437,16 +441,24 @@ async def _q4(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, _ctx: Que
                           extra=("not_for_investigation",))
 
 
-async def _q5(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, _ctx: QueryContext) -> QueryResult:
-    return await _records(uow, spec, filters, RPL115, NOT_REJECTED,
-                          p.c.recipient_is_cooperation_participant.is_(False),
-                          extra=("recipient_is_cooperation_participant",))
+async def _q5(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, ctx: QueryContext) -> QueryResult:
+    """Declared non-participants, and (with a register) every counterpart the register does not list for
+    the record's cooperation form, whatever the record declared: a record kept from before audit derived
+    participation is found too."""
+    outside: ColumnElement[bool] = p.c.recipient_is_cooperation_participant.is_(False)
+    if ctx.register is not None:
+        who = case((p.c.kind == "RECEIPT", p.c.discloser_authority), else_=p.c.recipient_authority)
+        listed = [and_(who == code, p.c.cooperation_form.in_(sorted(forms)))
+                  for code, forms in ctx.register.forms_by_authority.items()]
+        outside = or_(outside, ~or_(*listed)) if listed else literal(True)
+    return await _records(uow, spec, filters, RPL115, NOT_REJECTED, outside,
+                          extra=("recipient_is_cooperation_participant", "fact_provenance"))
 
 
 async def _q6(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, _ctx: QueryContext) -> QueryResult:
     minor = or_(p.c.subject_age_at_occurrence.is_(None), p.c.subject_age_at_occurrence < 18)
     return await _records(uow, spec, filters, p.c.legal_basis == "RPL115A_FAMILY", NOT_REJECTED, minor,
-                          extra=("subject_age_at_occurrence",))
+                          extra=("subject_age_at_occurrence", "fact_provenance"))
 
 
 async def _q7(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, _ctx: QueryContext) -> QueryResult:

@@ -1,13 +1,15 @@
 """Verification of the stored log (Q11 and ``infohus audit verify``): chain, tree and checkpoints.
 
 The chain is checked as ``chain.verify_chain`` does (gap-free seq_no, each prev_hash the previous
-record_hash, each record_hash recomputed), but over the stored ``content`` (the exact RFC 8785 bytes
-the hash covers), so that no record needs re-canonicalising: one SHA-256 per record. The content must
-also name its own seq_no and prev_hash. ``deep`` additionally parses every content, checks it is
-canonical, and compares the query columns and subject rows with it (slow; finds a column changed
-behind the log's back that the hash does not cover).
+record_hash), and each row on its own as ``domain/chain_match.py`` says: from hash version 2 the record
+hash covers every stored column (the chain row, the hashed JSON, the query columns and the subject keys,
+the latter as one text the database builds), so plain verification finds a change in any of them; rows
+of version 1 have their query columns and dates compared with their content. ``deep`` additionally
+re-canonicalises every content and derives the query columns and subject rows from it again (slow; it
+would find a sealing that stored columns other than its content says).
 
-Erased records (payload removed after ``retention_until``) are checked for linkage only; a payload
+Erased records (payload removed after ``retention_until``) keep their chain row: version 2 rows are
+still checked in full (their ``retention_until`` is hashed), version 1 rows for linkage only; a payload
 missing before ``retention_until`` is a break.
 
 Then the Merkle tree of all record hashes is compared with every stored checkpoint: its signature
@@ -15,8 +17,8 @@ Then the Merkle tree of all record hashes is compared with every stored checkpoi
 rewritten or truncated below it, even where the chain itself is consistent. (With no checkpoint stored
 the tree is not built: there is nothing to compare it with.)
 
-Speed: the record hashes of a batch (``domain/chain_match.py``) are computed while the next batch is
-being read; the walk over links and seq_nos then needs no hashing.
+Speed: the rows of a batch (``domain/chain_match.py``) are checked while the next batch is being read;
+the walk over links and seq_nos then needs no hashing.
 """
 
 from __future__ import annotations
@@ -34,15 +36,21 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from services.audit.adapters.columns import query_columns, subject_keys
 from services.audit.adapters.unit_of_work import AuditUnitOfWork
 from services.audit.domain.chain import BreakReason
-from services.audit.domain.chain_match import match_rows
+from services.audit.domain.chain_match import (
+    COLUMNS_DIFFER,
+    CONTENT,
+    HASH,
+    PREV,
+    SEQ,
+    match_rows,
+    row_problems,
+)
 from services.audit.domain.checkpoint import Checkpoint, verify_checkpoint
 from services.audit.domain.hashing import GENESIS_PREV_HASH, canonical_json, is_sha256_hex
 from services.audit.domain.merkle_cache import MerkleCache
 from services.audit.service_layer.verify_parallel import Parallelism, verify_in_parallel
 
 BATCH = 20_000
-PAYLOAD_MISSING = "PAYLOAD_MISSING_BEFORE_RETENTION"
-COLUMNS_DIFFER = "COLUMNS_DIFFER_FROM_CONTENT"
 NOT_CANONICAL = "CONTENT_NOT_CANONICAL"
 
 UowFactory = Callable[[], AuditUnitOfWork]
@@ -261,8 +269,8 @@ class _Walker:
         self.report.head_seq_no, self.report.head_record_hash = seq_no, record_hash
 
     def _visit(self, row: Sequence[Any], leaves: list[bytes] | None) -> None:
-        seq_no, prev_hash, record_hash, content, retention_until = row
-        report, sha256 = self.report, hashlib.sha256
+        seq_no, prev_hash, record_hash = row[SEQ], row[PREV], row[HASH]
+        report = self.report
         if seq_no < self.expected_seq:
             report.breaks.append(Break(seq_no, (BreakReason.SEQ_NOT_INCREASING.value,)))
             return
@@ -271,39 +279,33 @@ class _Walker:
             report.gaps.append(Gap(self.expected_seq, seq_no - 1))
         elif prev_hash != self.expected_prev:
             reasons.append(BreakReason.LINK_MISMATCH.value)
-        if not (is_sha256_hex(prev_hash) and is_sha256_hex(record_hash)):
-            reasons.append(BreakReason.MALFORMED.value)
-            leaf = sha256(str(record_hash).encode()).digest()  # a leaf that matches nothing
-        else:
-            leaf = bytes.fromhex(record_hash)
-            if content is None:
-                report.erased += 1
-                if str(retention_until)[:10] >= self.today:
-                    reasons.append(PAYLOAD_MISSING)
-            else:
-                data = content if isinstance(content, bytes) else content.encode("utf-8")
-                if sha256(bytes.fromhex(prev_hash) + data).hexdigest() != record_hash:
-                    reasons.append(BreakReason.HASH_MISMATCH.value)
-                elif (b'"seq_no":%d,' % seq_no) not in data \
-                        or b'"prev_hash":"' + prev_hash.encode() + b'"' not in data:
-                    reasons.append(BreakReason.MALFORMED.value)  # the content names another position
+        reasons += row_problems(row, self.today)
+        if row[CONTENT] is None:
+            report.erased += 1
         if reasons:
             report.breaks.append(Break(seq_no, tuple(reasons)))
         if leaves is not None:
-            leaves.append(leaf)
+            malformed = not (isinstance(record_hash, str) and is_sha256_hex(record_hash))
+            # a malformed hash gives a leaf that matches nothing
+            leaves.append(hashlib.sha256(str(record_hash).encode()).digest() if malformed
+                          else bytes.fromhex(record_hash))
         self._advance(seq_no, record_hash)
 
     def finish(self, upper: int) -> None:
         if self.expected_seq <= upper:
             self.report.gaps.append(Gap(self.expected_seq, upper))
-        self.report.breaks.sort(key=lambda b: b.seq_no)
+        merged: dict[int, tuple[str, ...]] = {}
+        for item in sorted(self.report.breaks, key=lambda b: b.seq_no):  # --deep adds its own findings
+            merged[item.seq_no] = tuple(dict.fromkeys((*merged.get(item.seq_no, ()), *item.reasons)))
+        self.report.breaks = [Break(seq_no, reasons) for seq_no, reasons in merged.items()]
 
 
 async def _deep_check(uow: AuditUnitOfWork, rows: Sequence[Sequence[Any]], report: VerifyReport) -> None:
     seq_nos = [r[0] for r in rows if r[3] is not None]
     payloads = await uow.log.payload_rows(seq_nos)
     subjects = await uow.log.subject_rows(seq_nos)
-    for seq_no, _prev, _hash, content, _retention in rows:
+    for row in rows:
+        seq_no, content = row[SEQ], row[CONTENT]
         if content is None:
             continue
         reasons = []

@@ -48,6 +48,7 @@ from services.intake.entrypoints.problems import (
     problems_from_rules,
 )
 from services.intake.entrypoints.read_api import concern_router
+from services.intake.entrypoints.subject_access import subject_access_router
 from services.intake.entrypoints.web import PUBLIC_FORM, STAFF_FORM, message_page, refusal_page, web_router
 from services.intake.metrics import RefusalCounter
 from services.intake.service_layer.submit import ConcernRejected, Receipt
@@ -162,6 +163,7 @@ def create_app(container: IntakeContainer, *, manage_runtime: bool = True, auth:
         return ReceiptOut.of(receipt)
 
     app.include_router(concern_router(container))
+    app.include_router(subject_access_router(container))
     app.include_router(web_router())
     app.add_middleware(RateLimitMiddleware, container=container)
     app.add_middleware(RefusalCounter, paths=(API_PATH, PUBLIC_FORM, STAFF_FORM))

@@ -80,8 +80,9 @@ _REFUSALS: dict[type[Exception], tuple[int, str, str, str, str]] = {
                      "Name the person your underretning is about (person=subjects[0] or "
                      "person=children_at_risk[0]): you see one person at a time."),
     PurposeNotAllowed: (status.HTTP_422_UNPROCESSABLE_CONTENT, "purpose", "purpose_not_allowed",
-                        "Formålet search bruges kun ved søgning. Vælg et andet formål.",
-                        "The purpose search is for searches only: choose another."),
+                        "Formålet search bruges kun ved søgning og subject_access kun ved udtræk til indsigt. "
+                        "Vælg et andet formål.",
+                        "The purpose search is for searches only, subject_access for exports only: choose another."),
 }
 
 

@@ -97,7 +97,7 @@ class PersonRequired(Exception):
 
 
 class PurposeNotAllowed(Exception):
-    """``search`` is the purpose of a search only, not of reading a concern."""
+    """``search`` is the purpose of a search only, ``subject_access`` of an export only: not of reading a concern."""
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,7 @@ Finder = Callable[[IntakeUnitOfWork], Awaitable[Concern | None]]
 async def read_concern(uow: IntakeUnitOfWork, log: ReadAccessLogger, request: ReadRequest,
                        find: Finder) -> ConcernView:
     """The concern ``find`` finds, as ``request.reader`` may see it, logged as read (committed) first."""
-    if request.purpose is ReadPurpose.SEARCH:
+    if request.purpose in (ReadPurpose.SEARCH, ReadPurpose.SUBJECT_ACCESS):
         raise PurposeNotAllowed
     if request.reader.scope is Scope.ONE_PERSON and request.person is None:
         raise PersonRequired

@@ -18,6 +18,7 @@ from infohus.kit.http import service_app
 from services.notify.bootstrap import NotifyContainer, bootstrap
 from services.notify.domain.delivery import State
 from services.notify.domain.redrive import RedriveOutcome
+from services.notify.entrypoints.subject_access import subject_access_router
 from services.notify.service_layer.redrive import redrive, summary
 
 REDRIVE = require(Permission.NOTIFICATION_REDRIVE)
@@ -50,6 +51,7 @@ def create_app(container: NotifyContainer, *, manage_runtime: bool = True, auth:
         status = 200 if result.ok else 404 if result.outcome is RedriveOutcome.NOT_FOUND else 409
         return JSONResponse(status_code=status, content=result.as_dict())
 
+    app.include_router(subject_access_router(container))
     return app
 
 

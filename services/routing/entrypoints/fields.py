@@ -5,12 +5,20 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Query
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
 from infohus.kit.auth import ReadPurpose
 
-Purpose = Annotated[ReadPurpose | None, Query(description="Why the case is read (the read-access log); "
-                                                            "by default derived from the case's state")]
+
+def _claimable(purpose: ReadPurpose | None) -> ReadPurpose | None:
+    if purpose is ReadPurpose.SUBJECT_ACCESS:  # the export's own purpose: a reader never claims it
+        raise ValueError("subject_access is the purpose of a subject-access export only")
+    return purpose
+
+
+Purpose = Annotated[ReadPurpose | None, AfterValidator(_claimable),
+                    Query(description="Why the case is read (the read-access log); by default derived from the "
+                                      "case's state; not subject_access")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 Limit = Annotated[int, Query(ge=1, le=100, description="Rows per page")]

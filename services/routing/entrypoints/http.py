@@ -19,6 +19,7 @@ from services.routing.domain.errors import ConcurrentModification, DomainError, 
 from services.routing.entrypoints.cases import case_router
 from services.routing.entrypoints.notifications import notification_router
 from services.routing.entrypoints.rules import rules_router
+from services.routing.entrypoints.subject_access import subject_access_router
 from services.routing.entrypoints.tasks import task_router
 from services.routing.entrypoints.underretninger import underretning_router
 
@@ -39,6 +40,7 @@ def create_app(container: RoutingContainer, *, manage_runtime: bool = True, auth
     # Auditors (READ_LOG_READ) list who read which case, when and why.
     app.include_router(read_log_router(container.read_log, container.runtime.sessions))
     app.include_router(notification_router(container))
+    app.include_router(subject_access_router(container))
 
     @app.exception_handler(DomainError)
     async def _domain_error(_request: Request, error: DomainError) -> JSONResponse:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from uuid import UUID, uuid5
 
 from contracts.envelope import Envelope, EventPayload
@@ -67,9 +67,10 @@ async def handle_concern_submitted(envelope: Envelope[ConcernSubmitted], *, uow:
         original = await _near_duplicate_original(uow, print_, config)
         duplicate = DuplicateKind.NEW if original is None else DuplicateKind.NEAR
         decision = decide(event.concern, event.received_at, config, duplicate=duplicate)
+        derived = derive_facts(event.concern, event.received_at, config)
         facts = concern_facts(concern_id=event.concern_id, reference=event.reference, concern=event.concern,
-                              facts=derive_facts(event.concern, event.received_at, config), key=deps.hmac_key,
-                              fingerprint=print_, config_version=decision.config_version)
+                              facts=derived, key=deps.hmac_key, fingerprint=print_,
+                              config_version=decision.config_version)
         facts.duplicate_of = None if original is None else original.concern_id
         decision_id = uuid5(event.concern_id, "decision")
         await uow.decisions.add(decision_id=decision_id, concern_id=event.concern_id,
@@ -77,7 +78,8 @@ async def handle_concern_submitted(envelope: Envelope[ConcernSubmitted], *, uow:
                                        decision=decision, trace_id=current_trace_id())
         await uow.facts.add(facts)
         if original is None:
-            await _open(uow, envelope, decision, decision_id, facts, deps, now)
+            adult_from = {person.path: person.age.eighteenth_birthday for person in derived.persons}
+            await _open(uow, envelope, decision, decision_id, facts, deps, now, adult_from)
         else:
             await _link_near_duplicate(uow, envelope, facts, original, deps, now)
         await uow.commit()
@@ -91,7 +93,10 @@ async def _near_duplicate_original(uow: RoutingUnitOfWork, print_: Fingerprint,
 
 
 async def _open(uow: RoutingUnitOfWork, envelope: Envelope[ConcernSubmitted], decision: Decision,
-                decision_id: UUID, facts: ConcernFacts, deps: RoutingDeps, now: datetime) -> None:
+                decision_id: UUID, facts: ConcernFacts, deps: RoutingDeps, now: datetime,
+                adult_from: dict[str, date | None]) -> None:
+    """``adult_from``: per person path, the day they turn 18 where a birth date gave it (audit derives a
+    disclosure record's subject age from it)."""
     event = envelope.payload
     ctx = PlanContext(concern_id=event.concern_id, reference=event.reference, received_at=event.received_at,
                       concern=event.concern, config=deps.config, system=deps.system, now=now)
@@ -115,7 +120,10 @@ async def _open(uow: RoutingUnitOfWork, envelope: Envelope[ConcernSubmitted], de
             age_bands=[str(b) for b in decision.age_bands], triage_due_at=case.triage_due_at,
             underretning_ids=[u.underretning_id for u in plan.underretninger_for(case.case_id)],
             decision_id=decision_id, config_version=decision.config_version,
-            subject_minor_possible=any(p.minor_possible for p in facts.persons if p.person_id == case.person_id)))
+            subject_minor_possible=any(p.minor_possible for p in facts.persons if p.person_id == case.person_id),
+            reporter_anonymous=facts.reporter_anonymous, subject_person_id=case.person_id,
+            subject_adult_from=next((adult_from.get(p.path) for p in facts.persons
+                                     if p.person_id == case.person_id), None)))
     for underretning in plan.underretninger:  # after its case, so a consumer knows the case first
         await publish_underretning(uow, underretning, reference=event.reference, at=now,
                                    causation_id=envelope.event_id)

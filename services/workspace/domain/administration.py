@@ -17,7 +17,8 @@ ROLE_DUTIES_DA: dict[Role, str] = {
     Role.TOVHOLDER_POLICE: "Politiets tovholder for infohuset.",
     Role.STRAXEN: "Sagsbehandler i StraXen: modtager og vurderer underretninger.",
     Role.AUDITOR: "Reviderer videregivelser og adgang til personoplysninger.",
-    Role.ADMINISTRATOR: "Driver systemet: opsætning og mails, der ikke blev leveret. Ser ingen sager.",
+    Role.ADMINISTRATOR: "Driver systemet: opsætning og mails, der ikke blev leveret. Ser ingen sager, men kan "
+                        "udtrække en persons oplysninger til indsigt (logges med begrundelse).",
     Role.SERVICE_NOTIFY: "Notify-tjenestens overvågning af leverancer (en tjeneste, ikke en person).",
 }
 
@@ -39,4 +40,5 @@ PERMISSIONS_DA: dict[Permission, str] = {
     Permission.CASE_DISCLOSURE_DECIDE: "Afgøre en foreslået videregivelse til politiet",
     Permission.CASE_FORWARD: "Sende en infohussag videre til rette kommune",
     Permission.NOTIFICATIONS_REQUESTED_READ: "Liste bestilte mails (tjenesten notify, internt)",
+    Permission.SUBJECT_ACCESS: "Udtrække alt om en person til indsigt (artikel 15), med begrundelse",
 }

@@ -27,7 +27,7 @@ def test_the_draft_carries_every_event_field_and_only_audit_adds_the_rest() -> N
     event_names = set(DisclosureRecorded.model_fields) - EVENT_CONTEXT_FIELDS
     draft_names = set(DisclosureDraft.model_fields)
     assert event_names <= draft_names
-    assert draft_names - event_names == {"recorded_at", "record_schema_version", *DERIVED}
+    assert draft_names - event_names == {"recorded_at", "record_schema_version", "fact_provenance", *DERIVED}
     assert set(DisclosureRecord.model_fields) - draft_names == HASH_FIELDS
 
 

@@ -34,6 +34,7 @@ ROUTES = {
     ("POST", "/api/v1/cases/{case_id}/age-corrections"): (Permission.CASE_TRANSITION,),
     ("GET", "/api/v1/notifications/requested"): (Permission.NOTIFICATIONS_REQUESTED_READ,),
     ("GET", "/api/v1/read-access-log"): (Permission.READ_LOG_READ,),
+    ("POST", "/api/v1/subject-access"): (Permission.SUBJECT_ACCESS,),
 }
 """What each route requires (the matrix decides who holds it); a new route must be added here too."""
 

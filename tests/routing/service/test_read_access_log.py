@@ -72,6 +72,8 @@ async def test_the_purpose_given_is_logged_and_filters_work(routing: RoutingHarn
     assert [e["user_id"] for e in await logged(routing, case_id=case_id)] == ["peter", "mette"]
     async with routing.client(*MUNICIPAL) as client:
         assert (await client.get(f"/api/v1/cases/{case_id}", params={"purpose": "nysgerrighed"})).status_code == 422
+        # The export's own purpose is never a reader's to claim.
+        assert (await client.get(f"/api/v1/cases/{case_id}", params={"purpose": "subject_access"})).status_code == 422
 
 
 async def test_refused_and_missing_reads_are_not_logged(routing: RoutingHarness) -> None:
