@@ -27,7 +27,7 @@ lint: install
 	$(UV) run --frozen ruff check .
 
 typecheck: install
-	$(UV) run --frozen mypy infohus contracts services devtools
+	$(UV) run --frozen mypy infohus contracts rules services devtools
 
 asyncapi: install
 	$(UV) run --frozen infohus asyncapi --output docs/asyncapi.json

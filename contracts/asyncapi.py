@@ -18,7 +18,8 @@ def asyncapi_document() -> dict[str, Any]:
         message_name = spec.payload.event_type
         schema = Envelope[spec.payload].model_json_schema(ref_template="#/components/schemas/{model}")  # type: ignore[name-defined]
         schemas.update(schema.pop("$defs", {}))
-        schemas[message_name] = schema
+        # The payload's own definition is named after the event: the envelope gets a name of its own.
+        schemas[f"{message_name}Envelope"] = schema
         channels[spec.key] = {
             "address": spec.name, "description": spec.description,
             "messages": {message_name: {"$ref": f"#/components/messages/{message_name}"}},
@@ -40,7 +41,7 @@ def asyncapi_document() -> dict[str, Any]:
         "headers": {"type": "object", "properties": {
             "event_id": {"type": "string", "format": "uuid"}, "event_type": {"type": "string"},
             "traceparent": {"type": "string", "description": "W3C trace context"}}},
-        "payload": {"$ref": f"#/components/schemas/{spec.payload.event_type}"},
+        "payload": {"$ref": f"#/components/schemas/{spec.payload.event_type}Envelope"},
     } for spec in CATALOGUE}
     return {
         "asyncapi": "3.0.0",

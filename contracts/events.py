@@ -14,6 +14,18 @@ from pydantic import EmailStr, Field, model_validator
 
 from contracts.concern import ConcernIn
 from contracts.envelope import EventPayload
+from rules.codes import (
+    CooperationForm,
+    DataCategory,
+    DisclosureChannel,
+    DisclosureDeliveryStatus,
+    DisclosureKind,
+    LegalBasis,
+    OnwardCondition,
+    Purpose,
+    SourceOfData,
+    SubjectInformationStatus,
+)
 
 
 class Destination(StrEnum):
@@ -131,21 +143,11 @@ class NotificationSent(EventPayload):
     sent_at: datetime
 
 
-class DisclosureKind(StrEnum):
-    DISCLOSURE = "DISCLOSURE"
-    RECEIPT = "RECEIPT"
-    INTERNAL_TRANSFER = "INTERNAL_TRANSFER"
-    DECISION_REJECTED = "DECISION_REJECTED"
-    CORRECTION = "CORRECTION"
-    RECIPIENT_ERROR_NOTICE = "RECIPIENT_ERROR_NOTICE"
-    ERASURE_NOTICE = "ERASURE_NOTICE"
-    SUBJECT_ACCESS_SERVED = "SUBJECT_ACCESS_SERVED"
-
-
 class DisclosureRecorded(EventPayload):
     """A disclosure of personal data happened; audit appends it to the § 115 log.
 
-    Field names follow legal-research.md §D1. Audit checks the invariants before appending.
+    Field names follow legal-research.md §D1, the code lists §D2 (``rules.codes``). Audit checks the
+    invariants before appending.
     """
 
     event_type = "DisclosureRecorded"
@@ -169,27 +171,27 @@ class DisclosureRecorded(EventPayload):
     recipient_unit: str | None = None
     recipient_persons: list[str] = []
     recipient_is_cooperation_participant: bool = False
-    channel: str
+    channel: DisclosureChannel
     transport_ref: str | None = None
     content_hash: str | None = None
     content_manifest: list[str] = Field(min_length=1)
-    legal_basis: str
-    cooperation_form: str = "NONE"
+    legal_basis: LegalBasis
+    cooperation_form: CooperationForm = CooperationForm.NONE
     legal_basis_note: str | None = None
-    purpose: str
+    purpose: Purpose
     purpose_description: str
     not_for_investigation: bool = False
     necessity_assessment: str | None = None
-    data_categories: list[str] = Field(min_length=1)
-    source_of_data: str
+    data_categories: list[DataCategory] = Field(min_length=1)
+    source_of_data: SourceOfData
     source_record_id: UUID | None = None
-    onward_conditions_communicated: list[str] = []
-    subject_information_status: str = "PENDING"
+    onward_conditions_communicated: list[OnwardCondition] = []
+    subject_information_status: SubjectInformationStatus = SubjectInformationStatus.PENDING
     review_at: date | None = None  # when a DEFERRED_* subject information is to be reviewed (Q14)
     consent_ref: str | None = None
     request_ref: str | None = None  # the request a disclosure answers (PETL4_ON_REQUEST)
     reporter_anonymous: bool = False  # the concern came from an ANONYMOUS reporter: invariant I10 applies
-    delivery_status: str = "DELIVERED"
+    delivery_status: DisclosureDeliveryStatus = DisclosureDeliveryStatus.DELIVERED
     corrects_record_id: UUID | None = None
     retention_until: date
     routing_table_version: str

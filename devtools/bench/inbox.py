@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from contracts.concern import ConcernIn
 from devtools.auth_testing import FakeIdentityProvider
 from infohus.kit.settings import Environment, TelemetrySettings
+from rules.decision_table import decide
 from services.routing.adapters.orm import (
     case_timeline,
     clocks,
@@ -38,7 +39,6 @@ from services.routing.adapters.orm import (
 )
 from services.routing.bootstrap import RoutingContainer, bootstrap
 from services.routing.domain.facts import cpr_hmac
-from services.routing.domain.rules import decide
 from services.routing.entrypoints.http import create_app
 from services.routing.settings import RoutingSettings
 

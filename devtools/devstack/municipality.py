@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from services.routing.config_loader import DEFAULT_CONFIG_PATH, load_municipality_config
+from infohus.kit.municipality import DEFAULT_CONFIG_PATH, load_municipality_config
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 

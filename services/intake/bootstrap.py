@@ -9,16 +9,16 @@ from datetime import UTC, datetime, timedelta
 
 from contracts.concern import ConcernIn
 from infohus.kit.auth import ReadAccessLogger
+from infohus.kit.municipality import load_municipality_config
 from infohus.kit.ratelimit import TokenBucketLimiter
 from infohus.kit.runtime import ServiceRuntime
+from rules.config import MunicipalityConfig
 from services.intake.adapters.orm import read_access_log, tables
 from services.intake.adapters.unit_of_work import IntakeUnitOfWork
 from services.intake.domain.model import SYSTEM
 from services.intake.metrics import register_metrics
 from services.intake.service_layer.submit import Receipt, submit_concern
 from services.intake.settings import IntakeSettings
-from services.routing.config_loader import load_municipality_config
-from services.routing.domain.config import MunicipalityConfig
 
 
 def utc_now() -> datetime:

@@ -12,12 +12,12 @@ from importlib.metadata import version
 from contracts.envelope import Envelope
 from contracts.events import ConcernSubmitted, DeliveryStatusChanged
 from infohus.kit.auth import ReadAccessLogger
+from infohus.kit.municipality import load_municipality_config
 from infohus.kit.runtime import ServiceRuntime
 from infohus.kit.unit_of_work import SharedTransaction
+from rules.config import MunicipalityConfig
 from services.routing.adapters.orm import read_access_log, tables
 from services.routing.adapters.unit_of_work import RoutingUnitOfWork
-from services.routing.config_loader import load_municipality_config
-from services.routing.domain.config import MunicipalityConfig
 from services.routing.domain.disclosures import SystemInfo
 from services.routing.metrics import register_metrics
 from services.routing.service_layer.deadlines import scan_deadlines

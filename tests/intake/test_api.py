@@ -13,11 +13,11 @@ import pytest
 
 from contracts.concern import WARNING_SIGN_CODES, ConcernIn, WarningSign
 from infohus.kit.auth import Role
+from rules.decision_table import decide
+from rules.messages import render_reporter_messages
 from services.intake.adapters.orm import concerns, tables
 from services.intake.domain.model import make_reference
 from services.intake.service_layer.submit import submit_concern
-from services.routing.domain.messages import render_reporter_messages
-from services.routing.domain.rules import decide
 from tests.conftest import Databases
 from tests.intake.builders import concern_body
 from tests.intake.conftest import IntakeUnderTest, make_intake

@@ -17,12 +17,12 @@ import pytest
 from contracts.concern import WARNING_SIGN_CODES
 from devtools.auth_testing import FakeIdentityProvider
 from infohus.kit.auth import AuthMode, Role
+from infohus.kit.municipality import DEFAULT_CONFIG_PATH
 from infohus.kit.settings import Environment
 from services.intake.adapters.orm import concerns
 from services.intake.bootstrap import bootstrap
 from services.intake.entrypoints.http import create_app
 from services.intake.settings import IntakeSettings
-from services.routing.config_loader import DEFAULT_CONFIG_PATH
 from tests.intake.conftest import DEV_PASSWORD, IntakeUnderTest, intake_settings, make_intake
 
 FORM = "/henvendelse"

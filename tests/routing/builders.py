@@ -6,8 +6,8 @@ from datetime import date, datetime
 from typing import Any
 
 from contracts.concern import ConcernIn
-from services.routing.config_loader import load_municipality_config
-from services.routing.domain.config import MunicipalityConfig
+from infohus.kit.municipality import load_municipality_config
+from rules.config import MunicipalityConfig
 
 CONFIG: MunicipalityConfig = load_municipality_config()
 

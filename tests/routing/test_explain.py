@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from services.routing.config_loader import DEFAULT_CONFIG_PATH
+from infohus.kit.municipality import DEFAULT_CONFIG_PATH
 from services.routing.entrypoints.explain import explain_main
 
 from .builders import ADULT, MINOR, concern_body, person

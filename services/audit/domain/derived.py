@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from services.audit.domain.codes import CooperationForm, DisclosureKind
+from rules.calendar import COPENHAGEN
+from rules.codes import CooperationForm, DisclosureKind
 from services.audit.domain.invariant_types import InvariantViolation, violation
-from services.audit.domain.office_days import COPENHAGEN
 from services.audit.domain.record import DisclosureDraft
 
 DERIVED, DECLARED = "derived", "declared"

@@ -11,10 +11,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 from infohus.kit.redact import mask_mail_addresses
-from services.audit.domain.office_days import COPENHAGEN
+from rules.age import AgeBand
+from rules.calendar import COPENHAGEN
 
-# routing's age bands (services/routing/domain/age.py): everything but ADULT means a minor is possible.
-ADULT_BAND = "ADULT"
+# Everything but ADULT means a minor is possible.
+ADULT_BAND = AgeBand.ADULT
 # routing's case lifecycle (services/routing/domain/case.py).
 TRIAGE_COMPLETED = "TRIAGE_COMPLETED"
 CLOSED_STATE = "CLOSED"

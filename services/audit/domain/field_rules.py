@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from services.audit.domain.codes import (
+from rules.codes import (
     ORAL_CHANNELS,
     RPL115_POLICE_ONLY_BASES,
     DisclosureKind,

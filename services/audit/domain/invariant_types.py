@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.audit.domain.codes import DisclosureKind
+from rules.codes import DisclosureKind
 from services.audit.domain.record import DisclosureDraft
 
 # The §D1 example units of Center for Børn og Forebyggelse. Which units count as a "social authority"

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from enum import Enum
 
-from services.audit.domain.codes import (
+from rules.codes import (
     CooperationForm,
     DisclosureKind,
     LegalBasis,

@@ -20,12 +20,12 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from contracts.events import DisclosureRecorded
-from services.audit.domain import codes
-from services.audit.domain.codes import (
-    Channel,
+from rules import codes
+from rules.codes import (
     CooperationForm,
     DataCategory,
-    DeliveryStatus,
+    DisclosureChannel,
+    DisclosureDeliveryStatus,
     DisclosureKind,
     LegalBasis,
     OnwardCondition,
@@ -93,7 +93,7 @@ class DisclosureDraft(BaseModel):
     recipient_persons: tuple[Text, ...] = ()
     recipient_is_cooperation_participant: bool
 
-    channel: Channel
+    channel: DisclosureChannel
     transport_ref: OptionalText = None
     content_hash: Sha256Hex | None = None
     content_manifest: tuple[Text, ...] = Field(min_length=1)
@@ -119,7 +119,7 @@ class DisclosureDraft(BaseModel):
     review_at: date | None = None  # when a DEFERRED_* subject information is to be reviewed (Q14)
     consent_ref: OptionalText = None
     request_ref: OptionalText = None  # the request a disclosure answers (PETL4_ON_REQUEST)
-    delivery_status: DeliveryStatus
+    delivery_status: DisclosureDeliveryStatus
     corrects_record_id: UUID | None = None
     retention_until: date
     routing_table_version: Text

@@ -19,12 +19,12 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
 from contracts.envelope import Envelope
-from contracts.events import DisclosureKind, DisclosureRecorded
+from contracts.events import DisclosureRecorded
 from infohus.kit.auth import Permission, Principal, Role, permits
 from infohus.kit.messaging import PermanentError
 from infohus.kit.telemetry import current_trace_id
+from rules.codes import DisclosureChannel, DisclosureDeliveryStatus, DisclosureKind
 from services.audit.adapters.unit_of_work import AuditUnitOfWork, appending
-from services.audit.domain.codes import Channel, DeliveryStatus
 from services.audit.domain.derived import CooperationRegister, reconcile
 from services.audit.domain.hashing import GENESIS_PREV_HASH, canonical_json
 from services.audit.domain.invariant_types import InvariantContext, InvariantViolation, moves_data, violation
@@ -79,8 +79,8 @@ def completeness_violations(draft: DisclosureDraft) -> list[InvariantViolation]:
     """I7, the part a single record can show: a secure e-mail that left must carry the transport
     reference (SMTP Message-ID) by which the mail-gateway log confirms it. The reconciliation against
     that log is Q12's."""
-    if moves_data(draft) and draft.channel is Channel.SECURE_EMAIL and draft.transport_ref is None \
-            and draft.delivery_status is not DeliveryStatus.FAILED:
+    if moves_data(draft) and draft.channel is DisclosureChannel.SECURE_EMAIL and draft.transport_ref is None \
+            and draft.delivery_status is not DisclosureDeliveryStatus.FAILED:
         return [violation(
             "I7", "transport_ref",
             da="En videregivelse med sikker mail skal have mailens Message-ID (transport_ref), så "

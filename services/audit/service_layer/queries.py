@@ -25,6 +25,7 @@ from sqlalchemy.sql import ColumnElement
 
 from contracts.envelope import new_uuid7
 from infohus.kit.telemetry import current_trace_id
+from rules.calendar import ADMINISTRATION_OFFICE_DAYS, COPENHAGEN
 from services.audit.adapters.columns import parse_instant
 from services.audit.adapters.orm import (
     auditor_query_log,
@@ -38,7 +39,6 @@ from services.audit.adapters.orm import (
 from services.audit.adapters.unit_of_work import AuditUnitOfWork
 from services.audit.domain.derived import CooperationRegister
 from services.audit.domain.facts import DEAD_LETTERED, OUT_OF_SCOPE, SENT
-from services.audit.domain.office_days import COPENHAGEN, office_days_between
 from services.audit.domain.values import format_utc
 
 p = disclosure_payloads
@@ -499,7 +499,8 @@ async def _q10(uow: AuditUnitOfWork, spec: QuerySpec, filters: Filters, _ctx: Qu
     result = await _records(uow, spec, filters, p.c.recording_lag_s > 24 * 3600, extra=("recording_lag_s",))
     for row in result.rows:
         row["lag_hours"] = round(row["recording_lag_s"] / 3600, 1)
-        row["oral_over_2_office_days"] = row["channel"] == "MEETING_ORAL" and office_days_between(
+        oral = row["channel"] == "MEETING_ORAL"
+        row["oral_over_2_office_days"] = oral and ADMINISTRATION_OFFICE_DAYS.office_days_between(
             parse_instant(row["occurred_at"]), parse_instant(row["recorded_at"])) > 2
     result.columns += ["lag_hours", "oral_over_2_office_days"]
     return result

@@ -26,6 +26,7 @@ from infohus.kit import pages
 from infohus.kit.auth import ANONYMOUS, AuthMode, Permission, Principal, require
 from infohus.kit.db import is_dependency_unavailable
 from infohus.kit.security_headers import CSRF_FIELD, CSRF_HEADER, CsrfProtection
+from rules.config import DailyHours, MunicipalityConfig, Weekday
 from services.intake.bootstrap import IntakeContainer
 from services.intake.domain.model import SYSTEM
 from services.intake.entrypoints.form_checks import all_problems
@@ -44,7 +45,6 @@ from services.intake.entrypoints.forms import (
 from services.intake.entrypoints.problems import FieldProblem, field_label_da, problems_from_rules
 from services.intake.service_layer.submit import ConcernRejected
 from services.intake.settings import WEB_DIR
-from services.routing.domain.config import DailyHours, MunicipalityConfig, Weekday
 
 templates = pages.page_templates(WEB_DIR / "templates")
 ASSETS = pages.Assets.of_service("intake", "/static/intake/intake.js")

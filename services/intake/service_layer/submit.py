@@ -12,12 +12,12 @@ from pydantic_core import PydanticCustomError
 from contracts.concern import LOCAL_TIME_ZONE, ConcernIn
 from contracts.envelope import Envelope, new_uuid7
 from contracts.events import ConcernSubmitted
+from rules.config import MunicipalityConfig
+from rules.decision_table import decide
+from rules.messages import ReporterMessage, render_reporter_messages
 from services.intake.adapters.unit_of_work import IntakeUnitOfWork
 from services.intake.domain.model import SYSTEM, Concern, make_reference
 from services.intake.domain.rules import problems_at
-from services.routing.domain.config import MunicipalityConfig
-from services.routing.domain.messages import ReporterMessage, render_reporter_messages
-from services.routing.domain.rules import decide
 
 DEFAULT_MAX_BACKDATE = timedelta(days=31)
 

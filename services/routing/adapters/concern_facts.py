@@ -12,12 +12,12 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.concern import ReporterCategory
+from rules.age import AgeBand
+from rules.vocabulary import Jurisdiction
 from services.routing.adapters.instants import aware_at, str_or_none, utc, uuid_or_none
 from services.routing.adapters.orm import concern_facts, person_cpr
-from services.routing.domain.age import AgeBand
 from services.routing.domain.duplicates import Fingerprint
 from services.routing.domain.facts import ConcernFacts, PersonRecord
-from services.routing.domain.vocabulary import Jurisdiction
 
 
 class ConcernFactsRepository:

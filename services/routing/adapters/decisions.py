@@ -8,9 +8,9 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from rules.decision import Decision
 from services.routing.adapters.instants import aware_at, utc
 from services.routing.adapters.orm import decisions
-from services.routing.domain.rules import Decision
 
 
 class DecisionRepository:

@@ -22,8 +22,17 @@ from contracts.events import (
     UnderretningUpdated,
 )
 from infohus.kit.auth.roles import Permission
+from rules.calendar import OfficeCalendar
+from rules.config import MunicipalityConfig
+from rules.decision import Decision
+from rules.decision_table import (
+    ASSESSMENT_DEADLINE,
+    RECEIPT_CONFIRMATION_HVERDAGE,
+    triage_due_at,
+    underretning_legal_type,
+)
+from rules.vocabulary import Flag, Jurisdiction
 from services.routing.domain.actors import SYSTEM, Actor
-from services.routing.domain.calendar import OfficeCalendar
 from services.routing.domain.case import InfohusCase
 from services.routing.domain.clocks import (
     Clock,
@@ -34,19 +43,10 @@ from services.routing.domain.clocks import (
     triage_clock,
     warn_at,
 )
-from services.routing.domain.config import MunicipalityConfig
 from services.routing.domain.disclosures import SystemInfo, internal_transfer
 from services.routing.domain.errors import NotPermitted, TransitionNotAllowed
 from services.routing.domain.facts import ConcernFacts, PersonRecord
-from services.routing.domain.rules import (
-    ASSESSMENT_DEADLINE,
-    RECEIPT_CONFIRMATION_HVERDAGE,
-    Decision,
-    triage_due_at,
-    underretning_legal_type,
-)
 from services.routing.domain.tasks import Task, TaskKind, task_id
-from services.routing.domain.vocabulary import Flag, Jurisdiction
 
 MAILED_DESTINATIONS = (Destination.INFOHUS_TK, Destination.UNDERRETNING, Destination.OOH_ESCALATION)
 TRANSFERRED_TO = (Destination.INFOHUS_TK, Destination.UNDERRETNING)

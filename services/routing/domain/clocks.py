@@ -21,7 +21,7 @@ from uuid import UUID, uuid5
 from zoneinfo import ZoneInfo
 
 from contracts.events import DeadlineKind
-from services.routing.domain.rules import ASSESSMENT_DEADLINE
+from rules.decision_table import ASSESSMENT_DEADLINE
 
 
 class ClockKind(StrEnum):

@@ -17,7 +17,18 @@ from datetime import date, datetime
 from enum import StrEnum
 from uuid import UUID, uuid5
 
-from contracts.events import DisclosureKind, DisclosureRecorded
+from contracts.events import DisclosureRecorded
+from rules.codes import (
+    ORAL_CHANNELS,
+    CooperationForm,
+    DisclosureChannel,
+    DisclosureKind,
+    LegalBasis,
+    OnwardCondition,
+    Purpose,
+    SourceOfData,
+    SubjectInformationStatus,
+)
 from services.routing.domain.actors import Actor
 from services.routing.domain.errors import InvalidCommand
 from services.routing.domain.facts import ConcernFacts
@@ -26,8 +37,8 @@ DISCLOSER_AUTHORITY = "ISHOEJ_KOMMUNE"
 POLICE_INFOHUS = "KBHV_POLITI_INFOHUS"
 MIN_NECESSITY_LENGTH = 30
 MAX_FREE_TEXT_LENGTH = 2000
-COOPERATION_FORMS = frozenset({"SSP", "PSP", "KSP_A", "KSP_B", "KSP_C"})
-STANDARD_ONWARD_CONDITIONS = ["CONFIDENTIALITY", "NO_ONWARD_DISCLOSURE_WITHOUT_BASIS"]
+COOPERATION_FORMS = frozenset(CooperationForm) - {CooperationForm.NONE}
+STANDARD_ONWARD_CONDITIONS = [OnwardCondition.CONFIDENTIALITY, OnwardCondition.NO_ONWARD_DISCLOSURE_WITHOUT_BASIS]
 
 
 class PoliceDisclosureBasis(StrEnum):
@@ -37,17 +48,6 @@ class PoliceDisclosureBasis(StrEnum):
     GDPR_VITAL_INTEREST = "GDPR_VITAL_INTEREST"
     DBL8_2_3_NECESSARY_FOR_AUTHORITY = "DBL8_2_3_NECESSARY_FOR_AUTHORITY"
     OTHER_REVIEWED = "OTHER_REVIEWED"
-
-
-class DisclosureChannel(StrEnum):
-    SECURE_EMAIL = "SECURE_EMAIL"
-    MEETING_ORAL = "MEETING_ORAL"
-    PHONE = "PHONE"
-    SYSTEM_SHARE = "SYSTEM_SHARE"
-    LETTER = "LETTER"
-
-
-ORAL_CHANNELS = frozenset({DisclosureChannel.MEETING_ORAL, DisclosureChannel.PHONE})
 
 
 @dataclass(frozen=True)
@@ -74,16 +74,16 @@ def internal_transfer(facts: ConcernFacts, *, to_child_welfare: bool, record_id:
         executed_by="system:routing",
         recipient_authority=DISCLOSER_AUTHORITY,
         recipient_unit="CBF_STRAXEN" if to_child_welfare else "CBF_TK",
-        channel="SYSTEM_SHARE",
+        channel=DisclosureChannel.SYSTEM_SHARE,
         content_hash=facts.content_hash,
         content_manifest=[f"concern:{facts.concern_id}"],
-        legal_basis=facts.underretning_basis if to_child_welfare else "INTERNAL_SAME_CONTROLLER",
-        purpose="CHILD_WELFARE_ASSESSMENT" if to_child_welfare else "INFOHUS_TRIAGE",
+        legal_basis=facts.underretning_basis if to_child_welfare else LegalBasis.INTERNAL_SAME_CONTROLLER,
+        purpose=Purpose.CHILD_WELFARE_ASSESSMENT if to_child_welfare else Purpose.INFOHUS_TRIAGE,
         purpose_description=(f"{what} videregivet til børne- og ungeområdet til vurdering inden 24 timer"
                              if to_child_welfare else f"{what} videregivet til Infohus til triage"),
         data_categories=list(facts.data_categories),
-        source_of_data="REPORTER",
-        subject_information_status="PENDING",
+        source_of_data=SourceOfData.REPORTER,
+        subject_information_status=SubjectInformationStatus.PENDING,
         reporter_anonymous=facts.reporter_anonymous,
         retention_until=years_after(occurred_at.date(), system.retention_years),
         routing_table_version=config_version,
@@ -111,18 +111,18 @@ def forwarding(facts: ConcernFacts, *, record_id: UUID, actor: Actor, case_id: U
         executed_by=f"{actor.user_id} ({actor.role_name})",
         decided_by=f"{actor.user_id} ({actor.role_name})",
         recipient_authority=f"OTHER_MUNICIPALITY:{recipient_municipality}",
-        channel=channel.value,
+        channel=channel,
         transport_ref=transport_ref,
         content_hash=None if channel in ORAL_CHANNELS else facts.content_hash,
         content_manifest=[f"concern:{facts.concern_id}"],
-        legal_basis="BL132_MELLEMKOMMUNAL" if children else "FVL7_2_VIDERESENDELSE",
-        purpose="REFERRAL_TO_COMPETENT_AUTHORITY",
+        legal_basis=LegalBasis.BL132_MELLEMKOMMUNAL if children else LegalBasis.FVL7_2_VIDERESENDELSE,
+        purpose=Purpose.REFERRAL_TO_COMPETENT_AUTHORITY,
         purpose_description=("Underretning videresendt til barnets bopælskommune" if children
                              else "Henvendelse videresendt til rette myndighed (forvaltningsloven § 7, stk. 2)"),
         data_categories=list(facts.data_categories),
-        source_of_data="REPORTER",
+        source_of_data=SourceOfData.REPORTER,
         onward_conditions_communicated=list(STANDARD_ONWARD_CONDITIONS),
-        subject_information_status="PENDING",
+        subject_information_status=SubjectInformationStatus.PENDING,
         reporter_anonymous=facts.reporter_anonymous,
         retention_until=years_after(occurred_at.date(), system.retention_years),
         routing_table_version=facts.config_version,
@@ -158,7 +158,7 @@ def police_disclosure(facts: ConcernFacts, decision: PoliceDisclosureDecision, *
                       system: SystemInfo) -> DisclosureRecorded:
     decision.validate()
     section_115 = decision.legal_basis is PoliceDisclosureBasis.RPL115_2
-    conditions = [*STANDARD_ONWARD_CONDITIONS, *(["NO_INVESTIGATION_USE"] if section_115 else [])]
+    conditions = [*STANDARD_ONWARD_CONDITIONS, *([OnwardCondition.NO_INVESTIGATION_USE] if section_115 else [])]
     who = f"{actor.user_id} ({actor.role_name})"
     return DisclosureRecorded(
         record_id=record_id,
@@ -176,22 +176,22 @@ def police_disclosure(facts: ConcernFacts, decision: PoliceDisclosureDecision, *
         recipient_authority=POLICE_INFOHUS,
         recipient_persons=list(decision.recipient_persons),
         recipient_is_cooperation_participant=section_115,
-        channel=decision.channel.value,
+        channel=decision.channel,
         transport_ref=decision.transport_ref,
         content_hash=None if decision.channel in ORAL_CHANNELS else facts.content_hash,
         content_manifest=[f"concern:{facts.concern_id}"],
-        legal_basis=decision.legal_basis.value,
-        cooperation_form=decision.cooperation_form if section_115 else "NONE",
+        legal_basis=LegalBasis(decision.legal_basis),
+        cooperation_form=CooperationForm(decision.cooperation_form) if section_115 else CooperationForm.NONE,
         legal_basis_note=decision.legal_basis_note,
-        purpose="ACUTE_DANGER_AVERSION",
+        purpose=Purpose.ACUTE_DANGER_AVERSION,
         purpose_description=("Akut bekymring videregivet til politiets infohustovholder" if decision.approved
                              else "Forslag om videregivelse til politiet afvist af tovholderen"),
         not_for_investigation=section_115,
         necessity_assessment=decision.necessity_assessment.strip(),
         data_categories=list(facts.data_categories),
-        source_of_data="REPORTER",
+        source_of_data=SourceOfData.REPORTER,
         onward_conditions_communicated=conditions if decision.approved else [],
-        subject_information_status="PENDING",
+        subject_information_status=SubjectInformationStatus.PENDING,
         reporter_anonymous=facts.reporter_anonymous,
         retention_until=years_after(occurred_at.date(), system.retention_years),
         routing_table_version=facts.config_version,

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.routing.domain.decision import Decision
-from services.routing.domain.vocabulary import TimeContext
+from rules.decision import Decision
+from rules.vocabulary import TimeContext
 
 RULE_TEXT: dict[str, str] = {
     "R0a": "Henvendelsen er en nøjagtig gentagelse af en indsendt henvendelse, så der er ikke oprettet noget nyt; "

@@ -15,10 +15,11 @@ from datetime import datetime
 from uuid import UUID, uuid5
 
 from contracts.concern import PROFESSIONAL_CATEGORIES, ConcernIn, ReporterCategory
-from services.routing.domain.age import AgeBand
+from rules.age import AgeBand
+from rules.codes import DataCategory, LegalBasis
+from rules.facts import Facts
+from rules.vocabulary import Jurisdiction
 from services.routing.domain.duplicates import Fingerprint
-from services.routing.domain.rules import Facts
-from services.routing.domain.vocabulary import Jurisdiction
 
 
 @dataclass(frozen=True)
@@ -41,12 +42,16 @@ class ConcernFacts:
     reporter_category: ReporterCategory
     reporter_contactable: bool
     content_hash: str
-    data_categories: tuple[str, ...]
+    data_categories: tuple[DataCategory, ...]
     persons: list[PersonRecord]
     config_version: str
     fingerprint: Fingerprint
     duplicate_of: UUID | None = None
     acute: bool = False
+
+    def __post_init__(self) -> None:
+        # The repository hands the stored codes back as strings.
+        self.data_categories = tuple(DataCategory(category) for category in self.data_categories)
 
     @property
     def minor_possible(self) -> bool:
@@ -62,8 +67,8 @@ class ConcernFacts:
         return self.reporter_category in PROFESSIONAL_CATEGORIES
 
     @property
-    def underretning_basis(self) -> str:
-        return "BL133_UNDERRETNING" if self.professional else "BL135_UNDERRETNING"
+    def underretning_basis(self) -> LegalBasis:
+        return LegalBasis.BL133_UNDERRETNING if self.professional else LegalBasis.BL135_UNDERRETNING
 
     def person(self, path: str) -> PersonRecord | None:
         return next((p for p in self.persons if p.path == path), None)
@@ -85,16 +90,16 @@ def cpr_hmac(cpr: str, key: bytes) -> str:
     return hmac.new(key, cpr.encode(), hashlib.sha256).hexdigest()
 
 
-def data_categories(concern: ConcernIn) -> tuple[str, ...]:
-    categories = ["IDENTITY", "CONCERN_NARRATIVE"]
+def data_categories(concern: ConcernIn) -> tuple[DataCategory, ...]:
+    categories = [DataCategory.IDENTITY, DataCategory.CONCERN_NARRATIVE]
     if any(p.cpr for p in [*concern.subjects, *concern.children_at_risk]):
-        categories.append("CPR")
+        categories.append(DataCategory.CPR)
     if concern.warning_signs:
-        categories.append("OBSERVED_SIGNS")
+        categories.append(DataCategory.OBSERVED_SIGNS)
     if concern.reporter.contactable:
-        categories.append("CONTACT")
+        categories.append(DataCategory.CONTACT)
     if concern.children_at_risk:
-        categories.append("FAMILY")
+        categories.append(DataCategory.FAMILY)
     return tuple(categories)
 
 

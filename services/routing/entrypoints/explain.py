@@ -15,8 +15,10 @@ from typing import NoReturn
 from pydantic import ValidationError
 
 from contracts.concern import ConcernIn
-from services.routing.config_loader import ConfigError, load_municipality_config
-from services.routing.domain.rules import DuplicateKind, decide
+from infohus.kit.municipality import load_municipality_config
+from rules.config import ConfigError
+from rules.decision_table import decide
+from rules.vocabulary import DuplicateKind
 
 EXIT_INVALID_INPUT = 2
 

@@ -8,8 +8,9 @@ from uuid import UUID
 from fastapi import APIRouter
 from pydantic import AwareDatetime, EmailStr, model_validator
 
+from rules.codes import DisclosureChannel
 from services.routing.bootstrap import RoutingContainer
-from services.routing.domain.disclosures import DisclosureChannel, PoliceDisclosureBasis, PoliceDisclosureDecision
+from services.routing.domain.disclosures import PoliceDisclosureBasis, PoliceDisclosureDecision
 from services.routing.domain.tasks import OrientationOutcome
 from services.routing.entrypoints.callers import DisclosureDecider, Forwarder, TaskHandler, UnderretningAssessor
 from services.routing.entrypoints.fields import Body, LongText, Text

@@ -15,11 +15,11 @@ from sqlalchemy.exc import IntegrityError
 
 from contracts.envelope import Envelope
 from contracts.events import DeadlineKind, DeadlineReached, Priority
+from rules.calendar import OfficeCalendar
+from rules.config import MunicipalityConfig
+from rules.vocabulary import TimeContext
 from services.routing.adapters.unit_of_work import RoutingUnitOfWork
-from services.routing.domain.calendar import OfficeCalendar
 from services.routing.domain.clocks import Clock
-from services.routing.domain.config import MunicipalityConfig
-from services.routing.domain.vocabulary import TimeContext
 
 log = logging.getLogger(__name__)
 PRODUCER = "routing"

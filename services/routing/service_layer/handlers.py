@@ -18,6 +18,11 @@ from contracts.events import (
     NotificationPurpose,
 )
 from infohus.kit.telemetry import current_trace_id
+from rules.config import MunicipalityConfig
+from rules.decision import Decision
+from rules.decision_table import decide
+from rules.facts import derive_facts
+from rules.vocabulary import DuplicateKind, Flag
 from services.routing.adapters.unit_of_work import RoutingUnitOfWork
 from services.routing.domain.actors import SYSTEM
 from services.routing.domain.casework import (
@@ -27,15 +32,12 @@ from services.routing.domain.casework import (
     plan_cases,
 )
 from services.routing.domain.clocks import ClockKind, clock_id
-from services.routing.domain.config import MunicipalityConfig
 from services.routing.domain.delivery import delivery_note
 from services.routing.domain.disclosures import SystemInfo, internal_transfer
 from services.routing.domain.duplicates import Fingerprint, fingerprint, is_near_duplicate
 from services.routing.domain.facts import ConcernFacts, concern_facts
 from services.routing.domain.receipt import complete_by_mail, mail_status
-from services.routing.domain.rules import Decision, decide, derive_facts
 from services.routing.domain.tasks import TaskKind, task_id
-from services.routing.domain.vocabulary import DuplicateKind, Flag
 from services.routing.service_layer.common import publish, publish_underretning, save_case, save_underretning
 from services.routing.service_layer.deadlines import emit_owed, stop_clock
 

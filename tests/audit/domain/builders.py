@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from contracts.events import DisclosureKind, DisclosureRecorded
+from contracts.events import DisclosureRecorded
+from rules.codes import DisclosureKind
 from services.audit.domain.hashing import GENESIS_PREV_HASH
 from services.audit.domain.record import DisclosureDraft, DisclosureRecord, from_event, seal
 

@@ -7,8 +7,8 @@ import pytest
 from pydantic import ValidationError
 
 from contracts.events import DisclosureRecorded
+from rules.codes import DataCategory, OnwardCondition
 from services.audit.domain.chain import verify_chain
-from services.audit.domain.codes import DataCategory, OnwardCondition
 from services.audit.domain.hashing import GENESIS_PREV_HASH, HASH_FIELDS
 from services.audit.domain.record import (
     EVENT_CONTEXT_FIELDS,

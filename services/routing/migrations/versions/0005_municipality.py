@@ -22,7 +22,7 @@ def _configured_code() -> str:
     """The rules file's code, read from the variable alone: the migration needs no other setting."""
     import os
 
-    from services.routing.config_loader import load_municipality_config
+    from infohus.kit.municipality import load_municipality_config
 
     return load_municipality_config(os.environ.get("INFOHUS_ROUTING_MUNICIPALITY_CONFIG")).municipality_code
 

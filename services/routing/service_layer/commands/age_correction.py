@@ -9,10 +9,11 @@ from uuid import UUID, uuid5
 
 from contracts.events import Destination, Priority
 from infohus.kit.auth.roles import Permission
+from rules.age import AgeEvidence, assess_age
+from rules.calendar import OfficeCalendar
+from rules.decision_table import triage_due_at
 from services.routing.adapters.unit_of_work import RoutingUnitOfWork
 from services.routing.domain.actors import SYSTEM, Actor
-from services.routing.domain.age import AgeEvidence, assess_age
-from services.routing.domain.calendar import OfficeCalendar
 from services.routing.domain.case import InfohusCase
 from services.routing.domain.casework import (
     Underretning,
@@ -24,7 +25,6 @@ from services.routing.domain.clocks import ClockKind, clock_id, warn_at
 from services.routing.domain.disclosures import internal_transfer
 from services.routing.domain.errors import InvalidCommand
 from services.routing.domain.facts import ConcernFacts, cpr_hmac, with_age
-from services.routing.domain.rules import triage_due_at
 from services.routing.service_layer.commands.results import AgeCorrectionResult
 from services.routing.service_layer.commands.shared import facts_of
 from services.routing.service_layer.common import add_underretning, case_for, publish, require, save_case

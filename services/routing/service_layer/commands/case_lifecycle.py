@@ -9,9 +9,9 @@ from datetime import date, datetime
 from uuid import UUID
 
 from infohus.kit.auth.roles import Permission
+from rules.calendar import OfficeCalendar
 from services.routing.adapters.unit_of_work import RoutingUnitOfWork
 from services.routing.domain.actors import Actor
-from services.routing.domain.calendar import OfficeCalendar
 from services.routing.domain.case import CaseState, CloseReason, InfohusCase, Recommendation, TriageOutcome
 from services.routing.domain.clocks import ClockKind, clock_id
 from services.routing.domain.entered_times import Earliest, checked_due_date, checked_entered_time

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
+from rules.codes import DisclosureChannel
 from services.routing.adapters.unit_of_work import RoutingUnitOfWork
 from services.routing.domain.actors import Actor
 from services.routing.domain.disclosures import (
-    DisclosureChannel,
     PoliceDisclosureDecision,
     forwarding,
     police_disclosure,

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from services.routing.domain.age import AgeBand
+from rules.age import AgeBand
 from services.routing.domain.case import CaseState
 from services.routing.service_layer.read_side.views import TaskView
 

@@ -12,9 +12,9 @@ from pydantic import BaseModel, ConfigDict
 
 from infohus.kit.auth import CaseKind, ReadPurpose
 from infohus.kit.auth.roles import Permission, Role
+from rules.config import MunicipalityConfig
 from services.routing.adapters.unit_of_work import RoutingUnitOfWork
 from services.routing.domain.actors import Actor
-from services.routing.domain.config import MunicipalityConfig
 from services.routing.domain.disclosures import DISCLOSER_AUTHORITY, POLICE_INFOHUS, SystemInfo, years_after
 from services.routing.domain.errors import NotFound, NotPermitted
 from services.routing.service_layer.common import case_for

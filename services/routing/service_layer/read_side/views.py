@@ -11,10 +11,10 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, ConfigDict, JsonValue
 
 from contracts.events import DeadlineKind, DeliveryStatus, Destination, NotificationPurpose, Priority
+from rules.vocabulary import TimeContext
 from services.routing.domain.case import CaseState, CloseReason, TriageOutcome
 from services.routing.domain.clocks import Clock, ClockKind
 from services.routing.domain.tasks import Task, TaskKind, TaskState
-from services.routing.domain.vocabulary import TimeContext
 
 Json = dict[str, JsonValue]
 

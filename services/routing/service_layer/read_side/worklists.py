@@ -10,13 +10,13 @@ from uuid import UUID
 
 from infohus.kit.auth import CaseKind, ReadPurpose
 from infohus.kit.auth.roles import Permission, Role
+from rules.calendar import OfficeCalendar
+from rules.config import MunicipalityConfig
 from services.routing.adapters.keyset import InvalidCursor
 from services.routing.adapters.unit_of_work import RoutingUnitOfWork
 from services.routing.adapters.worklists import CaseFilter, CaseRow, UnderretningRow
 from services.routing.domain.actors import Actor
-from services.routing.domain.calendar import OfficeCalendar
 from services.routing.domain.case import CaseState, TriageOutcome, awaited_signoffs
-from services.routing.domain.config import MunicipalityConfig
 from services.routing.domain.errors import InvalidCommand, NotFound
 from services.routing.domain.facts import cpr_hmac
 from services.routing.service_layer.common import require

@@ -1,4 +1,8 @@
-"""Office days, opening hours and legal working days in the municipality's time zone.
+"""Office days, opening hours and legal working days in the municipality's time zone: the one calendar.
+
+``OfficeDays`` says which local dates are office days and legal hverdage; ``OfficeCalendar`` adds a
+municipality's opening and hotline hours (routing's clocks and the reporter's answer). Audit counts the
+office days of the Danish public administration (``ADMINISTRATION_OFFICE_DAYS``) with the same code.
 
 Every instant returned here is in UTC; every comparison and subtraction is done in UTC, because
 Python compares two datetimes sharing one tzinfo by wall-clock time, which is wrong across the
@@ -8,14 +12,18 @@ autumn DST change. Local dates and wall-clock times are only used to find openin
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 import holidays
+from dateutil.easter import easter
 
-from services.routing.domain.config import DailyHours, MunicipalityConfig, Weekday
-from services.routing.domain.vocabulary import TimeContext
+from rules.config import DailyHours, MunicipalityConfig, Weekday
+from rules.vocabulary import TimeContext
 
+COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 # Far enough to pass any run of closed days; reaching it means the configuration has no office days.
 _SEARCH_HORIZON_DAYS = 400
 _ASCENSION_AFTER_EASTER = timedelta(days=39)
@@ -28,17 +36,9 @@ def danish_public_holidays(year: int) -> frozenset[date]:
 
 
 def easter_sunday(year: int) -> date:
-    """Gregorian Easter Sunday (anonymous Gregorian algorithm)."""
-    a, b, c = year % 19, year // 100, year % 100
-    d, e = divmod(b, 4)
-    f = (b + 8) // 25
-    g = (b - f + 1) // 3
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = divmod(c, 4)
-    m = (32 + 2 * e + 2 * i - h - k) % 7
-    n = (a + 11 * h + 22 * m) // 451
-    month, day = divmod(h + m - 7 * n + 114, 31)
-    return date(year, month, day + 1)
+    """Gregorian Easter Sunday."""
+    sunday: date = easter(year)
+    return sunday
 
 
 def _days_from(first: date) -> Iterator[date]:
@@ -47,15 +47,73 @@ def _days_from(first: date) -> Iterator[date]:
     raise LookupError("no office day within the search horizon; check the office hours in the configuration")
 
 
+@dataclass(frozen=True)
+class OfficeDays:
+    """Which local dates an office is open, and which count as "hverdage" for statutory deadlines."""
+
+    zone: ZoneInfo
+    weekdays: frozenset[Weekday]
+    closed_month_days: frozenset[tuple[int, int]]  # (month, day): closed by local custom
+    closed_day_after_ascension: bool
+    closed_on_public_holidays: bool = True
+    hverdag_counts_office_closed_days: bool = True
+
+    @classmethod
+    def of(cls, config: MunicipalityConfig) -> OfficeDays:
+        return cls(zone=config.zone, weekdays=frozenset(config.office_hours),
+                   closed_month_days=config.closed_month_days(),
+                   closed_day_after_ascension=config.office_closed_day_after_ascension,
+                   closed_on_public_holidays=config.office_closed_on_public_holidays,
+                   hverdag_counts_office_closed_days=config.legal_hverdag_counts_office_closed_days)
+
+    def local_date(self, instant: datetime) -> date:
+        return _require_aware(instant).astimezone(self.zone).date()
+
+    def is_public_holiday(self, day: date) -> bool:
+        return day in danish_public_holidays(day.year)
+
+    def is_extra_office_closed_day(self, day: date) -> bool:
+        """Closed by local custom though not a public holiday (e.g. 5/6, 24/12, 31/12)."""
+        if (day.month, day.day) in self.closed_month_days:
+            return True
+        day_after_ascension = easter_sunday(day.year) + _ASCENSION_AFTER_EASTER + timedelta(days=1)
+        return self.closed_day_after_ascension and day == day_after_ascension
+
+    def is_office_day(self, day: date) -> bool:
+        if (self.closed_on_public_holidays and self.is_public_holiday(day)) or self.is_extra_office_closed_day(day):
+            return False
+        return Weekday.of(day) in self.weekdays
+
+    def is_legal_hverdag(self, day: date) -> bool:
+        """A "hverdag" for statutory deadlines: Monday to Friday, not a public holiday."""
+        if day.weekday() >= 5 or self.is_public_holiday(day):
+            return False
+        return self.hverdag_counts_office_closed_days or not self.is_extra_office_closed_day(day)
+
+    def office_days_between(self, start: datetime, end: datetime) -> int:
+        """Office days after ``start``'s local date up to and including ``end``'s local date."""
+        first, last = self.local_date(start), self.local_date(end)
+        return sum(self.is_office_day(first + timedelta(days=n)) for n in range(1, (last - first).days + 1))
+
+
+# The Danish public administration: Monday to Friday, closed on the public holidays and on Grundlovsdag,
+# juleaftensdag and nytårsaftensdag.
+ADMINISTRATION_OFFICE_DAYS = OfficeDays(
+    zone=COPENHAGEN,
+    weekdays=frozenset({Weekday.MONDAY, Weekday.TUESDAY, Weekday.WEDNESDAY, Weekday.THURSDAY, Weekday.FRIDAY}),
+    closed_month_days=frozenset({(6, 5), (12, 24), (12, 31)}),
+    closed_day_after_ascension=False,
+)
+
+
 class OfficeCalendar:
+    """A municipality's office days with its opening and hotline hours."""
+
     def __init__(self, config: MunicipalityConfig) -> None:
+        self.days = OfficeDays.of(config)
         self._zone = config.zone
         self._office_hours = config.office_hours
         self._hotline_hours = config.hotline_hours
-        self._closed_month_days = config.closed_month_days()
-        self._closed_day_after_ascension = config.office_closed_day_after_ascension
-        self._closed_on_public_holidays = config.office_closed_on_public_holidays
-        self._hverdag_counts_office_closed_days = config.legal_hverdag_counts_office_closed_days
 
     # --- local time -----------------------------------------------------------------------------
 
@@ -74,28 +132,16 @@ class OfficeCalendar:
     # --- kinds of days --------------------------------------------------------------------------
 
     def is_public_holiday(self, day: date) -> bool:
-        return day in danish_public_holidays(day.year)
-
-    def is_extra_office_closed_day(self, day: date) -> bool:
-        """Closed by local custom though not a public holiday (e.g. 5/6, 24/12, 31/12)."""
-        if (day.month, day.day) in self._closed_month_days:
-            return True
-        day_after_ascension = easter_sunday(day.year) + _ASCENSION_AFTER_EASTER + timedelta(days=1)
-        return self._closed_day_after_ascension and day == day_after_ascension
+        return self.days.is_public_holiday(day)
 
     def office_hours_on(self, day: date) -> DailyHours | None:
-        if (self._closed_on_public_holidays and self.is_public_holiday(day)) or self.is_extra_office_closed_day(day):
-            return None
-        return self._office_hours.get(Weekday.of(day))
+        return self._office_hours[Weekday.of(day)] if self.days.is_office_day(day) else None
 
     def is_office_day(self, day: date) -> bool:
-        return self.office_hours_on(day) is not None
+        return self.days.is_office_day(day)
 
     def is_legal_hverdag(self, day: date) -> bool:
-        """A "hverdag" for statutory deadlines: Monday to Friday, not a public holiday."""
-        if day.weekday() >= 5 or self.is_public_holiday(day):
-            return False
-        return self._hverdag_counts_office_closed_days or not self.is_extra_office_closed_day(day)
+        return self.days.is_legal_hverdag(day)
 
     # --- instants -------------------------------------------------------------------------------
 

@@ -6,10 +6,10 @@ from datetime import date, datetime, time
 
 from pydantic import BaseModel, ConfigDict
 
-from services.routing.domain.calendar import OfficeCalendar
-from services.routing.domain.config import MunicipalityConfig
-from services.routing.domain.decision import Decision
-from services.routing.domain.vocabulary import MessageId
+from rules.calendar import OfficeCalendar
+from rules.config import MunicipalityConfig
+from rules.decision import Decision
+from rules.vocabulary import MessageId
 
 _DANISH_WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
 

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from services.routing.domain.age import (
+from rules.age import (
     AgeBand,
     AgeEvidence,
     AgeSource,

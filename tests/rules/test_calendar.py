@@ -4,11 +4,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from services.routing.domain.calendar import OfficeCalendar, danish_public_holidays, easter_sunday
-from services.routing.domain.config import Weekday
-from services.routing.domain.vocabulary import TimeContext
-
-from ..builders import CONFIG, at
+from rules.calendar import ADMINISTRATION_OFFICE_DAYS, OfficeCalendar, danish_public_holidays, easter_sunday
+from rules.config import Weekday
+from rules.vocabulary import TimeContext
+from tests.routing.builders import CONFIG, at
 
 CALENDAR = OfficeCalendar(CONFIG)
 
@@ -203,3 +202,25 @@ def test_hverdag_policy_can_exclude_days_the_office_is_closed() -> None:
 def test_naive_instants_are_refused() -> None:
     with pytest.raises(ValueError, match="offset"):
         CALENDAR.time_context(datetime(2026, 3, 3, 10, 0))
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "office_days"),
+    [
+        ("2026-03-02T10:00:00+01:00", "2026-03-02T23:00:00+01:00", 0),  # the same day
+        ("2026-03-06T10:00:00+01:00", "2026-03-09T09:00:00+01:00", 1),  # Friday to Monday
+        ("2026-04-01T10:00:00+02:00", "2026-04-07T10:00:00+02:00", 1),  # Easter: 2, 3 and 6 April are closed
+        ("2026-05-13T10:00:00+02:00", "2026-05-15T10:00:00+02:00", 1),  # Ascension closed, the Friday after open
+        ("2026-06-04T10:00:00+02:00", "2026-06-08T10:00:00+02:00", 1),  # Grundlovsdag (a Friday) closed
+        ("2026-12-23T10:00:00+01:00", "2027-01-04T10:00:00+01:00", 4),  # 28-30/12 and 4/1
+        ("2026-03-03T23:30:00+00:00", "2026-03-04T00:30:00+01:00", 0),  # both are 4 March in Denmark
+        ("2026-03-09T10:00:00+01:00", "2026-03-02T10:00:00+01:00", 0),  # the end before the start
+    ],
+)
+def test_office_days_of_the_danish_administration_between_two_instants(start: str, end: str, office_days: int) -> None:
+    assert ADMINISTRATION_OFFICE_DAYS.office_days_between(at(start), at(end)) == office_days
+
+
+def test_ishoj_keeps_the_office_days_of_the_danish_administration() -> None:
+    days = (date(2024, 1, 1) + timedelta(days=n) for n in range(7 * 366))
+    assert all(CALENDAR.is_office_day(day) is ADMINISTRATION_OFFICE_DAYS.is_office_day(day) for day in days)

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from services.routing.config_loader import DEFAULT_CONFIG_PATH, ConfigError, load_municipality_config
-from services.routing.domain.config import Weekday
+from infohus.kit.municipality import DEFAULT_CONFIG_PATH, load_municipality_config
+from rules.config import ConfigError, Weekday, parse_municipality_config
 
 ISHOJ_TOML = DEFAULT_CONFIG_PATH.read_text(encoding="utf-8")
 
@@ -73,3 +73,9 @@ def test_not_toml(tmp_path: Path) -> None:
 
 def test_config_error_is_a_value_error() -> None:
     assert issubclass(ConfigError, ValueError)
+
+
+def test_the_text_is_parsed_without_a_file() -> None:
+    assert parse_municipality_config(ISHOJ_TOML, source="ishoj").version == "ishoj-2026.1"
+    with pytest.raises(ConfigError, match="invalid municipality config elsewhere"):
+        parse_municipality_config(ISHOJ_TOML.replace('version = "ishoj-2026.1"', 'version = ""'), source="elsewhere")

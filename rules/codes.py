@@ -1,15 +1,12 @@
 """Code lists of the § 115 disclosure log (legal-research.md §D2) and the flags derived from them.
 
-The record kind is ``contracts.events.DisclosureKind``; it is re-exported here so the audit domain
-has one place to take its codes from.
+``contracts.events.DisclosureRecorded`` takes its field types from here; the values are the wire format.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from enum import StrEnum
-
-from contracts.events import DisclosureKind
 
 __all__ = [
     "CRIMINAL_DATA_CATEGORIES",
@@ -19,10 +16,10 @@ __all__ = [
     "RPL115_POLICE_ONLY_BASES",
     "SECTION_115_BASES",
     "SPECIAL_DATA_CATEGORIES",
-    "Channel",
     "CooperationForm",
     "DataCategory",
-    "DeliveryStatus",
+    "DisclosureChannel",
+    "DisclosureDeliveryStatus",
     "DisclosureKind",
     "LegalBasis",
     "OnwardCondition",
@@ -37,6 +34,17 @@ __all__ = [
     "is_section_115",
     "requires_necessity_assessment",
 ]
+
+
+class DisclosureKind(StrEnum):
+    DISCLOSURE = "DISCLOSURE"
+    RECEIPT = "RECEIPT"
+    INTERNAL_TRANSFER = "INTERNAL_TRANSFER"
+    DECISION_REJECTED = "DECISION_REJECTED"
+    CORRECTION = "CORRECTION"
+    RECIPIENT_ERROR_NOTICE = "RECIPIENT_ERROR_NOTICE"
+    ERASURE_NOTICE = "ERASURE_NOTICE"
+    SUBJECT_ACCESS_SERVED = "SUBJECT_ACCESS_SERVED"
 
 
 class LegalBasis(StrEnum):
@@ -99,7 +107,7 @@ class DataCategory(StrEnum):
     FAMILY_MEMBER_CONVICTION_81A = "FAMILY_MEMBER_CONVICTION_81A"
 
 
-class Channel(StrEnum):
+class DisclosureChannel(StrEnum):
     SECURE_EMAIL = "SECURE_EMAIL"
     MEETING_ORAL = "MEETING_ORAL"
     PHONE = "PHONE"
@@ -128,7 +136,9 @@ class SubjectInformationStatus(StrEnum):
     PENDING = "PENDING"
 
 
-class DeliveryStatus(StrEnum):
+class DisclosureDeliveryStatus(StrEnum):
+    """Whether the disclosed data reached the recipient (not notify's mail delivery status)."""
+
     ATTEMPTED = "ATTEMPTED"
     DELIVERED = "DELIVERED"
     FAILED = "FAILED"
@@ -165,7 +175,7 @@ CRIMINAL_DATA_CATEGORIES = frozenset({
 # RPL § 115, stk. 5.
 GANG_DATA_CATEGORIES = frozenset({DataCategory.GANG_AFFILIATION, DataCategory.FAMILY_MEMBER_CONVICTION_81A})
 
-ORAL_CHANNELS = frozenset({Channel.MEETING_ORAL, Channel.PHONE})
+ORAL_CHANNELS = frozenset({DisclosureChannel.MEETING_ORAL, DisclosureChannel.PHONE})
 
 
 def contains_special_categories(categories: Iterable[DataCategory]) -> bool:

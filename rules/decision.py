@@ -10,8 +10,8 @@ from datetime import date
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from contracts.events import Destination, Priority
-from services.routing.domain.age import AgeBand
-from services.routing.domain.vocabulary import Flag, MessageId, TimeContext, UnderretningLegalType
+from rules.age import AgeBand
+from rules.vocabulary import Flag, MessageId, TimeContext, UnderretningLegalType
 
 
 class PlannedUnderretning(BaseModel):

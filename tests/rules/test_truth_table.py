@@ -12,11 +12,10 @@ from typing import Any
 import pytest
 
 from contracts.events import Destination, Priority
-from services.routing.domain.messages import render_reporter_messages
-from services.routing.domain.rules import decide
-from services.routing.domain.vocabulary import Flag, MessageId
-
-from ..builders import (
+from rules.decision_table import decide
+from rules.messages import render_reporter_messages
+from rules.vocabulary import Flag, MessageId
+from tests.routing.builders import (
     ADULT,
     CLOSED_SATURDAY_NIGHT,
     CLOSED_TUESDAY_NIGHT,

@@ -14,13 +14,12 @@ from hypothesis import strategies as st
 
 from contracts.concern import ConcernIn
 from contracts.events import Destination, Priority
-from services.routing.domain.calendar import OfficeCalendar, danish_public_holidays, easter_sunday
-from services.routing.domain.decision import Decision
-from services.routing.domain.messages import render_reporter_messages
-from services.routing.domain.rules import DuplicateKind, TimeContext, decide
-from services.routing.domain.vocabulary import MessageId
-
-from ..builders import CONFIG, REPORTERS
+from rules.calendar import OfficeCalendar, danish_public_holidays, easter_sunday
+from rules.decision import Decision
+from rules.decision_table import decide
+from rules.messages import render_reporter_messages
+from rules.vocabulary import DuplicateKind, MessageId, TimeContext
+from tests.routing.builders import CONFIG, REPORTERS
 
 ZONE = CONFIG.zone
 CALENDAR = OfficeCalendar(CONFIG)

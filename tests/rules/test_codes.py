@@ -4,13 +4,14 @@ from enum import StrEnum
 
 import pytest
 
-from services.audit.domain import codes
-from services.audit.domain.codes import CooperationForm, DataCategory, LegalBasis
+from rules import codes
+from rules.codes import CooperationForm, DataCategory, LegalBasis
 
 
 @pytest.mark.parametrize("code_list", [
-    codes.LegalBasis, codes.Purpose, codes.DataCategory, codes.Channel, codes.SourceOfData,
-    codes.OnwardCondition, codes.SubjectInformationStatus, codes.DeliveryStatus, codes.CooperationForm,
+    codes.LegalBasis, codes.Purpose, codes.DataCategory, codes.DisclosureChannel, codes.SourceOfData,
+    codes.OnwardCondition, codes.SubjectInformationStatus, codes.DisclosureDeliveryStatus, codes.CooperationForm,
+    codes.DisclosureKind,
 ])
 def test_every_code_is_spelled_as_its_name(code_list: type[StrEnum]) -> None:
     assert all(member.value == member.name for member in code_list)

@@ -4,11 +4,10 @@ from typing import Any
 
 import pytest
 
-from services.routing.domain.messages import render_reporter_messages
-from services.routing.domain.rules import DuplicateKind, decide
-from services.routing.domain.vocabulary import MessageId
-
-from ..builders import ADULT, CONFIG, HOTLINE_FRIDAY, MINOR, OPEN_TUESDAY, at, concern, person
+from rules.decision_table import decide
+from rules.messages import render_reporter_messages
+from rules.vocabulary import DuplicateKind, MessageId
+from tests.routing.builders import ADULT, CONFIG, HOTLINE_FRIDAY, MINOR, OPEN_TUESDAY, at, concern, person
 
 
 def render(instant: str, *, contactable: bool | None = None, **kwargs: Any) -> dict[MessageId, str]:

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from contracts.events import Destination, Priority
-from services.routing.domain.rules import AgeBand, DuplicateKind, TimeContext, decide
-from services.routing.domain.vocabulary import Flag, MessageId, UnderretningLegalType
-
-from ..builders import (
+from rules.age import AgeBand
+from rules.decision_table import decide
+from rules.vocabulary import DuplicateKind, Flag, MessageId, TimeContext, UnderretningLegalType
+from tests.routing.builders import (
     ADULT,
     CLOSED_SATURDAY_NIGHT,
     CLOSED_TUESDAY_NIGHT,

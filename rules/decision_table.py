@@ -8,17 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import TypeVar
 
-from contracts.concern import PROFESSIONAL_CATEGORIES, Acuteness, ConcernIn, Person, ReporterCategory
+from contracts.concern import PROFESSIONAL_CATEGORIES, Acuteness, ConcernIn, ReporterCategory
 from contracts.events import Destination, Priority
-from services.routing.domain.age import AgeAssessment, AgeBand, AgeEvidence, assess_age
-from services.routing.domain.calendar import OfficeCalendar
-from services.routing.domain.config import MunicipalityConfig
-from services.routing.domain.decision import Decision, PlannedUnderretning
-from services.routing.domain.vocabulary import (
+from rules.age import AgeBand
+from rules.calendar import OfficeCalendar
+from rules.config import MunicipalityConfig
+from rules.decision import Decision, PlannedUnderretning
+from rules.facts import Facts, PersonFacts, derive_facts
+from rules.vocabulary import (
     DuplicateKind,
     Flag,
     Jurisdiction,
@@ -27,50 +28,9 @@ from services.routing.domain.vocabulary import (
     UnderretningLegalType,
 )
 
-__all__ = [
-    "ASSESSMENT_DEADLINE",
-    "RECEIPT_CONFIRMATION_HVERDAGE",
-    "AgeBand",
-    "Decision",
-    "DuplicateKind",
-    "PlannedUnderretning",
-    "TimeContext",
-    "decide",
-]
-
 ASSESSMENT_DEADLINE = timedelta(hours=24)  # barnets lov § 136, stk. 2 (elapsed hours, no holiday exception)
 RECEIPT_CONFIRMATION_HVERDAGE = 6  # barnets lov § 138, stk. 1
 _PRIORITY_P1_RULES = frozenset({"R2", "R3", "R5", "R6"})
-
-
-@dataclass(frozen=True)
-class PersonFacts:
-    path: str  # "subjects[0]", "children_at_risk[1]"
-    age: AgeAssessment
-    jurisdiction: Jurisdiction
-
-
-@dataclass(frozen=True)
-class Facts:
-    """What the rules read: the concern plus everything derived from it (§C.1)."""
-
-    concern: ConcernIn
-    config: MunicipalityConfig
-    calendar: OfficeCalendar
-    received_at: datetime  # UTC
-    receipt_date: date  # local date of receipt
-    subjects: tuple[PersonFacts, ...]
-    children: tuple[PersonFacts, ...]
-    time_context: TimeContext
-    next_office_opening: datetime  # UTC
-
-    @property
-    def persons(self) -> tuple[PersonFacts, ...]:
-        return self.subjects + self.children
-
-    @property
-    def acute(self) -> bool:
-        return self.concern.acuteness is Acuteness.ACUTE
 
 
 @dataclass(frozen=True)
@@ -102,52 +62,6 @@ def decide(
             fired.append(outcome)
     decision = _assemble(facts, fired)
     return decision if duplicate is DuplicateKind.NEW else _as_duplicate(decision, facts, duplicate)
-
-
-# --- §C.1 input derivation ----------------------------------------------------------------------
-
-
-def derive_facts(concern: ConcernIn, received_at: datetime, config: MunicipalityConfig) -> Facts:
-    if received_at.utcoffset() is None:
-        raise ValueError("received_at must carry a UTC offset")
-    calendar = OfficeCalendar(config)
-    receipt_date = calendar.local_date(received_at)
-
-    def person_facts(kind: str, people: Sequence[Person]) -> tuple[PersonFacts, ...]:
-        return tuple(
-            PersonFacts(
-                f"{kind}[{index}]", _assess(person, receipt_date, config), _jurisdiction(person, config)
-            )
-            for index, person in enumerate(people)
-        )
-
-    return Facts(
-        concern=concern,
-        config=config,
-        calendar=calendar,
-        received_at=received_at.astimezone(UTC),
-        receipt_date=receipt_date,
-        subjects=person_facts("subjects", concern.subjects),
-        children=person_facts("children_at_risk", concern.children_at_risk),
-        time_context=calendar.time_context(received_at),
-        next_office_opening=calendar.next_office_opening(received_at),
-    )
-
-
-def _assess(person: Person, receipt_date: date, config: MunicipalityConfig) -> AgeAssessment:
-    evidence = AgeEvidence(cpr=person.cpr, date_of_birth=person.date_of_birth, stated_age=person.stated_age)
-    return assess_age(
-        evidence,
-        receipt_date,
-        transition_window_days=config.transition_window_days,
-        feb29_policy=config.feb29_policy,
-    )
-
-
-def _jurisdiction(person: Person, config: MunicipalityConfig) -> Jurisdiction:
-    if person.municipality is None:
-        return Jurisdiction.UNKNOWN
-    return Jurisdiction.HOME if config.is_home_municipality(person.municipality) else Jurisdiction.OTHER
 
 
 # --- §C.2 rules R1-R12 (R0 is applied to the assembled decision, see _as_duplicate) --------------

@@ -2,20 +2,31 @@
 
 There are deliberately no defaults for policy values: the configuration file states them all,
 and ``version`` is recorded on every decision so a decision can be traced to the values used.
+The file is read at the edge (``infohus.kit.municipality``); ``parse_municipality_config`` checks its text.
 """
 
 from __future__ import annotations
 
 import string
+import tomllib
+from collections.abc import Mapping
 from datetime import date, time
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-from services.routing.domain.age import Feb29Policy
-from services.routing.domain.vocabulary import MessageId
+from rules.age import Feb29Policy
+from rules.vocabulary import MessageId
 
 NonEmptyText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 MonthDay = Annotated[str, StringConstraints(pattern=r"^\d{2}-\d{2}$")]
@@ -235,3 +246,31 @@ def normalise_municipality_name(name: str) -> str:
     if len(words) > 1 and words[-1] == "kommune":
         words = words[:-1]
     return " ".join(words)
+
+
+class ConfigError(ValueError):
+    """The configuration file is missing, not TOML, or has invalid values."""
+
+
+def parse_municipality_config(text: str, *, source: str) -> MunicipalityConfig:
+    """The configuration in ``text`` (TOML); ``source`` names where it came from in the error messages."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"municipality config {source} is not valid TOML: {error}") from error
+    return municipality_config_from_dict(raw, source=source)
+
+
+def municipality_config_from_dict(raw: Mapping[str, Any], *, source: str) -> MunicipalityConfig:
+    try:
+        return MunicipalityConfig.model_validate(raw)
+    except ValidationError as error:
+        raise ConfigError(f"invalid municipality config {source}:\n{_describe(error)}") from error
+
+
+def _describe(error: ValidationError) -> str:
+    lines = []
+    for problem in error.errors(include_url=False):
+        location = ".".join(str(part) for part in problem["loc"]) or "(top level)"
+        lines.append(f"  {location}: {problem['msg']}")
+    return "\n".join(lines)
