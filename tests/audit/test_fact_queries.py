@@ -10,7 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from infohus.kit.auth import Role
-from services.audit.service_layer.queries import Filters, run_query
+from services.audit.service_layer.queries.fact_checks import Filters, run_query
 from tests.audit.builders import seed_unchecked
 from tests.audit.facts_builders import (
     RECEIVED,

@@ -27,7 +27,7 @@ from infohus.kit.security_headers import verify_csrf
 from services.audit.bootstrap import AuditContainer
 from services.audit.domain import labels as L
 from services.audit.entrypoints.querying import PAGE_ONLY, run
-from services.audit.service_layer.queries import (
+from services.audit.service_layer.queries.fact_checks import (
     BY_ID,
     LABELS_DA,
     SPECS,
