@@ -4,7 +4,7 @@ A service adopts it with ``install_auth(app, AuthSettings())`` and a ``require(P
 endpoint; see docs/auth.md.
 """
 
-from infohus.kit.auth.dependencies import (
+from infohus.kit.auth.authenticator import (
     INFRASTRUCTURE_PATHS,
     Authenticator,
     RouteRule,

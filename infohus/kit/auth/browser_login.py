@@ -22,7 +22,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from infohus.kit.auth.dependencies import Authenticator, require
+from infohus.kit.auth.authenticator import Authenticator, require
 from infohus.kit.auth.errors import AuthenticationError, IdentityProviderUnavailable
 from infohus.kit.auth.fetch_site import continue_page, started_cross_site
 from infohus.kit.auth.login import _safe_next

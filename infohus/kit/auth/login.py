@@ -19,7 +19,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from infohus.kit.auth.dependencies import Authenticator, require
+from infohus.kit.auth.authenticator import Authenticator, require
 from infohus.kit.auth.dev_users import DEV_USERS, DevUser, dev_user_store, refuse_production
 from infohus.kit.auth.errors import AuthenticationError
 from infohus.kit.auth.me import SignedInUser
