@@ -26,9 +26,9 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from fastapi import FastAPI
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 
-from infohus.kit.auth.dependencies import RouteRule, assert_every_route_has_a_rule
 from infohus.kit.auth.dev_users import SERVICE_NAMES, DevSessions, dev_user_for
 from infohus.kit.auth.roles import Role
+from infohus.kit.auth.route_rules import RouteRule, assert_every_route_has_a_rule
 from infohus.kit.auth.settings import AuthMode, AuthSettings
 from infohus.kit.security_headers import CSRF_HEADER, CsrfProtection
 from infohus.kit.settings import Environment

@@ -48,7 +48,8 @@ from services.audit.domain.hashing import (
 from services.audit.domain.stored_columns import V2_COLUMNS, columns_text, query_columns, subject_keys
 from services.audit.domain.values import format_utc
 from services.audit.entrypoints.cli import uow_factory
-from services.audit.service_layer.queries import Filters, run_query
+from services.audit.service_layer.queries.filters import Filters
+from services.audit.service_layer.queries.running import run_query
 from services.audit.service_layer.tree import LogTree, inclusion, issue_checkpoint
 from services.audit.service_layer.verify import verify_log
 from services.audit.service_layer.verify_parallel import Parallelism, default_workers
@@ -237,7 +238,8 @@ async def measure(settings: AuditSettings, count: int, subjects: int, samples: i
             filters = Filters(subject=subject, limit=100)
             started = time.perf_counter()
             async with factory() as uow:
-                from services.audit.service_layer.queries import BY_ID, RUNNERS, QueryContext
+                from services.audit.service_layer.queries.catalogue import BY_ID, QueryContext
+                from services.audit.service_layer.queries.running import RUNNERS
                 result = await RUNNERS["Q1"](uow, BY_ID["Q1"], filters, QueryContext(datetime.now(UTC)))
             raw.append((time.perf_counter() - started) * 1000)
             assert result.total >= 1

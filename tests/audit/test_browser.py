@@ -16,7 +16,7 @@ import pytest
 
 from services.audit.bootstrap import AuditContainer
 from services.audit.entrypoints.http import create_app
-from services.audit.service_layer.queries import SPECS
+from services.audit.service_layer.queries.catalogue import SPECS
 from services.audit.settings import WEB_DIR
 from tests.audit.builders import seed, seed_unchecked
 from tests.audit.domain.builders import OCCURRED_AT

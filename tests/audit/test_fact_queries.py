@@ -10,7 +10,8 @@ from typing import Any
 from uuid import UUID
 
 from infohus.kit.auth import Role
-from services.audit.service_layer.queries import Filters, run_query
+from services.audit.service_layer.queries.filters import Filters
+from services.audit.service_layer.queries.running import run_query
 from tests.audit.builders import seed_unchecked
 from tests.audit.facts_builders import (
     RECEIVED,

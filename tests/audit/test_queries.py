@@ -16,7 +16,9 @@ from uuid import UUID
 from opentelemetry.trace import SpanKind
 
 from infohus.kit.auth import Role
-from services.audit.service_layer.queries import SPECS, Filters, run_query
+from services.audit.service_layer.queries.catalogue import SPECS
+from services.audit.service_layer.queries.filters import Filters
+from services.audit.service_layer.queries.running import run_query
 from services.audit.service_layer.retention import purge_expired
 from services.audit.service_layer.verify import verify_log
 from tests.audit.builders import seed_unchecked

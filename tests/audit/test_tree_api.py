@@ -7,7 +7,7 @@ from pymerkle import InmemoryTree
 
 from devtools.auth_testing import authorization_cases, csrf_credentials
 from infohus.kit.auth import Role
-from infohus.kit.auth.dependencies import assert_every_route_has_a_rule
+from infohus.kit.auth.route_rules import assert_every_route_has_a_rule
 from services.audit.bootstrap import AuditContainer, bootstrap
 from services.audit.domain.checkpoint import Checkpoint, load_public_key, verify_checkpoint
 from services.audit.domain.merkle import verify_consistency, verify_inclusion

@@ -260,7 +260,7 @@ async def test_login_attempts_are_limited_per_user_and_client_and_failures_are_l
 
 
 def test_login_router_needs_development_mode() -> None:
-    from infohus.kit.auth.dependencies import Authenticator
+    from infohus.kit.auth.authenticator import Authenticator
 
     idp = FakeIdentityProvider()
     with pytest.raises(RuntimeError):

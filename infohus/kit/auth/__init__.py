@@ -4,15 +4,7 @@ A service adopts it with ``install_auth(app, AuthSettings())`` and a ``require(P
 endpoint; see docs/auth.md.
 """
 
-from infohus.kit.auth.dependencies import (
-    INFRASTRUCTURE_PATHS,
-    Authenticator,
-    RouteRule,
-    assert_every_route_has_a_rule,
-    downstream_token,
-    require,
-    route_rules,
-)
+from infohus.kit.auth.authenticator import Authenticator, downstream_token
 from infohus.kit.auth.errors import AuthenticationError, IdentityProviderUnavailable
 from infohus.kit.auth.install import install_auth
 from infohus.kit.auth.principal import ANONYMOUS, Principal
@@ -24,6 +16,7 @@ from infohus.kit.auth.read_log import (
     read_access_log_table,
     read_log_router,
 )
+from infohus.kit.auth.require import require
 from infohus.kit.auth.roles import (
     CASE_READ_PERMISSION,
     MATRIX,
@@ -34,6 +27,7 @@ from infohus.kit.auth.roles import (
     permits,
     roles_for,
 )
+from infohus.kit.auth.route_rules import INFRASTRUCTURE_PATHS, RouteRule, assert_every_route_has_a_rule, route_rules
 from infohus.kit.auth.sessions import (
     InMemorySessionStore,
     Session,

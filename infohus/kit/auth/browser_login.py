@@ -22,7 +22,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from infohus.kit.auth.dependencies import Authenticator, require
+from infohus.kit.auth.authenticator import Authenticator
 from infohus.kit.auth.errors import AuthenticationError, IdentityProviderUnavailable
 from infohus.kit.auth.fetch_site import continue_page, started_cross_site
 from infohus.kit.auth.login import _safe_next
@@ -30,6 +30,7 @@ from infohus.kit.auth.me import SignedInUser
 from infohus.kit.auth.oidc import principal_from_claims
 from infohus.kit.auth.oidc_client import OidcBrowserClient, token_expires_at
 from infohus.kit.auth.principal import Principal
+from infohus.kit.auth.require import require
 from infohus.kit.auth.roles import Permission
 from infohus.kit.auth.sessions import session_key
 from infohus.kit.security_headers import verify_csrf

@@ -181,7 +181,7 @@ class DevSessions:
         return DevToken(principal, sid, store_id if isinstance(store_id, str) else None)
 
     def principal(self, token: str, *, from_cookie: bool) -> Principal:
-        """Signature and age only; :class:`~infohus.kit.auth.dependencies.Authenticator` also checks the
+        """Signature and age only; :class:`~infohus.kit.auth.authenticator.Authenticator` also checks the
         session store."""
         return self.read(token, from_cookie=from_cookie).principal
 

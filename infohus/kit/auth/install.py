@@ -9,7 +9,7 @@ import time
 import httpx
 from fastapi import FastAPI
 
-from infohus.kit.auth.dependencies import Authenticator
+from infohus.kit.auth.authenticator import Authenticator
 from infohus.kit.auth.oidc import JwksFetcher, OidcVerifier
 from infohus.kit.auth.sessions import Clock, SessionStore
 from infohus.kit.auth.settings import AuthMode, AuthSettings

@@ -19,12 +19,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from infohus.kit.auth.dependencies import Authenticator, require
+from infohus.kit.auth.authenticator import Authenticator
 from infohus.kit.auth.dev_users import DEV_USERS, DevUser, dev_user_store, refuse_production
 from infohus.kit.auth.errors import AuthenticationError
 from infohus.kit.auth.me import SignedInUser
 from infohus.kit.auth.principal import Principal
 from infohus.kit.auth.ratelimit import LoginRateLimiter
+from infohus.kit.auth.require import require
 from infohus.kit.auth.roles import Permission
 from infohus.kit.auth.settings import DEVELOPMENT_PASSWORD
 from infohus.kit.auth.signin_pages import render

@@ -33,8 +33,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 from sqlalchemy import DDL, Column, Index, MetaData, String, Table, Text, event, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
-from infohus.kit.auth.dependencies import require
 from infohus.kit.auth.principal import Principal
+from infohus.kit.auth.require import require
 from infohus.kit.auth.roles import CaseKind, Permission, Role
 from infohus.kit.db import UtcDateTime
 

@@ -38,7 +38,8 @@ from services.audit.service_layer.append import (
     append_disclosure,
     attributed,
 )
-from services.audit.service_layer.queries import SPECS, QueryError, QueryResult
+from services.audit.service_layer.queries.catalogue import SPECS, QueryError
+from services.audit.service_layer.queries.paging import QueryResult
 from services.audit.service_layer.tree import consistency, inclusion
 
 __all__ = ["STATIC_PATHS", "build", "create_app"]

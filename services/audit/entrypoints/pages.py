@@ -27,16 +27,11 @@ from infohus.kit.security_headers import verify_csrf
 from services.audit.bootstrap import AuditContainer
 from services.audit.domain import labels as L
 from services.audit.entrypoints.querying import PAGE_ONLY, run
-from services.audit.service_layer.queries import (
-    BY_ID,
-    LABELS_DA,
-    SPECS,
-    Filters,
-    QueryError,
-    QueryResult,
-    QuerySpec,
-    integrity_status,
-)
+from services.audit.service_layer.queries.catalogue import BY_ID, SPECS, QueryError, QuerySpec
+from services.audit.service_layer.queries.filters import Filters
+from services.audit.service_layer.queries.integrity import integrity_status
+from services.audit.service_layer.queries.labels import LABELS_DA
+from services.audit.service_layer.queries.paging import QueryResult
 from services.audit.settings import TEMPLATES_DIR, WEB_DIR, AuditSettings
 
 log = logging.getLogger(__name__)

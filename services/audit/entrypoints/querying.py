@@ -13,7 +13,9 @@ from starlette.datastructures import QueryParams
 from infohus.kit.auth import Principal
 from infohus.kit.http import field_errors
 from services.audit.bootstrap import AuditContainer
-from services.audit.service_layer.queries import Filters, QueryResult, run_query
+from services.audit.service_layer.queries.filters import Filters
+from services.audit.service_layer.queries.paging import QueryResult
+from services.audit.service_layer.queries.running import run_query
 from services.audit.service_layer.verify import VerifyReport, verify_log
 
 # Query-string parameters of the pages that are not filters.
