@@ -35,11 +35,6 @@ def test_no_production_module_is_over_400_lines() -> None:
     assert not over, f"production modules over {MAX_LINES} lines (split them):\n{listing}"
 
 
-def test_every_allowed_exception_is_still_needed() -> None:
-    stale = sorted(ALLOWED_OVER - oversized().keys())
-    assert not stale, f"no longer over {MAX_LINES} lines (or gone); remove from ALLOWED_OVER: {stale}"
-
-
 def test_the_count_sees_the_production_packages() -> None:
     counted = {path.relative_to(REPO_ROOT).parts[0] for path in production_modules()}
-    assert {"infohus", "contracts", "services"} <= counted
+    assert {"infohus", "contracts", "services", "rules"} <= counted
