@@ -13,15 +13,18 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts.envelope import Envelope
-from contracts.events import DisclosureRecorded
+from contracts.events import ConcernRetentionChanged, DisclosureRecorded
 from infohus.kit.auth import ReadAccessLogger
+from infohus.kit.retention.schedule import run_on_schedule
+from infohus.kit.retention.tables import apply_retention_event
 from infohus.kit.runtime import ServiceRuntime
-from services.audit.adapters.orm import read_access_log, tables
+from services.audit.adapters.orm import concern_retention, read_access_log, tables
 from services.audit.adapters.unit_of_work import AuditUnitOfWork
 from services.audit.domain.checkpoint import Checkpoint
 from services.audit.domain.invariant_types import InvariantContext
 from services.audit.service_layer.append import handle_disclosure_recorded
 from services.audit.service_layer.facts import FACT_HANDLERS
+from services.audit.service_layer.retention import AuditRetention
 from services.audit.service_layer.tree import LogTree, issue_checkpoint
 from services.audit.settings import AuditSettings
 
@@ -41,9 +44,11 @@ class AuditContainer:
     runtime: ServiceRuntime
     context: InvariantContext = field(default_factory=InvariantContext)
     tree: LogTree = field(init=False)
+    retention: AuditRetention = field(init=False)
 
     def __post_init__(self) -> None:
         self.tree = LogTree(self.unit_of_work)
+        self.retention = AuditRetention(self.unit_of_work, lambda: datetime.now(UTC), self.settings)
 
     @property
     def read_log(self) -> ReadAccessLogger:
@@ -56,6 +61,10 @@ class AuditContainer:
     async def on_disclosure_recorded(self, envelope: Envelope[DisclosureRecorded]) -> None:
         await handle_disclosure_recorded(envelope, uow=self.unit_of_work(), now=datetime.now(UTC),
                                          context=self.context)
+
+    async def on_retention_changed(self, envelope: Envelope[ConcernRetentionChanged]) -> None:
+        """Routing's word on a concern: a legal hold keeps its records' payloads and its read-log rows."""
+        await apply_retention_event(envelope, uow=self.unit_of_work(), table=concern_retention)
 
     async def on_fact(self, handler: Callable[..., Awaitable[None]], envelope: Envelope[Any]) -> None:
         """Case, underretning and mail events: the facts Q9, Q12 and Q17 read (not the log)."""
@@ -94,8 +103,11 @@ def bootstrap(settings: AuditSettings | None = None) -> AuditContainer:
     runtime = ServiceRuntime("audit", settings, tables)
     container = AuditContainer(settings, runtime, settings.invariant_context())
     runtime.consume({DisclosureRecorded: container.on_disclosure_recorded,
+                     ConcernRetentionChanged: container.on_retention_changed,
                      **{payload_type: partial(container.on_fact, handler) for payload_type, handler in FACT_HANDLERS}})
     runtime.add_background_task(container.warm_tree)
+    runtime.add_background_task(partial(run_on_schedule, "audit", settings.retention_interval_s,
+                                        container.retention.run))
     if settings.checkpoint_signing_key is not None and settings.checkpoint_interval_s > 0:
         runtime.add_background_task(container.checkpoint_loop)
     return container

@@ -62,6 +62,8 @@ class Permission(StrEnum):
     """Forward an infohus case to the competent municipality (its JURISDICTION_REVIEW task)."""
     NOTIFICATIONS_REQUESTED_READ = "notifications-requested:read"
     """List what routing asked to be mailed (notify's delivery watchdog; internal)."""
+    RETENTION_MANAGE = "retention:manage"
+    """Set and lift legal holds, and see what the next retention run deletes (ids and counts, no case data)."""
 
 
 _TOVHOLDERE = frozenset({Role.TOVHOLDER_MUNICIPAL, Role.TOVHOLDER_POLICE})
@@ -84,6 +86,7 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.CASE_DISCLOSURE_DECIDE: frozenset({Role.TOVHOLDER_MUNICIPAL}),
     Permission.CASE_FORWARD: _TOVHOLDERE,
     Permission.NOTIFICATIONS_REQUESTED_READ: frozenset({Role.SERVICE_NOTIFY}),
+    Permission.RETENTION_MANAGE: frozenset({Role.ADMINISTRATOR}),
 }
 """The one place that says which roles hold which permission."""
 

@@ -57,6 +57,7 @@ from services.routing.domain.errors import (
     NotPermitted,
 )
 from services.routing.domain.tasks import OrientationOutcome
+from services.routing.entrypoints.holds import holds_router
 from services.routing.entrypoints.rules import rules_router
 from services.routing.service_layer import commands
 from services.routing.service_layer import reading as reading_
@@ -401,6 +402,7 @@ def create_app(container: RoutingContainer, *, manage_runtime: bool = True, auth
     app.include_router(case_router(container))
     app.include_router(underretning_router(container))
     app.include_router(rules_router(container))
+    app.include_router(holds_router(container))
     # Auditors (READ_LOG_READ) list who read which case, when and why.
     app.include_router(read_log_router(container.read_log, container.runtime.sessions))
 

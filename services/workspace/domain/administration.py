@@ -39,4 +39,5 @@ PERMISSIONS_DA: dict[Permission, str] = {
     Permission.CASE_DISCLOSURE_DECIDE: "Afgøre en foreslået videregivelse til politiet",
     Permission.CASE_FORWARD: "Sende en infohussag videre til rette kommune",
     Permission.NOTIFICATIONS_REQUESTED_READ: "Liste bestilte mails (tjenesten notify, internt)",
+    Permission.RETENTION_MANAGE: "Sætte og ophæve sletteforbud og se, hvad næste sletning fjerner",
 }
