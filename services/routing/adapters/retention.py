@@ -70,7 +70,8 @@ class RetentionQueries:
 
     async def concern_by_id_or_reference(self, text: str) -> str | None:
         c = concern_facts.c
-        found = await self._ids(select(c.concern_id).where(or_(c.concern_id == text, c.reference == text.upper())))
+        found = await self._ids(select(c.concern_id).where(or_(c.concern_id == text.lower(),
+                                                               func.upper(c.reference) == text.upper())))
         return found[0] if found else None
 
     async def concerns_of_person(self, cpr_hmac: str) -> list[str]:
