@@ -102,6 +102,10 @@ def demo_app(settings: AuthSettings, *, jwks_fetcher: JwksFetcher | None = None,
     async def notifications_requested() -> list[str]:
         return []
 
+    @app.get("/api/v1/retention/plan", dependencies=[require(P.RETENTION_MANAGE)])
+    async def retention_plan() -> dict[str, str]:
+        return {"service": "demo"}
+
     @app.get("/api/v1/read-log", dependencies=[require(P.READ_LOG_READ)])
     async def read_log() -> list[str]:
         return []
