@@ -5,7 +5,7 @@ when a caller lists it."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
 from sqlalchemy import select
@@ -75,3 +75,64 @@ async def test_no_payload_goes_before_its_minimum_even_when_listed(audit: AuditC
         if uow.session.get_bind().dialect.name == "postgresql":  # its function checks both dates itself
             assert await erase_payloads(uow.session, [1, 2, 3]) == 1
         await uow.commit()
+
+
+async def test_the_auditors_query_log_goes_after_six_months_and_not_before(audit: AuditContainer) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from contracts.envelope import new_uuid7
+    from services.audit.domain.values import format_utc
+
+    now = datetime.now(UTC)
+    async with audit.unit_of_work() as uow:
+        for days in (190, 170):
+            await uow.query_log.add(entry_id=new_uuid7(), at=format_utc(now - timedelta(days=days)), actor="revisor-1",
+                                    query="Q3", parameters={}, result_rows=0, output_format="json", trace_id=None)
+        await uow.commit()
+    planned = await audit.retention.plan()
+    assert len(planned.items["auditor_query_log"]) == 1
+    assert (await audit.retention.run()).items == planned.items
+    async with audit.unit_of_work() as uow:
+        [left] = await uow.query_log.entries()
+    assert left["at"] == format_utc(now - timedelta(days=170))
+    async with audit.runtime.engine.connect() as connection:
+        try:
+            await connection.execute(text("DELETE FROM auditor_query_log"))
+        except DBAPIError as refused:
+            assert "append-only" in str(refused)
+        else:
+            raise AssertionError("a query-log row younger than six months was deleted")
+
+
+async def test_the_service_role_runs_retention_without_delete_on_any_log(audit_postgres: AuditContainer) -> None:
+    """As infohus_audit_app (SELECT and INSERT on the logs): payloads, both access logs and the outbox."""
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from contracts.envelope import new_uuid7
+    from infohus.kit.auth import CaseKind, Principal, ReadAccessLogger, ReadPurpose, Role
+    from infohus.kit.db import session_factory
+    from services.audit.adapters.orm import read_access_log
+    from services.audit.domain.values import format_utc
+
+    audit = audit_postgres
+    old = datetime.now(UTC) - timedelta(days=200)
+    await _expired_of(audit, 1, FREE)
+    async with audit.unit_of_work() as uow:
+        await ReadAccessLogger(read_access_log, service="audit", clock=lambda: old).record(
+            uow.session, Principal(user_id="revisor-1", roles=frozenset({Role.AUDITOR}), display_name="R"),
+            case_kind=CaseKind.CONCERN, case_id=str(FREE), purpose=ReadPurpose.AUDIT)
+        await uow.query_log.add(entry_id=new_uuid7(), at=format_utc(old), actor="revisor-1", query="Q1",
+                                parameters={}, result_rows=1, output_format="json", trace_id=None)
+        await uow.commit()
+    settings = audit.settings
+    engine = create_async_engine(settings.database_url, connect_args={"server_settings": {
+        "search_path": str(settings.db_schema), "role": "infohus_audit_app"}})
+    own_sessions, audit.runtime.sessions = audit.runtime.sessions, session_factory(engine)
+    try:
+        done = await audit.retention.run()
+    finally:
+        audit.runtime.sessions = own_sessions
+        await engine.dispose()
+    assert done.counts() == {"disclosure_payloads": 1, "read_access_log": 1, "auditor_query_log": 1, "outbox": 0}
+    assert await _payload_concerns(audit) == []

@@ -10,17 +10,26 @@ again; on SQLite the triggers of migration 0002 refuse a payload before its ``re
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.types import BigInteger
+from sqlalchemy.types import BigInteger, String
 
 from infohus.kit.retention import DISCLOSURE_MIN_YEARS
 from infohus.kit.retention.tables import delete_where_in
-from services.audit.adapters.orm import disclosure_log, disclosure_payloads, disclosure_subjects
+from services.audit.adapters.orm import (
+    auditor_query_log,
+    disclosure_log,
+    disclosure_payloads,
+    disclosure_subjects,
+    read_access_log,
+)
+from services.audit.domain.values import format_utc
 
+_FORGET = text("SELECT audit_forget_access(:reads, :queries)").bindparams(
+    bindparam("reads", type_=ARRAY(String)), bindparam("queries", type_=ARRAY(String)))
 _ERASE = text("SELECT audit_erase_payloads(:wanted)").bindparams(bindparam("wanted", type_=ARRAY(BigInteger)))
 
 
@@ -43,6 +52,25 @@ async def erasable_payloads(session: AsyncSession, *, today: date, keep_concern_
         statement = statement.where((payloads.c.concern_id.is_(None))
                                     | payloads.c.concern_id.not_in(sorted(keep_concern_ids)))
     return [int(row[0]) for row in await session.execute(statement)]
+
+
+async def auditor_queries_before(session: AsyncSession, before: datetime, limit: int) -> list[str]:
+    """Entries of the auditors' own query log (who asked what of the log) older than ``before``."""
+    q = auditor_query_log.c
+    cutoff = format_utc(before.astimezone(UTC))
+    rows = await session.execute(select(q.entry_id).where(q.at < cutoff).order_by(q.at).limit(limit))
+    return [str(row[0]) for row in rows]
+
+
+async def forget_access(session: AsyncSession, *, reads: Sequence[str], queries: Sequence[str]) -> int:
+    """Delete rows of the read-access log and of the auditors' query log (older than 183 days, or the
+    triggers refuse); on PostgreSQL through ``audit_forget_access()``, the app role having no DELETE on them."""
+    if not reads and not queries:
+        return 0
+    if session.get_bind().dialect.name == "postgresql":
+        return int((await session.execute(_FORGET, {"reads": list(reads), "queries": list(queries)})).scalar_one())
+    return (await delete_where_in(session, read_access_log.c.id, reads)
+            + await delete_where_in(session, auditor_query_log.c.entry_id, queries))
 
 
 async def erase_payloads(session: AsyncSession, seq_nos: Sequence[int]) -> int:

@@ -8,7 +8,7 @@ A record is erased no earlier than 5 years after the disclosure, whatever its ``
 never while a legal hold covers its concern (routing's ``ConcernRetentionChanged``).
 
 The scheduled run (``AuditRetention``) also deletes read-access-log rows past their period (except those
-about a held concern) and published outbox rows.
+about a held concern), the auditors' query log after the same period, and published outbox rows.
 """
 
 from __future__ import annotations
@@ -17,16 +17,16 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from infohus.kit.retention.common import delete_outbox_and_read_log, plan_outbox, plan_read_log
+from infohus.kit.retention.common import READ_LOG, delete_outbox_and_read_log, plan_outbox, plan_read_log
 from infohus.kit.retention.plan import RetentionPlan
 from infohus.kit.retention.runner import RetentionRunner
 from infohus.kit.retention.tables import held_concern_ids
 from services.audit.adapters.orm import concern_retention, read_access_log, tables
-from services.audit.adapters.retention import erasable_payloads, erase_payloads
+from services.audit.adapters.retention import auditor_queries_before, erasable_payloads, erase_payloads, forget_access
 from services.audit.adapters.unit_of_work import AuditUnitOfWork
 from services.audit.settings import AuditSettings
 
-PAYLOADS = "disclosure_payloads"
+PAYLOADS, QUERIES = "disclosure_payloads", "auditor_query_log"
 
 
 async def purge_expired(uow_factory: Callable[[], AuditUnitOfWork], *, today: date) -> int:
@@ -52,12 +52,15 @@ class AuditRetention(RetentionRunner):
         plan = RetentionPlan(self.service, now, id_categories=frozenset({PAYLOADS}))
         plan.add(PAYLOADS, [str(n) for n in await erasable_payloads(
             session, today=now.date(), keep_concern_ids=held, limit=s.retention_batch_size)])
-        await plan_read_log(session, plan, read_access_log, before=now - timedelta(days=s.access_log_retention_days),
-                            keep_case_ids=held, limit=s.retention_batch_size)
+        log_before = now - timedelta(days=s.access_log_retention_days)
+        await plan_read_log(session, plan, read_access_log, before=log_before, keep_case_ids=held,
+                            limit=s.retention_batch_size)
+        plan.add(QUERIES, await auditor_queries_before(session, log_before, s.retention_batch_size))
         await plan_outbox(session, plan, tables.outbox, before=now - timedelta(hours=s.outbox_retention_hours),
                           limit=s.retention_batch_size)
         return plan
 
     async def _delete(self, uow: Any, plan: RetentionPlan) -> None:
         await erase_payloads(uow.session, [int(n) for n in plan.items[PAYLOADS]])
-        await delete_outbox_and_read_log(uow.session, plan, tables.outbox, read_access_log)
+        await delete_outbox_and_read_log(uow.session, plan, tables.outbox)
+        await forget_access(uow.session, reads=plan.items[READ_LOG], queries=plan.items[QUERIES])
