@@ -317,3 +317,23 @@ class NotificationDeadLettered(EventPayload):
     dead_lettered_at: datetime
     infohus_case_id: UUID | None = None
     underretning_id: UUID | None = None
+
+
+# --- routing: retention and legal holds (appended by routing) --------------------------------------
+
+
+class RetentionChange(StrEnum):
+    HELD = "HELD"  # a legal hold now covers the concern: delete nothing of it, in any service
+    HOLD_LIFTED = "HOLD_LIFTED"  # no legal hold covers it any more: its periods run again
+    ERASED = "ERASED"  # routing erased its cases (closed, their period over): erase what you keep of it
+
+
+class ConcernRetentionChanged(EventPayload):
+    """Routing, which owns the cases and the legal holds, tells the services that keep data about a concern
+    what they may delete of it (legal-research.md A3). Ids and codes only."""
+
+    event_type = "ConcernRetentionChanged"
+
+    concern_id: UUID
+    change: RetentionChange
+    at: datetime

@@ -8,6 +8,7 @@ from contracts.envelope import EventPayload
 from contracts.events import (
     CaseOpened,
     CaseTransitioned,
+    ConcernRetentionChanged,
     ConcernSubmitted,
     DeadlineReached,
     DeliveryStatusChanged,
@@ -52,6 +53,10 @@ CATALOGUE: tuple[TopicSpec, ...] = (
               NotificationDeadLettered, "notify", ("audit",), "A notification was given up and ops were alerted."),
     TopicSpec("underretning_updated", "infohus.routing.underretning-updated.v1", UnderretningUpdated,
               "routing", ("audit",), "An underretning was registered or acted on (dates and states, for Q9)."),
+    TopicSpec("concern_retention_changed", "infohus.routing.concern-retention-changed.v1", ConcernRetentionChanged,
+              "routing", ("intake", "notify", "audit"),
+              "A legal hold now covers a concern, or no longer does, or routing erased its cases: what the "
+              "others may delete of it."),
 )
 
 BY_KEY: dict[str, TopicSpec] = {spec.key: spec for spec in CATALOGUE}

@@ -95,6 +95,12 @@ def notify(rest: list[str]) -> int:
     return notify_main(rest)
 
 
+def retention(rest: list[str]) -> int:
+    from infohus.retention_cli import retention_main
+
+    return retention_main(rest)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -113,12 +119,16 @@ def main(argv: list[str] | None = None) -> int:
                    add_help=False)
     sub.add_parser("notify", help="notify's delivery queue: redrive dead letters (infohus notify --help)",
                    add_help=False)
+    sub.add_parser("retention", help="delete what a service's retention periods allow, or list it with "
+                                     "--dry-run (infohus retention --help)", add_help=False)
     if argv[:1] == ["explain"]:
         return explain(argparse.Namespace(), argv[1:])
     if argv[:1] == ["audit"]:
         return audit(argv[1:])
     if argv[:1] == ["notify"]:
         return notify(argv[1:])
+    if argv[:1] == ["retention"]:
+        return retention(argv[1:])
     args = parser.parse_args(argv)
     commands: dict[str, Callable[[argparse.Namespace], int]] = {
         "serve": serve, "migrate": migrate, "asyncapi": asyncapi}

@@ -14,6 +14,7 @@ from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from infohus.kit.proxies import parse_networks
+from infohus.kit.retention import refuse_below
 
 
 class Environment(StrEnum):
@@ -126,6 +127,20 @@ class ServiceSettings(TrustedProxies):
     migrate_on_start: bool = True
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
+    # Retention (infohus.kit.retention): how often the service deletes what its periods allow, and how long a
+    # published outbox row is kept: at least the replay window, whose events are sent again after a broker
+    # lost its data (intake's rows carry whole concerns, so not much longer).
+    retention_interval_s: float = Field(default=3600.0, gt=0)
+    outbox_retention_hours: float = Field(default=192.0, gt=0)
+    # How many rows (concerns, for routing) of each kind one run deletes at most; the next run takes the rest.
+    retention_batch_size: int = Field(default=1000, ge=1)
+
+    @model_validator(mode="after")
+    def _outbox_outlives_the_replay_window(self) -> ServiceSettings:
+        prefix = str(self.model_config.get("env_prefix", "")).upper()
+        refuse_below(f"{prefix}OUTBOX_RETENTION_HOURS", self.outbox_retention_hours, self.kafka.replay_window_hours,
+                     "hours", "INFOHUS_KAFKA_REPLAY_WINDOW_HOURS: a broker that lost its data gets them again")
+        return self
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> ServiceSettings:

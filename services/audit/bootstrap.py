@@ -13,17 +13,20 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts.envelope import Envelope
-from contracts.events import DisclosureRecorded
+from contracts.events import ConcernRetentionChanged, DisclosureRecorded
 from infohus.kit.auth import ReadAccessLogger
+from infohus.kit.retention.schedule import run_on_schedule
+from infohus.kit.retention.tables import apply_retention_event
 from infohus.kit.runtime import ServiceRuntime
 from infohus.kit.unit_of_work import SharedTransaction
-from services.audit.adapters.orm import read_access_log, tables
+from services.audit.adapters.orm import concern_retention, read_access_log, tables
 from services.audit.adapters.unit_of_work import AuditUnitOfWork
 from services.audit.domain.checkpoint import Checkpoint
 from services.audit.domain.derived import CooperationRegister
 from services.audit.domain.invariant_types import InvariantContext
 from services.audit.service_layer.append import handle_disclosure_recorded
 from services.audit.service_layer.facts import FACT_HANDLERS
+from services.audit.service_layer.retention import AuditRetention
 from services.audit.service_layer.tree import LogTree, issue_checkpoint
 from services.audit.settings import AuditSettings
 from services.audit.verify_settings import VerifySettings
@@ -48,9 +51,11 @@ class AuditContainer:
     # The register of cooperation participants (from the municipality's rules file): F1 and Q5.
     register: CooperationRegister | None = None
     tree: LogTree = field(init=False)
+    retention: AuditRetention = field(init=False)
 
     def __post_init__(self) -> None:
         self.tree = LogTree(self.unit_of_work)
+        self.retention = AuditRetention(self.unit_of_work, lambda: datetime.now(UTC), self.settings)
 
     @property
     def read_log(self) -> ReadAccessLogger:
@@ -64,6 +69,11 @@ class AuditContainer:
                                      batch: SharedTransaction | None = None) -> None:
         await handle_disclosure_recorded(envelope, uow=self.unit_of_work(batch), now=datetime.now(UTC),
                                          context=self.context, register=self.register)
+
+    async def on_retention_changed(self, envelope: Envelope[ConcernRetentionChanged],
+                                   batch: SharedTransaction | None = None) -> None:
+        """Routing's word on a concern: a legal hold keeps its records' payloads and its read-log rows."""
+        await apply_retention_event(envelope, uow=self.unit_of_work(batch), table=concern_retention)
 
     async def on_fact(self, handler: Callable[..., Awaitable[None]], envelope: Envelope[Any],
                       batch: SharedTransaction | None = None) -> None:
@@ -103,8 +113,11 @@ def bootstrap(settings: AuditSettings | None = None) -> AuditContainer:
     runtime = ServiceRuntime("audit", settings, tables)
     container = AuditContainer(settings, runtime, settings.invariant_context(), settings.cooperation_register())
     runtime.consume({DisclosureRecorded: container.on_disclosure_recorded,
+                     ConcernRetentionChanged: container.on_retention_changed,
                      **{payload_type: partial(container.on_fact, handler) for payload_type, handler in FACT_HANDLERS}})
     runtime.add_background_task(container.warm_tree)
+    runtime.add_background_task(partial(run_on_schedule, "audit", settings.retention_interval_s,
+                                        container.retention.run))
     if settings.checkpoint_signing_key is not None and settings.checkpoint_interval_s > 0:
         runtime.add_background_task(container.checkpoint_loop)
     return container

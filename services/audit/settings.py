@@ -7,6 +7,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from infohus.kit.retention.settings import AccessLogRetention
 from infohus.kit.settings import ServiceSettings
 from services.audit.domain.checkpoint import load_private_key, load_public_key
 from services.audit.domain.derived import CooperationRegister
@@ -20,7 +21,7 @@ TEMPLATES_DIR = Path(__file__).resolve().parent / "entrypoints" / "templates"
 DEVELOPMENT_HMAC_KEY = "development-only-cpr-hmac-key"
 
 
-class AuditSettings(ServiceSettings):
+class AuditSettings(ServiceSettings, AccessLogRetention):
     model_config = SettingsConfigDict(env_prefix="INFOHUS_AUDIT_", extra="ignore")
 
     database_url: str = "sqlite+aiosqlite:///data/audit.db"

@@ -6,17 +6,24 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from contracts.concern import ConcernIn
+from contracts.envelope import Envelope
+from contracts.events import ConcernRetentionChanged
 from infohus.kit.auth import ReadAccessLogger
 from infohus.kit.municipality import load_municipality_config
 from infohus.kit.ratelimit import TokenBucketLimiter
+from infohus.kit.retention.schedule import run_on_schedule
+from infohus.kit.retention.tables import apply_retention_event
 from infohus.kit.runtime import ServiceRuntime
+from infohus.kit.unit_of_work import SharedTransaction
 from rules.config import MunicipalityConfig
-from services.intake.adapters.orm import read_access_log, tables
+from services.intake.adapters.orm import concern_retention, read_access_log, tables
 from services.intake.adapters.unit_of_work import IntakeUnitOfWork
 from services.intake.domain.model import SYSTEM
 from services.intake.metrics import register_metrics
+from services.intake.service_layer.retention import IntakeRetention
 from services.intake.service_layer.submit import Receipt, submit_concern
 from services.intake.settings import IntakeSettings
 
@@ -33,8 +40,10 @@ class IntakeContainer:
     clock: Callable[[], datetime] = field(default=utc_now)
     limiter: TokenBucketLimiter = field(init=False)
     client_key_salt: bytes = field(init=False, repr=False)
+    retention: IntakeRetention = field(init=False)
 
     def __post_init__(self) -> None:
+        self.retention = IntakeRetention(self.unit_of_work, lambda: self.clock(), self.settings)
         self.limiter = TokenBucketLimiter(per_minute=self.settings.rate_limit_per_minute,
                                           burst=self.settings.rate_limit_burst,
                                           max_keys=self.settings.rate_limit_max_clients)
@@ -51,20 +60,29 @@ class IntakeContainer:
         """The read-access log (append-only), stamped with the container's clock."""
         return ReadAccessLogger(read_access_log, service="intake", clock=lambda: self.clock())
 
-    def unit_of_work(self) -> IntakeUnitOfWork:
+    def unit_of_work(self, batch: SharedTransaction | None = None) -> IntakeUnitOfWork:
         return IntakeUnitOfWork(self.runtime.sessions, outbox_table=tables.outbox, inbox_table=tables.inbox,
                                 topic_prefix=self.settings.kafka.topic_prefix, consumer="intake",
-                                on_commit=self.runtime.relay.wake)
+                                on_commit=self.runtime.relay.wake, batch=batch)
 
     async def submit(self, body: ConcernIn, recorded_by: str = SYSTEM) -> Receipt:
         """Accept ``body`` (from the API or a form) as recorded by ``recorded_by``."""
         return await submit_concern(body, uow=self.unit_of_work(), now=self.clock(), config=self.config,
                                     recorded_by=recorded_by, max_backdate=self.max_backdate)
 
+    async def on_retention_changed(self, envelope: Envelope[ConcernRetentionChanged],
+                                   batch: SharedTransaction | None = None) -> None:
+        """Routing's word on a concern: held (keep everything), hold lifted, or erased (erase it here too)."""
+        await apply_retention_event(envelope, uow=self.unit_of_work(batch), table=concern_retention)
+
 
 def bootstrap(settings: IntakeSettings | None = None) -> IntakeContainer:
     settings = settings or IntakeSettings()
     runtime = ServiceRuntime("intake", settings, tables)
     register_metrics()
-    return IntakeContainer(settings=settings, runtime=runtime,
-                           config=load_municipality_config(settings.municipality_config))
+    container = IntakeContainer(settings=settings, runtime=runtime,
+                                config=load_municipality_config(settings.municipality_config))
+    runtime.consume({ConcernRetentionChanged: container.on_retention_changed})
+    runtime.add_background_task(partial(run_on_schedule, "intake", settings.retention_interval_s,
+                                        container.retention.run))
+    return container

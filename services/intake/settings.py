@@ -6,12 +6,13 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from infohus.kit.auth import AuthSettings
+from infohus.kit.retention.settings import AccessLogRetention
 from infohus.kit.settings import Environment, ServiceSettings
 
 WEB_DIR = Path(__file__).resolve().parent / "web"
 
 
-class IntakeSettings(ServiceSettings):
+class IntakeSettings(ServiceSettings, AccessLogRetention):
     model_config = SettingsConfigDict(env_prefix="INFOHUS_INTAKE_", extra="ignore")
 
     database_url: str = "sqlite+aiosqlite:///data/intake.db"

@@ -71,6 +71,11 @@ class NotifySettings(ServiceSettings):
     watchdog_deliver_within_s: float = Field(default=900.0, gt=0)  # undelivered after this: alert, drive again
     watchdog_missing_after_s: float = Field(default=120.0, gt=0)  # requested by routing, unseen by notify
     watchdog_lookback_s: float = Field(default=7 * 24 * 3600.0, gt=0)
+
+    # --- retention ----------------------------------------------------------------------------------
+    # [P] A sent mail's delivery row (references, a reporter's address for a § 138 receipt) is deleted this
+    # many days after it was sent; never before the watchdog stops looking for it (it would be sent again).
+    delivery_retention_days: float = Field(default=30.0, gt=0)
     routing_url: str | None = None  # routing's HTTP API, for the expected-notifications check
     # How the watchdog signs in to routing as the service principal service_notify
     # (adapters/routing_credentials.py): OAuth client credentials in production, or a fixed token;
@@ -107,6 +112,10 @@ class NotifySettings(ServiceSettings):
             raise ValueError("INFOHUS_NOTIFY_RETRY_MAX_BACKOFF_S must be at least RETRY_INITIAL_BACKOFF_S")
         if (self.smtp_username is None) != (self.smtp_password is None):
             raise ValueError("INFOHUS_NOTIFY_SMTP_USERNAME and _SMTP_PASSWORD are set together or not at all")
+        if self.delivery_retention_days * 86400 < self.watchdog_lookback_s:
+            raise ValueError("INFOHUS_NOTIFY_DELIVERY_RETENTION_DAYS must be at least "
+                             "INFOHUS_NOTIFY_WATCHDOG_LOOKBACK_S (a delivery deleted while the watchdog still "
+                             "looks for it would be mailed again)")
         client = (self.routing_token_url, self.routing_client_id, self.routing_client_secret)
         if any(v is not None for v in client) and not all(v is not None for v in client):
             raise ValueError("INFOHUS_NOTIFY_ROUTING_TOKEN_URL, _ROUTING_CLIENT_ID and _ROUTING_CLIENT_SECRET are set "

@@ -7,12 +7,14 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from importlib.metadata import version
 
 from contracts.envelope import Envelope
 from contracts.events import ConcernSubmitted, DeliveryStatusChanged
 from infohus.kit.auth import ReadAccessLogger
 from infohus.kit.municipality import load_municipality_config
+from infohus.kit.retention.schedule import run_on_schedule
 from infohus.kit.runtime import ServiceRuntime
 from infohus.kit.unit_of_work import SharedTransaction
 from rules.config import MunicipalityConfig
@@ -26,6 +28,7 @@ from services.routing.service_layer.handlers import (
     handle_concern_submitted,
     handle_delivery_status_changed,
 )
+from services.routing.service_layer.retention import RoutingRetention
 from services.routing.settings import RoutingSettings
 
 log = logging.getLogger(__name__)
@@ -43,6 +46,10 @@ class RoutingContainer:
     runtime: ServiceRuntime
     config: MunicipalityConfig
     clock: Callable[[], datetime] = field(default=system_clock)  # tests replace it to move time
+    retention: RoutingRetention = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.retention = RoutingRetention(self.unit_of_work, lambda: self.clock(), self.settings)
 
     @property
     def read_log(self) -> ReadAccessLogger:
@@ -93,4 +100,6 @@ def bootstrap(settings: RoutingSettings | None = None) -> RoutingContainer:
     runtime.consume({ConcernSubmitted: container.on_concern_submitted,
                      DeliveryStatusChanged: container.on_delivery_status_changed})
     runtime.add_background_task(container.run_deadline_scanner)
+    runtime.add_background_task(partial(run_on_schedule, "routing", settings.retention_interval_s,
+                                        container.retention.run))
     return container

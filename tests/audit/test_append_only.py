@@ -33,8 +33,9 @@ async def _filled(audit) -> None:
     key = audit.settings.private_key()
     await issue_checkpoint(audit.tree, audit.unit_of_work, key, now=datetime.now(UTC))
     async with audit.unit_of_work() as uow:
-        await uow.query_log.add(entry_id=uuid4(), at="2026-11-22T10:00:00.000000Z", actor="revisor", query="Q3",
-                                parameters={}, result_rows=0, output_format="json", trace_id=None)
+        # Today: a query-log row older than six months may be deleted (retention)
+        await uow.query_log.add(entry_id=uuid4(), at=f"{datetime.now(UTC):%Y-%m-%dT%H:%M:%S.%f}Z", actor="revisor",
+                                query="Q3", parameters={}, result_rows=0, output_format="json", trace_id=None)
         await uow.commit()
 
 

@@ -105,6 +105,9 @@ def demo_app(settings: AuthSettings, *, jwks_fetcher: JwksFetcher | None = None,
     @app.post("/api/v1/subject-access", dependencies=[require(P.SUBJECT_ACCESS)])
     async def subject_access() -> dict[str, str]:
         return {"status": "exported"}
+    @app.get("/api/v1/retention/plan", dependencies=[require(P.RETENTION_MANAGE)])
+    async def retention_plan() -> dict[str, str]:
+        return {"service": "demo"}
 
     @app.get("/api/v1/read-log", dependencies=[require(P.READ_LOG_READ)])
     async def read_log() -> list[str]:

@@ -57,7 +57,9 @@ async def _consume_one(bootstrap_servers: str, topic: str, within: float) -> dic
 def _intake(databases: Databases, broker: LocalBroker, prefix: str) -> IntakeContainer:
     settings = intake_settings(bootstrap_servers=broker.bootstrap_servers, prefix=prefix,
                                **databases.for_service("intake"))  # type: ignore[arg-type]
-    settings.kafka.request_timeout_ms = 2_000
+    # Short, so that a send to the absent broker fails fast; longer than a consumer group's join (intake
+    # consumes routing's retention events), which waits up to the session timeout (3 s in tests).
+    settings.kafka.request_timeout_ms = 5_000
     return bootstrap(settings)
 
 

@@ -62,7 +62,7 @@ async def test_the_read_access_log_is_append_only(databases: Databases, statemen
             await connection.execute(text(
                 "INSERT INTO read_access_log (id, read_at, service, user_id, roles, case_kind, case_id, purpose, "
                 "fields) VALUES ('r1', :at, 'intake', 'u', 'straxen', 'concern', 'c1', 'search', '[]')"),
-                {"at": datetime(2026, 3, 3, tzinfo=UTC).replace(tzinfo=None)})
+                {"at": datetime.now(UTC).replace(tzinfo=None)})  # younger than the retention minimum
         with pytest.raises(DBAPIError, match="append-only"):
             async with engine.begin() as connection:
                 await connection.execute(text(statement))

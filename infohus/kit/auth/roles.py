@@ -66,6 +66,8 @@ class Permission(StrEnum):
     """List what routing asked to be mailed (notify's delivery watchdog; internal)."""
     SUBJECT_ACCESS = "subject-access:export"
     """Export everything held about one person for their access request (GDPR art. 15), logged with a reason."""
+    RETENTION_MANAGE = "retention:manage"
+    """Set and lift legal holds, and see what the next retention run deletes (ids and counts, no case data)."""
 
 
 _TOVHOLDERE = frozenset({Role.TOVHOLDER_MUNICIPAL, Role.TOVHOLDER_POLICE})
@@ -89,6 +91,7 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.CASE_FORWARD: _TOVHOLDERE,
     Permission.NOTIFICATIONS_REQUESTED_READ: frozenset({Role.SERVICE_NOTIFY}),
     Permission.SUBJECT_ACCESS: frozenset({Role.ADMINISTRATOR}),
+    Permission.RETENTION_MANAGE: frozenset({Role.ADMINISTRATOR}),
 }
 """The one place that says which roles hold which permission."""
 

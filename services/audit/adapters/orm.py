@@ -40,6 +40,7 @@ from sqlalchemy import (
 )
 
 from infohus.kit.auth.read_log import read_access_log_table
+from infohus.kit.retention.tables import concern_retention_table
 from infohus.kit.runtime import ServiceTables
 
 metadata = MetaData()
@@ -222,5 +223,8 @@ RETAINED_TABLES = ("disclosure_payloads", "disclosure_subjects")
 
 # Append-only (migration 0004): every read of the records about a concern, with who, when and why.
 read_access_log = read_access_log_table(metadata)
+
+# Migration 0005: what routing said about each concern (a legal hold keeps its records' payloads).
+concern_retention = concern_retention_table(metadata)
 
 tables = ServiceTables(metadata)

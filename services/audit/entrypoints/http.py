@@ -22,6 +22,7 @@ from contracts.events import DisclosureRecorded
 from infohus.kit.auth import AuthSettings, CaseKind, Permission, Principal, ReadPurpose, install_auth, require
 from infohus.kit.auth.oidc import JwksFetcher
 from infohus.kit.http import field_errors, service_app
+from infohus.kit.retention.http import retention_router
 from infohus.kit.telemetry import current_trace_id
 from services.audit.bootstrap import AuditContainer, bootstrap
 from services.audit.domain.invariant_types import InvariantContext
@@ -69,6 +70,7 @@ def create_app(container: AuditContainer, *, manage_runtime: bool = True, auth: 
     install_auth(app, auth if auth is not None else AuthSettings(), jwks_fetcher=jwks_fetcher)
     app.include_router(case_disclosures_router(container))
     app.include_router(subject_access_router(container))
+    app.include_router(retention_router(container.retention))
     install_pages(app, container)
 
     @app.get("/api/v1/disclosures/by-concern/{concern_id}")

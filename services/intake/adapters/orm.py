@@ -15,6 +15,7 @@ from sqlalchemy import (
 )
 
 from infohus.kit.auth.read_log import read_access_log_table
+from infohus.kit.retention.tables import concern_retention_table
 from infohus.kit.runtime import ServiceTables
 
 metadata = MetaData()
@@ -51,5 +52,8 @@ concern_persons = Table(
 
 # 0003, append-only: every read of a concern's personal data, with who, when, which concern and why.
 read_access_log = read_access_log_table(metadata)
+
+# 0004: what routing said about each concern: under a legal hold (keep everything), erased (erase it here too).
+concern_retention = concern_retention_table(metadata)
 
 tables = ServiceTables(metadata)

@@ -37,6 +37,7 @@ from infohus.kit.auth import (
 from infohus.kit.auth.oidc import JwksFetcher
 from infohus.kit.http import service_app
 from infohus.kit.proxies import TrustedProxies, client_address
+from infohus.kit.retention.http import retention_router
 from infohus.kit.security_headers import CsrfProtection, install_security_headers
 from services.intake.bootstrap import IntakeContainer, bootstrap
 from services.intake.domain.model import SYSTEM
@@ -164,6 +165,7 @@ def create_app(container: IntakeContainer, *, manage_runtime: bool = True, auth:
 
     app.include_router(concern_router(container))
     app.include_router(subject_access_router(container))
+    app.include_router(retention_router(container.retention))
     app.include_router(web_router())
     app.add_middleware(RateLimitMiddleware, container=container)
     app.add_middleware(RefusalCounter, paths=(API_PATH, PUBLIC_FORM, STAFF_FORM))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Boolean, Column, Index, Integer, MetaData, String, Table, Text, false, text
 
 from infohus.kit.db import UtcDateTime
+from infohus.kit.retention.tables import concern_retention_table
 from infohus.kit.runtime import ServiceTables
 
 metadata = MetaData()
@@ -50,6 +51,7 @@ deliveries = Table(
     Column("redriven_at", UtcDateTime, nullable=True),
     Column("redriven_by", String(255), nullable=True),  # the user id only
     Index("ix_deliveries_state_due", "state", "next_attempt_at"),
+    Index("ix_deliveries_state_sent", "state", "sent_at"),  # 0004: retention
 )
 
 # Every re-drive, for the record: who (user id only), when, and the failure it followed.
@@ -63,5 +65,8 @@ delivery_redrives = Table(
     Column("previous_error", String(200), nullable=True),
     Column("previous_attempts", Integer, nullable=False),
 )
+
+# 0004: what routing said about each concern: under a legal hold (keep everything), erased (erase it here too).
+concern_retention = concern_retention_table(metadata)
 
 tables = ServiceTables(metadata)

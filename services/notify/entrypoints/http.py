@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from infohus.kit.auth import AuthSettings, Permission, Principal, install_auth, require
 from infohus.kit.auth.oidc import JwksFetcher
 from infohus.kit.http import service_app
+from infohus.kit.retention.http import retention_router
 from services.notify.bootstrap import NotifyContainer, bootstrap
 from services.notify.domain.delivery import State
 from services.notify.domain.redrive import RedriveOutcome
@@ -52,6 +53,7 @@ def create_app(container: NotifyContainer, *, manage_runtime: bool = True, auth:
         return JSONResponse(status_code=status, content=result.as_dict())
 
     app.include_router(subject_access_router(container))
+    app.include_router(retention_router(container.retention))
     return app
 
 

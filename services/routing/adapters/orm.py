@@ -187,4 +187,33 @@ deadline_events = Table(
 # Append-only (migration 0003): every read of a case's personal data, with who, when, which case and why.
 read_access_log = read_access_log_table(metadata)
 
+# 0007, retention (docs/legal.md §A3). Legal holds: set and lifted by an administrator, with a reason each;
+# a hold on a case, a concern or a person (its CPR number's keyed HMAC) keeps everything about the concerns
+# it covers in every service. Lifted holds are kept as the record of who held what and why.
+legal_holds = Table(
+    "legal_holds", metadata,
+    Column("hold_id", String(36), primary_key=True),
+    Column("scope", String(16), nullable=False),
+    Column("target", String(64), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("set_by", String(200), nullable=False),
+    Column("set_at", UtcDateTime, nullable=False),
+    Column("lifted_by", String(200), nullable=True),
+    Column("lifted_at", UtcDateTime, nullable=True),
+    Column("lift_reason", Text, nullable=True),
+    Index("ix_legal_holds_lifted_at", "lifted_at"),
+)
+
+# What routing last told the other services about a concern (ConcernRetentionChanged): held, or erased.
+retention_notices = Table(
+    "retention_notices", metadata,
+    Column("concern_id", String(36), primary_key=True),
+    Column("held", Boolean, nullable=False),
+    Column("erased_at", UtcDateTime, nullable=True),
+    Index("ix_retention_notices_held", "held"),
+)
+
+# Closed cases by when they closed: the retention run's search for concerns whose period is over.
+Index("ix_infohus_cases_closed_at", infohus_cases.c.closed_at)
+
 tables = ServiceTables(metadata)

@@ -17,6 +17,7 @@ from infohus.kit.http import service_app
 from services.routing.bootstrap import RoutingContainer, bootstrap
 from services.routing.domain.errors import ConcurrentModification, DomainError, InvalidCommand, NotFound, NotPermitted
 from services.routing.entrypoints.cases import case_router
+from services.routing.entrypoints.holds import holds_router
 from services.routing.entrypoints.notifications import notification_router
 from services.routing.entrypoints.rules import rules_router
 from services.routing.entrypoints.subject_access import subject_access_router
@@ -37,6 +38,7 @@ def create_app(container: RoutingContainer, *, manage_runtime: bool = True, auth
     app.include_router(underretning_router(container))
     app.include_router(case_router(container))
     app.include_router(rules_router(container))
+    app.include_router(holds_router(container))
     # Auditors (READ_LOG_READ) list who read which case, when and why.
     app.include_router(read_log_router(container.read_log, container.runtime.sessions))
     app.include_router(notification_router(container))

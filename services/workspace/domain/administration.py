@@ -41,4 +41,5 @@ PERMISSIONS_DA: dict[Permission, str] = {
     Permission.CASE_FORWARD: "Sende en infohussag videre til rette kommune",
     Permission.NOTIFICATIONS_REQUESTED_READ: "Liste bestilte mails (tjenesten notify, internt)",
     Permission.SUBJECT_ACCESS: "Udtrække alt om en person til indsigt (artikel 15), med begrundelse",
+    Permission.RETENTION_MANAGE: "Sætte og ophæve sletteforbud og se, hvad næste sletning fjerner",
 }

@@ -44,7 +44,7 @@ from services.workspace.adapters.services import (
     ServiceUnavailable,
     SignInRequired,
 )
-from services.workspace.entrypoints import administration, cases, disclosures, subject_access, underretninger
+from services.workspace.entrypoints import administration, cases, disclosures, retention, subject_access, underretninger
 from services.workspace.entrypoints.rendering import message, principal_of
 from services.workspace.settings import WEB_DIR, WorkspaceSettings, participant_names
 
@@ -97,6 +97,7 @@ def create_app(settings: WorkspaceSettings | None = None, *, auth: AuthSettings 
     app.include_router(underretninger.router)
     app.include_router(administration.router)
     app.include_router(subject_access.router)
+    app.include_router(retention.router)
     _home(app)
     _errors(app)
     return app
