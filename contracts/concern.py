@@ -76,7 +76,7 @@ def rule_error(code: str, english: str, danish: str, *fields: str) -> PydanticCu
 
 _IDENTITY_FIELDS = ("name", "role", "workplace", "phone", "email")
 
-# What each category must give (legal-research.md §B1, Reporter). Contact data are optional for
+# What each category must give (docs/legal.md §B1, Reporter). Contact data are optional for
 # everybody: without them the reporter just gets no receipt or orientation.
 _REQUIRED_IDENTITY: dict[ReporterCategory, tuple[str, ...]] = {
     ReporterCategory.PROF_PUBLIC: ("name", "workplace"),

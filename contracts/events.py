@@ -146,7 +146,7 @@ class NotificationSent(EventPayload):
 class DisclosureRecorded(EventPayload):
     """A disclosure of personal data happened; audit appends it to the § 115 log.
 
-    Field names follow legal-research.md §D1, the code lists §D2 (``rules.codes``). Audit checks the
+    Field names follow docs/legal.md §D1, the code lists §D2 (``rules.codes``). Audit checks the
     invariants before appending.
     """
 
@@ -231,7 +231,7 @@ class DeadlineReached(EventPayload):
 
 class UnderretningUpdated(EventPayload):
     """An underretning was registered or StraXen acted on it. Dates and states only, no narrative:
-    what auditors check for barnets lov §§ 133-138 (legal-research.md §D4 Q9)."""
+    what auditors check for barnets lov §§ 133-138 (docs/legal.md §D4 Q9)."""
 
     event_type = "UnderretningUpdated"
 
@@ -330,7 +330,7 @@ class RetentionChange(StrEnum):
 
 class ConcernRetentionChanged(EventPayload):
     """Routing, which owns the cases and the legal holds, tells the services that keep data about a concern
-    what they may delete of it (legal-research.md A3). Ids and codes only."""
+    what they may delete of it (docs/legal.md §A3). Ids and codes only."""
 
     event_type = "ConcernRetentionChanged"
 

@@ -1,4 +1,4 @@
-"""Age band of one person at the receipt date (legal-research.md §C.1).
+"""Age band of one person at the receipt date (docs/legal.md §C.1).
 
 Sources in order of precedence: CPR number > stated date of birth > stated integer age.
 A CPR number is never rejected for failing modulus 11 (numbers without the check exist

@@ -1,4 +1,4 @@
-"""Code lists of the § 115 disclosure log (legal-research.md §D2) and the flags derived from them.
+"""Code lists of the § 115 disclosure log (docs/legal.md §D2) and the flags derived from them.
 
 ``contracts.events.DisclosureRecorded`` takes its field types from here; the values are the wire format.
 """

@@ -1,4 +1,4 @@
-"""A municipality's routing configuration: every [P] value of legal-research.md §B1/§C.
+"""A municipality's routing configuration: every [P] value of docs/legal.md §B1/§C.
 
 There are deliberately no defaults for policy values: the configuration file states them all,
 and ``version`` is recorded on every decision so a decision can be traced to the values used.

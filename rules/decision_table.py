@@ -1,4 +1,4 @@
-"""The routing decision table of legal-research.md §C.2, as one pure function.
+"""The routing decision table of docs/legal.md §C.2, as one pure function.
 
 ``decide`` is deterministic in (concern, received_at, config): it reads no clock, no files and no
 database. Intake uses it to answer the reporter at once; routing stores the decision and acts on it.

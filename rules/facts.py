@@ -1,4 +1,4 @@
-"""What the decision table reads (legal-research.md §C.1): the concern and everything derived from it.
+"""What the decision table reads (docs/legal.md §C.1): the concern and everything derived from it.
 
 The age band and jurisdiction of each person, the local receipt date, the time context and the next
 office opening, all for one receipt instant and one municipality's configuration.

@@ -79,6 +79,12 @@ def test_every_cited_page_section_and_heading_exists() -> None:
     assert problems == []
 
 
+def test_nothing_cites_the_research_notes_which_are_not_in_the_repository() -> None:
+    """The legal rules are cited from docs/legal.md; the notes it was written from live outside the repository."""
+    notes = "legal-" + "research.md"  # spelt apart, so that this file does not cite them
+    assert [str(path.relative_to(REPO_ROOT)) for path, text in repository_texts() if notes in text] == []
+
+
 def test_the_check_finds_a_missing_page_a_missing_section_and_a_missing_heading() -> None:
     docs = "docs/"  # spelt apart, so that this file cites nothing itself
     text = (f'{docs}legal.md §C.2; {docs}legal.md §B1/§Q7; {docs}nowhere.md §A1; '

@@ -55,7 +55,7 @@ async def test_created_concern_and_its_event_are_stored_together(intake: IntakeU
 
 
 @pytest.mark.parametrize(("moment", "body", "expected"), [
-    # legal-research.md §C.4, rows for a minor and an adult, at the three time contexts.
+    # docs/legal.md §C.4, rows for a minor and an adult, at the three time contexts.
     (OPEN, concern_body(), ["M_ACK", "M_UND_CITIZEN", "M_OPEN", "M_112_LINE"]),
     (HOTLINE_ONLY, concern_body(), ["M_ACK", "M_UND_CITIZEN", "M_CLOSED_NEXT", "M_HOTLINE", "M_112_LINE"]),
     (ALL_CLOSED, concern_body(subjects=[{"date_of_birth": "1990-01-01", "municipality": "Ishøj"}],

@@ -11,7 +11,7 @@ from tests.routing.builders import CONFIG, at
 
 CALENDAR = OfficeCalendar(CONFIG)
 
-# legal-research.md §A5: computed movable holidays 2024-2030
+# docs/legal.md §A5: computed movable holidays 2024-2030
 # (skærtorsdag, langfredag, påskedag, 2. påskedag, Kristi himmelfart, pinsedag, 2. pinsedag).
 MOVABLE_HOLIDAYS = {
     2024: ("03-28", "03-29", "03-31", "04-01", "05-09", "05-19", "05-20"),

@@ -1,4 +1,4 @@
-"""One table-driven test per rule of legal-research.md §C.2 (R0-R12), plus priority and triage SLA."""
+"""One table-driven test per rule of docs/legal.md §C.2 (R0-R12), plus priority and triage SLA."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The compact truth table of legal-research.md §C.4, one test case per row.
+"""The compact truth table of docs/legal.md §C.4, one test case per row.
 
 Single subject, Ishøj resident, NEW, default (Ishøj) configuration. The table's "key messages" omit
 M_112_LINE in some rows; §C.3 shows it on every non-acute answer, so the full lists below include it.

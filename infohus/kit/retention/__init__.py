@@ -1,4 +1,4 @@
-"""Retention shared by every service (legal-research.md A3, docs/legal.md §A3): the statutory minimums a
+"""Retention shared by every service (docs/legal.md §A3, docs/legal.md §A3): the statutory minimums a
 configured period may not undercut, what a run reports (categories, counts and ids, never the data), the
 schedule, and the deletions every service makes alike (published outbox rows, old read-access-log rows,
 the concerns routing released or holds).

@@ -1,5 +1,5 @@
 """Case, underretning and mail facts that audit keeps next to the log for the auditor queries Q9, Q12
-and Q17 (legal-research.md §D4). They are projections of routing's and notify's events, not part of
+and Q17 (docs/legal.md §D4). They are projections of routing's and notify's events, not part of
 the append-only log and not hashed: references, codes, states and instants only, never narrative.
 
 Every fold here is order-independent, so the facts converge whatever order the events arrive in

@@ -1,4 +1,4 @@
-"""Danish words for the disclosure log's codes (legal-research.md §D2), and times as auditors read them.
+"""Danish words for the disclosure log's codes (docs/legal.md §D2), and times as auditors read them.
 
 Pure: no I/O. The log, the API and the CSV export keep the codes; only the auditor pages translate them.
 An unknown code is shown as itself, so a new code is visible rather than hidden.

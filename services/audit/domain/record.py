@@ -1,4 +1,4 @@
-"""The § 115 disclosure record (legal-research.md §D1): a draft from the event, then sealed into the chain.
+"""The § 115 disclosure record (docs/legal.md §D1): a draft from the event, then sealed into the chain.
 
 A ``DisclosureDraft`` holds every §D1 field except the chain fields; ``seal`` adds ``seq_no``,
 ``prev_hash`` and ``record_hash`` and returns the immutable ``DisclosureRecord``.

@@ -1,4 +1,4 @@
-"""How long a disclosure record must be kept at least (legal-research.md A3 (ii)): 5 years after the
+"""How long a disclosure record must be kept at least (docs/legal.md §A3 (ii)): 5 years after the
 disclosure [P: a DPO decision]. A record whose ``retention_until`` lies before that is refused (D1), and
 retention never erases a record's content before it, whatever its ``retention_until`` says (migration 0005
 holds the database to the same number).

@@ -1,6 +1,6 @@
 """Reading concerns back: who sees what (need-to-know), the persons of a concern, and what a search means.
 
-Pure: no I/O. The rules (legal-research.md §B, the kit's permission matrix):
+Pure: no I/O. The rules (docs/legal.md §B, the kit's permission matrix):
 
 - a tovholder (``Permission.CASE_READ``) sees a concern whole;
 - a StraXen caseworker (``Permission.UNDERRETNING_READ``) sees one person of it, the one their underretning is

@@ -74,7 +74,7 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'se
 
 
 class MessageOut(BaseModel):
-    id: str = Field(description="Message block id of legal-research.md §C.3, e.g. M_ACK")
+    id: str = Field(description="Message block id of docs/legal.md §C.3, e.g. M_ACK")
     text: str = Field(description="The text in Danish, to show the reporter as it is")
 
 
@@ -130,7 +130,7 @@ def create_app(container: IntakeContainer, *, manage_runtime: bool = True, auth:
     @app.post(API_PATH, status_code=status.HTTP_201_CREATED, tags=["concerns"], response_model=ReceiptOut,
               summary="Submit a concern",
               description="Stores the concern and its ConcernSubmitted event in one transaction and answers "
-                          "with the reference and the reporter messages of legal-research.md §C.3.",
+                          "with the reference and the reporter messages of docs/legal.md §C.3.",
               responses={
                   200: {"model": ReceiptOut, "description": "Already received (same submission_id): the same "
                                                             "reference; nothing new is stored"},

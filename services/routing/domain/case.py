@@ -1,4 +1,4 @@
-"""The infohus case (legal-research.md §B1, lifecycle §B3) as an aggregate with a timeline.
+"""The infohus case (docs/legal.md §B1, lifecycle §B3) as an aggregate with a timeline.
 
 Every command names its actor and time, and appends a timeline entry; a refused command changes
 nothing. Triage needs both tovholdere: each signs an outcome for their own side, and the case leaves

@@ -1,4 +1,4 @@
-"""The disclosure records routing emits (legal-research.md §D1), built from stored facts only.
+"""The disclosure records routing emits (docs/legal.md §D1), built from stored facts only.
 
 - INTERNAL_TRANSFER: the concern goes to the infohus (TK) and, for children, to StraXen; same controller.
 - DISCLOSURE to another municipality: when a tovholder confirms a forwarding (R10), never automatically.

@@ -1,4 +1,4 @@
-"""Near duplicates (legal-research.md §C.1, rule R0b): same reporter, same subject, same description.
+"""Near duplicates (docs/legal.md §C.1, rule R0b): same reporter, same subject, same description.
 
 Only keyed hashes (HMAC-SHA256 with the routing key) are kept for matching, never a CPR number, a
 name or the text. A concern is a near duplicate of an earlier one when, within the configured window:

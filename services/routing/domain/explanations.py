@@ -1,5 +1,5 @@
 """The routing decision explained in Danish for the staff workspace: one sentence per rule of
-legal-research.md §C.2 (why it fired and what it did), and the time contexts in words.
+docs/legal.md §C.2 (why it fired and what it did), and the time contexts in words.
 
 Texts a user reads live here only, so the workspace and any later report say the same thing.
 """

@@ -37,7 +37,7 @@ class _ArgumentParser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     parser = _ArgumentParser(
         prog="infohus explain",
-        description="Print the routing decision (legal-research.md §C) for a concern as JSON.",
+        description="Print the routing decision (docs/legal.md §C) for a concern as JSON.",
     )
     parser.add_argument(
         "--received-at",

@@ -159,7 +159,7 @@ DELIVERY_STATES = {"QUEUED": "Sat i kø", "SENT": "Sendt (modtaget af mailserver
 DESTINATIONS = {"INFOHUS_TK": "Infohus (tk@)", "UNDERRETNING": "Underretninger@", "OOH_ESCALATION": "Vagten",
                 "JURISDICTION_REVIEW": "Rette kommune", "OPS_ALERT": "Drift", "REPORTER": "Underretter"}
 
-# The nine dimensions of CDE's assessment tool (legal-research.md A4): risk/threat, then well-being.
+# The nine dimensions of CDE's assessment tool (docs/legal.md §A4): risk/threat, then well-being.
 CDE_DIMENSIONS = {
     "CONVICTIONS_RHETORIC": "Bekymrende overbevisninger og retorik",
     "PERSONALITY": "Personlighedsfaktorer",
@@ -221,7 +221,7 @@ def _duration(span: timedelta) -> str:
         return f"{hours} t {minutes} min"
     return f"{minutes} min"
 
-# The disclosure log's codes (legal-research.md §D2) in plain Danish.
+# The disclosure log's codes (docs/legal.md §D2) in plain Danish.
 LEGAL_BASES_DISCLOSURE = {
     "RPL115_2": "Retsplejelovens § 115, stk. 2 – til politiet eller en anden deltager i SSP/PSP/KSP-samarbejdet",
     "RPL115_3": "Retsplejelovens § 115, stk. 3 – udveksling med en selvejende institution i samarbejdet",

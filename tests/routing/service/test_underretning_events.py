@@ -1,5 +1,5 @@
 """UnderretningUpdated: routing tells audit (through its outbox, in the same transaction as the change) when an
-underretning is registered and whenever StraXen acts on it; dates and states only (legal-research.md §D4 Q9)."""
+underretning is registered and whenever StraXen acts on it; dates and states only (docs/legal.md §D4 Q9)."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ Revises: 0004
 - ``case_facts.reporter_anonymous``, ``subject_person_id``, ``subject_adult_from``: from routing's
   ``CaseOpened``, what audit derives a record's reporter anonymity and subject age from.
 - Retention: a payload (and its subject rows) may be erased only once ``retention_until`` has passed
-  **and** the disclosure is more than 5 years old (legal-research.md A3 (ii)), so that a record accepted
+  **and** the disclosure is more than 5 years old (docs/legal.md §A3 (ii)), so that a record accepted
   before the minimum was checked at append is not erased early either. Both the deletion trigger and
   ``audit_purge_expired()`` apply it (``domain/retention_rules.MIN_RETENTION_YEARS``; the same 5 here).
 """

@@ -1,4 +1,4 @@
-"""The auditor queries Q1–Q18 of legal-research.md §D4, with filters and pagination; each run is logged.
+"""The auditor queries Q1–Q18 of docs/legal.md §D4, with filters and pagination; each run is logged.
 
 Every query reads ``disclosure_payloads`` (so an erased record no longer shows, except in Q11 and
 Q16) and is logged in ``auditor_query_log`` with who ran it and the criteria (SIKBEK § 19: "bruger,

@@ -1,4 +1,4 @@
-"""The auditor queries Q1–Q18 of legal-research.md §D4 as the auditor sees them (title, description, which
+"""The auditor queries Q1–Q18 of docs/legal.md §D4 as the auditor sees them (title, description, which
 filters each needs, whether 0 rows means compliant), and what a query runs with besides its filters."""
 
 from __future__ import annotations
