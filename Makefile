@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV_VERSION := 0.13.9
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 
-.PHONY: install run test lint typecheck asyncapi k8s-tools k8s-validate browser-tools bench bench-inbox chaos fuzz
+.PHONY: install node-tools run test lint typecheck asyncapi k8s-tools k8s-validate browser-tools bench bench-inbox chaos fuzz
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -11,7 +11,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 
 # Bytecode compiled once at install, as the image does: services neither compile their ~1,400 modules at
 # every start nor carry the compiler's memory peak (≈ 25 MB of RSS per service; see docs/performance.md).
-install: $(UV)
+install: $(UV) node-tools
 	$(UV) sync --frozen --compile-bytecode
 	npm ci --prefix services/intake/web --no-audit --no-fund --loglevel=error
 	npm ci --prefix services/workspace/web --no-audit --no-fund --loglevel=error
@@ -31,6 +31,10 @@ typecheck: install
 
 asyncapi: install
 	$(UV) run --frozen infohus asyncapi --output docs/asyncapi.json
+
+# Node.js with npm fetches the design system for the web front ends and runs the tests' OpenID Connect provider.
+node-tools:
+	command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq --no-install-recommends nodejs npm)
 
 browser-tools:
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium)
