@@ -125,6 +125,11 @@ def _recipes(app_body: dict[str, Any], intake: IntakeUnderTest) -> dict[tuple[st
             return await client.post("/api/v1/subject-access", json=body, headers=intake.headers_for(role))
         return recipe
 
+    def retention_plan(role: Role | None) -> Recipe:
+        async def recipe(client: httpx.AsyncClient) -> httpx.Response:
+            return await client.get("/api/v1/retention/plan", headers=intake.headers_for(role))
+        return recipe
+
     by_id, by_reference = "/api/v1/concerns/{concern_id}", "/api/v1/concerns/by-reference/{reference}"
 
     return {
@@ -154,6 +159,9 @@ def _recipes(app_body: dict[str, Any], intake: IntakeUnderTest) -> dict[tuple[st
         ("/api/v1/subject-access", "post", "401"): subject_access(None),
         ("/api/v1/subject-access", "post", "403"): subject_access(TOVHOLDER),
         ("/api/v1/subject-access", "post", "422"): subject_access(Role.ADMINISTRATOR, cpr="12"),
+        ("/api/v1/retention/plan", "get", "200"): retention_plan(Role.ADMINISTRATOR),
+        ("/api/v1/retention/plan", "get", "401"): retention_plan(None),
+        ("/api/v1/retention/plan", "get", "403"): retention_plan(TOVHOLDER),
         ("/health", "get", "200"): lambda c: get("/health", c),
         ("/health/live", "get", "200"): lambda c: get("/health/live", c),
         ("/health/ready", "get", "503"): lambda c: get("/health/ready", c),  # broker side not started here
