@@ -35,6 +35,10 @@ ROUTES = {
     ("GET", "/api/v1/notifications/requested"): (Permission.NOTIFICATIONS_REQUESTED_READ,),
     ("GET", "/api/v1/read-access-log"): (Permission.READ_LOG_READ,),
     ("POST", "/api/v1/subject-access"): (Permission.SUBJECT_ACCESS,),
+    ("GET", "/api/v1/legal-holds"): (Permission.RETENTION_MANAGE,),
+    ("POST", "/api/v1/legal-holds"): (Permission.RETENTION_MANAGE,),
+    ("POST", "/api/v1/legal-holds/{hold_id}/lift"): (Permission.RETENTION_MANAGE,),
+    ("GET", "/api/v1/retention/plan"): (Permission.RETENTION_MANAGE,),
 }
 """What each route requires (the matrix decides who holds it); a new route must be added here too."""
 
