@@ -2,8 +2,8 @@
 """retention: what routing said about each concern (held, erased); read-access-log rows past the statutory
 minimum may be deleted; payloads are erased by a list that leaves held records out
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 
 - ``concern_retention``: projection of routing's ConcernRetentionChanged (the app role: SELECT, INSERT, UPDATE).
 - ``read_access_log``: rows older than 183 days may be deleted (triggers); UPDATE and TRUNCATE stay refused.
