@@ -168,6 +168,7 @@ class Inbox:
         self._table = table
         self._consumer = consumer
         self._seen = _seen_statement(table)
+        self.refused = 0  # claims that answered "already processed"
 
     async def claim(self, event_id: UUID) -> bool:
         """Mark the event processed in this transaction, unless it already was: True if this transaction
@@ -179,9 +180,11 @@ class Inbox:
         (PostgreSQL), or is refused as a second writer (SQLite).
         """
         answer = await self._answer_from_batch(str(event_id))
-        if answer is not None:
-            return answer
-        return bool(await self._claim_each([str(event_id)]))
+        if answer is None:
+            answer = bool(await self._claim_each([str(event_id)]))
+        if not answer:
+            self.refused += 1
+        return answer
 
     async def _answer_from_batch(self, event_id: str) -> bool | None:
         batch: _BatchClaims | None = self._session.info.get(_BATCH_CLAIMS)

@@ -4,8 +4,10 @@ A consumer that takes messages in batches runs them in one :class:`SharedTransac
 each handler, which passes it to the units of work it opens (``batch=``): such a unit joins that
 transaction, and its ``commit`` only says "my part is done". A unit given no batch has a transaction of its
 own, always. The batch commits once, after every unit did; if any unit failed or ended without committing,
-nothing of the batch is kept and the consumer handles the messages one by one. The units share one outbox,
-so the batch's events are written with one statement just before it commits.
+nothing of the batch is kept and the consumer handles the messages one by one; but a unit whose inbox claim
+said "already processed" (a redelivered event) and that ends without adding to the outbox leaves the batch
+as it is. The units share one outbox, so the batch's events are written with one statement just before it
+commits.
 
 A unit can join a batch only while it is open, on the batch's own sessions and from the batch's own task
 (a task it spawned could outlive the session); anything else is refused with :class:`BatchMisuse`.
@@ -152,6 +154,7 @@ class SqlUnitOfWork:
             await self.session.begin()
             self.outbox = Outbox(self.session, self._outbox_table, self._topic_prefix)
         self.inbox = Inbox(self.session, self._inbox_table, self._consumer)
+        self._pending_at_start = self.outbox.pending  # in a batch the outbox is shared
         self._open_repositories(self.session)
         return self
 
@@ -161,6 +164,8 @@ class SqlUnitOfWork:
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                         tb: TracebackType | None) -> None:
         if self._shared is not None:
+            if exc_type is None and not self._committed and self._only_refused_claims():
+                return  # a redelivered event: this unit did nothing, and the batch stays as it is
             if exc_type is not None or not self._committed:
                 self._shared.unit_failed()
             if exc_type is None and not self._committed:
@@ -172,6 +177,12 @@ class SqlUnitOfWork:
         finally:
             await self.session.close()
             await self._held.aclose()
+
+    def _only_refused_claims(self) -> bool:
+        """The unit's claim said "already processed" and it wrote nothing to the outbox: it ended as a
+        handler ends on a redelivered event, having done nothing, so it must not undo its batch (a batch
+        undone for each redelivered event would be handled one message at a time: a slow catch-up)."""
+        return self.inbox.refused > 0 and self.outbox.pending == self._pending_at_start
 
     async def hold(self, lock: asyncio.Lock) -> None:
         """Hold ``lock`` until this unit's transaction ends (in a batch: until the batch's ends)."""

@@ -135,12 +135,37 @@ async def test_a_unit_that_ends_without_committing_undoes_the_whole_batch(store:
     with pytest.raises(UnitNotCommitted):
         async with SharedTransaction(store.sessions) as batch:
             await _apply(store, first, batch)
-            await _apply(store, first, batch)  # the same event again: its claim fails, so the unit ends uncommitted
+            async with store.unit_of_work(batch) as uow:
+                await uow.inbox.claim(second.event_id)  # claimed, then it ends without committing
 
     assert await store.claimed() == 0
     assert store.wakes == []
     await _apply(store, second)  # a unit of its own still works
     assert await store.claimed() == 1
+
+
+async def test_a_redelivered_event_in_a_batch_does_not_undo_the_batch(store: Store) -> None:
+    done, first, second = _event(0), _event(1), _event(2)
+    await _apply(store, done)  # committed earlier: comes again in the batch
+    async with SharedTransaction(store.sessions, event_ids=[first.event_id, done.event_id, second.event_id]) as batch:
+        await _apply(store, first, batch)
+        await _apply(store, done, batch)  # its claim says "already processed": the unit ends doing nothing
+        await _apply(store, first, batch)  # the same event twice in one batch: the second claim says no
+        await _apply(store, second, batch)
+    assert await store.claimed() == 3
+    assert await store.outbox_rows() == 3  # each event's effect once
+
+
+async def test_a_unit_that_writes_after_a_refused_claim_still_undoes_the_batch(store: Store) -> None:
+    done = _event(0)
+    await _apply(store, done)
+    with pytest.raises(UnitNotCommitted):
+        async with SharedTransaction(store.sessions) as batch:
+            await _apply(store, _event(1), batch)
+            async with store.unit_of_work(batch) as uow:
+                assert not await uow.inbox.claim(done.event_id)
+                await uow.outbox.add(_event(2))  # ...and yet it wrote something, then forgot to commit
+    assert await store.claimed() == 1 and await store.outbox_rows() == 1
 
 
 async def test_a_failure_the_handler_swallows_still_undoes_the_batch(store: Store) -> None:
