@@ -4,11 +4,11 @@ inbox's CPR search finds by index."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.concern import ReporterCategory
@@ -16,7 +16,7 @@ from rules.age import AgeBand
 from rules.vocabulary import Jurisdiction
 from services.routing.adapters.instants import aware_at, str_or_none, utc, uuid_or_none
 from services.routing.adapters.orm import concern_facts, person_cpr
-from services.routing.domain.duplicates import Fingerprint
+from services.routing.domain.duplicates import Fingerprint, can_match
 from services.routing.domain.facts import ConcernFacts, PersonRecord
 
 
@@ -40,15 +40,21 @@ class ConcernFactsRepository:
             select(concern_facts).where(concern_facts.c.concern_id == str(concern_id)))).mappings().first()
         return None if row is None else _facts(row)
 
-    async def near_duplicate_candidates(self, description_hash: str, received_at: datetime,
-                                        window: timedelta) -> list[ConcernFacts]:
-        """Originals (not themselves duplicates) with the same description hash within the window."""
+    async def near_duplicate_candidates(self, print_: Fingerprint, window: timedelta) -> list[ConcernFacts]:
+        """Originals (not themselves duplicates) within the window with the same description hash, a reporter
+        key in common and a key in common with the first subject: only rows that can match are read (the same
+        text from many reporters, as in a campaign or a load test, made each decision read them all)."""
+        if not can_match(print_):
+            return []
         rows = (await self._session.execute(
             select(concern_facts).where(
-                concern_facts.c.description_hash == description_hash,
+                concern_facts.c.description_hash == print_.description_hash,
                 concern_facts.c.duplicate_of.is_(None),
-                concern_facts.c.received_at >= utc(received_at - window),
-                concern_facts.c.received_at <= utc(received_at + window))
+                concern_facts.c.received_at >= utc(print_.received_at - window),
+                concern_facts.c.received_at <= utc(print_.received_at + window),
+                # keys are hex digests, stored as JSON lists: a substring match needs no escaping
+                or_(*(concern_facts.c.reporter_keys.contains(key) for key in sorted(print_.reporter_keys))),
+                or_(*(concern_facts.c.subject_keys.contains(key) for key in sorted(print_.subject_keys[0]))))
             .order_by(concern_facts.c.received_at))).mappings().all()
         return [_facts(row) for row in rows]
 

@@ -74,6 +74,12 @@ def subject_keys(person: Person, key: bytes) -> frozenset[str]:
     return frozenset(keys)
 
 
+def can_match(print_: Fingerprint) -> bool:
+    """Whether any concern could be a near duplicate of this one: it needs a reporter key and a key for each
+    subject (so there is nothing to look for otherwise)."""
+    return bool(print_.reporter_keys) and bool(print_.subject_keys) and all(print_.subject_keys)
+
+
 def is_near_duplicate(new: Fingerprint, earlier: Fingerprint, window: timedelta) -> bool:
     if abs(new.received_at - earlier.received_at) > window:
         return False

@@ -88,7 +88,7 @@ async def handle_concern_submitted(envelope: Envelope[ConcernSubmitted], *, uow:
 async def _near_duplicate_original(uow: RoutingUnitOfWork, print_: Fingerprint,
                                    config: MunicipalityConfig) -> ConcernFacts | None:
     window = timedelta(hours=config.near_duplicate_window_hours)
-    candidates = await uow.facts.near_duplicate_candidates(print_.description_hash, print_.received_at, window)
+    candidates = await uow.facts.near_duplicate_candidates(print_, window)
     return next((c for c in candidates if is_near_duplicate(print_, c.fingerprint, window)), None)
 
 

@@ -7,6 +7,8 @@ from typing import Any
 
 import httpx
 
+from contracts.concern import ConcernIn
+from services.routing.domain.duplicates import fingerprint
 from tests.routing.builders import ADULT, MINOR, concern_body, person
 from tests.routing.conftest import RoutingHarness
 
@@ -144,3 +146,22 @@ async def test_outside_the_window_is_new(routing: RoutingHarness) -> None:
     routing.now = later
     second = await routing.submit(near_duplicate_body(submission_id="much-later-0001"), later)
     assert len(await routing.case_ids(second)) == 1
+
+
+async def test_the_near_duplicate_look_up_reads_only_concerns_that_can_match(routing: RoutingHarness) -> None:
+    """The same text from many reporters (a campaign, a load test) must not make each decision read them all."""
+    original = near_duplicate_body()
+    await routing.submit(original, RECEIVED)
+    for n in range(3):  # same text and subject, other reporters; and same text and reporter, other subjects
+        await routing.submit(near_duplicate_body(submission_id=f"campaign-{n:04d}-abcdef", reporter={
+            "category": "CITIZEN", "name": f"Borger {n}", "phone": f"8765432{n}"}), RECEIVED)
+        await routing.submit(near_duplicate_body(submission_id=f"others-{n:04d}-abcdef", subjects=[
+            person(MINOR, name=f"Barn {n}", cpr=f"050512123{n}")]), RECEIVED)
+    at = datetime.fromisoformat(RECEIVED)
+    async with routing.container.unit_of_work() as uow:
+        same = await uow.facts.near_duplicate_candidates(
+            fingerprint(ConcernIn.model_validate(original), at, routing.container.deps.hmac_key), timedelta(hours=72))
+        nameless = await uow.facts.near_duplicate_candidates(fingerprint(ConcernIn.model_validate(
+            {**original, "subjects": [person(MINOR)]}), at, routing.container.deps.hmac_key), timedelta(hours=72))
+    assert len(same) == 1  # only the original: the six others share the text but not both keys
+    assert nameless == []  # a subject with no key can match nothing: nothing is read
