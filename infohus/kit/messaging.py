@@ -36,6 +36,7 @@ from contracts.topics import BY_PAYLOAD, dead_letter_topic
 from infohus.kit.db import is_dependency_unavailable
 from infohus.kit.metrics import consumer_attributes, consumer_started, message_dead_lettered, messages_consumed
 from infohus.kit.outbox import messaging_attributes
+from infohus.kit.rewind import RewindAfterLoss
 from infohus.kit.settings import KafkaSettings
 from infohus.kit.unit_of_work import SharedTransaction
 
@@ -125,35 +126,45 @@ def backoff_delay(attempt: int, settings: KafkaSettings) -> float:
 
 
 def subscribe_all(broker: KafkaBroker, settings: KafkaSettings, handlers: Mapping[type[EventPayload], Handler], *,
-                  service: str, sessions: async_sessionmaker[AsyncSession] | None = None) -> None:
+                  service: str, sessions: async_sessionmaker[AsyncSession] | None = None) -> RewindAfterLoss:
     """Register one idempotent, retrying, dead-lettering consumer for several event types (one topic each).
 
     One consumer, not one per topic: each consumer fetches, heartbeats and commits on its own, and idle or
     busy that cost adds up (audit consumes seven topics). With ``sessions`` (the service's, whose units of
     work the handlers open) and a batch size above one, it takes messages in batches, each batch in one
-    transaction.
+    transaction. Returns the consumer's rebalance listener, which the runtime tells when the broker lost its
+    data (``infohus/kit/rewind.py``).
     """
+    rewind = RewindAfterLoss(service)
     routes = dict(_route(settings, service, payload_type, handle) for payload_type, handle in handlers.items())
     consumer = _Consumer(broker, settings, routes)
     topics, group = list(routes), settings.group(service)
     title = f"{service}:{','.join(topics)}"
     if sessions is None or settings.consume_batch_max_records <= 1:
-        @broker.subscriber(*topics, group_id=group, auto_offset_reset="earliest", title=title,
+        one = broker.subscriber(*topics, group_id=group, auto_offset_reset="earliest", title=title,
                            session_timeout_ms=settings.session_timeout_ms,
                            heartbeat_interval_ms=settings.heartbeat_interval_ms,
-                           fetch_max_wait_ms=settings.fetch_max_wait_ms, ack_policy=AckPolicy.NACK_ON_ERROR)
+                           fetch_max_wait_ms=settings.fetch_max_wait_ms, ack_policy=AckPolicy.NACK_ON_ERROR,
+                           listener=rewind)
+
+        @one
         async def on_message(message: KafkaMessage) -> None:  # an Annotated context alias, not the body
             await consumer.one(_record(message))
-        return
+        rewind.subscriber = one
+        return rewind
 
-    @broker.subscriber(*topics, group_id=group, auto_offset_reset="earliest", title=title,
+    batched = broker.subscriber(*topics, group_id=group, auto_offset_reset="earliest", title=title,
                        session_timeout_ms=settings.session_timeout_ms,
                        heartbeat_interval_ms=settings.heartbeat_interval_ms,
                        fetch_max_wait_ms=settings.fetch_max_wait_ms, ack_policy=AckPolicy.NACK_ON_ERROR,
                        batch=True, max_records=settings.consume_batch_max_records,
-                       batch_timeout_ms=settings.consume_batch_timeout_ms)
+                       batch_timeout_ms=settings.consume_batch_timeout_ms, listener=rewind)
+
+    @batched
     async def on_batch(message: KafkaMessage) -> None:
         await consumer.batch(tuple(message.raw_message), sessions)
+    rewind.subscriber = batched
+    return rewind
 
 
 def _record(message: KafkaMessage) -> ConsumerRecord[bytes, bytes]:

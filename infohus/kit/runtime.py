@@ -25,6 +25,7 @@ from infohus.kit.gauges import RuntimeGauges
 from infohus.kit.messaging import Handler, KafkaPublisher, ensure_topics, make_broker, subscribe_all
 from infohus.kit.migrations import child_environment
 from infohus.kit.outbox import OutboxRelay, outbox_table, processed_events_table
+from infohus.kit.rewind import RewindAfterLoss
 from infohus.kit.settings import ServiceSettings
 from infohus.kit.telemetry import configure_telemetry
 
@@ -63,12 +64,14 @@ class ServiceRuntime:
         self.gauges = RuntimeGauges(name, self.sessions, tables.outbox, self.broker, settings.kafka)
         self.broker_connected = asyncio.Event()
         self.topic_checks = 0  # completed, each with its replay had the broker lost its data
+        self.rewinds: list[RewindAfterLoss] = []  # the consumers' rebalance listeners (infohus/kit/rewind.py)
         self._tasks: list[asyncio.Task[None]] = []
         self._extra_tasks: list[Callable[[], Awaitable[None]]] = []
 
     def consume(self, handlers: Mapping[type[EventPayload], Handler]) -> None:
         """Consume these event types with one consumer, in batches, each batch in one transaction."""
-        subscribe_all(self.broker, self.settings.kafka, handlers, service=self.name, sessions=self.sessions)
+        self.rewinds.append(subscribe_all(self.broker, self.settings.kafka, handlers, service=self.name,
+                                          sessions=self.sessions))
 
     def add_background_task(self, factory: Callable[[], Awaitable[None]]) -> None:
         self._extra_tasks.append(factory)
@@ -133,15 +136,12 @@ class ServiceRuntime:
             replayed = await self.relay.replay_since(since)
             if replayed:
                 log.warning("%s: the broker lost its data; sending %d recent events again", self.name, replayed)
-            await self._rewind_consumers()
+            for rewind in self.rewinds:  # a consumer that kept its position would skip the new log's start
+                await rewind.lost()
+        else:
+            for rewind in self.rewinds:
+                rewind.settled()
         self.topic_checks += 1
-
-    async def _rewind_consumers(self) -> None:
-        """A consumer that kept its position across the loss would skip the new log's first offsets."""
-        for subscriber in self.broker.subscribers:
-            consumer = getattr(subscriber, "consumer", None)
-            if consumer is not None and consumer.assignment():
-                await consumer.seek_to_beginning()
 
     async def _keep_topics(self) -> None:
         """A broker that restarts empty (tansu) needs its topics, and our recent events, again."""
