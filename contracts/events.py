@@ -52,6 +52,18 @@ class ConcernSubmitted(EventPayload):
     concern: ConcernIn
 
 
+class ConcernRouted(EventPayload):
+    """Routing holds the concern and has decided it (opened its cases, or linked it to the original as a near
+    duplicate): intake's acknowledgement that its ``ConcernSubmitted`` arrived. Sent again whenever intake asks
+    again (intake's reconciliation, ``services/intake/service_layer/reconcile.py``). Ids only."""
+
+    event_type = "ConcernRouted"
+
+    concern_id: UUID
+    reference: str
+    routed_at: datetime
+
+
 class CaseOpened(EventPayload):
     """Routing opened an infohus case (and possibly underretninger) for a concern."""
 

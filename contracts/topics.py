@@ -9,6 +9,7 @@ from contracts.events import (
     CaseOpened,
     CaseTransitioned,
     ConcernRetentionChanged,
+    ConcernRouted,
     ConcernSubmitted,
     DeadlineReached,
     DeliveryStatusChanged,
@@ -33,6 +34,10 @@ class TopicSpec:
 CATALOGUE: tuple[TopicSpec, ...] = (
     TopicSpec("concern_submitted", "infohus.intake.concern-submitted.v1", ConcernSubmitted,
               "intake", ("routing",), "A concern was accepted and stored by intake."),
+    TopicSpec("concern_routed", "infohus.routing.concern-routed.v1", ConcernRouted,
+              "routing", ("intake",),
+              "Routing holds and has decided a concern: intake's acknowledgement of its ConcernSubmitted "
+              "(intake asks again for a concern never acknowledged)."),
     TopicSpec("case_opened", "infohus.routing.case-opened.v1", CaseOpened,
               "routing", ("audit",), "Routing opened an infohus case for a subject of a concern."),
     TopicSpec("notification_requested", "infohus.routing.notification-requested.v1", NotificationRequested,

@@ -10,7 +10,7 @@ from functools import partial
 
 from contracts.concern import ConcernIn
 from contracts.envelope import Envelope
-from contracts.events import ConcernRetentionChanged
+from contracts.events import ConcernRetentionChanged, ConcernRouted
 from infohus.kit.auth import ReadAccessLogger
 from infohus.kit.municipality import load_municipality_config
 from infohus.kit.ratelimit import TokenBucketLimiter
@@ -23,6 +23,7 @@ from services.intake.adapters.orm import concern_retention, read_access_log, tab
 from services.intake.adapters.unit_of_work import IntakeUnitOfWork
 from services.intake.domain.model import SYSTEM
 from services.intake.metrics import register_metrics
+from services.intake.service_layer.reconcile import Reconciliation
 from services.intake.service_layer.retention import IntakeRetention
 from services.intake.service_layer.submit import Receipt, submit_concern
 from services.intake.settings import IntakeSettings
@@ -41,9 +42,12 @@ class IntakeContainer:
     limiter: TokenBucketLimiter = field(init=False)
     client_key_salt: bytes = field(init=False, repr=False)
     retention: IntakeRetention = field(init=False)
+    reconciliation: Reconciliation = field(init=False)
 
     def __post_init__(self) -> None:
         self.retention = IntakeRetention(self.unit_of_work, lambda: self.clock(), self.settings)
+        self.reconciliation = Reconciliation(self.unit_of_work, self.settings, lambda: self.clock(),
+                                             self.runtime.relay.wake)
         self.limiter = TokenBucketLimiter(per_minute=self.settings.rate_limit_per_minute,
                                           burst=self.settings.rate_limit_burst,
                                           max_keys=self.settings.rate_limit_max_clients)
@@ -82,7 +86,10 @@ def bootstrap(settings: IntakeSettings | None = None) -> IntakeContainer:
     register_metrics()
     container = IntakeContainer(settings=settings, runtime=runtime,
                                 config=load_municipality_config(settings.municipality_config))
-    runtime.consume({ConcernRetentionChanged: container.on_retention_changed})
+    runtime.consume({ConcernRetentionChanged: container.on_retention_changed,
+                     ConcernRouted: container.reconciliation.acknowledge})
     runtime.add_background_task(partial(run_on_schedule, "intake", settings.retention_interval_s,
                                         container.retention.run))
+    runtime.add_background_task(partial(run_on_schedule, "intake", settings.reconcile_interval_s,
+                                        container.reconciliation.run_once, what="reconciliation"))
     return container

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from infohus.kit.auth import AuthSettings
@@ -31,6 +31,15 @@ class IntakeSettings(ServiceSettings, AccessLogRetention):
     # How far back an entered (PHONE, PARTNER) received_at may lie.
     max_backdate_days: int = Field(default=31, ge=1)
 
+    # Reconciliation with routing (service_layer/reconcile.py): every round, concerns recorded between the
+    # look-back and ``reconcile_after_s`` ago that routing has not acknowledged are sent to it again (each at
+    # most once per ``reconcile_after_s``). The look-back stays inside the outbox's retention (the copy is
+    # made from the outbox row).
+    reconcile_interval_s: float = Field(default=60.0, gt=0)
+    reconcile_after_s: float = Field(default=120.0, gt=0)
+    reconcile_lookback_hours: float = Field(default=72.0, gt=0)
+    reconcile_page_size: int = Field(default=500, ge=1)
+
     # Where the built front-end assets are (``npm ci --prefix services/intake/web``).
     web_assets_dir: Path = WEB_DIR / "node_modules"
 
@@ -40,6 +49,14 @@ class IntakeSettings(ServiceSettings, AccessLogRetention):
 
     def auth_settings(self) -> AuthSettings:
         return self.auth if self.auth is not None else AuthSettings()
+
+    @model_validator(mode="after")
+    def _reconcile_within_the_outbox(self) -> IntakeSettings:
+        if self.reconcile_lookback_hours > self.outbox_retention_hours:
+            raise ValueError("INFOHUS_INTAKE_RECONCILE_LOOKBACK_HOURS must not exceed "
+                             "INFOHUS_INTAKE_OUTBOX_RETENTION_HOURS (a concern is asked about again from its "
+                             "outbox row)")
+        return self
 
     @property
     def production(self) -> bool:

@@ -20,7 +20,7 @@ from infohus.kit.retention.plan import RetentionPlan
 from services.audit.adapters.orm import disclosure_log, disclosure_payloads
 from services.audit.adapters.orm import read_access_log as audit_reads
 from services.audit.service_layer.verify import verify_log
-from services.intake.adapters.orm import concerns
+from services.intake.adapters.orm import concern_routing, concerns
 from services.intake.adapters.orm import read_access_log as intake_reads
 from services.notify.adapters.orm import deliveries
 from services.routing.adapters.orm import concern_facts, infohus_cases, underretninger
@@ -154,6 +154,7 @@ async def test_each_service_deletes_what_its_period_allows_and_keeps_what_is_hel
     assert plan.items["concerns"] == [free]
     assert sorted(plan.items["read_access_log"]) == sorted(intake_reads_before[free])
     assert await rows_of(system.intake, concerns, concerns.c.concern_id) == kept
+    assert free not in await rows_of(system.intake, concern_routing, concern_routing.c.concern_id)
 
     # notify: the free concern's sent deliveries, a month after they were sent; the held ones stay
     mails = await _deliveries(system.notify)

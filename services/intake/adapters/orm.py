@@ -7,6 +7,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     MetaData,
     PrimaryKeyConstraint,
     String,
@@ -34,6 +35,8 @@ concerns = Table(
     Column("recorded_by", String(100), nullable=False, server_default="system"),
     # 0003: searches list the newest first and stop at their limit.
     Index("ix_concerns_received_at", "received_at", "concern_id"),
+    # 0006: the reconciliation looks at the concerns accepted in a window of time.
+    Index("ix_concerns_recorded_at", "recorded_at"),
 )
 
 # 0003: one row per subject and child of a concern, written with it, for searching by CPR number and name.
@@ -55,5 +58,15 @@ read_access_log = read_access_log_table(metadata)
 
 # 0004: what routing said about each concern: under a legal hold (keep everything), erased (erase it here too).
 concern_retention = concern_retention_table(metadata)
+
+# 0006: routing's acknowledgement per concern (ConcernRouted), and when intake last asked again for one that
+# had none (services/intake/service_layer/reconcile.py). Ids and times only.
+concern_routing = Table(
+    "concern_routing", metadata,
+    Column("concern_id", String(36), primary_key=True),
+    Column("routed_at", DateTime(timezone=True), nullable=True),
+    Column("asked_again_at", DateTime(timezone=True), nullable=True),
+    Column("times_asked_again", Integer, nullable=False, server_default="0"),
+)
 
 tables = ServiceTables(metadata)

@@ -11,6 +11,7 @@ from uuid import UUID, uuid5
 from contracts.envelope import Envelope, EventPayload
 from contracts.events import (
     CaseOpened,
+    ConcernRouted,
     ConcernSubmitted,
     DeliveryStatus,
     DeliveryStatusChanged,
@@ -61,6 +62,7 @@ async def handle_concern_submitted(envelope: Envelope[ConcernSubmitted], *, uow:
         if not await uow.inbox.claim(envelope.event_id):
             return
         if await uow.facts.get(event.concern_id) is not None:  # the same concern under another event id
+            await _acknowledge(uow, envelope, now)  # intake asked again: it never saw the first acknowledgement
             await uow.commit()
             return
         print_ = fingerprint(event.concern, event.received_at, deps.hmac_key)
@@ -82,7 +84,15 @@ async def handle_concern_submitted(envelope: Envelope[ConcernSubmitted], *, uow:
             await _open(uow, envelope, decision, decision_id, facts, deps, now, adult_from)
         else:
             await _link_near_duplicate(uow, envelope, facts, original, deps, now)
+        await _acknowledge(uow, envelope, now)
         await uow.commit()
+
+
+async def _acknowledge(uow: RoutingUnitOfWork, envelope: Envelope[ConcernSubmitted], now: datetime) -> None:
+    """Tell intake the concern is held and decided (its reconciliation asks again until it hears this)."""
+    event = envelope.payload
+    await publish(uow, ConcernRouted(concern_id=event.concern_id, reference=event.reference, routed_at=now),
+                  concern_id=event.concern_id, causation_id=envelope.event_id)
 
 
 async def _near_duplicate_original(uow: RoutingUnitOfWork, print_: Fingerprint,
