@@ -1,7 +1,7 @@
 """The whole system as separate processes on loopback, for benchmarks and fault runs.
 
-Broker (tansu) and services run as child processes, PostgreSQL is the machine's server (a fresh
-database per run), and the SMTP server runs in this process so mail arrival can be timed exactly.
+Broker (tansu) and services run as child processes, PostgreSQL is the machine's server unless the caller
+names another (a fresh database per run), and the SMTP server runs in its own process.
 """
 
 from __future__ import annotations
@@ -40,6 +40,10 @@ class Stack:
     """If set, every service runs under cProfile and writes ``<service>.prof`` here when it stops."""
     municipality_config: Path | None = None
     """The municipality's rules for intake, routing and notify; None: Ishøj's own file."""
+    postgres_admin_url: str = POSTGRES_ADMIN_URL
+    """The server the run's database is made on (the chaos run brings a server of its own)."""
+    extra_environment: dict[str, str] = field(default_factory=dict)
+    """Settings for every service process on top of the stack's own (``INFOHUS_<SERVICE>_...``)."""
     _database: str = field(init=False)
 
     async def start(self) -> None:
@@ -49,8 +53,8 @@ class Stack:
         try:
             await self.start_mailbox()
             self._database = f"infohus_bench_{uuid.uuid4().hex[:10]}"
-            await _admin(f'CREATE DATABASE "{self._database}"')
-            self.database_url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{self._database}"
+            await _admin(self.postgres_admin_url, f'CREATE DATABASE "{self._database}"')
+            self.database_url = self.postgres_admin_url.rsplit("/", 1)[0] + f"/{self._database}"
             self.ports = {s: free_port() for s in SERVICES}
             for service in SERVICES:
                 await self.start_service(service)
@@ -97,7 +101,8 @@ class Stack:
             env[prefix + "MUNICIPALITY_CONFIG"] = str(self.municipality_config)
         if service == "intake":  # the load comes from one loopback client: lift the per-client limit
             env |= {prefix + "RATE_LIMIT_PER_MINUTE": "10000000", prefix + "RATE_LIMIT_BURST": "100000"}
-        return env
+        return env | {k: v for k, v in self.extra_environment.items() if k.startswith(prefix) or
+                      not any(k.startswith(f"INFOHUS_{other.upper()}_") for other in SERVICES)}
 
     async def start_service(self, service: str) -> None:
         log = (self.data_dir / f"{service}.log").open("ab")
@@ -159,11 +164,11 @@ class Stack:
                 process.kill()
         await self.broker.astop()
         if hasattr(self, "_database"):
-            await _admin(f'DROP DATABASE IF EXISTS "{self._database}" WITH (FORCE)')
+            await _admin(self.postgres_admin_url, f'DROP DATABASE IF EXISTS "{self._database}" WITH (FORCE)')
 
 
-async def _admin(statement: str) -> None:
-    engine = create_async_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+async def _admin(url: str, statement: str) -> None:
+    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
     try:
         async with engine.connect() as connection:
             await connection.execute(text(statement))
