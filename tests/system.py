@@ -53,8 +53,10 @@ class InfohusSystem:
 
 
 def build_system(databases: Databases, bootstrap_servers: str, prefix: str, mailbox: LocalMailbox,
-                 municipality_config: Path | None = None, **notify_overrides: Any) -> InfohusSystem:
-    """``municipality_config``: the rules of intake, routing and notify (None: Ishøj's own file)."""
+                 municipality_config: Path | None = None, intake_overrides: dict[str, Any] | None = None,
+                 **notify_overrides: Any) -> InfohusSystem:
+    """``municipality_config``: the rules of intake, routing and notify (None: Ishøj's own file);
+    ``intake_overrides``: intake's settings beyond the common ones."""
     common = common_settings(bootstrap_servers, prefix)
     rules = {"municipality_config": str(municipality_config)} if municipality_config is not None else {}
     notify_settings = NotifySettings(**common, **rules, **databases.for_service("notify"), smtp_host="127.0.0.1",
@@ -62,7 +64,8 @@ def build_system(databases: Databases, bootstrap_servers: str, prefix: str, mail
                                      mailbox_ooh="vagt@ishoj.dk", mailbox_ops="drift@ishoj.dk",
                                      **notify_overrides)
     return InfohusSystem(
-        intake=boot_intake(IntakeSettings(**common, **rules, **databases.for_service("intake"))),
+        intake=boot_intake(IntakeSettings(**{**common, **rules, **databases.for_service("intake"),
+                                             **(intake_overrides or {})})),
         routing=boot_routing(RoutingSettings(**common, **rules, **databases.for_service("routing"))),
         notify=boot_notify(notify_settings),
         audit=boot_audit(AuditSettings(**common, **databases.for_service("audit"))),
