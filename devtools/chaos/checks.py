@@ -70,7 +70,7 @@ async def observe(stack: Stack, accepted: Collection[str]) -> Status:
     return Status(undecided, problems)
 
 
-async def converge(stack: Stack, accepted: Collection[str], timeout: float, poll_s: float = 2.0) -> Convergence:
+async def converge(stack: Stack, accepted: Collection[str], timeout: float, poll_s: float = 1.0) -> Convergence:
     """Wait until everything holds for ``accepted`` (or ``timeout``); how long it took, from what backlog."""
     started = time.monotonic()
     status = await observe(stack, accepted)

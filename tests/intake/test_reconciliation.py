@@ -59,16 +59,20 @@ async def test_an_unacknowledged_concern_is_asked_about_again_until_routing_ackn
     assert (await reconciliation.run_once()).asked_again == 0  # asked just now: routing gets its time again
     at(T0 + 2 * after, intake)
     assert (await reconciliation.run_once()).asked_again == 1
+    at(T0 + 4 * after - timedelta(seconds=1), intake)
+    assert (await reconciliation.run_once()).asked_again == 0  # each wait twice the one before
+    at(T0 + 4 * after, intake)
+    assert (await reconciliation.run_once()).asked_again == 1
     [row] = await intake.rows(concern_routing)
-    assert row["times_asked_again"] == 2 and row["routed_at"] is None
+    assert row["times_asked_again"] == 3 and row["routed_at"] is None
 
     routed = Envelope.wrap(ConcernRouted(concern_id=concern_id, reference=first["payload"]["reference"],
-                                         routed_at=T0 + 2 * after), producer="routing", correlation_id=concern_id)
+                                         routed_at=T0 + 4 * after), producer="routing", correlation_id=concern_id)
     await reconciliation.acknowledge(routed)
     await reconciliation.acknowledge(routed)  # redelivered: changes nothing
-    at(T0 + 10 * after, intake)
+    at(T0 + 100 * after, intake)
     assert (await reconciliation.run_once()).asked_again == 0
-    assert len(await submitted(intake)) == 3
+    assert len(await submitted(intake)) == 4
     [row] = await intake.rows(concern_routing)
     assert row["routed_at"] is not None
 

@@ -60,13 +60,14 @@ read_access_log = read_access_log_table(metadata)
 concern_retention = concern_retention_table(metadata)
 
 # 0006: routing's acknowledgement per concern (ConcernRouted), and when intake last asked again for one that
-# had none (services/intake/service_layer/reconcile.py). Ids and times only.
+# had none and may next (services/intake/service_layer/reconcile.py). Ids and times only.
 concern_routing = Table(
     "concern_routing", metadata,
     Column("concern_id", String(36), primary_key=True),
     Column("routed_at", DateTime(timezone=True), nullable=True),
     Column("asked_again_at", DateTime(timezone=True), nullable=True),
     Column("times_asked_again", Integer, nullable=False, server_default="0"),
+    Column("next_ask_at", DateTime(timezone=True), nullable=True),  # not before: each copy waits twice as long
 )
 
 tables = ServiceTables(metadata)

@@ -3,12 +3,12 @@ the ``ConcernSubmitted`` outbox rows to ask again from."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Table, and_, or_, select, update
+from sqlalchemy import Table, and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.envelope import Envelope
@@ -37,20 +37,20 @@ class ReconciliationRepository:
             set_={"routed_at": statement.excluded.routed_at},
             where=concern_routing.c.routed_at.is_(None)))
 
-    async def unacknowledged(self, *, recorded_from: datetime, recorded_until: datetime, asked_before: datetime,
-                             limit: int) -> list[str]:
-        """Concerns recorded in [from, until] that routing has not acknowledged, and that intake has not asked
-        about again after ``asked_before``; oldest first."""
+    async def unacknowledged(self, *, recorded_from: datetime, recorded_until: datetime, now: datetime,
+                             limit: int) -> dict[str, int]:
+        """Concerns recorded in [from, until] that routing has not acknowledged and that may be asked about
+        again by ``now``, oldest first: how often each was asked about again so far."""
         rows = await self._session.execute(
-            select(concerns.c.concern_id)
+            select(concerns.c.concern_id, concern_routing.c.times_asked_again)
             .outerjoin(concern_routing, concern_routing.c.concern_id == concerns.c.concern_id)
             .where(concerns.c.recorded_at >= recorded_from.astimezone(UTC),
                    concerns.c.recorded_at <= recorded_until.astimezone(UTC),
                    concern_routing.c.routed_at.is_(None),
-                   or_(concern_routing.c.asked_again_at.is_(None),
-                       concern_routing.c.asked_again_at <= asked_before.astimezone(UTC)))
+                   or_(concern_routing.c.next_ask_at.is_(None),
+                       concern_routing.c.next_ask_at <= now.astimezone(UTC)))
             .order_by(concerns.c.recorded_at).limit(limit))
-        return [row[0] for row in rows]
+        return {row[0]: int(row[1] or 0) for row in rows}
 
     async def submitted_events(self, concern_ids: Sequence[str]) -> list[Envelope[ConcernSubmitted]]:
         """The ``ConcernSubmitted`` each concern was first announced with (its outbox row, sent or not)."""
@@ -71,15 +71,18 @@ class ReconciliationRepository:
         await outbox.add_all(copies)
         await outbox.flush()
 
-    async def mark_asked_again(self, concern_ids: Sequence[str], at: datetime) -> None:
-        if not concern_ids:
+    async def mark_asked_again(self, next_ask: Mapping[str, datetime], at: datetime) -> None:
+        """These concerns were asked about again ``at``; each may be again from its time in ``next_ask``."""
+        if not next_ask:
             return
         await self._session.execute(insert_unless_taken(self._dialect, concern_routing),
-                                    [_new_row(concern_id) for concern_id in concern_ids])
+                                    [_new_row(concern_id) for concern_id in next_ask])
         await self._session.execute(
-            update(concern_routing).where(concern_routing.c.concern_id.in_(list(concern_ids)))
-            .values(asked_again_at=at.astimezone(UTC), times_asked_again=concern_routing.c.times_asked_again + 1))
-
+            update(concern_routing).where(concern_routing.c.concern_id == bindparam("key"))
+            .values(asked_again_at=at.astimezone(UTC), next_ask_at=bindparam("next"),
+                    times_asked_again=concern_routing.c.times_asked_again + 1),
+            [{"key": concern_id, "next": when.astimezone(UTC)} for concern_id, when in next_ask.items()])
 
 def _new_row(concern_id: str) -> dict[str, Any]:
-    return {"concern_id": concern_id, "routed_at": None, "asked_again_at": None, "times_asked_again": 0}
+    return {"concern_id": concern_id, "routed_at": None, "asked_again_at": None, "times_asked_again": 0,
+            "next_ask_at": None}

@@ -4,7 +4,8 @@ Routing acknowledges each concern it holds and has decided with ``ConcernRouted`
 again). Each round, intake looks at the concerns it recorded between ``reconcile_lookback_hours`` and
 ``reconcile_after_s`` ago that have no acknowledgement, and asks routing again for each: it puts a copy
 of the concern's first ``ConcernSubmitted`` (from its outbox) under a new event id in the outbox, which the
-relay sends. A concern asked about is asked about again only after another ``reconcile_after_s``.
+relay sends. A concern asked about is asked about again only after another ``reconcile_after_s``, then
+twice that, and so on (``MAX_DOUBLINGS``).
 
 Routing decides a concern once (its facts are kept per concern) and answers any later copy with another
 ``ConcernRouted`` only. So this finds what the broker's topic check cannot: a concern lost without the whole
@@ -26,6 +27,10 @@ from services.intake.adapters.unit_of_work import IntakeUnitOfWork
 from services.intake.settings import IntakeSettings
 
 log = logging.getLogger(__name__)
+
+MAX_DOUBLINGS = 6
+"""The wait before the next copy doubles with each copy, up to 64 × ``reconcile_after_s``: a routing that is
+down or working off a backlog is not flooded with copies of what it will get to anyway."""
 
 
 @dataclass(frozen=True)
@@ -59,14 +64,16 @@ class Reconciliation:
             async with self._uow(None) as uow:
                 page = await uow.reconciliation.unacknowledged(
                     recorded_from=now - timedelta(hours=s.reconcile_lookback_hours), recorded_until=now - after,
-                    asked_before=now - after, limit=s.reconcile_page_size)
+                    now=now, limit=s.reconcile_page_size)
                 if not page:
                     break
-                events = await uow.reconciliation.submitted_events(page)
+                events = await uow.reconciliation.submitted_events(list(page))
                 await uow.reconciliation.ask_again([
                     Envelope.wrap(original.payload, producer="intake", correlation_id=original.correlation_id,
                                   causation_id=original.event_id) for original in events])
-                await uow.reconciliation.mark_asked_again(page, now)
+                await uow.reconciliation.mark_asked_again(
+                    {concern_id: now + after * 2 ** min(times, MAX_DOUBLINGS) for concern_id, times in page.items()},
+                    now)
                 await uow.commit()
             asked += len(events)
             missing += len(page) - len(events)

@@ -22,6 +22,7 @@ def upgrade() -> None:
     sa.Column("routed_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("asked_again_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("times_asked_again", sa.Integer(), server_default="0", nullable=False),
+    sa.Column("next_ask_at", sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint("concern_id")
     )
     op.create_index("ix_concerns_recorded_at", "concerns", ["recorded_at"], unique=False)
