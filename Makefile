@@ -53,8 +53,9 @@ bench: install
 bench-inbox: install
 	$(UV) run --frozen python -m devtools.bench.inbox --cases 100000
 
+CHAOS_ARGS ?= --rate 15 --seconds-per-fault 20
 chaos: install
-	$(UV) run --frozen python -m devtools.chaos
+	$(UV) run --frozen python -m devtools.chaos $(CHAOS_ARGS)
 
 # 10,000 malformed and hostile inputs against intake's API and forms (a short run is part of `make test`).
 fuzz: install
