@@ -101,8 +101,8 @@ async def run(stack: Stack, postgres: OwnPostgres | None, args: argparse.Namespa
         load.stop()
         await load_task
     final = await converge(stack, load.snapshot(), settle) if not failed else None
-    print(f"\n{len(load.accepted)} concerns accepted ({load.refused} attempts refused while intake was down); "
-          f"{load_average()}.")
+    print(f"\n{len(load.accepted)} concerns accepted, {load.achieved_rate:.1f}/s on average ({load.refused} "
+          f"attempts refused while intake was down); {load_average()}.")
     print("Convergence after each fault (load continuing):")
     for name, result in results:
         print(f"  {name}: {describe(result)}")
