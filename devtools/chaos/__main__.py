@@ -43,7 +43,7 @@ ENVIRONMENT = {"INFOHUS_INTAKE_RECONCILE_INTERVAL_S": "5", "INFOHUS_INTAKE_RECON
 def describe(c: Convergence) -> str:
     if c.problems:
         return f"NOT converged after {c.seconds:.0f}s: {len(c.problems)} problems"
-    rate = f"; {c.rate:.1f} concerns/s" if c.backlog else ""
+    rate = f", all decided after {c.decided_seconds:.1f}s: {c.rate:.1f} concerns/s" if c.backlog else ""
     return f"converged in {c.seconds:.1f}s (backlog {c.backlog} concerns undecided{rate})"
 
 
@@ -109,9 +109,9 @@ async def run(stack: Stack, postgres: OwnPostgres | None, args: argparse.Namespa
     if final is not None:
         print(f"Catch-up after the load stopped: {describe(final)}")
         failed = final.problems
-        decided = [r for _, r in results if r.backlog and not r.problems] + ([final] if final.backlog else [])
+        decided = [r for r in [*(r for _, r in results), final] if r.backlog and r.decided_seconds > 0]
         if decided:
-            print(f"Catch-up rate: {sum(r.backlog for r in decided) / sum(r.seconds for r in decided):.1f} "
+            print(f"Catch-up rate: {sum(r.backlog for r in decided) / sum(r.decided_seconds for r in decided):.1f} "
                   f"concerns/s (all backlogs together); best {max(r.rate for r in decided):.1f}")
     print("Checked: one case per concern, both mails exactly once (or dead-lettered with an ops alert after a "
           "5xx), two disclosure records per concern.")

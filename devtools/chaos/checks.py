@@ -31,14 +31,15 @@ class Status:
 
 @dataclass(frozen=True)
 class Convergence:
-    seconds: float
+    seconds: float  # until everything held: decided, mailed, audited
     backlog: int  # concerns not yet decided when the wait began
+    decided_seconds: float  # until the last of them was decided
     problems: list[str]  # what still did not hold at the deadline (empty: converged)
 
     @property
     def rate(self) -> float:
-        """Concerns decided per second while the backlog was worked off."""
-        return self.backlog / self.seconds if self.seconds > 0 else float("nan")
+        """Concerns decided per second while the backlog was worked off (new ones kept arriving meanwhile)."""
+        return self.backlog / self.decided_seconds if self.decided_seconds > 0 else float("nan")
 
 
 async def observe(stack: Stack, accepted: Collection[str]) -> Status:
@@ -74,9 +75,11 @@ async def converge(stack: Stack, accepted: Collection[str], timeout: float, poll
     """Wait until everything holds for ``accepted`` (or ``timeout``); how long it took, from what backlog."""
     started = time.monotonic()
     status = await observe(stack, accepted)
-    backlog = status.undecided
+    backlog, decided = status.undecided, 0.0
     while status.problems and time.monotonic() - started < timeout:
         await asyncio.sleep(poll_s)
         status = await observe(stack, accepted)
-    return Convergence(time.monotonic() - started, backlog, status.problems)
+        if status.undecided == 0 and not decided:
+            decided = time.monotonic() - started
+    return Convergence(time.monotonic() - started, backlog, decided, status.problems)
 
