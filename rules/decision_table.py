@@ -19,6 +19,7 @@ from rules.calendar import OfficeCalendar
 from rules.config import MunicipalityConfig
 from rules.decision import Decision, PlannedUnderretning
 from rules.facts import Facts, PersonFacts, derive_facts
+from rules.inputs import DecisionInput, RulesInput
 from rules.vocabulary import (
     DuplicateKind,
     Flag,
@@ -48,7 +49,7 @@ Rule = Callable[[Facts, Sequence[Fired]], Fired | None]
 
 
 def decide(
-    concern: ConcernIn,
+    concern: ConcernIn | RulesInput,
     received_at: datetime,
     config: MunicipalityConfig,
     *,
@@ -62,6 +63,11 @@ def decide(
             fired.append(outcome)
     decision = _assemble(facts, fired)
     return decision if duplicate is DuplicateKind.NEW else _as_duplicate(decision, facts, duplicate)
+
+
+def replay(stored: DecisionInput, config: MunicipalityConfig) -> Decision:
+    """The decision for a stored input (``infohus explain --decision``)."""
+    return decide(stored.concern, stored.received_at, config, duplicate=stored.duplicate)
 
 
 # --- §C.2 rules R1-R12 (R0 is applied to the assembled decision, see _as_duplicate) --------------

@@ -34,6 +34,21 @@ decisions = Table(
     Column("config_version", String(64), nullable=False),
     Column("decision", Text, nullable=False),
     Column("trace_id", String(32), nullable=True),
+    # 0009: the rules that made it (NULL for decisions made before 0009) and what they read of the concern
+    Column("rules_fingerprint", String(64), nullable=True),
+    Column("code_fingerprint", String(64), nullable=True),
+    Column("config_fingerprint", String(64), nullable=True, index=True),
+    Column("rules_input", Text, nullable=True),
+)
+
+# 0009: every municipality configuration that decided something, once per distinct version (canonical JSON).
+# No personal data; retention never deletes a row, so every stored decision can be replayed under its own.
+rules_configs = Table(
+    "rules_configs", metadata,
+    Column("config_fingerprint", String(64), primary_key=True),
+    Column("config_version", String(64), nullable=False),
+    Column("config", Text, nullable=False),
+    Column("first_decided_at", UtcDateTime, nullable=False),
 )
 
 infohus_cases = Table(

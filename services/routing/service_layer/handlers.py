@@ -22,6 +22,8 @@ from rules.config import MunicipalityConfig
 from rules.decision import Decision
 from rules.decision_table import decide
 from rules.facts import derive_facts
+from rules.fingerprint import RulesVersion
+from rules.inputs import DecisionInput, RulesInput
 from rules.vocabulary import DuplicateKind, Flag
 from services.routing.adapters.unit_of_work import RoutingUnitOfWork
 from services.routing.domain.actors import SYSTEM
@@ -49,6 +51,7 @@ class RoutingDeps:
     config: MunicipalityConfig
     hmac_key: bytes
     system: SystemInfo
+    rules: RulesVersion  # the fingerprint of the rules code and ``config``, recorded with every decision
     entered_time_skew: timedelta = timedelta(minutes=5)
     """How far ahead of the server's clock a time a person enters may lie (a client's clock); taken as now."""
 
@@ -66,8 +69,10 @@ async def handle_concern_submitted(envelope: Envelope[ConcernSubmitted], *, uow:
         print_ = fingerprint(event.concern, event.received_at, deps.hmac_key)
         original = await _near_duplicate_original(uow, print_, config)
         duplicate = DuplicateKind.NEW if original is None else DuplicateKind.NEAR
-        decision = decide(event.concern, event.received_at, config, duplicate=duplicate)
-        derived = derive_facts(event.concern, event.received_at, config)
+        rules_input = DecisionInput(concern=RulesInput.of(event.concern), received_at=event.received_at,
+                                    duplicate=duplicate)
+        decision = decide(rules_input.concern, event.received_at, config, duplicate=duplicate)
+        derived = derive_facts(rules_input.concern, event.received_at, config)
         facts = concern_facts(concern_id=event.concern_id, reference=event.reference, concern=event.concern,
                               facts=derived, key=deps.hmac_key, fingerprint=print_,
                               config_version=decision.config_version)
@@ -75,7 +80,8 @@ async def handle_concern_submitted(envelope: Envelope[ConcernSubmitted], *, uow:
         decision_id = uuid5(event.concern_id, "decision")
         await uow.decisions.add(decision_id=decision_id, concern_id=event.concern_id,
                                        reference=event.reference, received_at=event.received_at, decided_at=now,
-                                       decision=decision, trace_id=current_trace_id())
+                                       decision=decision, trace_id=current_trace_id(), rules=deps.rules,
+                                       rules_input=rules_input)
         await uow.facts.add(facts)
         if original is None:
             adult_from = {person.path: person.age.eighteenth_birthday for person in derived.persons}

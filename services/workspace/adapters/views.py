@@ -89,6 +89,7 @@ class DecisionExplanation(_View):
     time_context: str | None = None
     time_context_text: str | None = None
     config_version: str | None = None
+    rules_fingerprint: str | None = None
 
 
 class Delivery(_View):

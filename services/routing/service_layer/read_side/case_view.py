@@ -49,13 +49,13 @@ async def _decision_view(uow: RoutingUnitOfWork, concern_id: UUID) -> DecisionVi
     stored = await uow.decisions.stored(concern_id)
     if stored is None:
         return None
-    decision, decided_at = stored
+    decision, decided_at, rules_fingerprint = stored
     return DecisionView(
         rules=[FiredRuleView(rule=r.rule, text=r.text) for r in explain(decision)],
         destinations=list(decision.destinations), priority=decision.priority,
         flags=[f.value for f in decision.flags], time_context=decision.time_context,
         time_context_text=TIME_CONTEXT_TEXT[decision.time_context], config_version=decision.config_version,
-        decided_at=decided_at)
+        rules_fingerprint=rules_fingerprint, decided_at=decided_at)
 
 
 async def case_view(uow: RoutingUnitOfWork, case_id: UUID, actor: Actor, read_log: ReadLog, *,

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, JsonValue
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue
 
 from contracts.events import DeadlineKind, DeliveryStatus, Destination, NotificationPurpose, Priority
 from rules.vocabulary import TimeContext
@@ -181,6 +181,9 @@ class DecisionView(_View):
     time_context: TimeContext
     time_context_text: str
     config_version: str
+    rules_fingerprint: str | None = Field(
+        default=None, description="sha256 of the rules code and the municipality configuration that made the "
+        "decision (`infohus explain --decision` replays it); null for decisions made before it was recorded")
     decided_at: AwareDatetime
 
 
