@@ -34,6 +34,11 @@ def _sha256(*parts: bytes) -> str:
     return digest.hexdigest()
 
 
+def config_fingerprint(canonical: str) -> str:
+    """The fingerprint of a configuration's canonical JSON (``canonical_config``)."""
+    return _sha256(canonical.encode())
+
+
 def code_fingerprint(sources: Mapping[str, bytes]) -> str:
     """sha256 over the modules' names and source bytes, in name order."""
     return _sha256(*(part for name in sorted(sources) for part in (name.encode(), sources[name])))
@@ -58,5 +63,5 @@ class RulesVersion:
     @classmethod
     def of(cls, config: MunicipalityConfig, code: str) -> RulesVersion:
         text = canonical_config(config)
-        return cls(label=config.version, code_fingerprint=code, config_fingerprint=_sha256(text.encode()),
+        return cls(label=config.version, code_fingerprint=code, config_fingerprint=config_fingerprint(text),
                    config_json=text)
