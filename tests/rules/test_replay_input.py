@@ -4,11 +4,14 @@ deciding code and with any configuration value, label or not."""
 
 from __future__ import annotations
 
+import ast
 from datetime import datetime
+from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
 
+import rules
 from contracts.concern import ConcernIn
 from rules.config import MunicipalityConfig
 from rules.decision_table import decide, replay
@@ -50,3 +53,19 @@ def test_the_fingerprint_follows_code_and_every_configuration_value() -> None:
     assert unlabelled.label == version.label
     assert len({version.fingerprint, unlabelled.fingerprint, relabelled.fingerprint, new_code.fingerprint}) == 4
     assert new_code.config_fingerprint == version.config_fingerprint
+
+
+def test_every_module_the_decision_runs_is_fingerprinted() -> None:
+    """``decide`` and every ``rules`` module it imports, transitively, are in ``DECIDING_MODULES``."""
+    rules_dir = Path(rules.__file__).parent
+    found, pending = set(), ["decision_table"]
+    while pending:
+        name = pending.pop()
+        found.add(name)
+        for node in ast.walk(ast.parse((rules_dir / f"{name}.py").read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("rules."):
+                module = node.module.removeprefix("rules.")
+                if module not in found:
+                    pending.append(module)
+    assert found <= set(DECIDING_MODULES)
+    assert {"age", "calendar", "config", "facts", "inputs"} <= found
