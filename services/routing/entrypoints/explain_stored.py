@@ -2,7 +2,8 @@
 routing's settings, ``INFOHUS_ROUTING_*``) under the configuration it was made under, check that the replay
 equals what was stored, and say what would differ under today's configuration (``--config``, else routing's).
 
-Prints decisions, references and fingerprints, never the rules' stored input (birth dates) or any text.
+Prints decisions, references and fingerprints, never the rules' stored input (birth dates) or any text; the
+read is logged (purpose ``rules_replay``, user ``shell:<account>``) against the cases of the concern.
 Exit codes: 0 the replay equals the stored decision; 1 it differs; 3 the decision is unknown or cannot be
 replayed (made before routing recorded its input).
 """
@@ -10,16 +11,20 @@ replayed (made before routing recorded its input).
 from __future__ import annotations
 
 import asyncio
+import getpass
 import json
+import os
 import sys
 
 from pydantic import ValidationError
 
+from infohus.kit.auth import Principal
 from infohus.kit.municipality import load_municipality_config
 from infohus.kit.rules_version import rules_version
 from rules.config import ConfigError
 from services.routing.bootstrap import bootstrap
 from services.routing.domain.replay import ReplayReport
+from services.routing.service_layer.read_side.read_log import ReadLog
 from services.routing.service_layer.read_side.replay import replay_decision
 from services.routing.settings import RoutingSettings
 
@@ -33,9 +38,19 @@ async def _replay(key: str, config_path: str | None) -> ReplayReport | None:
     try:
         today_config = container.config if config_path is None else load_municipality_config(config_path)
         return await replay_decision(container.unit_of_work(), key, today_config=today_config,
-                                     today=rules_version(today_config))
+                                     today=rules_version(today_config),
+                                     read_log=ReadLog(container.read_log, shell_user()))
     finally:
         await container.runtime.engine.dispose()
+
+
+def shell_user() -> Principal:
+    """Who replays: the operating-system account running the command (the read-access log's user)."""
+    try:
+        account = getpass.getuser()
+    except OSError:  # a container's user without a passwd entry
+        account = f"uid-{os.getuid()}"
+    return Principal(user_id=f"shell:{account}", roles=frozenset(), display_name=account, method="shell")
 
 
 def explain_stored(key: str, config_path: str | None, *, as_json: bool) -> int:

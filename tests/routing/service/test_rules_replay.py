@@ -129,6 +129,12 @@ async def test_explain_replays_a_decision_made_before_a_configuration_change(
            "(+JURISDICTION_REVIEW)" in out
     assert "  config_version: ishoj-2026.1 -> ishoj-2026.2" in out
     assert "2012-05-05" not in out  # the stored input is not printed
+    # The read is logged against the concern's case, as the operating-system account that ran it.
+    [case_id] = await routing.case_ids(before)
+    async with routing.container.unit_of_work() as uow:
+        reads = await routing.container.read_log.query(uow.session, case_id=case_id)
+    assert [(r.user_id, r.purpose.value, r.roles) for r in reads] == [
+        (explain_stored.shell_user().user_id, "rules_replay", ())]
 
     code, out, _ = await explain(capsys, "--decision", str(before), "--json")
     report = json.loads(out)
