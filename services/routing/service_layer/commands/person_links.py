@@ -48,7 +48,7 @@ async def _concern_by_reference(uow: RoutingUnitOfWork, reference: str) -> UUID:
     """The concern a reference names; a near duplicate's reference names the concern it supplements."""
     found = await uow.person_links.concerns_by_reference(reference.strip())
     if not found:
-        raise NotFound("Ingen henvendelse med den reference / no concern with that reference")
+        raise NotFound("Referencen passer ikke på nogen henvendelse / no concern with that reference")
     facts = await facts_of(uow, UUID(found[0]))
     return facts.duplicate_of or facts.concern_id
 
@@ -60,14 +60,14 @@ async def link_person(uow: RoutingUnitOfWork, case_id: UUID, actor: Actor, *, re
     async with uow:
         case = await case_for(uow, case_id, actor)
         if case.state is CaseState.CLOSED:
-            raise InvalidCommand("Sagen er lukket / the case is closed")
+            raise InvalidCommand("Sagen er lukket; en lukket sag får ikke flere henvendelser / the case is closed")
         concern_id = await _concern_by_reference(uow, reference)
         facts = await facts_of(uow, concern_id)
         person = facts.person(f"subjects[{subject_index}]")
         if person is None:
-            raise InvalidCommand(f"Henvendelsen har ingen person nr. {subject_index + 1} / no such subject")
+            raise InvalidCommand(f"Henvendelsen nævner ingen person nr. {subject_index + 1} / no such subject")
         if concern_id == case.concern_id and subject_index == case.subject_index:
-            raise InvalidCommand("Henvendelsen er sagens egen / the concern opened this case")
+            raise InvalidCommand("Henvendelsen er den, sagen blev oprettet på / the concern opened this case")
         if await uow.person_links.active_of_concern(concern_id, subject_index) is not None:
             raise InvalidCommand("Henvendelsen er allerede knyttet til en sag; fjern den derfra først / "
                                  "the concern has already joined a case; unlink it there first")
@@ -119,7 +119,8 @@ async def unlink_person(uow: RoutingUnitOfWork, case_id: UUID, actor: Actor, *, 
         case = await case_for(uow, case_id, actor)
         member = await uow.person_links.active_of_concern(concern_id, subject_index)
         if member is None or member.case_id != case_id:
-            raise InvalidCommand("Henvendelsen er ikke knyttet til sagen / the concern has not joined this case")
+            raise InvalidCommand("Henvendelsen hører ikke til sagen som knyttet henvendelse / "
+                                 "the concern has not joined this case")
         facts = await facts_of(uow, concern_id)
         decision = await uow.decisions.get(concern_id)
         assert decision is not None  # written with the facts
