@@ -115,6 +115,16 @@ async def test_concerns_about_one_person_from_any_reporter_and_channel_share_one
     assert [(e["details"]["reference"], e["details"]["match"]) for e in joined] == [
         (second, "CPR"), (third, "NAME_DOB")]
 
+    # Audit accepted each joined concern's own internal transfers (to tk@ and to StraXen).
+    second_id = await routed(system, second)
+
+    async def transfers() -> list[dict[str, Any]] | None:
+        async with system.system.audit.unit_of_work() as uow:
+            records = await uow.log.by_concern(uuid.UUID(second_id))
+        return records if len(records) >= 2 else None
+
+    assert {r["kind"] for r in await eventually(transfers, within=60)} == {"INTERNAL_TRANSFER"}
+
     # The inbox lists the person once; a search by any of the references finds that one case.
     async with system.client("routing", Role.TOVHOLDER_MUNICIPAL) as api:
         inbox = (await api.get("/api/v1/cases", params={"include_closed": "true"})).json()["items"]
