@@ -95,3 +95,30 @@ async def test_a_tovholder_links_and_unlinks_samme_person_on_the_case_page(works
         states = [(await uow.cases.get(uuid.UUID(c))) for c in case_ids]
     # Its case closed as a duplicate at the link, and a new case of its own since the unlink.
     assert sorted(c.state.value for c in states if c is not None) == ["CLOSED", "RECEIVED"]
+
+
+async def test_the_inbox_search_finds_the_case_by_a_near_duplicates_own_reference(
+        workspace: WorkspaceUnderTest) -> None:
+    ws = workspace
+    body = concern("ws-person-dup-0001", "Sara Hansen", FIRST_STORY, "lene@skole.example")
+    body["subjects"] = [{"name": "Sara Hansen", "date_of_birth": "2012-05-05", "municipality": "Ishøj"}]
+    references = []
+    async with ws.system.http() as api:
+        for submission in ("ws-person-dup-0001", "ws-person-dup-0002"):  # the same reporter sends it twice
+            answer = await api.post("/api/v1/concerns", json={**body, "submission_id": submission})
+            assert answer.status_code == 201, answer.text
+            references.append(answer.json()["reference"])
+    original, supplement = references
+    assert original != supplement  # the reporter was given two references
+
+    async def both_routed() -> list[str] | None:
+        async with ws.system.routing.unit_of_work() as uow:
+            found = [await uow.person_links.concerns_by_reference(r) for r in references]
+            cases = await uow.person_links.cases_for_concerns(found[0])
+        return cases if all(found) else None
+
+    [case_id] = await eventually(both_routed, within=30)
+    async with ws.browser() as client:
+        await ws.sign_in(client, "udvikler-tovholder-politi")
+        found = await client.get("/sager", params={"q": supplement})
+    assert found.status_code == 200 and f"/sager/{case_id}" in found.text and "1 sag<" in found.text
