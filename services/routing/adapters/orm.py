@@ -228,6 +228,34 @@ retention_notices = Table(
     Index("ix_retention_notices_held", "held"),
 )
 
+# 0008, one person, one infohus case: a concern's subject that joined a case another concern opened (found by
+# CPR HMAC or by name and date of birth when it arrived, or linked by a tovholder as "samme person" with a
+# reason), and when and why it left again. Rows are never deleted but with the concern (retention).
+case_concerns = Table(
+    "case_concerns", metadata,
+    Column("link_id", String(36), primary_key=True),
+    Column("case_id", String(36), nullable=False, index=True),
+    Column("concern_id", String(36), nullable=False, index=True),
+    Column("subject_index", Integer, nullable=False),
+    Column("person_id", String(36), nullable=False, index=True),
+    Column("match", String(16), nullable=False),
+    Column("linked_at", UtcDateTime, nullable=False),
+    Column("linked_by", String(200), nullable=False),
+    Column("reason", Text, nullable=True),
+    Column("unlinked_at", UtcDateTime, nullable=True),
+    Column("unlinked_by", String(200), nullable=True),
+    Column("unlink_reason", Text, nullable=True),
+)
+
+# 0008: the keyed hash of each subject's normalised name and date of birth (never the name), so a later concern
+# about the same person finds their open case when no CPR number was given.
+person_name_keys = Table(
+    "person_name_keys", metadata,
+    Column("person_id", String(36), primary_key=True),
+    Column("concern_id", String(36), nullable=False, index=True),
+    Column("name_dob_hmac", String(64), nullable=False, index=True),
+)
+
 # Closed cases by when they closed: the retention run's search for concerns whose period is over.
 Index("ix_infohus_cases_closed_at", infohus_cases.c.closed_at)
 

@@ -42,6 +42,7 @@ from services.routing.domain.receipt import complete_by_mail, mail_status
 from services.routing.domain.tasks import TaskKind, task_id
 from services.routing.service_layer.common import publish, publish_underretning, save_case, save_underretning
 from services.routing.service_layer.deadlines import emit_owed, stop_clock
+from services.routing.service_layer.person_cases import join_open_cases, record_name_keys
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +84,7 @@ async def handle_concern_submitted(envelope: Envelope[ConcernSubmitted], *, uow:
                                        decision=decision, trace_id=current_trace_id(), rules=deps.rules,
                                        rules_input=rules_input)
         await uow.facts.add(facts)
+        await record_name_keys(uow, event, facts, deps.hmac_key)
         if original is None:
             adult_from = {person.path: person.age.eighteenth_birthday for person in derived.persons}
             await _open(uow, envelope, decision, decision_id, facts, deps, now, adult_from)
@@ -107,6 +109,8 @@ async def _open(uow: RoutingUnitOfWork, envelope: Envelope[ConcernSubmitted], de
     ctx = PlanContext(concern_id=event.concern_id, reference=event.reference, received_at=event.received_at,
                       concern=event.concern, config=deps.config, system=deps.system, now=now)
     plan = plan_cases(ctx, decision, facts)
+    await join_open_cases(uow, plan, event, decision, key=deps.hmac_key, config=deps.config, now=now,
+                          causation_id=envelope.event_id)
     trace_id = current_trace_id()
     for case in plan.cases:
         await uow.cases.add(case, trace_id=trace_id)
@@ -147,8 +151,9 @@ async def _link_near_duplicate(uow: RoutingUnitOfWork, envelope: Envelope[Concer
     event = envelope.payload
     original_decision = await uow.decisions.get(original.concern_id)
     assert original_decision is not None
-    cases = [c for c in [await uow.cases.get(i) for i in await uow.cases.ids_for_concern(
-        original.concern_id)] if c is not None]
+    case_ids = [*await uow.cases.ids_for_concern(original.concern_id),
+                *await uow.person_links.joined_cases(original.concern_id)]  # it may have joined a person's case
+    cases = [c for c in [await uow.cases.get(i) for i in case_ids] if c is not None]
     underretninger = await uow.underretninger.for_concern(original.concern_id)
     clocks = await uow.clocks.for_concern(original.concern_id)
     tasks = await uow.tasks.for_concern(original.concern_id)

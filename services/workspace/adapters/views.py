@@ -106,6 +106,25 @@ class CaseUnderretning(_View):
     state: str
     assessment_due_at: datetime | None = None
     assessed_at: datetime | None = None
+    concern_id: UUID | None = None
+    reference: str | None = None
+
+
+class CaseConcern(_View):
+    """A concern about the case's person: the one that opened the case, or one that joined it."""
+
+    concern_id: UUID
+    reference: str
+    received_at: datetime
+    subject_index: int = 0
+    match: str
+    linked_at: datetime
+    linked_by: str
+    reason: str | None = None
+    active: bool = True
+    unlinked_at: datetime | None = None
+    unlinked_by: str | None = None
+    unlink_reason: str | None = None
 
 
 class CaseView(_View):
@@ -131,6 +150,7 @@ class CaseView(_View):
     underretninger: list[CaseUnderretning] = []
     decision: DecisionExplanation | None = None
     deliveries: list[Delivery] = []
+    concerns: list[CaseConcern] = []
 
 
 class UnderretningSummary(_View):

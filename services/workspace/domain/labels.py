@@ -150,6 +150,11 @@ TIMELINE_ACTIONS = {
     "PUT_ON_HOLD": "Sat i bero",
     "RESUMED": "Genoptaget",
     "NOTE_ADDED": "Intern note",
+    "CONCERN_JOINED": "Ny henvendelse om samme person knyttet til sagen",
+    "PERSON_LINKED": "Henvendelse knyttet til sagen som samme person",
+    "PERSON_UNLINKED": "Henvendelse fjernet fra sagen (ikke samme person)",
+    "JOINED_CASE": "Knyttet til en anden sag om samme person",
+    "UNLINKED_FROM_CASE": "Fjernet fra en anden sag (ikke samme person)",
 }
 
 DELIVERY_STATES = {"QUEUED": "Sat i kø", "SENT": "Sendt (modtaget af mailserveren)",

@@ -6,18 +6,21 @@ view is returned (one row per case or underretning shown); a refused or missing 
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
 from infohus.kit.auth import CaseKind, ReadPurpose
 from infohus.kit.auth.roles import Permission
 from services.routing.adapters.unit_of_work import RoutingUnitOfWork
-from services.routing.domain.actors import Actor
+from services.routing.domain.actors import SYSTEM, Actor
 from services.routing.domain.case import InfohusCase
 from services.routing.domain.delivery import ACTION as DELIVERY_STATUS
 from services.routing.domain.explanations import TIME_CONTEXT_TEXT, explain
+from services.routing.domain.person_links import Match, Membership
 from services.routing.service_layer.common import case_for, require
 from services.routing.service_layer.read_side.read_log import ReadLog, case_read_purpose
 from services.routing.service_layer.read_side.views import (
+    CaseConcernView,
     CaseView,
     DecisionView,
     DeliveryView,
@@ -64,10 +67,14 @@ async def case_view(uow: RoutingUnitOfWork, case_id: UUID, actor: Actor, read_lo
     async with uow:
         case = await case_for(uow, case_id, actor)
         tasks = await uow.tasks.for_case(case_id)
-        clocks = [c for c in await uow.clocks.for_concern(case.concern_id) if c.infohus_case_id == case_id]
+        members = await uow.person_links.of_case(case_id)
+        concern_ids = list(dict.fromkeys([case.concern_id, *(m.concern_id for m in members)]))
+        references = await uow.person_links.references(concern_ids)
+        clocks, underretninger = [], []
+        for concern_id in concern_ids:  # the person's concerns: each brings its own underretninger and clocks
+            clocks += [c for c in await uow.clocks.for_concern(concern_id) if c.infohus_case_id == case_id]
+            underretninger += [u for u in await uow.underretninger.for_concern(concern_id) if u.case_id == case_id]
         events = await uow.clocks.deadline_events_for([c.clock_id for c in clocks])
-        underretninger = [u for u in await uow.underretninger.for_concern(case.concern_id)
-                          if u.case_id == case_id]
         decision = await _decision_view(uow, case.concern_id)
         await read_log.record(uow, [(CaseKind.INFOHUS_CASE, case_id, purpose or case_read_purpose(case.state))])
         await uow.commit()
@@ -86,6 +93,21 @@ async def case_view(uow: RoutingUnitOfWork, case_id: UUID, actor: Actor, read_lo
         tasks=[task_view(t) for t in tasks], clocks=clock_views(clocks, events),
         # Need-to-know: tovholdere see that underretninger exist, their state and deadlines, not their content.
         underretninger=[UnderretningStatus(underretning_id=u.underretning_id, state=u.state,
-                                           assessment_due_at=u.assessment_due_at, assessed_at=u.assessed_at)
+                                           assessment_due_at=u.assessment_due_at, assessed_at=u.assessed_at,
+                                           concern_id=u.concern_id, reference=references.get(u.concern_id, ("", ))[0])
                         for u in underretninger],
-        decision=decision, deliveries=_deliveries(case))
+        decision=decision, deliveries=_deliveries(case), concerns=_concerns(case, members, references))
+
+
+def _concerns(case: InfohusCase, members: list[Membership],
+              references: dict[UUID, tuple[str, datetime]]) -> list[CaseConcernView]:
+    opened = CaseConcernView(
+        concern_id=case.concern_id, reference=case.reference,
+        received_at=references.get(case.concern_id, (case.reference, case.opened_at))[1],
+        subject_index=case.subject_index, match=Match.OPENED.value, linked_at=case.opened_at,
+        linked_by=SYSTEM.user_id, reason=None, active=True)
+    return [opened, *(CaseConcernView(
+        concern_id=m.concern_id, reference=references[m.concern_id][0], received_at=references[m.concern_id][1],
+        subject_index=m.subject_index, match=m.match.value, linked_at=m.linked_at, linked_by=m.linked_by,
+        reason=m.reason, active=m.active, unlinked_at=m.unlinked_at, unlinked_by=m.unlinked_by,
+        unlink_reason=m.unlink_reason) for m in members if m.concern_id in references)]

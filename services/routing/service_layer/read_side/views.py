@@ -194,6 +194,27 @@ class UnderretningStatus(_View):
     state: str
     assessment_due_at: AwareDatetime
     assessed_at: AwareDatetime | None
+    concern_id: UUID | None = None
+    reference: str | None = None
+    """The concern the underretning came with (each concern about a possible minor brings its own)."""
+
+
+class CaseConcernView(_View):
+    """A concern about the case's person: the one that opened the case, or one that joined it (on arrival by
+    CPR number or by name and date of birth, or linked by a tovholder), and whether and why it left."""
+
+    concern_id: UUID
+    reference: str
+    received_at: AwareDatetime
+    subject_index: int
+    match: str
+    linked_at: AwareDatetime
+    linked_by: str
+    reason: str | None
+    active: bool
+    unlinked_at: AwareDatetime | None = None
+    unlinked_by: str | None = None
+    unlink_reason: str | None = None
 
 
 class DeliveryView(_View):
@@ -233,6 +254,8 @@ class CaseView(_View):
     underretninger: list[UnderretningStatus]
     decision: DecisionView | None
     deliveries: list[DeliveryView]
+    concerns: list[CaseConcernView] = []
+    """Every concern about the person, the opening one first; those that left the case too (``active``)."""
 
 
 # --- the underretning view (StraXen) -------------------------------------------------------------------
