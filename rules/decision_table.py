@@ -214,7 +214,7 @@ def _legal_type(category: ReporterCategory, child: PersonFacts) -> UnderretningL
 
 def underretning_legal_type(category: ReporterCategory, path: str, band: AgeBand) -> UnderretningLegalType:
     """R2's legal type for the underretning about the person at ``path`` ("subjects[0]", ...)."""
-    if category is ReporterCategory.PROF_PUBLIC:
+    if category in (ReporterCategory.PROF_PUBLIC, ReporterCategory.PARTNER_AUTHORITY):  # public employees
         return UnderretningLegalType.BL_133
     if category is ReporterCategory.PROF_BEK1602:
         return UnderretningLegalType.BL_BEK1602
