@@ -22,6 +22,8 @@ concern as submitted (routing keeps no reporter details) at the moment routing f
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from contracts.concern import Channel, PartnerAuthority, PartnerCooperationForm, Reporter, ReporterCategory
 from contracts.events import DisclosureRecorded
 from rules.codes import (
@@ -80,7 +82,7 @@ def takes_part(code: str, form: PartnerCooperationForm, config: MunicipalityConf
 
 
 def partner_receipt(facts: ConcernFacts, reporter: Reporter, *, channel: Channel, recorded_by: str | None,
-                    config: MunicipalityConfig, system: SystemInfo) -> DisclosureRecorded | None:
+                    case_id: UUID | None, config: MunicipalityConfig, system: SystemInfo) -> DisclosureRecorded | None:
     """The RECEIPT record of a partner authority's concern; None for any other reporter."""
     if reporter.category is not ReporterCategory.PARTNER_AUTHORITY or reporter.authority is None:
         return None
@@ -114,6 +116,7 @@ def partner_receipt(facts: ConcernFacts, reporter: Reporter, *, channel: Channel
         "kind": DisclosureKind.RECEIPT,
         "occurred_at": received,
         "concern_id": facts.concern_id,
+        "infohus_case_id": case_id,
         "subject_person_ids": subjects,
         "subject_cpr_hmacs": facts.cpr_hmacs(subjects),
         "other_person_ids": others,

@@ -83,11 +83,20 @@ async def handle_concern_submitted(envelope: Envelope[ConcernSubmitted], *, uow:
             await _open(uow, envelope, decision, decision_id, facts, deps, now, adult_from)
         else:
             await _link_near_duplicate(uow, envelope, facts, original, deps, now)
-        receipt = partner_receipt(facts, event.concern.reporter, channel=event.concern.channel,
-                                  recorded_by=event.recorded_by, config=config, system=deps.system)
-        if receipt is not None:  # data received from another authority: a RECEIPT in the disclosure log
-            await publish(uow, receipt, concern_id=event.concern_id, causation_id=envelope.event_id)
+        await _record_partner_receipt(uow, envelope, facts, original, deps)
         await uow.commit()
+
+
+async def _record_partner_receipt(uow: RoutingUnitOfWork, envelope: Envelope[ConcernSubmitted], facts: ConcernFacts,
+                                  original: ConcernFacts | None, deps: RoutingDeps) -> None:
+    """Data received from another authority: a RECEIPT in the disclosure log, on the case it went to."""
+    event = envelope.payload
+    case_ids = await uow.cases.ids_for_concern(event.concern_id if original is None else original.concern_id)
+    receipt = partner_receipt(facts, event.concern.reporter, channel=event.concern.channel,
+                              recorded_by=event.recorded_by, case_id=case_ids[0] if case_ids else None,
+                              config=deps.config, system=deps.system)
+    if receipt is not None:
+        await publish(uow, receipt, concern_id=event.concern_id, causation_id=envelope.event_id)
 
 
 async def _near_duplicate_original(uow: RoutingUnitOfWork, print_: Fingerprint,
