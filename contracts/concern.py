@@ -93,7 +93,7 @@ ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()-]{6,20}$")]
 CprNumber = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{6}-?[0-9]{4}$")]
 Email = Annotated[EmailStr, StringConstraints(max_length=254)]
-_CPR_LIKE = re.compile(r"(?<![0-9])[0-9]{6}[- ]?[0-9]{4}(?![0-9])")  # as audit's I9 check
+_CPR_LIKE = re.compile(r"(?<!\d)\d{6}[-\s]?\d{4}(?!\d)")  # exactly audit's I9 pattern
 
 
 def rule_error(code: str, english: str, danish: str, *fields: str) -> PydanticCustomError:
