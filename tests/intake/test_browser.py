@@ -181,6 +181,8 @@ async def test_staff_register_a_phone_call_and_read_the_receipt(
     await page.check("input#crime_suspicion")
     await page.check("label:has-text('Samarbejdspartner')")
     await page.check("label:has-text('Politiet')")  # which authority: the source in the disclosure log
+    await page.check("label:has-text('SSP (skole')")  # an adult: the police share it in SSP (§ 115)
+    await page.fill("#reporter-necessity_assessment", "Naboen samler våben; Infohus skal vurdere en indsats nu.")
     await page.fill("#reporter-workplace", "Københavns Vestegns Politi")
     await page.fill("#reporter-phone", "43 86 14 48")
     await page.click("button:has-text('Registrér henvendelsen')")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
-from contracts.concern import Channel, PartnerAuthority, ReporterCategory
+from contracts.concern import Channel, PartnerAuthority, PartnerCooperationForm, ReporterCategory
 from services.intake.entrypoints.problems import FieldProblem
 
 MAX_PERSONS = 20
@@ -180,8 +180,9 @@ def parse_concern_form(values: FormValues, *, channel: Channel | None, staff: bo
         if text := values.text(f"reporter-{name}"):
             reporter[name] = text
     partner = staff and reporter.get("category") == ReporterCategory.PARTNER_AUTHORITY  # the staff form only
-    if partner and (text := values.text("reporter-authority")):
-        reporter["authority"] = text
+    for name in ("authority", "cooperation_form", "necessity_assessment") if partner else ():
+        if text := values.text(f"reporter-{name}"):
+            reporter[name] = text
     subjects, subject_map = _persons(values, "subjects", values.count("subject_count", 1), with_cpr=staff,
                                      keep_one=True, problems=problems)
     children, child_map = _persons(values, "children_at_risk", values.count("child_count", 0), with_cpr=staff,
@@ -277,6 +278,20 @@ AUTHORITY_LABELS: list[tuple[str, str, str]] = [
     (PartnerAuthority.REGION, "Regionen", "Fx psykiatrien eller et hospital."),
     (PartnerAuthority.KRIMINALFORSORGEN, "Kriminalforsorgen", ""),
 ]
+
+# Retsplejeloven § 115, stk. 1, nr. 1-3 (form value = ``PartnerCooperationForm`` value; "" none stated).
+COOPERATION_LABELS: list[tuple[str, str, str]] = [
+    ("", "Nej, eller ikke oplyst", ""),
+    (PartnerCooperationForm.SSP, "SSP (skole, socialforvaltning og politi)", ""),
+    (PartnerCooperationForm.PSP, "PSP (psykiatri, socialforvaltning og politi)", ""),
+    (PartnerCooperationForm.KSP_A, "KSP (kriminalforsorg, socialforvaltning og politi), nr. 3 a", ""),
+    (PartnerCooperationForm.KSP_B, "KSP, nr. 3 b", ""),
+    (PartnerCooperationForm.KSP_C, "KSP, nr. 3 c", ""),
+]
+
+# The staff form's partner radios: template variable -> options, and their input ids.
+PARTNER_OPTIONS = {"authority_options": AUTHORITY_LABELS, "cooperation_options": COOPERATION_LABELS}
+PARTNER_OPTIONS_IDS = ("reporter-authority", "reporter-cooperation_form")
 
 ACUTENESS_LABELS: list[tuple[str, str, str]] = [
     ("ROUTINE", "Det haster ikke, men jeg er bekymret", ""),

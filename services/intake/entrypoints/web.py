@@ -32,11 +32,12 @@ from services.intake.domain.model import SYSTEM
 from services.intake.entrypoints.form_checks import all_problems
 from services.intake.entrypoints.forms import (
     ACUTENESS_LABELS,
-    AUTHORITY_LABELS,
     CATEGORY_LABELS_PUBLIC,
     CATEGORY_LABELS_STAFF,
     MAX_PERSONS,
     OFFSET_OPTIONS,
+    PARTNER_OPTIONS,
+    PARTNER_OPTIONS_IDS,
     STAFF_CHANNEL_LABELS,
     FormValues,
     ParsedForm,
@@ -200,9 +201,9 @@ def message_page(request: Request, *, title: str, paragraphs: list[str], status_
 # Where each input sits on the form, so the error summary lists problems in the order a person meets them.
 _FORM_ORDER = ("csrf_token", "channel", "received_at", "subjects", "description", "warning_signs", "acuteness",
                "crime_suspicion", "children_at_risk", "reporter-category", "reporter-claims_professional",
-               "reporter-authority", "reporter-name", "reporter-role", "reporter-workplace", "reporter-phone",
-               "reporter-email")
-_RADIO_GROUPS = frozenset({"channel", "acuteness", "reporter-category", "reporter-authority", "received_at-offset"})
+               "reporter-name", "reporter-role", "reporter-workplace", "reporter-phone", "reporter-email",
+               "reporter-authority", "reporter-cooperation_form", "reporter-necessity_assessment")
+_RADIO_GROUPS = frozenset({"channel", "acuteness", "reporter-category", "received_at-offset", *PARTNER_OPTIONS_IDS})
 
 
 def _form_position(input_id: str) -> tuple[int, str]:
@@ -262,7 +263,7 @@ def _render_form(page: _Page, values: FormValues | Mapping[str, str], *, staff: 
         "summary": summary, "error_heading": "Der mangler noget, før vi kan modtage din henvendelse",
         "subject_count": max(1, subject_count), "child_count": child_count, "max_persons": MAX_PERSONS,
         "categories": CATEGORY_LABELS_STAFF if staff else CATEGORY_LABELS_PUBLIC,
-        "acuteness_options": ACUTENESS_LABELS, "offset_options": OFFSET_OPTIONS, "authority_options": AUTHORITY_LABELS,
+        "acuteness_options": ACUTENESS_LABELS, "offset_options": OFFSET_OPTIONS, **PARTNER_OPTIONS,
         "sign_groups": _sign_groups(), "chosen_signs": chosen_signs,
     }, status_code)
 
