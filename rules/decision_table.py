@@ -181,7 +181,10 @@ def _underretning_rule(
     rule: str, facts: Facts, children: Sequence[PersonFacts], extra_messages: tuple[MessageId, ...] = ()
 ) -> Fired:
     professional = facts.concern.reporter.category in PROFESSIONAL_CATEGORIES
-    message = MessageId.M_UND_PROF if professional else MessageId.M_UND_CITIZEN
+    about_themself = facts.concern.reporter.category is ReporterCategory.SELF and any(
+        child.path == "subjects[0]" for child in children)  # a child asking for help for themself
+    message = MessageId.M_UND_PROF if professional else (
+        MessageId.M_UND_SELF if about_themself else MessageId.M_UND_CITIZEN)
     return Fired(
         rule,
         destinations=(Destination.UNDERRETNING,),
