@@ -170,3 +170,18 @@ async def test_an_anonymous_self_referral_is_recognised_on_the_form_the_case_and
         return rows or None
     [facts] = await eventually(anonymity, within=60)
     assert facts["reporter_anonymous"]  # audit applies invariant I10 to every record about it
+
+
+async def test_an_anonymous_child_asking_for_help_gets_its_own_underretning_and_no_receipt_date(system) -> None:  # type: ignore[no-untyped-def]
+    body = {"submission_id": f"api-{uuid.uuid4().hex}", "channel": "WEB", "reporter": {"category": "SELF"},
+            "subjects": [{"stated_age": 14}], "description": "Jeg bliver presset til at være med i noget farligt."}
+    async with client(system) as http:
+        response = await http.post(API, json=body)
+    assert response.status_code == 201, response.text
+    assert "M_UND_SELF" in {m["id"] for m in response.json()["messages"]}
+    concern_id = await concern_id_of(system, response.json()["reference"])
+    _, [underretning], tasks = await routed(system, concern_id)
+    assert underretning["legal_type"] == "CHILD_SELF_CONTACT" and underretning["receipt_confirmation_due_date"] is None
+    assert not underretning["professional_orientation_required"] and not tasks  # nobody to send a receipt to
+    logged = await records(system, concern_id, {"INTERNAL_TRANSFER"})
+    assert "RECEIPT" not in {r["kind"] for r in logged}
