@@ -50,6 +50,9 @@ class ConcernSubmitted(EventPayload):
     reference: str
     received_at: datetime
     concern: ConcernIn
+    recorded_by: str | None = None
+    """Who entered it: the staff member or partner user's id for an entered channel, ``system`` for WEB.
+    None from producers that predate the field."""
 
 
 class CaseOpened(EventPayload):

@@ -187,7 +187,10 @@ def _underretning_rule(
     rule: str, facts: Facts, children: Sequence[PersonFacts], extra_messages: tuple[MessageId, ...] = ()
 ) -> Fired:
     professional = facts.concern.reporter.category in PROFESSIONAL_CATEGORIES
-    message = MessageId.M_UND_PROF if professional else MessageId.M_UND_CITIZEN
+    about_themself = facts.concern.reporter.category is ReporterCategory.SELF and any(
+        child.path == "subjects[0]" for child in children)  # a child asking for help for themself
+    message = MessageId.M_UND_PROF if professional else (
+        MessageId.M_UND_SELF if about_themself else MessageId.M_UND_CITIZEN)
     return Fired(
         rule,
         destinations=(Destination.UNDERRETNING,),
@@ -220,7 +223,7 @@ def _legal_type(category: ReporterCategory, child: PersonFacts) -> UnderretningL
 
 def underretning_legal_type(category: ReporterCategory, path: str, band: AgeBand) -> UnderretningLegalType:
     """R2's legal type for the underretning about the person at ``path`` ("subjects[0]", ...)."""
-    if category is ReporterCategory.PROF_PUBLIC:
+    if category in (ReporterCategory.PROF_PUBLIC, ReporterCategory.PARTNER_AUTHORITY):  # public employees
         return UnderretningLegalType.BL_133
     if category is ReporterCategory.PROF_BEK1602:
         return UnderretningLegalType.BL_BEK1602

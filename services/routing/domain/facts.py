@@ -59,8 +59,12 @@ class ConcernFacts:
 
     @property
     def reporter_anonymous(self) -> bool:
-        """An ANONYMOUS reporter: every disclosure record says so, and audit applies invariant I10."""
-        return self.reporter_category is ReporterCategory.ANONYMOUS
+        """An ANONYMOUS reporter, or a person asking for help for themself (SELF) who left no phone or e-mail
+        (``Reporter.anonymous``; a self-referral who gave only a name counts too, the safer reading): every
+        disclosure record says so, and audit applies invariant I10."""
+        if self.reporter_category is ReporterCategory.ANONYMOUS:
+            return True
+        return self.reporter_category is ReporterCategory.SELF and not self.reporter_contactable
 
     @property
     def professional(self) -> bool:

@@ -38,6 +38,7 @@ from services.routing.domain.delivery import delivery_note
 from services.routing.domain.disclosures import SystemInfo, internal_transfer
 from services.routing.domain.duplicates import Fingerprint, fingerprint, is_near_duplicate
 from services.routing.domain.facts import ConcernFacts, concern_facts
+from services.routing.domain.partner_receipt import partner_receipt
 from services.routing.domain.receipt import complete_by_mail, mail_status
 from services.routing.domain.tasks import TaskKind, task_id
 from services.routing.service_layer.common import publish, publish_underretning, save_case, save_underretning
@@ -90,7 +91,20 @@ async def handle_concern_submitted(envelope: Envelope[ConcernSubmitted], *, uow:
             await _open(uow, envelope, decision, decision_id, facts, deps, now, adult_from)
         else:
             await _link_near_duplicate(uow, envelope, facts, original, deps, now)
+        await _record_partner_receipt(uow, envelope, facts, original, deps)
         await uow.commit()
+
+
+async def _record_partner_receipt(uow: RoutingUnitOfWork, envelope: Envelope[ConcernSubmitted], facts: ConcernFacts,
+                                  original: ConcernFacts | None, deps: RoutingDeps) -> None:
+    """Data received from another authority: a RECEIPT in the disclosure log, on the case it went to."""
+    event = envelope.payload
+    case_ids = await uow.cases.ids_for_concern(event.concern_id if original is None else original.concern_id)
+    receipt = partner_receipt(facts, event.concern.reporter, channel=event.concern.channel,
+                              recorded_by=event.recorded_by, case_id=case_ids[0] if case_ids else None,
+                              config=deps.config, system=deps.system)
+    if receipt is not None:
+        await publish(uow, receipt, concern_id=event.concern_id, causation_id=envelope.event_id)
 
 
 async def _near_duplicate_original(uow: RoutingUnitOfWork, print_: Fingerprint,

@@ -53,6 +53,7 @@ ROLES = {
     "straxen": "StraXen",
     "auditor": "revisor",
     "administrator": "administrator",
+    "partner": "samarbejdsmyndighed",
     "system": "systemet",
 }
 
