@@ -227,6 +227,10 @@ class DeadlineReached(EventPayload):
     reached_at: datetime
     priority: Priority
     out_of_hours: bool
+    # The case's classification when the event was emitted (after any correction), for the mail to show;
+    # empty from producers that predate the fields.
+    age_bands: list[str] = []
+    flags: list[str] = []
 
 
 class UnderretningUpdated(EventPayload):

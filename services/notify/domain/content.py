@@ -193,9 +193,11 @@ def deadline_mails(event: DeadlineReached) -> list[DeadlineMail]:
 
 
 def content_for_deadline(event: DeadlineReached, mail: DeadlineMail, *, link: str) -> MailContent:
+    """The case's classification as routing gave it with the event (the current one, corrections included)."""
     due = DeadlineLine(label=mail.deadline_label, due_at=event.due_at)
     return MailContent(title=mail.title, intro=mail.intro, reference=event.reference, priority=event.priority.value,
-                       acute=event.priority.value == "P0", deadlines=[due], link=link)
+                       acute=event.priority.value == "P0" or "ACUTE" in event.flags, deadlines=[due],
+                       age_bands=list(event.age_bands), flags=list(event.flags), link=link)
 
 
 # --- alerts to the ops mailbox ------------------------------------------------------------------

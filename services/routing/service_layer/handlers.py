@@ -31,6 +31,7 @@ from services.routing.domain.casework import (
     new_case_notification,
     plan_cases,
 )
+from services.routing.domain.classification import current
 from services.routing.domain.clocks import ClockKind, clock_id
 from services.routing.domain.delivery import delivery_note
 from services.routing.domain.disclosures import SystemInfo, internal_transfer
@@ -168,11 +169,12 @@ async def _link_near_duplicate(uow: RoutingUnitOfWork, envelope: Envelope[Concer
         await emit_owed(uow, clock, now, deps.config)
 
     first_case = cases[0]
-    supplement = original_decision.model_copy(update={
-        "infohus_triage_due": first_case.triage_due_at,
-        "flags": (*original_decision.flags, Flag.DUPLICATE_NEAR, Flag.SUPPLEMENT_TO_ORIGINAL)})
+    # The original's classification as it stands now (an age corrected since, a priority raised), and its
+    # destinations now: an underretning opened after a correction makes StraXen one of them.
+    supplement = current(first_case, original).with_flags(Flag.DUPLICATE_NEAR, Flag.SUPPLEMENT_TO_ORIGINAL)
+    destinations = {*original_decision.destinations, *([Destination.UNDERRETNING] if underretninger else [])}
     for destination in (Destination.INFOHUS_TK, Destination.UNDERRETNING):
-        if destination not in original_decision.destinations:
+        if destination not in destinations:
             continue
         await publish(uow, new_case_notification(
             original, supplement, first_case.case_id, underretninger, destination, now,
