@@ -114,6 +114,7 @@ async def test_an_age_corrected_to_a_minor_shows_in_every_later_mail_and_page(wo
         assert "P1 – hastende" in head and "Under 18 år" in head, head
         assert "P2" not in head and "18 år eller derover" not in head, head
         assert "Alderen er rettet" in page.text and "Prioriteten er hævet" in page.text
+        assert "sagen er siden rettet til P1 – hastende" in page.text  # the decision's P2 is history
         inbox = await municipal.get("/sager", params={"q": reference})
         [row] = re.findall(r"<tr>\s*<td class=\"infohus-nowrap\"><a href=\"/sager/.*?</tr>", inbox.text, re.S)
         assert "P1 – hastende" in row and "P2" not in row, row
