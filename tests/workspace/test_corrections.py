@@ -12,7 +12,9 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
+from services.notify.adapters.orm import deliveries
 from tests.waiting import eventually
 from tests.workspace.conftest import PASSWORD, WorkspaceUnderTest
 from tests.workspace.test_flow import link_path, open_signed_in, text_of
@@ -150,3 +152,26 @@ async def test_a_verified_age_takes_its_flag_off_every_later_mail_and_page(works
         inbox = await municipal.get("/sager", params={"q": reference})
         [row] = re.findall(r"<tr>\s*<td class=\"infohus-nowrap\"><a href=\"/sager/.*?</tr>", inbox.text, re.S)
         assert "P1 – hastende" in row and "Alder ikke kendt" not in row, row
+
+
+async def test_a_mail_waiting_for_a_retry_goes_out_with_the_correction(workspace: WorkspaceUnderTest) -> None:
+    """A mail asked for before the correction and not yet sent (the relay refused it for now) is sent with the
+    classification of now: notify brings the mails it holds up to date when routing reclassifies the case."""
+    ws = workspace
+    ws.mailbox.fault = (451, "4.3.0 Try again later")
+    reference = await submit(ws, concern("corr-retry-0001", {"date_of_birth": "1990-04-04"}))
+
+    async def stored(predicate: Any) -> list[dict[str, Any]]:
+        async with ws.system.notify.runtime.sessions() as session:
+            rows = (await session.execute(select(deliveries).where(deliveries.c.reference == reference))).mappings()
+            return [dict(r) for r in rows if predicate(r)]
+
+    [waiting] = await eventually(lambda: stored(lambda r: r["state"] == "PENDING" and r["attempts"] >= 1), within=60)
+    assert '"priority":"P2"' in waiting["content"]
+    await correct_age(ws, f"/sager/{waiting['infohus_case_id']}", {"cpr": "0505124234", "reason": "CPR-opslag"})
+    await eventually(lambda: stored(lambda r: r["notification_id"] == waiting["notification_id"]
+                                    and '"priority":"P1"' in r["content"]), within=60)
+
+    ws.mailbox.fault = None
+    [mail] = await mails_where(ws, 1, to="tk@", subject="Ny bekymringshenvendelse")
+    shows(mail, priority="P1", band="Under 18 år", absent=("[P2]", "18 år eller derover"))

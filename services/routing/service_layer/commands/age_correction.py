@@ -82,7 +82,7 @@ async def correct_age(uow: RoutingUnitOfWork, case_id: UUID, actor: Actor, corre
             # The underretning and its clocks stand: StraXen closes it; routing never stops a clock silently.
             case.note(actor, now, "UNDERRETNING_KEPT", {"person": path})
         for saved in (case, *(other for other in others if other.new_entries)):
-            await save_case(uow, saved)
+            await save_case(uow, saved, reclassified=current(saved, facts))
         await uow.commit()
     return AgeCorrectionResult(person=path, from_band=person.age_band, to_band=assessment.band,
                                underretning_id=created.underretning_id if created else None,
