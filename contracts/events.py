@@ -230,6 +230,10 @@ class DeadlineReached(EventPayload):
     reached_at: datetime
     priority: Priority
     out_of_hours: bool
+    # The case's classification when the event was emitted (after any correction), for the mail to show;
+    # empty from producers that predate the fields.
+    age_bands: list[str] = []
+    flags: list[str] = []
 
 
 class UnderretningUpdated(EventPayload):
@@ -270,6 +274,11 @@ class CaseTransitioned(EventPayload):
     actor: str
     actor_role: str
     at: datetime
+    # The case's classification after the step, when the step corrected it (an age corrected, the priority
+    # raised, the flags recomputed); None otherwise. Notify brings the mails it has not yet sent up to date.
+    priority: Priority | None = None
+    age_bands: list[str] | None = None
+    flags: list[str] | None = None
 
 
 # --- notify: delivery status and dead letters (appended by notify) --------------------------------

@@ -33,6 +33,7 @@ from services.routing.domain.casework import (
     new_case_notification,
     plan_cases,
 )
+from services.routing.domain.classification import current
 from services.routing.domain.clocks import ClockKind, clock_id
 from services.routing.domain.delivery import delivery_note
 from services.routing.domain.disclosures import SystemInfo, internal_transfer
@@ -99,12 +100,17 @@ async def _record_partner_receipt(uow: RoutingUnitOfWork, envelope: Envelope[Con
                                   original: ConcernFacts | None, deps: RoutingDeps) -> None:
     """Data received from another authority: a RECEIPT in the disclosure log, on the case it went to."""
     event = envelope.payload
-    case_ids = await uow.cases.ids_for_concern(event.concern_id if original is None else original.concern_id)
+    case_ids = await _cases_of(uow, event.concern_id if original is None else original.concern_id)
     receipt = partner_receipt(facts, event.concern.reporter, channel=event.concern.channel,
                               recorded_by=event.recorded_by, case_id=case_ids[0] if case_ids else None,
                               config=deps.config, system=deps.system)
     if receipt is not None:
         await publish(uow, receipt, concern_id=event.concern_id, causation_id=envelope.event_id)
+
+
+async def _cases_of(uow: RoutingUnitOfWork, concern_id: UUID) -> list[UUID]:
+    """The cases a concern opened, then those of persons it joined."""
+    return [*await uow.cases.ids_for_concern(concern_id), *await uow.person_links.joined_cases(concern_id)]
 
 
 async def _near_duplicate_original(uow: RoutingUnitOfWork, print_: Fingerprint,
@@ -165,8 +171,7 @@ async def _link_near_duplicate(uow: RoutingUnitOfWork, envelope: Envelope[Concer
     event = envelope.payload
     original_decision = await uow.decisions.get(original.concern_id)
     assert original_decision is not None
-    case_ids = [*await uow.cases.ids_for_concern(original.concern_id),
-                *await uow.person_links.joined_cases(original.concern_id)]  # it may have joined a person's case
+    case_ids = await _cases_of(uow, original.concern_id)
     cases = [c for c in [await uow.cases.get(i) for i in case_ids] if c is not None]
     underretninger = await uow.underretninger.for_concern(original.concern_id)
     clocks = await uow.clocks.for_concern(original.concern_id)
@@ -193,11 +198,12 @@ async def _link_near_duplicate(uow: RoutingUnitOfWork, envelope: Envelope[Concer
         await emit_owed(uow, clock, now, deps.config)
 
     first_case = cases[0]
-    supplement = original_decision.model_copy(update={
-        "infohus_triage_due": first_case.triage_due_at,
-        "flags": (*original_decision.flags, Flag.DUPLICATE_NEAR, Flag.SUPPLEMENT_TO_ORIGINAL)})
+    # The original's classification as it stands now (an age corrected since, a priority raised), and its
+    # destinations now: an underretning opened after a correction makes StraXen one of them.
+    supplement = current(first_case, original).with_flags(Flag.DUPLICATE_NEAR, Flag.SUPPLEMENT_TO_ORIGINAL)
+    destinations = {*original_decision.destinations, *([Destination.UNDERRETNING] if underretninger else [])}
     for destination in (Destination.INFOHUS_TK, Destination.UNDERRETNING):
-        if destination not in original_decision.destinations:
+        if destination not in destinations:
             continue
         await publish(uow, new_case_notification(
             original, supplement, first_case.case_id, underretninger, destination, now,

@@ -136,6 +136,7 @@ class CaseView(_View):
     state: str
     priority: str
     flags: list[str] = []
+    age_band: str | None = None  # the subject's, now
     triage_due_at: datetime
     opened_at: datetime
     version: int = 0
@@ -180,6 +181,7 @@ class UnderretningList(_View):
 
 
 class UnderretningView(UnderretningSummary):
+    age_band: str | None = None  # the child's, now
     assessed_by: str | None = None
     assessment_note: str | None = None
     orientation_outcome: str | None = None

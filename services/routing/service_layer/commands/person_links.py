@@ -21,6 +21,7 @@ from services.routing.adapters.unit_of_work import RoutingUnitOfWork
 from services.routing.domain.actors import Actor
 from services.routing.domain.case import CaseState, CloseReason, InfohusCase
 from services.routing.domain.casework import new_case_notification
+from services.routing.domain.classification import current, subject_bands
 from services.routing.domain.clocks import ClockKind, clock_id, triage_clock
 from services.routing.domain.errors import InvalidCommand, NotFound
 from services.routing.domain.person_links import Match, Membership
@@ -145,14 +146,13 @@ async def unlink_person(uow: RoutingUnitOfWork, case_id: UUID, actor: Actor, *, 
         person = facts.person(f"subjects[{subject_index}]")
         await publish(uow, CaseOpened(
             concern_id=concern_id, reference=facts.reference, infohus_case_id=own.case_id,
-            subject_index=subject_index, priority=priority, age_bands=[str(b) for b in decision.age_bands],
+            subject_index=subject_index, priority=priority, age_bands=list(subject_bands(facts)),
             triage_due_at=due, underretning_ids=[u.underretning_id for u in underretninger],
             decision_id=uuid5(concern_id, "decision"), config_version=decision.config_version,
             subject_minor_possible=None if person is None else person.minor_possible,
             reporter_anonymous=facts.reporter_anonymous, subject_person_id=member.person_id),
             concern_id=concern_id)
-        current = decision.model_copy(update={"infohus_triage_due": due})
-        await publish(uow, new_case_notification(facts, current, own.case_id, underretninger,
+        await publish(uow, new_case_notification(facts, current(own, facts), own.case_id, underretninger,
                                                  Destination.INFOHUS_TK, now, key=f":unlinked:{own.case_id}"),
                       concern_id=concern_id)
         await uow.commit()

@@ -76,12 +76,14 @@ async def case_view(uow: RoutingUnitOfWork, case_id: UUID, actor: Actor, read_lo
             underretninger += [u for u in await uow.underretninger.for_concern(concern_id) if u.case_id == case_id]
         events = await uow.clocks.deadline_events_for([c.clock_id for c in clocks])
         decision = await _decision_view(uow, case.concern_id)
+        subject = facts.person(case.subject_path) if (facts := await uow.facts.get(case.concern_id)) else None
         await read_log.record(uow, [(CaseKind.INFOHUS_CASE, case_id, purpose or case_read_purpose(case.state))])
         await uow.commit()
     return CaseView(
         case_id=case.case_id, concern_id=case.concern_id, reference=case.reference, subject_index=case.subject_index,
         subject_path=case.subject_path, person_id=case.person_id, group_id=case.group_id, state=case.state,
-        priority=case.priority, flags=list(case.flags), triage_due_at=case.triage_due_at, opened_at=case.opened_at,
+        priority=case.priority, flags=list(case.flags), age_band=subject.age_band if subject else None,
+        triage_due_at=case.triage_due_at, opened_at=case.opened_at,
         version=case.version, triage_complete=case.triage_complete,
         triage_signoffs=TriageSignoffs(**{role.value: Signoff(user_id=s.user_id, outcome=s.outcome, at=s.at)
                                           for role, s in case.triage_signoffs.items()}),

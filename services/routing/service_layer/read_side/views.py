@@ -11,6 +11,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue
 
 from contracts.events import DeadlineKind, DeliveryStatus, Destination, NotificationPurpose, Priority
+from rules.age import AgeBand
 from rules.vocabulary import TimeContext
 from services.routing.domain.case import CaseState, CloseReason, TriageOutcome
 from services.routing.domain.clocks import Clock, ClockKind
@@ -239,6 +240,8 @@ class CaseView(_View):
     state: CaseState
     priority: Priority
     flags: list[str]
+    age_band: AgeBand | None
+    """The subject's age band now (after any correction); the priority and flags are the case's, current too."""
     triage_due_at: AwareDatetime
     opened_at: AwareDatetime
     version: int
@@ -271,6 +274,8 @@ class UnderretningView(_View):
     legal_type: str
     origin: str
     state: str
+    age_band: AgeBand | None
+    """The child's age band now (after any correction)."""
     received_at: AwareDatetime
     assessment_due_at: AwareDatetime
     receipt_confirmation_due_date: date | None
