@@ -185,3 +185,19 @@ async def test_an_anonymous_child_asking_for_help_gets_its_own_underretning_and_
     assert not underretning["professional_orientation_required"] and not tasks  # nobody to send a receipt to
     logged = await records(system, concern_id, {"INTERNAL_TRANSFER"})
     assert "RECEIPT" not in {r["kind"] for r in logged}
+
+
+async def test_a_partners_report_about_a_person_with_an_open_case_is_received_on_that_case(system) -> None:  # type: ignore[no-untyped-def]
+    person = {"name": "Jonas Berg", "date_of_birth": "1990-03-04", "municipality": "Ishøj"}
+    first = {"submission_id": f"api-{uuid.uuid4().hex}", "channel": "WEB", "reporter": {"category": "ANONYMOUS"},
+             "subjects": [person], "description": "Han deler opfordringer til vold mod en moské."}
+    later = entered("PARTNER", {**OFFICER, "cooperation_form": "SSP", "necessity_assessment": NECESSITY},
+                    {**person, "name": " jonas  BERG "}, "Politiet har set ham ved en ekstremistisk demonstration.")
+    async with client(system) as http:
+        opened = await http.post(API, json=first)
+        [case], _, _ = await routed(system, await concern_id_of(system, opened.json()["reference"]))
+        joined = await http.post(API, json=later, headers=dev_headers_for(AUTH, Role.PARTNER))
+    assert (opened.status_code, joined.status_code) == (201, 201), joined.text
+    joined_id = await concern_id_of(system, joined.json()["reference"])
+    [receipt] = [r for r in await records(system, joined_id, {"RECEIPT"}) if r["kind"] == "RECEIPT"]
+    assert receipt["infohus_case_id"] == case["case_id"]  # the person's case: the concern opened none of its own
