@@ -56,6 +56,7 @@ async def test_a_tovholder_links_and_unlinks_samme_person_on_the_case_page(works
     async with ws.browser() as client:
         page = await open_signed_in(ws, client, case_path, "udvikler-tovholder-kommune")
         assert "Henvendelser om personen" in page.text and SECOND_STORY not in page.text
+        assert "Infohus (automatisk)" in page.text and "system:routing" not in page.text  # the timeline's actor
 
         refused = await post_form(client, page, case_path + "/samme-person", {"reference": second, "reason": ""})
         assert refused.status_code == 422 and "Skriv en begrundelse" in refused.text

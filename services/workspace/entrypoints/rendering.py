@@ -68,9 +68,14 @@ def _timeline_text(entry: TimelineEntry) -> str:
     return text + (": " + "; ".join(extra) if extra else "")
 
 
+def _actor(user_id: str | None) -> str:
+    """A person's user id as it is; Infohus's own steps (``system:<service>``) in words."""
+    return "Infohus (automatisk)" if user_id and user_id.startswith("system:") else user_id or ""
+
+
 templates = pages.page_templates(TEMPLATES_DIR, filters={
     "deadline": L.deadline, "cpr": _cpr, "age_text": _age_text,
-    "person_role": _person_role,
+    "person_role": _person_role, "actor": _actor,
     "timeline_text": _timeline_text,
     "priority": lambda c: L.label(L.PRIORITIES, c), "case_state": lambda c: L.label(L.CASE_STATES, c),
     "age_band": lambda c: L.label(L.AGE_BANDS, c) if c else "Ikke kendt",
