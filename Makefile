@@ -20,8 +20,11 @@ install: $(UV) node-tools
 run: install
 	$(UV) run --frozen python -m devtools dev
 
+# Two workers, one test file at a time each (module-scoped servers stay in one process); every test has its
+# own databases, topics and ports, so the workers share nothing but the machine. PYTEST_WORKERS=0 runs serially.
+PYTEST_WORKERS ?= 2
 test: install k8s-tools browser-tools
-	PATH="$(CURDIR)/.tools/bin:$$PATH" $(UV) run --frozen pytest
+	PATH="$(CURDIR)/.tools/bin:$$PATH" $(UV) run --frozen pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 lint: install
 	$(UV) run --frozen ruff check .

@@ -10,6 +10,7 @@ in Danish and English and without echoing what was typed, exactly what to fix.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated
@@ -53,7 +54,32 @@ class Acuteness(StrEnum):
     ROUTINE = "ROUTINE"
 
 
-PROFESSIONAL_CATEGORIES = frozenset({ReporterCategory.PROF_PUBLIC, ReporterCategory.PROF_BEK1602})
+class PartnerAuthority(StrEnum):
+    """Which authority a PARTNER_AUTHORITY reporter reports for (docs/legal.md §B1): the source of the data
+    in the disclosure log's RECEIPT record."""
+
+    POLICE = "POLICE"
+    MUNICIPALITY = "MUNICIPALITY"
+    """Another municipality."""
+    REGION = "REGION"
+    KRIMINALFORSORGEN = "KRIMINALFORSORGEN"
+
+
+class PartnerCooperationForm(StrEnum):
+    """The § 115 cooperation (retsplejeloven § 115, stk. 1 nr. 1-3) a partner authority shares the data in."""
+
+    SSP = "SSP"
+    PSP = "PSP"
+    KSP_A = "KSP_A"
+    KSP_B = "KSP_B"
+    KSP_C = "KSP_C"
+
+
+# Reporters with a personal duty to notify and a right to orientation (barnets lov §§ 133, 138, stk. 2): public
+# employees, BEK 1602 professionals, and the employees of a partner authority (police, another municipality,
+# the region, Kriminalforsorgen), who are public employees under § 133 whichever channel they report through.
+PROFESSIONAL_CATEGORIES = frozenset({ReporterCategory.PROF_PUBLIC, ReporterCategory.PROF_BEK1602,
+                                     ReporterCategory.PARTNER_AUTHORITY})
 
 # Channels whose entries are typed in after the fact: the person entering them states when the
 # municipality received the concern (the time of the call, of the e-mail or letter, of the visit, the time
@@ -67,6 +93,7 @@ ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()-]{6,20}$")]
 CprNumber = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{6}-?[0-9]{4}$")]
 Email = Annotated[EmailStr, StringConstraints(max_length=254)]
+_CPR_LIKE = re.compile(r"(?<!\d)\d{6}[-\s]?\d{4}(?!\d)")  # exactly audit's I9 pattern
 
 
 def rule_error(code: str, english: str, danish: str, *fields: str) -> PydanticCustomError:
@@ -75,6 +102,7 @@ def rule_error(code: str, english: str, danish: str, *fields: str) -> PydanticCu
 
 
 _IDENTITY_FIELDS = ("name", "role", "workplace", "phone", "email")
+_PARTNER_FIELDS = ("authority", "cooperation_form", "necessity_assessment")
 
 # What each category must give (docs/legal.md §B1, Reporter). Contact data are optional for
 # everybody: without them the reporter just gets no receipt or orientation.
@@ -83,6 +111,7 @@ _REQUIRED_IDENTITY: dict[ReporterCategory, tuple[str, ...]] = {
     ReporterCategory.PROF_BEK1602: ("name", "workplace"),
     ReporterCategory.PARTNER_AUTHORITY: ("workplace",),
 }
+NecessityText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=30, max_length=2000)]
 
 
 class Reporter(BaseModel):
@@ -95,9 +124,18 @@ class Reporter(BaseModel):
     workplace: ShortText | None = None
     phone: Phone | None = None
     email: Email | None = None
+    authority: PartnerAuthority | None = Field(
+        default=None, description="PARTNER_AUTHORITY only (required there): the authority reported for.")
+    cooperation_form: PartnerCooperationForm | None = Field(
+        default=None, description="PARTNER_AUTHORITY only: the § 115 cooperation the authority shares the data "
+                                  "in (retsplejeloven § 115, stk. 1-2); with necessity_assessment.")
+    necessity_assessment: NecessityText | None = Field(
+        default=None, description="PARTNER_AUTHORITY only, with cooperation_form: why sharing is necessary "
+                                  "(30-2,000 characters, no CPR numbers); recorded in the disclosure log.")
 
     @model_validator(mode="after")
     def _identity_fits_category(self) -> Reporter:
+        self._partner_fields_fit()
         given = [field for field in _IDENTITY_FIELDS if getattr(self, field) is not None]
         if self.category is ReporterCategory.ANONYMOUS:
             if given:
@@ -118,8 +156,9 @@ class Reporter(BaseModel):
                 "A professional reporter gives name and workplace (the duty to notify is personal).",
                 "Som fagperson skal du oplyse dit navn og dit arbejdssted, fordi underretningspligten er personlig.",
                 *missing)
-        if self.category in (ReporterCategory.CITIZEN, ReporterCategory.SELF) and not (
-                self.name or self.phone or self.email):
+        # A person asking for help for themself (SELF) may stay anonymous: serviceloven § 12 b counselling is
+        # offered anonymously too (docs/legal.md §C.2 R12), so nothing is required of them.
+        if self.category is ReporterCategory.CITIZEN and not (self.name or self.phone or self.email):
             raise rule_error(
                 "identity_required",
                 "Give a name, phone number or e-mail address, or choose to be anonymous (category ANONYMOUS).",
@@ -127,9 +166,49 @@ class Reporter(BaseModel):
                 "name", "phone", "email")
         return self
 
+    def _partner_fields_fit(self) -> None:
+        partner = [field for field in _PARTNER_FIELDS if getattr(self, field) is not None]
+        if self.category is not ReporterCategory.PARTNER_AUTHORITY:
+            if partner:
+                raise rule_error(
+                    "partner_fields_not_allowed",
+                    "authority, cooperation_form and necessity_assessment are for a partner authority only "
+                    "(category PARTNER_AUTHORITY).",
+                    "Myndighed, samarbejdsform og nødvendighedsvurdering oplyses kun af en samarbejdsmyndighed.",
+                    *partner)
+            return
+        if self.authority is None:
+            raise rule_error(
+                "authority_required",
+                "A partner authority says which authority it is (authority: POLICE, MUNICIPALITY, REGION or "
+                "KRIMINALFORSORGEN).",
+                "Vælg, hvilken myndighed henvendelsen kommer fra (politi, anden kommune, region eller "
+                "kriminalforsorg).",
+                "authority")
+        if (self.cooperation_form is None) != (self.necessity_assessment is None):
+            missing = "necessity_assessment" if self.necessity_assessment is None else "cooperation_form"
+            raise rule_error(
+                "section_115_incomplete",
+                "Sharing under retsplejeloven § 115 names both the cooperation form and the necessity assessment.",
+                "Deling efter retsplejelovens § 115 kræver både samarbejdsformen og nødvendighedsvurderingen.",
+                missing)
+        if self.necessity_assessment is not None and _CPR_LIKE.search(self.necessity_assessment):
+            raise rule_error(
+                "cpr_in_necessity_assessment",
+                "The necessity assessment goes into the disclosure log: write no CPR number in it.",
+                "Nødvendighedsvurderingen gemmes i loggen over videregivelser. Skriv ikke CPR-numre i den.",
+                "necessity_assessment")
+
     @property
     def contactable(self) -> bool:
         return self.category is not ReporterCategory.ANONYMOUS and bool(self.phone or self.email)
+
+    @property
+    def anonymous(self) -> bool:
+        """ANONYMOUS, or a person asking for help for themself (SELF) who gives no name, phone or e-mail."""
+        if self.category is ReporterCategory.ANONYMOUS:
+            return True
+        return self.category is ReporterCategory.SELF and not (self.name or self.phone or self.email)
 
 
 class Person(BaseModel):
@@ -272,6 +351,12 @@ class ConcernIn(BaseModel):
                 "received_at is set by the system for web submissions: leave it out.",
                 "Tidspunktet for modtagelsen sættes af systemet ved henvendelser via nettet. Udelad det.",
                 "received_at")
+        if self.channel is Channel.PARTNER and self.reporter.category is not ReporterCategory.PARTNER_AUTHORITY:
+            raise rule_error(
+                "partner_channel_category",
+                "The partner channel is for partner authorities: reporter category PARTNER_AUTHORITY.",
+                "Samarbejdskanalen er for samarbejdsmyndigheder: vælg kategorien samarbejdsmyndighed.",
+                "reporter.category")
         if self.channel in ENTERED_CHANNELS and self.received_at is None:
             raise rule_error(
                 "received_at_required",

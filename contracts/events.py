@@ -50,6 +50,9 @@ class ConcernSubmitted(EventPayload):
     reference: str
     received_at: datetime
     concern: ConcernIn
+    recorded_by: str | None = None
+    """Who entered it: the staff member or partner user's id for an entered channel, ``system`` for WEB.
+    None from producers that predate the field."""
 
 
 class ConcernRouted(EventPayload):
@@ -239,6 +242,10 @@ class DeadlineReached(EventPayload):
     reached_at: datetime
     priority: Priority
     out_of_hours: bool
+    # The case's classification when the event was emitted (after any correction), for the mail to show;
+    # empty from producers that predate the fields.
+    age_bands: list[str] = []
+    flags: list[str] = []
 
 
 class UnderretningUpdated(EventPayload):
@@ -279,6 +286,11 @@ class CaseTransitioned(EventPayload):
     actor: str
     actor_role: str
     at: datetime
+    # The case's classification after the step, when the step corrected it (an age corrected, the priority
+    # raised, the flags recomputed); None otherwise. Notify brings the mails it has not yet sent up to date.
+    priority: Priority | None = None
+    age_bands: list[str] | None = None
+    flags: list[str] | None = None
 
 
 # --- notify: delivery status and dead letters (appended by notify) --------------------------------

@@ -113,8 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     p_migrate.add_argument("service", choices=SERVICES)
     p_async = sub.add_parser("asyncapi", help="write the AsyncAPI document")
     p_async.add_argument("--output", default="docs/asyncapi.json")
-    sub.add_parser("explain", help="explain the routing decision for a concern (no database, no broker)",
-                   add_help=False)
+    sub.add_parser("explain", help="explain the routing decision for a concern (no database, no broker), or "
+                              "replay a stored one with --decision (infohus explain --help)", add_help=False)
     sub.add_parser("audit", help="the disclosure log: verify, checkpoint, purge (infohus audit --help)",
                    add_help=False)
     sub.add_parser("notify", help="notify's delivery queue: redrive dead letters (infohus notify --help)",

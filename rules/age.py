@@ -43,6 +43,16 @@ class AgeEvidence:
     cpr: str | None = None
     date_of_birth: date | None = None
     stated_age: int | None = None
+    # What a CPR number said, where the number itself is not kept (a stored decision's input, rules.inputs):
+    # cpr_given with cpr_birth_date None is a number whose date part is impossible. ``cpr`` wins when set.
+    cpr_given: bool = False
+    cpr_birth_date: date | None = None
+
+    def cpr_reading(self) -> tuple[bool, date | None]:
+        """Whether a CPR number was given, and the birth date it encodes (None: impossible date part)."""
+        if self.cpr is not None:
+            return True, birth_date_from_cpr(self.cpr)
+        return self.cpr_given, self.cpr_birth_date if self.cpr_given else None
 
 
 @dataclass(frozen=True)
@@ -107,8 +117,8 @@ class _SourceReading:
 def assess_age(
     evidence: AgeEvidence, receipt_date: date, *, transition_window_days: int, feb29_policy: Feb29Policy
 ) -> AgeAssessment:
-    cpr_birth = birth_date_from_cpr(evidence.cpr) if evidence.cpr is not None else None
-    cpr_unusable = evidence.cpr is not None and not _is_possible_birth(cpr_birth, receipt_date)
+    cpr_given, cpr_birth = evidence.cpr_reading()
+    cpr_unusable = cpr_given and not _is_possible_birth(cpr_birth, receipt_date)
     readings = [
         reading
         for reading in (

@@ -19,6 +19,7 @@ from rules.calendar import OfficeCalendar
 from rules.config import MunicipalityConfig
 from rules.decision import Decision, PlannedUnderretning
 from rules.facts import Facts, PersonFacts, derive_facts
+from rules.inputs import DecisionInput, RulesInput
 from rules.vocabulary import (
     DuplicateKind,
     Flag,
@@ -48,7 +49,7 @@ Rule = Callable[[Facts, Sequence[Fired]], Fired | None]
 
 
 def decide(
-    concern: ConcernIn,
+    concern: ConcernIn | RulesInput,
     received_at: datetime,
     config: MunicipalityConfig,
     *,
@@ -62,6 +63,11 @@ def decide(
             fired.append(outcome)
     decision = _assemble(facts, fired)
     return decision if duplicate is DuplicateKind.NEW else _as_duplicate(decision, facts, duplicate)
+
+
+def replay(stored: DecisionInput, config: MunicipalityConfig) -> Decision:
+    """The decision for a stored input (``infohus explain --decision``)."""
+    return decide(stored.concern, stored.received_at, config, duplicate=stored.duplicate)
 
 
 # --- §C.2 rules R1-R12 (R0 is applied to the assembled decision, see _as_duplicate) --------------
@@ -181,7 +187,10 @@ def _underretning_rule(
     rule: str, facts: Facts, children: Sequence[PersonFacts], extra_messages: tuple[MessageId, ...] = ()
 ) -> Fired:
     professional = facts.concern.reporter.category in PROFESSIONAL_CATEGORIES
-    message = MessageId.M_UND_PROF if professional else MessageId.M_UND_CITIZEN
+    about_themself = facts.concern.reporter.category is ReporterCategory.SELF and any(
+        child.path == "subjects[0]" for child in children)  # a child asking for help for themself
+    message = MessageId.M_UND_PROF if professional else (
+        MessageId.M_UND_SELF if about_themself else MessageId.M_UND_CITIZEN)
     return Fired(
         rule,
         destinations=(Destination.UNDERRETNING,),
@@ -214,7 +223,7 @@ def _legal_type(category: ReporterCategory, child: PersonFacts) -> UnderretningL
 
 def underretning_legal_type(category: ReporterCategory, path: str, band: AgeBand) -> UnderretningLegalType:
     """R2's legal type for the underretning about the person at ``path`` ("subjects[0]", ...)."""
-    if category is ReporterCategory.PROF_PUBLIC:
+    if category in (ReporterCategory.PROF_PUBLIC, ReporterCategory.PARTNER_AUTHORITY):  # public employees
         return UnderretningLegalType.BL_133
     if category is ReporterCategory.PROF_BEK1602:
         return UnderretningLegalType.BL_BEK1602

@@ -10,10 +10,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from contracts.concern import Acuteness, ConcernIn, Person
-from rules.age import AgeAssessment, AgeEvidence, assess_age
+from contracts.concern import Acuteness, ConcernIn
+from rules.age import AgeAssessment, assess_age
 from rules.calendar import OfficeCalendar
 from rules.config import MunicipalityConfig
+from rules.inputs import PersonInput, RulesInput
 from rules.vocabulary import Jurisdiction, TimeContext
 
 
@@ -28,7 +29,7 @@ class PersonFacts:
 class Facts:
     """What the rules read: the concern plus everything derived from it (§C.1)."""
 
-    concern: ConcernIn
+    concern: RulesInput  # only what the rules may read of the concern
     config: MunicipalityConfig
     calendar: OfficeCalendar
     received_at: datetime  # UTC
@@ -47,13 +48,14 @@ class Facts:
         return self.concern.acuteness is Acuteness.ACUTE
 
 
-def derive_facts(concern: ConcernIn, received_at: datetime, config: MunicipalityConfig) -> Facts:
+def derive_facts(concern: ConcernIn | RulesInput, received_at: datetime, config: MunicipalityConfig) -> Facts:
+    concern = RulesInput.of(concern)
     if received_at.utcoffset() is None:
         raise ValueError("received_at must carry a UTC offset")
     calendar = OfficeCalendar(config)
     receipt_date = calendar.local_date(received_at)
 
-    def person_facts(kind: str, people: Sequence[Person]) -> tuple[PersonFacts, ...]:
+    def person_facts(kind: str, people: Sequence[PersonInput]) -> tuple[PersonFacts, ...]:
         return tuple(
             PersonFacts(
                 f"{kind}[{index}]", _assess(person, receipt_date, config), _jurisdiction(person, config)
@@ -74,17 +76,16 @@ def derive_facts(concern: ConcernIn, received_at: datetime, config: Municipality
     )
 
 
-def _assess(person: Person, receipt_date: date, config: MunicipalityConfig) -> AgeAssessment:
-    evidence = AgeEvidence(cpr=person.cpr, date_of_birth=person.date_of_birth, stated_age=person.stated_age)
+def _assess(person: PersonInput, receipt_date: date, config: MunicipalityConfig) -> AgeAssessment:
     return assess_age(
-        evidence,
+        person.age_evidence,
         receipt_date,
         transition_window_days=config.transition_window_days,
         feb29_policy=config.feb29_policy,
     )
 
 
-def _jurisdiction(person: Person, config: MunicipalityConfig) -> Jurisdiction:
+def _jurisdiction(person: PersonInput, config: MunicipalityConfig) -> Jurisdiction:
     if person.municipality is None:
         return Jurisdiction.UNKNOWN
     return Jurisdiction.HOME if config.is_home_municipality(person.municipality) else Jurisdiction.OTHER

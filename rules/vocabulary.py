@@ -38,6 +38,8 @@ class MessageId(StrEnum):
     M_ACK = "M_ACK"
     M_UND_PROF = "M_UND_PROF"
     M_UND_CITIZEN = "M_UND_CITIZEN"
+    M_UND_SELF = "M_UND_SELF"
+    """A child asking for help for themself: StraXen is told too, so they can help (not "you are no party")."""
     M_AGE_UNKNOWN = "M_AGE_UNKNOWN"
     M_PROF_ANON_WARNING = "M_PROF_ANON_WARNING"
     M_POLICE_114 = "M_POLICE_114"

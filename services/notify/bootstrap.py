@@ -10,7 +10,7 @@ from functools import partial
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts.envelope import Envelope
-from contracts.events import ConcernRetentionChanged, DeadlineReached, NotificationRequested
+from contracts.events import CaseTransitioned, ConcernRetentionChanged, DeadlineReached, NotificationRequested
 from contracts.topics import topic_name
 from infohus.kit.retention.schedule import run_on_schedule
 from infohus.kit.retention.tables import apply_retention_event
@@ -24,7 +24,11 @@ from services.notify.adapters.orm import concern_retention, tables
 from services.notify.adapters.routing_credentials import routing_token_source
 from services.notify.adapters.unit_of_work import NotifyUnitOfWork
 from services.notify.metrics import register_metrics
-from services.notify.service_layer.handlers import handle_deadline_reached, handle_notification_requested
+from services.notify.service_layer.handlers import (
+    handle_case_transitioned,
+    handle_deadline_reached,
+    handle_notification_requested,
+)
 from services.notify.service_layer.retention import NotifyRetention
 from services.notify.service_layer.watchdog import Watchdog
 from services.notify.service_layer.worker import DeliveryWorker
@@ -80,6 +84,10 @@ class NotifyContainer:
             envelope, uow=partial(self.unit_of_work, batch), settings=self.settings, now=self.now,
             wake=self.worker.wake, source_topic=topic_name(DeadlineReached, self.settings.kafka.topic_prefix))
 
+    async def on_case_transitioned(self, envelope: Envelope[CaseTransitioned],
+                                   batch: SharedTransaction | None = None) -> None:
+        await handle_case_transitioned(envelope, uow=partial(self.unit_of_work, batch))
+
     async def on_retention_changed(self, envelope: Envelope[ConcernRetentionChanged],
                                    batch: SharedTransaction | None = None) -> None:
         """Routing's word on a concern: held (keep its deliveries), hold lifted, or erased (delete them)."""
@@ -102,6 +110,7 @@ def bootstrap(settings: NotifySettings | None = None, mailer: Mailer | None = No
                                 acceptance or acceptance_check_for(settings), expected, now)
     runtime.consume({NotificationRequested: container.on_notification_requested,
                      DeadlineReached: container.on_deadline_reached,
+                     CaseTransitioned: container.on_case_transitioned,
                      ConcernRetentionChanged: container.on_retention_changed})
     runtime.add_background_task(partial(run_on_schedule, "notify", settings.retention_interval_s,
                                         container.retention.run))

@@ -15,9 +15,11 @@ from contracts.events import ConcernSubmitted, DeliveryStatusChanged
 from infohus.kit.auth import ReadAccessLogger
 from infohus.kit.municipality import load_municipality_config
 from infohus.kit.retention.schedule import run_on_schedule
+from infohus.kit.rules_version import rules_version
 from infohus.kit.runtime import ServiceRuntime
 from infohus.kit.unit_of_work import SharedTransaction
 from rules.config import MunicipalityConfig
+from rules.fingerprint import RulesVersion
 from services.routing.adapters.orm import read_access_log, tables
 from services.routing.adapters.unit_of_work import RoutingUnitOfWork
 from services.routing.domain.disclosures import SystemInfo
@@ -47,9 +49,17 @@ class RoutingContainer:
     config: MunicipalityConfig
     clock: Callable[[], datetime] = field(default=system_clock)  # tests replace it to move time
     retention: RoutingRetention = field(init=False)
+    _rules: tuple[MunicipalityConfig, RulesVersion] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.retention = RoutingRetention(self.unit_of_work, lambda: self.clock(), self.settings)
+
+    @property
+    def rules(self) -> RulesVersion:
+        """The fingerprint of the rules code and ``config`` (computed again only when ``config`` is replaced)."""
+        if self._rules is None or self._rules[0] is not self.config:
+            self._rules = (self.config, rules_version(self.config))
+        return self._rules[1]
 
     @property
     def read_log(self) -> ReadAccessLogger:
@@ -60,7 +70,7 @@ class RoutingContainer:
     def deps(self) -> RoutingDeps:
         return RoutingDeps(config=self.config, hmac_key=self.settings.cpr_hmac_key.get_secret_value().encode(),
                            system=SystemInfo(retention_years=self.settings.disclosure_retention_years,
-                                             system_version=SYSTEM_VERSION),
+                                             system_version=SYSTEM_VERSION), rules=self.rules,
                            entered_time_skew=timedelta(seconds=self.settings.entered_time_skew_s))
 
     def unit_of_work(self, batch: SharedTransaction | None = None) -> RoutingUnitOfWork:

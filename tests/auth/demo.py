@@ -49,6 +49,10 @@ def demo_app(settings: AuthSettings, *, jwks_fetcher: JwksFetcher | None = None,
     async def phone(principal: Annotated[Principal, require(P.CONCERN_CREATE_PHONE)]) -> dict[str, Any]:
         return who(principal)
 
+    @app.post("/api/v1/concerns/partner")
+    async def partner(principal: Annotated[Principal, require(P.CONCERN_CREATE_PARTNER)]) -> dict[str, Any]:
+        return who(principal)
+
     @app.get("/api/v1/cases/{case_id}", dependencies=[require(P.CASE_READ)])
     async def read_case(case_id: str) -> dict[str, str]:
         return {"id": case_id}

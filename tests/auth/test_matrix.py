@@ -21,6 +21,8 @@ EXPECTED: dict[Role, set[Permission]] = {
     R.ADMINISTRATOR: {P.PUBLIC, P.CONFIG_MANAGE, P.AUDIT_VERIFY, P.NOTIFICATION_REDRIVE, P.SUBJECT_ACCESS,
                       P.RETENTION_MANAGE},
     R.SERVICE_NOTIFY: {P.PUBLIC, P.NOTIFICATIONS_REQUESTED_READ},
+    # A partner authority submits through its own channel and reads nothing back (not even its own reports).
+    R.PARTNER: {P.PUBLIC, P.CONCERN_CREATE_PARTNER},
 }
 
 

@@ -68,7 +68,7 @@ def test_the_table_covers_every_permission_every_role_and_anonymous() -> None:
     stated = {p for case in OIDC_CASES for rule in case.rule.rules for p in rule}
     assert stated == set(Permission)
     assert {case.role for case in OIDC_CASES} == {None, *Role}
-    assert len(OIDC_CASES) == 22 * (len(Role) + 1)
+    assert len(OIDC_CASES) == 23 * (len(Role) + 1)
 
 
 @pytest.mark.parametrize("case", OIDC_CASES, ids=lambda c: c.id)

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import ValidationError
 
 from devtools.auth_testing import FakeIdentityProvider, b64url, new_private_key, public_jwk
-from infohus.kit.auth import AuthenticationError, IdentityProviderUnavailable, Role
+from infohus.kit.auth import AuthenticationError, IdentityProviderUnavailable, Permission, Role
 from infohus.kit.auth.oidc import JwksCache, OidcVerifier, httpx_fetcher
 from infohus.kit.auth.settings import AuthSettings
 from tests.auth.demo import demo_app
@@ -70,6 +70,14 @@ async def test_roles_from_a_nested_claim_through_the_mapping(idp: FakeIdentityPr
     assert (await v.authenticate(token)).roles == {Role.TOVHOLDER_MUNICIPAL}
     string_claim = idp.token(claims={"realm_access": {"roles": "infohus-revisor infohus-tovholder-kommune"}})
     assert (await v.authenticate(string_claim)).roles == {Role.AUDITOR, Role.TOVHOLDER_MUNICIPAL}
+
+
+async def test_a_partner_authority_signs_in_with_its_own_role(idp: FakeIdentityProvider) -> None:
+    """The partner channel's role comes from the provider's claim like any other; never intake staff's."""
+    v = verifier(idp, role_mapping={"idp-role-samarbejdspartner": "partner", "idp-role-intake": "intake"})
+    principal = await v.authenticate(idp.token(roles=["idp-role-samarbejdspartner"], subject="politi-17"))
+    assert principal.roles == {Role.PARTNER}
+    assert principal.can(Permission.CONCERN_CREATE_PARTNER) and not principal.can(Permission.CONCERN_CREATE_PHONE)
 
 
 async def test_municipalities_from_the_claim_or_the_default(idp: FakeIdentityProvider) -> None:

@@ -276,6 +276,8 @@ class Harness:
         if item.target is Target.API:
             if item.auth is Auth.INTAKE:
                 headers |= dev_headers_for(self.intake.auth, Role.INTAKE)
+            elif item.auth is Auth.PARTNER:
+                headers |= dev_headers_for(self.intake.auth, Role.PARTNER)
             elif item.auth is Auth.OTHER_ROLE:
                 headers |= dev_headers_for(self.intake.auth, Role.AUDITOR)
             elif item.auth is Auth.GARBAGE:

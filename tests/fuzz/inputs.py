@@ -40,6 +40,8 @@ class Auth(StrEnum):
     """API: an intake staff member's bearer token; forms: the development login's session cookie."""
     OTHER_ROLE = "other_role"
     GARBAGE = "garbage"
+    PARTNER = "partner"
+    """API: a partner authority's bearer token (the partner channel)."""
 
 
 class Csrf(StrEnum):

@@ -23,6 +23,7 @@ from contracts.concern import (
     Acuteness,
     Channel,
     ConcernIn,
+    PartnerAuthority,
     Person,
     Reporter,
     ReporterCategory,
@@ -89,8 +90,10 @@ def _reporter(draw: st.DrawFn, drawn: Drawn, categories: list[ReporterCategory])
                 "email": lambda: drawn.note(draw(email()))}
     required = {ReporterCategory.PROF_PUBLIC: {"name", "workplace"}, ReporterCategory.PROF_BEK1602:
                 {"name", "workplace"}, ReporterCategory.PARTNER_AUTHORITY: {"workplace"}}.get(category, set())
-    if category in (ReporterCategory.CITIZEN, ReporterCategory.SELF):
+    if category is ReporterCategory.CITIZEN:  # a self-referral (SELF) may stay anonymous
         required = {draw(st.sampled_from(("name", "phone", "email")))}
+    if category is ReporterCategory.PARTNER_AUTHORITY:
+        reporter["authority"] = draw(st.sampled_from([a.value for a in PartnerAuthority]))
     for name, make in optional.items():
         if name in required or draw(st.booleans()):
             reporter[name] = make()
@@ -179,17 +182,18 @@ def _stored_text(concern: Concern) -> dict[str, str]:
 
 @st.composite
 def api_valid(draw: st.DrawFn) -> FuzzInput:
-    """Valid concerns: WEB from anyone, PHONE and PARTNER from intake staff; injection strings in free text,
-    hostile but harmless headers, sometimes sent twice."""
+    """Valid concerns: WEB from anyone, PHONE etc. from intake staff, PARTNER from a partner authority; injection
+    strings in free text, hostile but harmless headers, sometimes sent twice."""
     channel = draw(st.sampled_from(list(Channel)))
-    concern, drawn = draw(valid_concern(channel=channel))
+    partner = [ReporterCategory.PARTNER_AUTHORITY] if channel is Channel.PARTNER else None  # the channel's own
+    concern, drawn = draw(valid_concern(channel=channel, categories=partner))
     headers = draw(st.dictionaries(st.sampled_from(("traceparent", "tracestate", "x-forwarded-for", "accept",
                                                     "accept-language", "user-agent", "origin", "referer")),
                                    st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=80),
                                    max_size=3))
     content_type = draw(st.sampled_from(("application/json", "application/json; charset=utf-8",
                                          "application/json;charset=UTF-8")))
-    auth = Auth.NONE if channel is Channel.WEB else Auth.INTAKE
+    auth = Auth.NONE if channel is Channel.WEB else Auth.PARTNER if channel is Channel.PARTNER else Auth.INTAKE
     if channel is Channel.WEB and draw(st.booleans()):  # credentials on the public channel change nothing
         auth = draw(st.sampled_from((Auth.GARBAGE, Auth.OTHER_ROLE, Auth.INTAKE)))
     if draw(st.booleans()):  # duplicate names: the last one counts, here a valid one after an invalid one
@@ -229,13 +233,13 @@ def _break_rule(draw: st.DrawFn, concern: Concern, drawn: Drawn) -> tuple[str, A
         reporter.clear()
         reporter.update(category=category, name=drawn.note(draw(marked_text())))
         if category == "PARTNER_AUTHORITY":
+            reporter["authority"] = "POLICE"
             concern["channel"], concern["received_at"], auth = "PARTNER", staff_times["received_at-too-old"], \
-                Auth.INTAKE
+                Auth.PARTNER
             concern["received_at"] = (NOW - timedelta(days=1)).isoformat()
     elif rule == "citizen-without-contact":
         reporter.clear()
-        reporter.update(category=draw(st.sampled_from(("CITIZEN", "SELF"))),
-                        workplace=drawn.note(draw(marked_text())))
+        reporter.update(category="CITIZEN", workplace=drawn.note(draw(marked_text())))
     elif rule == "web-with-received_at":
         concern["received_at"] = (NOW - timedelta(hours=3)).isoformat()
     elif rule == "phone-without-received_at":
@@ -492,7 +496,7 @@ def to_form(concern: Concern, *, staff: bool, drawn: Drawn, time_format: str = "
     fields.append(("reporter-category", reporter["category"]))
     if reporter.get("claims_professional"):
         fields.append(("reporter-claims_professional", "ja"))
-    for name in ("name", "role", "workplace", "phone", "email"):
+    for name in ("name", "role", "workplace", "phone", "email", *(("authority",) if staff else ())):
         if name in reporter:
             fields.append((f"reporter-{name}", reporter[name]))
     for kind in ("subjects", "children_at_risk"):

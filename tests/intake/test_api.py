@@ -173,12 +173,23 @@ SECRET = "Hemmelig-Værdi-7731"  # typed into invalid fields; must never come ba
     ({"reporter": {"category": "PROF_PUBLIC", "role": "Lærer"}},
      {"reporter.name": "identity_required", "reporter.workplace": "identity_required"}),
     ({"reporter": {"category": "PROF_BEK1602", "name": "Læge B"}}, {"reporter.workplace": "identity_required"}),
-    ({"reporter": {"category": "PARTNER_AUTHORITY", "name": "Betjent C"}},
+    ({"reporter": {"category": "PARTNER_AUTHORITY", "authority": "POLICE", "name": "Betjent C"}},
      {"reporter.workplace": "identity_required"}),
+    ({"reporter": {"category": "PARTNER_AUTHORITY", "workplace": "Politiet"}},
+     {"reporter.authority": "authority_required"}),
+    ({"reporter": {"category": "CITIZEN", "name": "Borger", "authority": "POLICE"}},
+     {"reporter.authority": "partner_fields_not_allowed"}),
+    ({"reporter": {"category": "PARTNER_AUTHORITY", "authority": "POLICE", "workplace": "Politiet",
+                   "cooperation_form": "SSP"}}, {"reporter.necessity_assessment": "section_115_incomplete"}),
+    ({"reporter": {"category": "PARTNER_AUTHORITY", "authority": "POLICE", "workplace": "Politiet",
+                   "cooperation_form": "SSP", "necessity_assessment": "Nødvendigt for triage af 010203-1234, se"}},
+     {"reporter.necessity_assessment": "cpr_in_necessity_assessment"}),
     ({"received_at": "2026-03-03T10:00:00+01:00"}, {"received_at": "received_at_not_allowed"}),
     ({"channel": "PHONE"}, {"received_at": "received_at_required"}),
-    ({"channel": "PARTNER", "reporter": {"category": "PARTNER_AUTHORITY", "workplace": "Politiet"}},
-     {"received_at": "received_at_required"}),
+    ({"channel": "PARTNER", "reporter": {"category": "PARTNER_AUTHORITY", "authority": "POLICE",
+                                         "workplace": "Politiet"}}, {"received_at": "received_at_required"}),
+    ({"channel": "PARTNER", "received_at": "2026-03-03T10:00:00+01:00"},
+     {"reporter.category": "partner_channel_category"}),
     ({"channel": "PHONE", "received_at": "2026-03-29T02:30:00"}, {"received_at": "local_time_nonexistent"}),
     ({"channel": "PHONE", "received_at": "2025-10-26T02:30:00"}, {"received_at": "local_time_ambiguous"}),
     ({"channel": "PHONE", "received_at": SECRET}, {"received_at": "datetime_from_date_parsing"}),
@@ -234,24 +245,29 @@ def staff_entry(channel: str) -> dict[str, Any]:
     """A staff-entered concern, back-dated a week (what an anonymous caller must not be able to do)."""
     body = concern_body(channel=channel, received_at=(OPEN - timedelta(days=7)).isoformat())
     if channel == "PARTNER":
-        body["reporter"] = {"category": "PARTNER_AUTHORITY", "workplace": "Københavns Vestegns Politi",
-                            "phone": "43 86 14 48"}
+        body["reporter"] = {"category": "PARTNER_AUTHORITY", "authority": "POLICE",
+                            "workplace": "Københavns Vestegns Politi", "phone": "43 86 14 48"}
     return body
+
+
+# The partner channel has its own role; intake staff register a partner's call on the staff channels.
+ENTERING_ROLE = {"PHONE": (Role.INTAKE, "intake"), "PARTNER": (Role.PARTNER, "partner")}
 
 
 @pytest.mark.parametrize("channel", ["PHONE", "PARTNER"])
 async def test_staff_channels_need_a_signed_in_intake_staff_member(
         intake: IntakeUnderTest, channel: str) -> None:
+    entering, role_name = ENTERING_ROLE[channel]
     intake.container.clock = at(OPEN)
     async with intake.client() as client:
         anonymous = await client.post(API, json=staff_entry(channel))
         invalid = await client.post(API, json=staff_entry(channel), headers={"authorization": "Bearer forged"})
         expired = await client.post(API, json=staff_entry(channel), headers={
-            "authorization": f"Bearer {intake.idp.token(roles=['intake'], now=1_000_000_000)}"})
+            "authorization": f"Bearer {intake.idp.token(roles=[role_name], now=1_000_000_000)}"})
         wrong = {role: await client.post(API, json=staff_entry(channel), headers=intake.headers_for(role))
-                 for role in Role if role is not Role.INTAKE}
+                 for role in Role if role is not entering}
         assert await intake.counts() == (0, 0)
-        staff = await client.post(API, json=staff_entry(channel), headers=intake.headers_for(Role.INTAKE))
+        staff = await client.post(API, json=staff_entry(channel), headers=intake.headers_for(entering))
     for refused in (anonymous, invalid, expired):
         assert refused.status_code == 401, refused.text
         assert refused.headers["www-authenticate"].startswith("Bearer")
@@ -264,11 +280,11 @@ async def test_staff_channels_need_a_signed_in_intake_staff_member(
     for role, refused in wrong.items():
         assert refused.status_code == 403, (role, refused.text)
         [problem] = refused.json()["detail"]
-        assert problem["code"] == "forbidden" and "intake" in problem["message_da"] and "intake" in problem[
+        assert problem["code"] == "forbidden" and role_name in problem["message_da"] and role_name in problem[
             "message_en"]
     assert staff.status_code == 201, staff.text
     [row] = await intake.rows(concerns)
-    assert row["channel"] == channel and row["recorded_by"] == "test-intake"
+    assert row["channel"] == channel and row["recorded_by"] == f"test-{role_name}"
     assert row["received_at"].replace(tzinfo=UTC) == OPEN - timedelta(days=7)
 
 

@@ -180,6 +180,9 @@ async def test_staff_register_a_phone_call_and_read_the_receipt(
     await page.fill("#description", "Borgeren fortæller, at naboen samler våben og truer andre.")
     await page.check("input#crime_suspicion")
     await page.check("label:has-text('Samarbejdspartner')")
+    await page.check("label:has-text('Politiet')")  # which authority: the source in the disclosure log
+    await page.check("label:has-text('SSP (skole')")  # an adult: the police share it in SSP (§ 115)
+    await page.fill("#reporter-necessity_assessment", "Naboen samler våben; Infohus skal vurdere en indsats nu.")
     await page.fill("#reporter-workplace", "Københavns Vestegns Politi")
     await page.fill("#reporter-phone", "43 86 14 48")
     await page.click("button:has-text('Registrér henvendelsen')")
@@ -198,6 +201,17 @@ async def test_the_other_pages_have_no_accessibility_violations(
     missing = await v.page("/findes-ikke")
     assert await missing.is_visible("text=Siden findes ikke")
     await check_page(v, missing, True)
+    # An anonymous self-referral: no name, no contact data, and still the § 12 b guidance and the hotline.
+    self_referral = await v.page("/henvendelse")
+    await self_referral.fill("#subjects-0-stated_age", "30")
+    await self_referral.fill("#description", "Jeg er havnet i et miljø, jeg gerne vil ud af.")
+    await self_referral.check("label:has-text('Jeg er bekymret for mig selv')")
+    await self_referral.click("button:has-text('Send bekymringen')")
+    await self_referral.wait_for_selector("#self-referral-guidance")
+    guidance = await self_referral.inner_text("#self-referral-guidance")
+    assert "41 74 90 90" in guidance and "anonymt" in guidance
+    assert await self_referral.is_visible("text=Du har valgt at være anonym")
+    await check_page(v, self_referral, True)
 
     settings = intake_settings(f"sqlite+aiosqlite:///{tmp_path}/intake.db", None, rate_limit_per_minute=1,
                                rate_limit_burst=1, auth=dev_auth(cookie_secure=False))

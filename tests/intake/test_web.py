@@ -274,6 +274,31 @@ async def test_staff_register_a_concern_with_its_channel_and_time(dev_intake: In
     assert subject["cpr"] == "0101101234" and subject["address"] == "Vejlebrovej 1"
 
 
+async def test_staff_register_a_partner_authoritys_call_with_its_section_115_exchange(
+        dev_intake: IntakeUnderTest) -> None:
+    dev_intake.container.clock = lambda: datetime(2026, 3, 3, 14, 0, tzinfo=UTC)
+    necessity = "Personen samler våben, og Infohus skal vurdere en indsats med det samme."
+    partner = {"reporter-category": "PARTNER_AUTHORITY", "reporter-name": "Betjent Hansen",
+               "reporter-workplace": "Københavns Vestegns Politi", "reporter-email": ""}
+    async with dev_intake.client() as client:
+        await _sign_in(client)
+        page = await client.get(STAFF)
+        assert 'name="reporter-authority"' in page.text and 'name="reporter-necessity_assessment"' in page.text
+        unnamed = await client.post(STAFF, data=phone_form(page.text, **partner))
+        half = await client.post(STAFF, data=phone_form(page.text, **partner, **{
+            "reporter-authority": "POLICE", "reporter-cooperation_form": "SSP"}))
+        receipt = await client.post(STAFF, data=phone_form(page.text, **partner, **{
+            "reporter-authority": "POLICE", "reporter-cooperation_form": "SSP",
+            "reporter-necessity_assessment": necessity}))
+    assert unnamed.status_code == 422 and 'href="#reporter-authority-1"' in unnamed.text
+    assert half.status_code == 422 and 'href="#reporter-necessity_assessment"' in half.text
+    assert receipt.status_code == 200, receipt.text
+    [row] = await dev_intake.rows(concerns)
+    reporter = json.loads(row["body"])["reporter"]
+    assert (reporter["authority"], reporter["cooperation_form"], reporter["necessity_assessment"]) == (
+        "POLICE", "SSP", necessity)
+
+
 async def test_the_staff_form_starts_with_now_in_danish_time_and_the_phone(dev_intake: IntakeUnderTest) -> None:
     dev_intake.container.clock = lambda: datetime(2026, 7, 1, 22, 30, tzinfo=UTC)  # 00:30 on 2 July in Ishøj
     async with dev_intake.client() as client:

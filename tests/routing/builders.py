@@ -41,7 +41,9 @@ REPORTERS: dict[str, dict[str, Any]] = {
     "CITIZEN": {"category": "CITIZEN", "name": "Borger C", "phone": "+45 12 34 56 78"},
     "CITIZEN_NO_CONTACT": {"category": "CITIZEN", "name": "Borger C"},
     "SELF": {"category": "SELF", "email": "self@example.com"},
-    "PARTNER_AUTHORITY": {"category": "PARTNER_AUTHORITY", "workplace": "Politiet", "email": "p@politi.dk"},
+    "SELF_ANONYMOUS": {"category": "SELF"},
+    "PARTNER_AUTHORITY": {"category": "PARTNER_AUTHORITY", "authority": "POLICE", "workplace": "Politiet",
+                          "email": "p@politi.dk"},
     "ANONYMOUS": {"category": "ANONYMOUS"},
     "ANONYMOUS_PROFESSIONAL": {"category": "ANONYMOUS", "claims_professional": True},
 }

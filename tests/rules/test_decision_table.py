@@ -95,7 +95,7 @@ def test_r1_every_new_concern_goes_to_the_infohus(
         ("PROF_PUBLIC", MINOR, UnderretningLegalType.BL_133, date(2026, 3, 11), True, M.M_UND_PROF),
         ("PROF_PUBLIC_NO_CONTACT", MINOR, UnderretningLegalType.BL_133, None, False, M.M_UND_PROF),
         ("PROF_BEK1602", NEAR_18, UnderretningLegalType.BL_BEK1602, date(2026, 3, 11), True, M.M_UND_PROF),
-        ("SELF", MINOR, UnderretningLegalType.CHILD_SELF_CONTACT, date(2026, 3, 11), False, M.M_UND_CITIZEN),
+        ("SELF", MINOR, UnderretningLegalType.CHILD_SELF_CONTACT, date(2026, 3, 11), False, M.M_UND_SELF),
         ("CITIZEN", MINOR, UnderretningLegalType.BL_135, date(2026, 3, 11), False, M.M_UND_CITIZEN),
         ("CITIZEN_NO_CONTACT", MINOR, UnderretningLegalType.BL_135, None, False, M.M_UND_CITIZEN),
         (
@@ -107,7 +107,9 @@ def test_r1_every_new_concern_goes_to_the_infohus(
             M.M_UND_CITIZEN,
         ),
         ("PROF_PUBLIC", UNKNOWN_AGE, UnderretningLegalType.BL_133, date(2026, 3, 11), True, M.M_UND_PROF),
-        ("PARTNER_AUTHORITY", MINOR, UnderretningLegalType.BL_135, date(2026, 3, 11), False, M.M_UND_CITIZEN),
+        # A partner authority's employee is a public employee: § 133, with receipt and orientation.
+        ("PARTNER_AUTHORITY", MINOR, UnderretningLegalType.BL_133, date(2026, 3, 11), True, M.M_UND_PROF),
+        ("SELF_ANONYMOUS", MINOR, UnderretningLegalType.CHILD_SELF_CONTACT, None, False, M.M_UND_SELF),
         ("ANONYMOUS", MINOR, UnderretningLegalType.BL_135, None, False, M.M_UND_CITIZEN),
     ],
 )
@@ -352,6 +354,7 @@ def test_r11_anonymous_professional_is_warned(reporter: str, fires: bool) -> Non
     ("reporter", "subject", "fires"),
     [
         ("SELF", ADULT, True),
+        ("SELF_ANONYMOUS", ADULT, True),  # anonymous, without contact data: still a § 12 b self-referral
         ("SELF", MINOR, False),
         ("SELF", NEAR_18, False),
         ("SELF", UNKNOWN_AGE, False),

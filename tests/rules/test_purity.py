@@ -9,7 +9,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PURE_STANDARD_LIBRARY = frozenset({
     "__future__", "abc", "calendar", "collections", "dataclasses", "datetime", "decimal", "enum", "functools",
-    "hashlib", "hmac", "itertools", "math", "operator", "re", "string", "tomllib", "typing", "uuid", "zoneinfo",
+    "hashlib", "hmac", "itertools", "json", "math", "operator", "re", "string", "tomllib", "typing", "uuid", "zoneinfo",
 })
 PURE_LIBRARIES = frozenset({"dateutil", "holidays", "pydantic", "pydantic_core", "uuid_utils"})
 PROJECT_PACKAGES = frozenset({"rules", "contracts"})

@@ -95,6 +95,10 @@ ROWS = [
         (M.M_ACK, M.M_UND_CITIZEN, M.M_OPEN, M.M_112_LINE), children=[person(MINOR)]),
     Row("adult self-referral", ADULT, "SELF", CLOSED_TUESDAY_NIGHT, TK, P2, False, False,
         (M.M_ACK, M.M_CLOSED_NEXT, M.M_12B, M.M_112_LINE), flags=frozenset({Flag.SELF_REFERRAL_SEL_12B})),
+    Row("adult self-referral, anonymous", ADULT, "SELF_ANONYMOUS", CLOSED_TUESDAY_NIGHT, TK, P2, False, False,
+        (M.M_ACK, M.M_CLOSED_NEXT, M.M_12B, M.M_112_LINE), flags=frozenset({Flag.SELF_REFERRAL_SEL_12B})),
+    Row("minor, partner authority, open", MINOR, "PARTNER_AUTHORITY", OPEN_TUESDAY, TK_UND, P1, True, True,
+        (M.M_ACK, M.M_UND_PROF, M.M_OPEN, M.M_112_LINE)),
 ]  # fmt: skip
 
 

@@ -97,6 +97,9 @@ async def test_the_case_is_worked_in_the_browser_from_mail_to_receipt(workspace:
         assert page.status_code == 200, page.text
         assert reference in page.text and STORY in page.text and "Ali Testesen" in page.text
         assert "afventer" in page.text
+        # The rules that decided: the configuration's label and the fingerprint of code and configuration.
+        rules = ws.system.routing.rules
+        assert f"Regelsæt: {rules.label} (regelversion <code>{rules.short}</code>)." in page.text
         signed = await post_form(municipal, page, case_path + "/visitation", {"outcome": "IN_SCOPE"})
         assert signed.status_code == 303, signed.text
         page = await follow(municipal, signed)

@@ -45,6 +45,7 @@ DEV_USERS: tuple[DevUser, ...] = (
     DevUser("udvikler-straxen", "Udvikler StraXen (testbruger)", frozenset({Role.STRAXEN})),
     DevUser("udvikler-revisor", "Udvikler Revisor (testbruger)", frozenset({Role.AUDITOR})),
     DevUser("udvikler-administrator", "Udvikler Administrator (testbruger)", frozenset({Role.ADMINISTRATOR})),
+    DevUser("udvikler-samarbejdspartner", "Udvikler Samarbejdspartner (testbruger)", frozenset({Role.PARTNER})),
     # A service principal: notify signs its own development token as this user (no one needs to sign in as it).
     DevUser("udvikler-notify-tjeneste", "Udvikler Notify-tjeneste (testbruger)", frozenset({Role.SERVICE_NOTIFY})),
 )

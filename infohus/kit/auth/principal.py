@@ -7,7 +7,9 @@ from typing import Literal
 
 from infohus.kit.auth.roles import CASE_READ_PERMISSION, CaseKind, Permission, Role, permits
 
-SignInMethod = Literal["oidc", "development", "anonymous"]
+# "shell": a command run in a service's container (``infohus explain --decision``), signed in by the cluster's
+# access to that container; its user id names the operating-system account, and it holds no role.
+SignInMethod = Literal["oidc", "development", "anonymous", "shell"]
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,8 @@ class ReadPurpose(StrEnum):
     """A search listing the cases (concerns) that match; the criterion's kind is logged, never its value."""
     AUDIT = "audit"
     """An auditor checking that disclosures about a concern were lawful (the disclosure log)."""
+    RULES_REPLAY = "rules_replay"
+    """Replaying a stored routing decision (``infohus explain --decision``) from a shell in a routing pod."""
     SUBJECT_ACCESS = "subject_access"
     """An administrator's export for a data subject's access request (GDPR art. 15); the fields name the
     request (``request:<id>``), whose reason audit keeps."""

@@ -2,8 +2,10 @@
 
 Need-to-know, as the matrix encodes it:
 
-- intake staff register concerns that arrive by phone, e-mail, letter or in person, and read back only
-  the ones they registered;
+- intake staff register concerns that arrive by phone, e-mail, letter or in person (a partner authority's
+  report among them), and read back only the ones they registered;
+- a partner authority (police, another municipality, the region, Kriminalforsorgen) submits its own reports
+  through the partner channel with its own credentials, and reads nothing back;
 - the municipal and the police tovholder read and move infohus cases; each triages their own side;
 - StraXen caseworkers read and assess underretninger (child welfare), not infohus cases;
 - tovholdere and StraXen record the disclosures they make; only the municipal tovholder decides a
@@ -39,6 +41,9 @@ class Role(StrEnum):
     """StraXen caseworker: receives and assesses underretninger (child welfare)."""
     AUDITOR = "auditor"
     ADMINISTRATOR = "administrator"
+    PARTNER = "partner"
+    """An employee of a partner authority (police, another municipality, the region, Kriminalforsorgen)
+    submitting a concern through the partner channel (channel PARTNER)."""
     SERVICE_NOTIFY = "service_notify"
     """Notify's delivery watchdog (a service principal: OIDC client credentials, a service token locally)."""
 
@@ -46,6 +51,8 @@ class Role(StrEnum):
 class Permission(StrEnum):
     PUBLIC = "public"
     CONCERN_CREATE_PHONE = "concern:create-phone"
+    CONCERN_CREATE_PARTNER = "concern:create-partner"
+    """Submit a concern through the partner channel (channel PARTNER): partner authorities only."""
     CASE_READ = "case:read"
     CASE_TRANSITION = "case:transition"
     CASE_TRIAGE_MUNICIPAL = "case:triage-municipal"
@@ -75,6 +82,7 @@ _TOVHOLDERE = frozenset({Role.TOVHOLDER_MUNICIPAL, Role.TOVHOLDER_POLICE})
 MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.PUBLIC: frozenset(Role),
     Permission.CONCERN_CREATE_PHONE: frozenset({Role.INTAKE}),
+    Permission.CONCERN_CREATE_PARTNER: frozenset({Role.PARTNER}),
     Permission.CASE_READ: _TOVHOLDERE,
     Permission.CASE_TRANSITION: _TOVHOLDERE,
     Permission.CASE_TRIAGE_MUNICIPAL: frozenset({Role.TOVHOLDER_MUNICIPAL}),

@@ -318,8 +318,8 @@ class FactsRepository:
         if not conditions:
             return []
         rows = await self._session.execute(select(
-            case_facts.c.infohus_case_id, case_facts.c.reporter_anonymous, case_facts.c.subject_person_id,
-            case_facts.c.subject_adult_from).where(or_(*conditions)))
+            case_facts.c.infohus_case_id, case_facts.c.concern_id, case_facts.c.reporter_anonymous,
+            case_facts.c.subject_person_id, case_facts.c.subject_adult_from).where(or_(*conditions)))
         return [dict(r) for r in rows.mappings()]
 
     async def underretning(self, underretning_id: str) -> dict[str, Any] | None:

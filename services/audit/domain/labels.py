@@ -165,6 +165,7 @@ ROLES = {
     "straxen": "StraXen",
     "auditor": "revisor",
     "administrator": "administrator",
+    "partner": "samarbejdsmyndighed",
     "system": "systemet",
 }
 

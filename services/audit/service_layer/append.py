@@ -76,10 +76,12 @@ class AppendResult:
 
 
 def completeness_violations(draft: DisclosureDraft) -> list[InvariantViolation]:
-    """I7, the part a single record can show: a secure e-mail that left must carry the transport
+    """I7, the part a single record can show: a secure e-mail that left (not a RECEIPT) must carry the transport
     reference (SMTP Message-ID) by which the mail-gateway log confirms it. The reconciliation against
     that log is Q12's."""
-    if moves_data(draft) and draft.channel is DisclosureChannel.SECURE_EMAIL and draft.transport_ref is None \
+    # A RECEIPT came in by another authority's mail: the gateway log confirms only mails that left.
+    if moves_data(draft) and draft.kind is not DisclosureKind.RECEIPT \
+            and draft.channel is DisclosureChannel.SECURE_EMAIL and draft.transport_ref is None \
             and draft.delivery_status is not DisclosureDeliveryStatus.FAILED:
         return [violation(
             "I7", "transport_ref",

@@ -30,7 +30,10 @@ async def known_facts(uow: AuditUnitOfWork, draft: DisclosureDraft,
     async with uow:
         rows = await uow.facts.cases_about(concern_id=concern, infohus_case_id=case)
         await uow.commit()
-    anonymity = [bool(r["reporter_anonymous"]) for r in rows if r["reporter_anonymous"] is not None]
+    # Anonymity belongs to a concern: a concern that joined a person's case opened by another concern has no
+    # facts of its own here, and the opener's reporter says nothing about it.
+    own = [r for r in rows if concern is None or r["concern_id"] == concern]
+    anonymity = [bool(r["reporter_anonymous"]) for r in own if r["reporter_anonymous"] is not None]
     primary = draft.subject_person_ids[0]
     subject = next((r for r in rows if r["subject_person_id"] == primary and r["subject_adult_from"]), None)
     return KnownFacts(

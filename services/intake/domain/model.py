@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from contracts.concern import ConcernIn, ReporterCategory
+from contracts.concern import ConcernIn
 
 _REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
 
@@ -38,4 +38,4 @@ class Concern:
 
     @property
     def anonymous(self) -> bool:
-        return self.body.reporter.category is ReporterCategory.ANONYMOUS
+        return self.body.reporter.anonymous

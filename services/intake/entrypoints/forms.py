@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
-from contracts.concern import Channel, ReporterCategory
+from contracts.concern import Channel, PartnerAuthority, PartnerCooperationForm, ReporterCategory
 from services.intake.entrypoints.problems import FieldProblem
 
 MAX_PERSONS = 20
@@ -179,6 +179,10 @@ def parse_concern_form(values: FormValues, *, channel: Channel | None, staff: bo
     for name in REPORTER_FIELDS:
         if text := values.text(f"reporter-{name}"):
             reporter[name] = text
+    partner = staff and reporter.get("category") == ReporterCategory.PARTNER_AUTHORITY  # the staff form only
+    for name in ("authority", "cooperation_form", "necessity_assessment") if partner else ():
+        if text := values.text(f"reporter-{name}"):
+            reporter[name] = text
     subjects, subject_map = _persons(values, "subjects", values.count("subject_count", 1), with_cpr=staff,
                                      keep_one=True, problems=problems)
     children, child_map = _persons(values, "children_at_risk", values.count("child_count", 0), with_cpr=staff,
@@ -249,7 +253,8 @@ def staff_channel(text: str) -> Channel | None:
 
 CATEGORY_LABELS_PUBLIC: list[tuple[str, str, str]] = [
     (ReporterCategory.CITIZEN, "Privatperson", "Fx forælder, familie, ven, nabo eller kollega."),
-    (ReporterCategory.SELF, "Jeg er bekymret for mig selv", "Du kan få gratis og fortrolig rådgivning."),
+    (ReporterCategory.SELF, "Jeg er bekymret for mig selv",
+     "Du kan få gratis og fortrolig rådgivning – også anonymt, uden navn og kontaktoplysninger."),
     (ReporterCategory.PROF_PUBLIC, "Fagperson i en offentlig myndighed",
      "Fx skole, daginstitution, jobcenter, sundhedspleje. Du har skærpet underretningspligt."),
     (ReporterCategory.PROF_BEK1602, "Fagperson med underretningspligt efter særlige regler",
@@ -259,12 +264,34 @@ CATEGORY_LABELS_PUBLIC: list[tuple[str, str, str]] = [
 ]
 CATEGORY_LABELS_STAFF: list[tuple[str, str, str]] = [
     (ReporterCategory.CITIZEN, "Privatperson", "Fx forælder, familie, ven eller nabo."),
-    (ReporterCategory.SELF, "Personen selv", "Henvender sig om sig selv (serviceloven § 12 b)."),
+    (ReporterCategory.SELF, "Personen selv", "Henvender sig om sig selv (serviceloven § 12 b), gerne anonymt."),
     (ReporterCategory.PROF_PUBLIC, "Fagperson i en offentlig myndighed", "Skærpet underretningspligt (§ 133)."),
     (ReporterCategory.PROF_BEK1602, "Fagperson efter BEK 1602", "Fx læge, friskole eller privat tilbud."),
     (ReporterCategory.PARTNER_AUTHORITY, "Samarbejdspartner (anden myndighed)", "Fx politi eller kriminalforsorg."),
     (ReporterCategory.ANONYMOUS, "Anonym", "Ingen navn eller kontaktoplysninger registreres."),
 ]
+
+# The staff form's partner authorities (form value = ``PartnerAuthority`` value).
+AUTHORITY_LABELS: list[tuple[str, str, str]] = [
+    (PartnerAuthority.POLICE, "Politiet", ""),
+    (PartnerAuthority.MUNICIPALITY, "En anden kommune", ""),
+    (PartnerAuthority.REGION, "Regionen", "Fx psykiatrien eller et hospital."),
+    (PartnerAuthority.KRIMINALFORSORGEN, "Kriminalforsorgen", ""),
+]
+
+# Retsplejeloven § 115, stk. 1, nr. 1-3 (form value = ``PartnerCooperationForm`` value; "" none stated).
+COOPERATION_LABELS: list[tuple[str, str, str]] = [
+    ("", "Nej, eller ikke oplyst", ""),
+    (PartnerCooperationForm.SSP, "SSP (skole, socialforvaltning og politi)", ""),
+    (PartnerCooperationForm.PSP, "PSP (psykiatri, socialforvaltning og politi)", ""),
+    (PartnerCooperationForm.KSP_A, "KSP (kriminalforsorg, socialforvaltning og politi), nr. 3 a", ""),
+    (PartnerCooperationForm.KSP_B, "KSP, nr. 3 b", ""),
+    (PartnerCooperationForm.KSP_C, "KSP, nr. 3 c", ""),
+]
+
+# The staff form's partner radios: template variable -> options, and their input ids.
+PARTNER_OPTIONS = {"authority_options": AUTHORITY_LABELS, "cooperation_options": COOPERATION_LABELS}
+PARTNER_OPTIONS_IDS = ("reporter-authority", "reporter-cooperation_form")
 
 ACUTENESS_LABELS: list[tuple[str, str, str]] = [
     ("ROUTINE", "Det haster ikke, men jeg er bekymret", ""),

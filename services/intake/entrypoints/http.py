@@ -1,8 +1,11 @@
 """Intake's HTTP side: the API (``POST /api/v1/concerns``), the web forms and their assets.
 
 Access (``infohus.kit.auth``, docs/auth.md): the API and the public form are ``Permission.PUBLIC``, but a
-concern with a staff-entered channel (PHONE, PARTNER, EMAIL, LETTER, IN_PERSON: with a stated ``received_at``)
-needs a signed-in principal holding ``Permission.CONCERN_CREATE_PHONE``; its user id is stored as ``recorded_by``.
+concern with a staff-entered channel (PHONE, EMAIL, LETTER, IN_PERSON: with a stated ``received_at``) needs a
+signed-in principal holding ``Permission.CONCERN_CREATE_PHONE`` (intake staff), the partner channel (PARTNER) one
+holding ``Permission.CONCERN_CREATE_PARTNER`` (a partner authority's own credentials); the user id is stored as
+``recorded_by``. Intake staff register a partner authority's report that came by phone, e-mail, letter or in
+person on those channels, with reporter category PARTNER_AUTHORITY.
 
 Anonymous reporters leave no device data behind: no client address, user agent or other request
 metadata is stored, logged or put on a span. The rate limiter holds only keyed hashes of client
@@ -64,7 +67,13 @@ PUBLIC_PATHS = STATIC_PATHS
 """Routes open to anyone without a ``require(...)``: the static assets (mounts). Every other route states
 its rule with ``require``; the route x role test fails for a route that has none."""
 STAFF_CHANNELS = ENTERED_CHANNELS
-"""Channels staff enter (with a stated ``received_at``): they need Permission.CONCERN_CREATE_PHONE."""
+"""Channels entered after the fact (with a stated ``received_at``): they need the permission of
+``CHANNEL_PERMISSION``."""
+CHANNEL_PERMISSION: dict[Channel, tuple[Permission, str, str]] = {
+    channel: (Permission.CONCERN_CREATE_PHONE, "intake (medarbejder i modtagelsen)", "intake (intake staff)")
+    for channel in ENTERED_CHANNELS}
+CHANNEL_PERMISSION[Channel.PARTNER] = (Permission.CONCERN_CREATE_PARTNER, "partner (samarbejdsmyndighed)",
+                                       "partner (a partner authority)")
 
 # The pages may load only what this origin serves: no third-party requests, no inline script. Stricter than
 # the kit's default (connect-src and object-src spelt out); served by the kit's security-headers middleware.
@@ -136,7 +145,8 @@ def create_app(container: IntakeContainer, *, manage_runtime: bool = True, auth:
                                                             "reference; nothing new is stored"},
                   201: {"description": "Received and stored"},
                   401: {"model": ErrorOut, "description": "A staff-entered channel without (valid) sign-in"},
-                  403: {"model": ErrorOut, "description": "A staff-entered channel by a role other than intake"},
+                  403: {"model": ErrorOut, "description": "A staff-entered channel by a role other than intake, or "
+                                                          "the partner channel by a role other than partner"},
                   413: {"model": ErrorOut, "description": "Body larger than the configured limit"},
                   422: {"model": ErrorOut, "description": "Invalid: each field to fix, in Danish and English"},
                   429: {"model": ErrorOut, "description": "Too many concerns from this client; see Retry-After",
@@ -190,23 +200,25 @@ async def _staff_channel_refusal(request: Request, principal: Principal, channel
                 "Sign-in is temporarily unavailable, so nothing was stored. Try again shortly.")],
                 {"Retry-After": "30"})
         challenge = 'Bearer realm="infohus"' + (', error="invalid_token"' if error is not None else "")
+        _, role_da, role_en = CHANNEL_PERMISSION[channel]
         problem = FieldProblem(
             "authorization", "invalid_credentials" if error is not None else "not_authenticated",
-            (f"Dit log-in er ugyldigt eller udløbet. Log ind igen som medarbejder i modtagelsen for at "
+            (f"Dit log-in er ugyldigt eller udløbet. Log ind igen med rollen {role_da} for at "
              f"registrere en henvendelse med kanal {channel.value}." if error is not None else
-             f"Henvendelser med kanal {channel.value} registreres af personalet: send et gyldigt log-in "
-             f"(Authorization: Bearer <token>) som medarbejder i modtagelsen, eller brug kanal WEB."),
-            (f"Your sign-in is invalid or has expired. Sign in again as intake staff to submit channel "
+             f"Henvendelser med kanal {channel.value} kræver log-in: send et gyldigt log-in "
+             f"(Authorization: Bearer <token>) med rollen {role_da}, eller brug kanal WEB."),
+            (f"Your sign-in is invalid or has expired. Sign in again with the role {role_en} to submit channel "
              f"{channel.value}." if error is not None else
-             f"Channel {channel.value} is for staff: send a valid sign-in (Authorization: Bearer <token>) "
-             f"of a user with the intake role, or use channel WEB."))
+             f"Channel {channel.value} needs a sign-in: send a valid one (Authorization: Bearer <token>) "
+             f"of a user with the role {role_en}, or use channel WEB."))
         return _errors(status.HTTP_401_UNAUTHORIZED, [problem], {"WWW-Authenticate": challenge})
-    if not principal.can(Permission.CONCERN_CREATE_PHONE):
+    permission, role_da, role_en = CHANNEL_PERMISSION[channel]
+    if not principal.can(permission):
         return _errors(status.HTTP_403_FORBIDDEN, [FieldProblem(
             "channel", "forbidden",
-            f"Din rolle må ikke registrere henvendelser med kanal {channel.value}. Det kræver rollen intake "
-            "(medarbejder i modtagelsen). Log ind med en sådan bruger, eller brug kanal WEB.",
-            f"Your role may not submit channel {channel.value}. That needs the intake role (intake staff). "
+            f"Din rolle må ikke registrere henvendelser med kanal {channel.value}. Det kræver rollen {role_da}. "
+            "Log ind med en sådan bruger, eller brug kanal WEB.",
+            f"Your role may not submit channel {channel.value}. That needs the role {role_en}. "
             "Sign in as such a user, or use channel WEB.")])
     if principal.session_id is not None:  # a browser session (cookie) writes only with a CSRF token
         protection: CsrfProtection = request.app.state.infohus_csrf

@@ -22,6 +22,7 @@ _FIELD_NAMES_DA = {
     "address": "adresse", "school_or_workplace": "skole eller arbejdsplads",
     "description": "beskrivelse", "warning_signs": "bekymringstegn", "acuteness": "hvor akut",
     "crime_suspicion": "mistanke om kriminalitet", "received_at": "modtagelsestidspunkt",
+    "authority": "myndighed", "cooperation_form": "samarbejdsform", "necessity_assessment": "nødvendighedsvurdering",
 }
 
 

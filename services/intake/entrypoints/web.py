@@ -36,6 +36,8 @@ from services.intake.entrypoints.forms import (
     CATEGORY_LABELS_STAFF,
     MAX_PERSONS,
     OFFSET_OPTIONS,
+    PARTNER_OPTIONS,
+    PARTNER_OPTIONS_IDS,
     STAFF_CHANNEL_LABELS,
     FormValues,
     ParsedForm,
@@ -199,8 +201,9 @@ def message_page(request: Request, *, title: str, paragraphs: list[str], status_
 # Where each input sits on the form, so the error summary lists problems in the order a person meets them.
 _FORM_ORDER = ("csrf_token", "channel", "received_at", "subjects", "description", "warning_signs", "acuteness",
                "crime_suspicion", "children_at_risk", "reporter-category", "reporter-claims_professional",
-               "reporter-name", "reporter-role", "reporter-workplace", "reporter-phone", "reporter-email")
-_RADIO_GROUPS = frozenset({"channel", "acuteness", "reporter-category", "received_at-offset"})
+               "reporter-name", "reporter-role", "reporter-workplace", "reporter-phone", "reporter-email",
+               "reporter-authority", "reporter-cooperation_form", "reporter-necessity_assessment")
+_RADIO_GROUPS = frozenset({"channel", "acuteness", "reporter-category", "received_at-offset", *PARTNER_OPTIONS_IDS})
 
 
 def _form_position(input_id: str) -> tuple[int, str]:
@@ -260,7 +263,7 @@ def _render_form(page: _Page, values: FormValues | Mapping[str, str], *, staff: 
         "summary": summary, "error_heading": "Der mangler noget, før vi kan modtage din henvendelse",
         "subject_count": max(1, subject_count), "child_count": child_count, "max_persons": MAX_PERSONS,
         "categories": CATEGORY_LABELS_STAFF if staff else CATEGORY_LABELS_PUBLIC,
-        "acuteness_options": ACUTENESS_LABELS, "offset_options": OFFSET_OPTIONS,
+        "acuteness_options": ACUTENESS_LABELS, "offset_options": OFFSET_OPTIONS, **PARTNER_OPTIONS,
         "sign_groups": _sign_groups(), "chosen_signs": chosen_signs,
     }, status_code)
 
@@ -310,7 +313,8 @@ async def _handle_concern_form(request: Request, *, staff_member: Principal | No
             return page.render("receipt.html", {
                 "title": "Henvendelsen er registreret" if staff else "Tak – vi har modtaget din bekymring",
                 "reference": receipt.reference, "messages": receipt.messages, "staff": staff,
-                "anonymous": concern.reporter.category is ReporterCategory.ANONYMOUS,
+                "anonymous": concern.reporter.anonymous,
+                "self_referral": concern.reporter.category is ReporterCategory.SELF,
                 "again_href": STAFF_FORM if staff else PUBLIC_FORM,
                 "home_href": STAFF_FORM if staff else PUBLIC_FORM,
                 "solution_name": "Infohus – personale" if staff else None,

@@ -150,7 +150,7 @@ async def search_concerns(uow: IntakeUnitOfWork, log: ReadAccessLogger, principa
 
 def _view(concern: Concern, persons: list[NamedPerson]) -> ConcernView:
     body, reporter = concern.body, concern.body.reporter
-    anonymous = reporter.category is ReporterCategory.ANONYMOUS
+    anonymous = reporter.anonymous
     return ConcernView(
         concern_id=concern.concern_id, reference=concern.reference, channel=body.channel,
         received_at=concern.received_at, recorded_at=concern.recorded_at, recorded_by=concern.recorded_by,

@@ -8,7 +8,6 @@ staff identity (CJEU C-579/21): who entered a concern (only that staff did).
 
 from __future__ import annotations
 
-from contracts.concern import ReporterCategory
 from contracts.subject_access import ConcernAboutPerson, IntakePart, PersonEntry, SubjectAccessRequest
 from infohus.kit.auth import CaseKind, Principal, ReadAccessLogger
 from infohus.kit.auth.subject_access import consultations, log_export
@@ -46,7 +45,7 @@ def about_person(concern: Concern, cpr: str) -> ConcernAboutPerson:
         description=body.description, warning_signs=[sign.value for sign in body.warning_signs],
         acuteness=body.acuteness.value, crime_suspicion=body.crime_suspicion,
         reporter_category=body.reporter.category.value,
-        reporter_anonymous=body.reporter.category is ReporterCategory.ANONYMOUS,
+        reporter_anonymous=body.reporter.anonymous,
         other_persons=len(named) - len(own))
 
 

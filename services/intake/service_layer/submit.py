@@ -71,7 +71,7 @@ async def submit_concern(body: ConcernIn, *, uow: IntakeUnitOfWork, now: datetim
             # Otherwise the reference had been drawn before: draw another.
         await uow.outbox.add(Envelope.wrap(
             ConcernSubmitted(concern_id=concern.concern_id, reference=concern.reference,
-                             received_at=concern.received_at, concern=body),
+                             received_at=concern.received_at, concern=body, recorded_by=recorded_by),
             producer="intake", correlation_id=concern.concern_id))
         messages = reporter_messages(concern, config)
         await uow.commit()

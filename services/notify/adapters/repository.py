@@ -115,6 +115,11 @@ class DeliveryRepository:
                                             .order_by(deliveries.c.created_at))).mappings().all()
         return [Delivery.from_row(r) for r in rows]
 
+    async def unsent_for_concern(self, concern_id: UUID) -> list[Delivery]:
+        rows = (await self._session.execute(select(deliveries).where(
+            deliveries.c.concern_id == str(concern_id), deliveries.c.state != State.SENT))).mappings().all()
+        return [Delivery.from_row(r) for r in rows]
+
     async def interrupted(self, now: datetime, limit: int) -> list[Delivery]:
         """Attempts whose lease ran out: their worker died or lost the database."""
         rows = (await self._session.execute(
@@ -262,6 +267,10 @@ class DeliveryRepository:
                 notification_id=str(delivery.notification_id), redriven_at=now, redriven_by=by[:255], via=via,
                 previous_error=delivery.last_error, previous_attempts=delivery.attempts))
         return done
+
+    async def replace_content(self, notification_id: UUID, content: str) -> bool:
+        """The mail's content, until it is sent."""
+        return await self._update_one(notification_id, deliveries.c.state != State.SENT, content=content)
 
     async def mark_dlt_published(self, notification_id: UUID, now: datetime) -> None:
         await self._session.execute(update(deliveries).where(deliveries.c.notification_id == str(notification_id))

@@ -118,6 +118,25 @@ def content_for_request(n: NotificationRequested, *, link: str) -> MailContent:
                        age_bands=list(n.age_bands), flags=list(n.flags), link=link)
 
 
+MAIL_FLAGS = frozenset({"DUPLICATE_NEAR", "SUPPLEMENT_TO_ORIGINAL"})
+"""Flags one mail says of itself (a supplement), beside the case's own."""
+
+
+def reclassified(content: MailContent, *, priority: str | None, age_bands: list[str] | None,
+                 flags: list[str] | None) -> MailContent:
+    """A mail not yet sent, brought up to a correction routing made since it was asked for: the case's priority
+    (and, for a mailbox's notification, the age bands and flags) of now. A reporter's receipt says none of them."""
+    if content.template == "receipt":
+        return content
+    update: dict[str, object] = {} if priority is None else {"priority": priority}
+    if content.template == "notification":
+        if age_bands is not None:
+            update["age_bands"] = list(age_bands)
+        if flags is not None:
+            update["flags"] = [*flags, *(f for f in content.flags if f in MAIL_FLAGS and f not in flags)]
+    return content.model_copy(update=update)
+
+
 # --- the § 138 receipt to the reporter -----------------------------------------------------------
 
 LOCAL = ZoneInfo("Europe/Copenhagen")
@@ -193,9 +212,11 @@ def deadline_mails(event: DeadlineReached) -> list[DeadlineMail]:
 
 
 def content_for_deadline(event: DeadlineReached, mail: DeadlineMail, *, link: str) -> MailContent:
+    """The case's classification as routing gave it with the event (the current one, corrections included)."""
     due = DeadlineLine(label=mail.deadline_label, due_at=event.due_at)
     return MailContent(title=mail.title, intro=mail.intro, reference=event.reference, priority=event.priority.value,
-                       acute=event.priority.value == "P0", deadlines=[due], link=link)
+                       acute=event.priority.value == "P0" or "ACUTE" in event.flags, deadlines=[due],
+                       age_bands=list(event.age_bands), flags=list(event.flags), link=link)
 
 
 # --- alerts to the ops mailbox ------------------------------------------------------------------

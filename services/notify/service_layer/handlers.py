@@ -13,9 +13,9 @@ from datetime import datetime
 from uuid import UUID, uuid5
 
 from contracts.envelope import Envelope
-from contracts.events import DeadlineReached, NotificationRequested
+from contracts.events import CaseTransitioned, DeadlineReached, NotificationRequested
 from services.notify.adapters.unit_of_work import NotifyUnitOfWork
-from services.notify.domain.content import case_link, content_for_deadline, deadline_mails
+from services.notify.domain.content import MailContent, case_link, content_for_deadline, deadline_mails, reclassified
 from services.notify.domain.delivery import Origin, State
 from services.notify.service_layer.recording import NewDelivery, record, request_delivery, sent_event
 from services.notify.settings import NotifySettings
@@ -65,4 +65,26 @@ async def handle_deadline_reached(envelope: Envelope[DeadlineReached], *, uow: C
                 underretning_id=event.underretning_id, source_topic=source_topic,
                 source_event=envelope.model_dump_json()), settings=settings, now=now(), causation_id=envelope.event_id)
         tx.after_commit(wake)
+        await tx.commit()
+
+
+async def handle_case_transitioned(envelope: Envelope[CaseTransitioned], *,
+                                   uow: Callable[[], NotifyUnitOfWork]) -> None:
+    """A case routing reclassified (an age corrected, its priority raised): the concern's mails not yet sent
+    (waiting, retrying, dead-lettered for a re-drive) say the classification of now. The age bands are the
+    concern's; the priority and flags the case's, so only its own mails take them."""
+    event = envelope.payload
+    async with uow() as tx:
+        if not await tx.inbox.claim(envelope.event_id):
+            return
+        if event.priority is not None:
+            for delivery in await tx.deliveries.unsent_for_concern(event.concern_id):
+                if delivery.content is None:
+                    continue
+                own = delivery.infohus_case_id == event.infohus_case_id
+                content = MailContent.model_validate_json(delivery.content)
+                updated = reclassified(content, priority=event.priority.value if own else None,
+                                       age_bands=event.age_bands, flags=event.flags if own else None)
+                if updated != content:
+                    await tx.deliveries.replace_content(delivery.notification_id, updated.model_dump_json())
         await tx.commit()

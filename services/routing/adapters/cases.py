@@ -74,6 +74,7 @@ class CaseRepository:
             update(infohus_cases)
             .where(infohus_cases.c.case_id == str(case.case_id), infohus_cases.c.version == case.version)
             .values(state=case.state.value, version=case.version + 1, triage_signoffs=_signoffs(case),
+                    priority=case.priority.value, flags=json.dumps(list(case.flags)),
                     record=json.dumps(case.record), triage_due_at=utc(case.triage_due_at),
                     closed_at=utc_or_none(case.closed_at), triage_completed_at=utc_or_none(case.triage_completed_at),
                     close_reason=None if case.close_reason is None else case.close_reason.value))

@@ -76,7 +76,9 @@ def _row(facts: ConcernFacts) -> dict[str, Any]:
         acute=facts.acute, content_hash=facts.content_hash, data_categories=json.dumps(list(facts.data_categories)),
         persons=json.dumps([{"path": p.path, "person_id": p.person_id, "age_band": p.age_band.value,
                              "minor_possible": p.minor_possible, "jurisdiction": p.jurisdiction.value,
-                             "cpr_hmac": p.cpr_hmac, "municipality": p.municipality} for p in facts.persons]),
+                             "cpr_hmac": p.cpr_hmac, "municipality": p.municipality,
+                             "age_conflict": p.age_conflict, "cpr_unusable": p.cpr_unusable}
+                            for p in facts.persons]),
         config_version=facts.config_version, duplicate_of=str_or_none(facts.duplicate_of),
         description_hash=fp.description_hash, reporter_keys=json.dumps(sorted(fp.reporter_keys)),
         subject_keys=json.dumps([sorted(keys) for keys in fp.subject_keys]))
@@ -86,7 +88,8 @@ def _facts(row: Any) -> ConcernFacts:
     received_at = aware_at(row["received_at"])
     persons = [PersonRecord(path=p["path"], person_id=p["person_id"], age_band=AgeBand(p["age_band"]),
                             minor_possible=p["minor_possible"], jurisdiction=Jurisdiction(p["jurisdiction"]),
-                            cpr_hmac=p["cpr_hmac"], municipality=p["municipality"])
+                            cpr_hmac=p["cpr_hmac"], municipality=p["municipality"],
+                            age_conflict=p.get("age_conflict"), cpr_unusable=p.get("cpr_unusable"))
                for p in json.loads(row["persons"])]
     fingerprint = Fingerprint(received_at=received_at, reporter_keys=frozenset(json.loads(row["reporter_keys"])),
                               subject_keys=tuple(frozenset(k) for k in json.loads(row["subject_keys"])),

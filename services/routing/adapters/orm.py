@@ -34,6 +34,21 @@ decisions = Table(
     Column("config_version", String(64), nullable=False),
     Column("decision", Text, nullable=False),
     Column("trace_id", String(32), nullable=True),
+    # 0009: the rules that made it (NULL for decisions made before 0009) and what they read of the concern
+    Column("rules_fingerprint", String(64), nullable=True),
+    Column("code_fingerprint", String(64), nullable=True),
+    Column("config_fingerprint", String(64), nullable=True, index=True),
+    Column("rules_input", Text, nullable=True),
+)
+
+# 0009: every municipality configuration that decided something, once per distinct version (canonical JSON).
+# No personal data; retention never deletes a row, so every stored decision can be replayed under its own.
+rules_configs = Table(
+    "rules_configs", metadata,
+    Column("config_fingerprint", String(64), primary_key=True),
+    Column("config_version", String(64), nullable=False),
+    Column("config", Text, nullable=False),
+    Column("first_decided_at", UtcDateTime, nullable=False),
 )
 
 infohus_cases = Table(
@@ -211,6 +226,34 @@ retention_notices = Table(
     Column("held", Boolean, nullable=False),
     Column("erased_at", UtcDateTime, nullable=True),
     Index("ix_retention_notices_held", "held"),
+)
+
+# 0008, one person, one infohus case: a concern's subject that joined a case another concern opened (found by
+# CPR HMAC or by name and date of birth when it arrived, or linked by a tovholder as "samme person" with a
+# reason), and when and why it left again. Rows are never deleted but with the concern (retention).
+case_concerns = Table(
+    "case_concerns", metadata,
+    Column("link_id", String(36), primary_key=True),
+    Column("case_id", String(36), nullable=False, index=True),
+    Column("concern_id", String(36), nullable=False, index=True),
+    Column("subject_index", Integer, nullable=False),
+    Column("person_id", String(36), nullable=False, index=True),
+    Column("match", String(16), nullable=False),
+    Column("linked_at", UtcDateTime, nullable=False),
+    Column("linked_by", String(200), nullable=False),
+    Column("reason", Text, nullable=True),
+    Column("unlinked_at", UtcDateTime, nullable=True),
+    Column("unlinked_by", String(200), nullable=True),
+    Column("unlink_reason", Text, nullable=True),
+)
+
+# 0008: the keyed hash of each subject's normalised name and date of birth (never the name), so a later concern
+# about the same person finds their open case when no CPR number was given.
+person_name_keys = Table(
+    "person_name_keys", metadata,
+    Column("person_id", String(36), primary_key=True),
+    Column("concern_id", String(36), nullable=False, index=True),
+    Column("name_dob_hmac", String(64), nullable=False, index=True),
 )
 
 # Closed cases by when they closed: the retention run's search for concerns whose period is over.

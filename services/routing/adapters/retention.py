@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from infohus.kit.db import upsert_insert
 from infohus.kit.retention.tables import delete_where_in
-from services.routing.adapters.orm import case_timeline as timeline
 from services.routing.adapters.orm import (
+    case_concerns,
     clocks,
     concern_facts,
     deadline_events,
@@ -21,10 +21,12 @@ from services.routing.adapters.orm import (
     infohus_cases,
     legal_holds,
     person_cpr,
+    person_name_keys,
     retention_notices,
     tasks,
     underretninger,
 )
+from services.routing.adapters.orm import case_timeline as timeline
 from services.routing.domain.case import CaseState
 from services.routing.domain.retention import NOT_A_CASE, HoldScope, RetentionPeriods
 
@@ -96,7 +98,22 @@ class RetentionQueries:
         if targets[HoldScope.PERSON]:
             held |= set(await self._ids(select(person_cpr.c.concern_id)
                                         .where(person_cpr.c.cpr_hmac.in_(targets[HoldScope.PERSON]))))
-        return await self.with_near_duplicates(held)
+        return await self.with_linked(await self.with_near_duplicates(held))
+
+    async def with_linked(self, concern_ids: Collection[str]) -> set[str]:
+        """``concern_ids`` and the concerns that share a case with one of them (one person, one case): a hold on
+        one of them keeps the case, and so every concern about the person on it."""
+        if not concern_ids:
+            return set()
+        cases, links = infohus_cases.c, case_concerns.c
+        wanted = sorted(concern_ids)
+        active = links.unlinked_at.is_(None)
+        case_ids = await self._ids(select(cases.case_id).where(cases.concern_id.in_(wanted)).union(
+            select(links.case_id).where(active, links.concern_id.in_(wanted))))
+        if not case_ids:
+            return set(wanted)
+        return set(wanted) | set(await self._ids(select(cases.concern_id).where(cases.case_id.in_(case_ids)).union(
+            select(links.concern_id).where(active, links.case_id.in_(case_ids)))))
 
     async def with_near_duplicates(self, concern_ids: Collection[str]) -> set[str]:
         """``concern_ids``, the concerns they are near duplicates of, and those concerns' near duplicates."""
@@ -138,17 +155,23 @@ class RetentionQueries:
                                          exclude: Collection[str], limit: int) -> list[str]:
         """Concerns (not near duplicates) whose every case closed and had its period, and concerns without
         cases received before the short period; oldest first. ``domain.retention.erasable_after`` in SQL."""
-        cases, facts = infohus_cases.c, concern_facts.c
+        cases, facts, links = infohus_cases.c, concern_facts.c, case_concerns.c
         short = periods.not_a_case_closed_before(now)
         had_its_period = and_(cases.state == CaseState.CLOSED.value, or_(
             and_(cases.close_reason.in_([r.value for r in NOT_A_CASE]), cases.closed_at < short),
             and_(cases.close_reason.not_in([r.value for r in NOT_A_CASE]),
                  cases.closed_at < periods.case_closed_before(now))))
-        with_cases = (select(cases.concern_id).group_by(cases.concern_id)
+        # A concern's cases: those it opened and those it joined (one person, one case).
+        concern_cases = select(cases.concern_id.label("concern_id"), cases.case_id.label("case_id")).union_all(
+            select(links.concern_id, links.case_id).where(links.unlinked_at.is_(None))).subquery()
+        with_cases = (select(concern_cases.c.concern_id)
+                      .select_from(concern_cases.join(infohus_cases, cases.case_id == concern_cases.c.case_id))
+                      .group_by(concern_cases.c.concern_id)
                       .having(func.sum(case((had_its_period, 0), else_=1)) == 0))
         without_cases = select(facts.concern_id).where(
             facts.duplicate_of.is_(None), facts.received_at < short,
-            ~exists().where(cases.concern_id == facts.concern_id))
+            ~exists().where(cases.concern_id == facts.concern_id),
+            ~exists().where(links.concern_id == facts.concern_id, links.unlinked_at.is_(None)))
         statement = (select(facts.concern_id).where(
             facts.duplicate_of.is_(None), or_(facts.concern_id.in_(with_cases), facts.concern_id.in_(without_cases)))
             .order_by(facts.received_at, facts.concern_id).limit(limit))
@@ -162,6 +185,11 @@ class RetentionQueries:
         case_ids, _ = await self.cases_and_underretninger_of(concern_ids)
         clock_ids = await self._ids(select(clocks.c.clock_id).where(clocks.c.concern_id.in_(list(concern_ids))))
         session = self._session
+        # A concern kept longer that joined one of these cases loses the link, not its own records.
+        await self._unlink_survivors(concern_ids, case_ids)
+        await delete_where_in(session, case_concerns.c.concern_id, concern_ids)
+        await delete_where_in(session, case_concerns.c.case_id, case_ids)
+        await delete_where_in(session, person_name_keys.c.concern_id, concern_ids)
         await delete_where_in(session, deadline_events.c.clock_id, clock_ids)
         await delete_where_in(session, clocks.c.concern_id, concern_ids)
         await delete_where_in(session, tasks.c.concern_id, concern_ids)
@@ -171,6 +199,13 @@ class RetentionQueries:
         await delete_where_in(session, person_cpr.c.concern_id, concern_ids)
         await delete_where_in(session, decisions.c.concern_id, concern_ids)
         await delete_where_in(session, concern_facts.c.concern_id, concern_ids)
+
+    async def _unlink_survivors(self, concern_ids: Sequence[str], case_ids: Sequence[str]) -> None:
+        if not case_ids:
+            return
+        for table in (underretninger, tasks, clocks):
+            await self._session.execute(update(table).where(
+                table.c.case_id.in_(list(case_ids)), table.c.concern_id.not_in(list(concern_ids))).values(case_id=None))
 
     async def delete_holds(self, hold_ids: Sequence[str]) -> None:
         await delete_where_in(self._session, legal_holds.c.hold_id, hold_ids)

@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.routing.adapters.orm import (
+    case_concerns,
     case_timeline,
     clocks,
     concern_facts,
@@ -39,8 +40,10 @@ class SubjectAccessQueries:
                                 .order_by(concern_facts.c.received_at, concern_facts.c.concern_id))
 
     async def cases(self, person_ids: Sequence[str], municipalities: Collection[str]) -> list[Row]:
-        t = infohus_cases
-        return await self._rows(select(t).where(t.c.person_id.in_(person_ids), t.c.municipality.in_(municipalities))
+        t, links = infohus_cases, case_concerns.c  # the cases about them: opened, or joined by a concern naming them
+        joined = select(links.case_id).where(links.person_id.in_(person_ids))
+        return await self._rows(select(t).where(or_(t.c.person_id.in_(person_ids), t.c.case_id.in_(joined)),
+                                                t.c.municipality.in_(municipalities))
                                 .order_by(t.c.opened_at, t.c.case_id))
 
     async def underretninger(self, person_ids: Sequence[str], municipalities: Collection[str]) -> list[Row]:

@@ -9,6 +9,7 @@ from services.routing.adapters.cases import CaseRepository
 from services.routing.adapters.clocks import ClockRepository
 from services.routing.adapters.concern_facts import ConcernFactsRepository
 from services.routing.adapters.decisions import DecisionRepository
+from services.routing.adapters.person_links import PersonLinkRepository
 from services.routing.adapters.requested_notifications import RequestedNotifications
 from services.routing.adapters.tasks import TaskRepository
 from services.routing.adapters.underretninger import UnderretningRepository
@@ -23,6 +24,7 @@ class RoutingUnitOfWork(SqlUnitOfWork):
     tasks: TaskRepository
     clocks: ClockRepository
     worklists: Worklists
+    person_links: PersonLinkRepository
     requested_notifications: RequestedNotifications
 
     def _open_repositories(self, session: AsyncSession) -> None:
@@ -33,4 +35,5 @@ class RoutingUnitOfWork(SqlUnitOfWork):
         self.tasks = TaskRepository(session)
         self.clocks = ClockRepository(session)
         self.worklists = Worklists(session, self.tasks)
+        self.person_links = PersonLinkRepository(session)
         self.requested_notifications = RequestedNotifications(session)

@@ -37,6 +37,9 @@ class CaseFilter:
     reference: str | None = None
     cpr_hmac: str | None = None
     concern_ids: tuple[str, ...] = ()
+    case_ids: tuple[str, ...] | None = None
+    """Only these cases (None: any): what a reference or a name search found, through the concerns that joined
+    a case and near duplicates (``PersonLinkRepository.cases_for_concerns``)."""
     municipalities: tuple[str, ...] = ()
     """The caller's municipalities: only their cases are listed (none: no case)."""
 
@@ -95,6 +98,8 @@ def _case_conditions(f: CaseFilter, now: datetime) -> list[ColumnElement[bool]]:
                                            .where(person_cpr.c.cpr_hmac == f.cpr_hmac)))
     if f.concern_ids:
         conditions.append(_C.concern_id.in_(f.concern_ids))
+    if f.case_ids is not None:
+        conditions.append(_C.case_id.in_(f.case_ids))
     return conditions
 
 
@@ -145,10 +150,10 @@ class Worklists:
         cases = [_case_row(r) for r in rows]
         return CasePage(await self._with_tasks(cases), next_cursor, int(total))
 
-    async def by_reference(self, reference: str, *, municipalities: Iterable[str]) -> list[CaseRow]:
+    async def by_case_ids(self, case_ids: Iterable[str], *, municipalities: Iterable[str]) -> list[CaseRow]:
         rows = (await self._session.execute(select(*_CASE_COLUMNS).where(
-            _C.reference == reference, _C.municipality.in_(sorted(municipalities)))
-                                            .order_by(_C.subject_index))).all()
+            _C.case_id.in_(sorted(case_ids)), _C.municipality.in_(sorted(municipalities)))
+                                            .order_by(_C.opened_at, _C.subject_index, _C.case_id))).all()
         return await self._with_tasks([_case_row(r) for r in rows])
 
     async def underretninger(self, *, include_closed: bool, cursor: str | None, limit: int,

@@ -280,6 +280,14 @@ class InfohusCase:
         """A timeline entry without a state change (age corrected, clocks moved, supplement linked)."""
         self._append(actor, at, action, self.state, details)
 
+    def reclassify(self, actor: Actor, at: datetime, *, flags: tuple[str, ...], reason: str) -> None:
+        """New flags after a correction, on the timeline with the old ones; nothing when they are the same."""
+        if tuple(flags) == tuple(self.flags):
+            return
+        self.note(actor, at, "RECLASSIFIED", {"because": reason, "from_flags": list(self.flags),
+                                              "to_flags": list(flags)})
+        self.flags = tuple(flags)
+
     def move_triage_due(self, at: datetime, new_due: datetime, reason: str) -> None:
         """Only ever earlier, and always on the timeline: a clock is never reset silently."""
         if new_due >= self.triage_due_at:

@@ -34,6 +34,7 @@ from rules.decision_table import (
 from rules.vocabulary import Flag, Jurisdiction
 from services.routing.domain.actors import SYSTEM, Actor
 from services.routing.domain.case import InfohusCase
+from services.routing.domain.classification import Classification
 from services.routing.domain.clocks import (
     Clock,
     ClockKind,
@@ -176,7 +177,8 @@ def plan_cases(ctx: PlanContext, decision: Decision, facts: ConcernFacts) -> Cas
                                                      "municipality": p.municipality} for p in others]}))
     destinations = [Destination(d) for d in decision.destinations]
     plan.notifications.extend(
-        new_case_notification(facts, decision, first_case.case_id, underretninger, d, ctx.now)
+        new_case_notification(facts, Classification.of_decision(decision), first_case.case_id, underretninger, d,
+                              ctx.now)
         for d in destinations if d in MAILED_DESTINATIONS)
     for destination in destinations:
         if destination not in TRANSFERRED_TO:
@@ -232,10 +234,12 @@ def underretning_after_age_correction(facts: ConcernFacts, person: PersonRecord,
         municipality=config.municipality_code, origin="AGE_CORRECTION")
 
 
-def new_case_notification(facts: ConcernFacts, decision: Decision, case_id: UUID,
+def new_case_notification(facts: ConcernFacts, classification: Classification, case_id: UUID,
                           underretninger: list[Underretning], destination: Destination, now: datetime,
                           *, purpose: NotificationPurpose | None = None, key: str = "") -> NotificationRequested:
-    deadlines = [Deadline(label="Triage i Infohus senest", due_at=decision.infohus_triage_due)]
+    """A mailbox's mail about the case, with the classification given: the decision's for a new case, the
+    case's current one (:func:`~services.routing.domain.classification.current`) for any mail after that."""
+    deadlines = [Deadline(label="Triage i Infohus senest", due_at=classification.triage_due_at)]
     underretning_id = None
     if destination is not Destination.INFOHUS_TK and underretninger:
         first_due = min(underretninger, key=lambda u: u.assessment_due_at)
@@ -252,8 +256,8 @@ def new_case_notification(facts: ConcernFacts, decision: Decision, case_id: UUID
     return NotificationRequested(
         notification_id=uuid5(facts.concern_id, f"notification:{destination.value}:{purpose.value}{key}"),
         concern_id=facts.concern_id, reference=facts.reference, destination=destination, purpose=purpose,
-        priority=Priority(decision.priority), acute="ACUTE" in decision.flags,
-        age_bands=[str(b) for b in decision.age_bands], flags=list(decision.flags), deadlines=deadlines,
+        priority=classification.priority, acute=classification.acute,
+        age_bands=list(classification.age_bands), flags=list(classification.flags), deadlines=deadlines,
         infohus_case_id=case_id, underretning_id=underretning_id)
 
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from uuid import UUID, uuid5
 
 from contracts.concern import PROFESSIONAL_CATEGORIES, ConcernIn, ReporterCategory
-from rules.age import AgeBand
+from rules.age import AgeAssessment, AgeBand
 from rules.codes import DataCategory, LegalBasis
 from rules.facts import Facts
 from rules.vocabulary import Jurisdiction
@@ -31,6 +31,10 @@ class PersonRecord:
     jurisdiction: Jurisdiction
     cpr_hmac: str | None = None
     municipality: str | None = None  # kept only when another municipality may be competent (R10)
+    # The sources of the age disagreed; a CPR number's date was impossible (None: facts from before these
+    # were kept). An age correction recomputes the age flags from them.
+    age_conflict: bool | None = None
+    cpr_unusable: bool | None = None
 
 
 @dataclass
@@ -59,8 +63,12 @@ class ConcernFacts:
 
     @property
     def reporter_anonymous(self) -> bool:
-        """An ANONYMOUS reporter: every disclosure record says so, and audit applies invariant I10."""
-        return self.reporter_category is ReporterCategory.ANONYMOUS
+        """An ANONYMOUS reporter, or a person asking for help for themself (SELF) who left no phone or e-mail
+        (``Reporter.anonymous``; a self-referral who gave only a name counts too, the safer reading): every
+        disclosure record says so, and audit applies invariant I10."""
+        if self.reporter_category is ReporterCategory.ANONYMOUS:
+            return True
+        return self.reporter_category is ReporterCategory.SELF and not self.reporter_contactable
 
     @property
     def professional(self) -> bool:
@@ -115,6 +123,7 @@ def concern_facts(*, concern_id: UUID, reference: str, concern: ConcernIn, facts
             jurisdiction=derived.jurisdiction,
             cpr_hmac=cpr_hmac(raw.cpr, key) if raw.cpr else None,
             municipality=raw.municipality if derived.jurisdiction is Jurisdiction.OTHER else None,
+            age_conflict=derived.age.age_conflict, cpr_unusable=derived.age.cpr_unusable,
         )
         for raw, derived in zip(people, facts.persons, strict=True)
     ]
@@ -127,5 +136,6 @@ def concern_facts(*, concern_id: UUID, reference: str, concern: ConcernIn, facts
         fingerprint=fingerprint, acute=facts.acute)
 
 
-def with_age(person: PersonRecord, band: AgeBand, minor_possible: bool, cpr_hash: str | None) -> PersonRecord:
-    return replace(person, age_band=band, minor_possible=minor_possible, cpr_hmac=cpr_hash or person.cpr_hmac)
+def with_age(person: PersonRecord, age: AgeAssessment, cpr_hash: str | None) -> PersonRecord:
+    return replace(person, age_band=age.band, minor_possible=age.minor_possible, age_conflict=age.age_conflict,
+                   cpr_unusable=age.cpr_unusable, cpr_hmac=cpr_hash or person.cpr_hmac)

@@ -1,6 +1,8 @@
-"""``infohus explain``: print the routing decision for a concern, without touching a database or broker.
+"""``infohus explain``: print the routing decision for a concern, without touching a database or broker; or
+replay a decision routing stored (``--decision``, ``explain_stored``).
 
 infohus explain --received-at 2026-11-22T14:05:00+01:00 concern.json
+infohus explain --decision ISH-2026-000123 [--json]
 """
 
 from __future__ import annotations
@@ -37,11 +39,19 @@ class _ArgumentParser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     parser = _ArgumentParser(
         prog="infohus explain",
-        description="Print the routing decision (docs/legal.md §C) for a concern as JSON.",
+        description="Print the routing decision (docs/legal.md §C) for a concern as JSON; or, with --decision, "
+        "replay a decision stored in routing's database under the configuration it was made under and say "
+        "what would differ under today's.",
     )
     parser.add_argument(
+        "--decision",
+        metavar="REFERENCE_OR_ID",
+        help="replay this stored decision (its concern's reference, the concern id or the decision id), "
+        "reading routing's database with routing's settings (INFOHUS_ROUTING_*)",
+    )
+    parser.add_argument("--json", action="store_true", help="with --decision: print the replay report as JSON")
+    parser.add_argument(
         "--received-at",
-        required=True,
         type=_aware_datetime,
         help="when the municipality received the concern, ISO 8601 with UTC offset",
     )
@@ -51,8 +61,9 @@ def _parser() -> argparse.ArgumentParser:
         default=DuplicateKind.NEW.value,
         help="treat the concern as new (default) or as an exact/near duplicate",
     )
-    parser.add_argument("--config", help="municipality config TOML (default: Ishøj)")
-    parser.add_argument("concern", help="path to the concern JSON (the intake request body), or - for stdin")
+    parser.add_argument("--config", help="municipality config TOML (default: Ishøj; with --decision: routing's)")
+    parser.add_argument("concern", nargs="?",
+                        help="path to the concern JSON (the intake request body), or - for stdin")
     return parser
 
 
@@ -88,6 +99,15 @@ def _read_concern(source: str) -> ConcernIn:
 def explain_main(argv: list[str]) -> int:
     try:
         args = _parser().parse_args(argv)
+        if args.decision is not None:
+            if args.concern is not None or args.received_at is not None:
+                raise _InputError("infohus explain: --decision takes no concern and no --received-at")
+            # Imported here: the plain explain needs no database driver, settings or service wiring.
+            from services.routing.entrypoints.explain_stored import explain_stored
+
+            return explain_stored(args.decision, args.config, as_json=args.json)
+        if args.concern is None or args.received_at is None:
+            raise _InputError("infohus explain: give --received-at and a concern, or --decision")
         concern = _read_concern(args.concern)
         config = load_municipality_config(args.config)
     except (_InputError, ConfigError) as error:

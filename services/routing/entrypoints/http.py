@@ -19,6 +19,7 @@ from services.routing.domain.errors import ConcurrentModification, DomainError, 
 from services.routing.entrypoints.cases import case_router
 from services.routing.entrypoints.holds import holds_router
 from services.routing.entrypoints.notifications import notification_router
+from services.routing.entrypoints.person_links import person_link_router
 from services.routing.entrypoints.rules import rules_router
 from services.routing.entrypoints.subject_access import subject_access_router
 from services.routing.entrypoints.tasks import task_router
@@ -37,6 +38,7 @@ def create_app(container: RoutingContainer, *, manage_runtime: bool = True, auth
     app.include_router(task_router(container))
     app.include_router(underretning_router(container))
     app.include_router(case_router(container))
+    app.include_router(person_link_router(container))
     app.include_router(rules_router(container))
     app.include_router(holds_router(container))
     # Auditors (READ_LOG_READ) list who read which case, when and why.

@@ -13,6 +13,7 @@ from services.routing.adapters.unit_of_work import RoutingUnitOfWork
 from services.routing.domain.actors import Actor
 from services.routing.domain.case import InfohusCase
 from services.routing.domain.casework import Underretning
+from services.routing.domain.classification import Classification
 from services.routing.domain.errors import NotFound, NotPermitted
 
 PRODUCER = "routing"
@@ -24,15 +25,20 @@ async def publish(uow: RoutingUnitOfWork, payload: EventPayload, *, concern_id: 
                                        causation_id=causation_id))
 
 
-async def save_case(uow: RoutingUnitOfWork, case: InfohusCase, *, causation_id: UUID | None = None) -> None:
-    """Save the case (optimistically) and publish one CaseTransitioned per new timeline entry."""
+async def save_case(uow: RoutingUnitOfWork, case: InfohusCase, *, causation_id: UUID | None = None,
+                    reclassified: Classification | None = None) -> None:
+    """Save the case (optimistically) and publish one CaseTransitioned per new timeline entry; after a
+    correction (``reclassified``) each carries the classification of now."""
     entries = list(case.new_entries)
     await uow.cases.save(case)
+    c = reclassified
     for entry in entries:
         await publish(uow, CaseTransitioned(
             concern_id=case.concern_id, reference=case.reference, infohus_case_id=case.case_id,
             action=entry.action, from_state=entry.from_state, to_state=entry.to_state, actor=entry.actor,
-            actor_role=entry.actor_role, at=entry.at), concern_id=case.concern_id, causation_id=causation_id)
+            actor_role=entry.actor_role, at=entry.at, priority=c.priority if c else None,
+            age_bands=list(c.age_bands) if c else None, flags=list(c.flags) if c else None),
+            concern_id=case.concern_id, causation_id=causation_id)
 
 
 async def add_underretning(uow: RoutingUnitOfWork, underretning: Underretning, *, reference: str, at: datetime,

@@ -19,6 +19,7 @@ from rules.calendar import OfficeCalendar
 from rules.config import MunicipalityConfig
 from rules.vocabulary import TimeContext
 from services.routing.adapters.unit_of_work import RoutingUnitOfWork
+from services.routing.domain.classification import Classification, current
 from services.routing.domain.clocks import Clock
 
 log = logging.getLogger(__name__)
@@ -34,14 +35,15 @@ async def emit_owed(uow: RoutingUnitOfWork, clock: Clock, now: datetime,
     owed = clock.owed(now, emitted)
     if not owed:
         return []
-    reference, priority = await _case_summary(uow, clock)
+    reference, classification = await _case_summary(uow, clock)
     out_of_hours = OfficeCalendar(config).time_context(now) is not TimeContext.OFFICE_OPEN
     for kind in owed:
         # due_at is the deadline itself, for the warning too ("75 % gone; due at ...").
         event = DeadlineReached(deadline_id=clock.clock_id, kind=kind, concern_id=clock.concern_id,
                                 reference=reference, infohus_case_id=clock.infohus_case_id,
                                 underretning_id=clock.underretning_id, due_at=clock.due_at, reached_at=now,
-                                priority=priority, out_of_hours=out_of_hours)
+                                priority=classification.priority, out_of_hours=out_of_hours,
+                                age_bands=list(classification.age_bands), flags=list(classification.flags))
         envelope = Envelope.wrap(event, producer=PRODUCER, correlation_id=clock.concern_id)
         await uow.clocks.record_emitted(clock.clock_id, kind, envelope.event_id, now)
         await uow.outbox.add(envelope)
@@ -80,11 +82,15 @@ async def scan_deadlines(unit_of_work: Callable[[], RoutingUnitOfWork], *, now: 
     return count
 
 
-async def _case_summary(uow: RoutingUnitOfWork, clock: Clock) -> tuple[str, Priority]:
-    if clock.infohus_case_id is not None:
-        case = await uow.cases.get(clock.infohus_case_id)
-        if case is not None:
-            return case.reference, case.priority
+async def _case_summary(uow: RoutingUnitOfWork, clock: Clock) -> tuple[str, Classification]:
+    """The reference and the classification as they stand now: the case's (corrections included), the
+    decision's only for a clock without a case."""
     facts = await uow.facts.get(clock.concern_id)
+    case = None if clock.infohus_case_id is None else await uow.cases.get(clock.infohus_case_id)
+    if case is not None and facts is not None:
+        return case.reference, current(case, facts)
     decision = await uow.decisions.get(clock.concern_id)
-    return (facts.reference if facts else "?"), (Priority(decision.priority) if decision else Priority.P1)
+    reference = facts.reference if facts else "?"
+    if decision is None:  # pragma: no cover - the decision is written with the clocks
+        return reference, Classification(Priority.P1, (), (), clock.due_at)
+    return reference, Classification.of_decision(decision)

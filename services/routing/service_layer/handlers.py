@@ -23,6 +23,8 @@ from rules.config import MunicipalityConfig
 from rules.decision import Decision
 from rules.decision_table import decide
 from rules.facts import derive_facts
+from rules.fingerprint import RulesVersion
+from rules.inputs import DecisionInput, RulesInput
 from rules.vocabulary import DuplicateKind, Flag
 from services.routing.adapters.unit_of_work import RoutingUnitOfWork
 from services.routing.domain.actors import SYSTEM
@@ -32,15 +34,18 @@ from services.routing.domain.casework import (
     new_case_notification,
     plan_cases,
 )
+from services.routing.domain.classification import current
 from services.routing.domain.clocks import ClockKind, clock_id
 from services.routing.domain.delivery import delivery_note
 from services.routing.domain.disclosures import SystemInfo, internal_transfer
 from services.routing.domain.duplicates import Fingerprint, fingerprint, is_near_duplicate
 from services.routing.domain.facts import ConcernFacts, concern_facts
+from services.routing.domain.partner_receipt import partner_receipt
 from services.routing.domain.receipt import complete_by_mail, mail_status
 from services.routing.domain.tasks import TaskKind, task_id
 from services.routing.service_layer.common import publish, publish_underretning, save_case, save_underretning
 from services.routing.service_layer.deadlines import emit_owed, stop_clock
+from services.routing.service_layer.person_cases import join_open_cases, record_name_keys
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +55,7 @@ class RoutingDeps:
     config: MunicipalityConfig
     hmac_key: bytes
     system: SystemInfo
+    rules: RulesVersion  # the fingerprint of the rules code and ``config``, recorded with every decision
     entered_time_skew: timedelta = timedelta(minutes=5)
     """How far ahead of the server's clock a time a person enters may lie (a client's clock); taken as now."""
 
@@ -68,8 +74,10 @@ async def handle_concern_submitted(envelope: Envelope[ConcernSubmitted], *, uow:
         print_ = fingerprint(event.concern, event.received_at, deps.hmac_key)
         original = await _near_duplicate_original(uow, print_, config)
         duplicate = DuplicateKind.NEW if original is None else DuplicateKind.NEAR
-        decision = decide(event.concern, event.received_at, config, duplicate=duplicate)
-        derived = derive_facts(event.concern, event.received_at, config)
+        rules_input = DecisionInput(concern=RulesInput.of(event.concern), received_at=event.received_at,
+                                    duplicate=duplicate)
+        decision = decide(rules_input.concern, event.received_at, config, duplicate=duplicate)
+        derived = derive_facts(rules_input.concern, event.received_at, config)
         facts = concern_facts(concern_id=event.concern_id, reference=event.reference, concern=event.concern,
                               facts=derived, key=deps.hmac_key, fingerprint=print_,
                               config_version=decision.config_version)
@@ -77,13 +85,16 @@ async def handle_concern_submitted(envelope: Envelope[ConcernSubmitted], *, uow:
         decision_id = uuid5(event.concern_id, "decision")
         await uow.decisions.add(decision_id=decision_id, concern_id=event.concern_id,
                                        reference=event.reference, received_at=event.received_at, decided_at=now,
-                                       decision=decision, trace_id=current_trace_id())
+                                       decision=decision, trace_id=current_trace_id(), rules=deps.rules,
+                                       rules_input=rules_input)
         await uow.facts.add(facts)
+        await record_name_keys(uow, event, facts, deps.hmac_key)
         if original is None:
             adult_from = {person.path: person.age.eighteenth_birthday for person in derived.persons}
             await _open(uow, envelope, decision, decision_id, facts, deps, now, adult_from)
         else:
             await _link_near_duplicate(uow, envelope, facts, original, deps, now)
+        await _record_partner_receipt(uow, envelope, facts, original, deps)
         await _acknowledge(uow, envelope, now)
         await uow.commit()
 
@@ -93,6 +104,23 @@ async def _acknowledge(uow: RoutingUnitOfWork, envelope: Envelope[ConcernSubmitt
     event = envelope.payload
     await publish(uow, ConcernRouted(concern_id=event.concern_id, reference=event.reference, routed_at=now),
                   concern_id=event.concern_id, causation_id=envelope.event_id)
+
+
+async def _record_partner_receipt(uow: RoutingUnitOfWork, envelope: Envelope[ConcernSubmitted], facts: ConcernFacts,
+                                  original: ConcernFacts | None, deps: RoutingDeps) -> None:
+    """Data received from another authority: a RECEIPT in the disclosure log, on the case it went to."""
+    event = envelope.payload
+    case_ids = await _cases_of(uow, event.concern_id if original is None else original.concern_id)
+    receipt = partner_receipt(facts, event.concern.reporter, channel=event.concern.channel,
+                              recorded_by=event.recorded_by, case_id=case_ids[0] if case_ids else None,
+                              config=deps.config, system=deps.system)
+    if receipt is not None:
+        await publish(uow, receipt, concern_id=event.concern_id, causation_id=envelope.event_id)
+
+
+async def _cases_of(uow: RoutingUnitOfWork, concern_id: UUID) -> list[UUID]:
+    """The cases a concern opened, then those of persons it joined."""
+    return [*await uow.cases.ids_for_concern(concern_id), *await uow.person_links.joined_cases(concern_id)]
 
 
 async def _near_duplicate_original(uow: RoutingUnitOfWork, print_: Fingerprint,
@@ -111,6 +139,8 @@ async def _open(uow: RoutingUnitOfWork, envelope: Envelope[ConcernSubmitted], de
     ctx = PlanContext(concern_id=event.concern_id, reference=event.reference, received_at=event.received_at,
                       concern=event.concern, config=deps.config, system=deps.system, now=now)
     plan = plan_cases(ctx, decision, facts)
+    await join_open_cases(uow, plan, event, decision, key=deps.hmac_key, config=deps.config, now=now,
+                          causation_id=envelope.event_id)
     trace_id = current_trace_id()
     for case in plan.cases:
         await uow.cases.add(case, trace_id=trace_id)
@@ -151,8 +181,8 @@ async def _link_near_duplicate(uow: RoutingUnitOfWork, envelope: Envelope[Concer
     event = envelope.payload
     original_decision = await uow.decisions.get(original.concern_id)
     assert original_decision is not None
-    cases = [c for c in [await uow.cases.get(i) for i in await uow.cases.ids_for_concern(
-        original.concern_id)] if c is not None]
+    case_ids = await _cases_of(uow, original.concern_id)
+    cases = [c for c in [await uow.cases.get(i) for i in case_ids] if c is not None]
     underretninger = await uow.underretninger.for_concern(original.concern_id)
     clocks = await uow.clocks.for_concern(original.concern_id)
     tasks = await uow.tasks.for_concern(original.concern_id)
@@ -178,11 +208,12 @@ async def _link_near_duplicate(uow: RoutingUnitOfWork, envelope: Envelope[Concer
         await emit_owed(uow, clock, now, deps.config)
 
     first_case = cases[0]
-    supplement = original_decision.model_copy(update={
-        "infohus_triage_due": first_case.triage_due_at,
-        "flags": (*original_decision.flags, Flag.DUPLICATE_NEAR, Flag.SUPPLEMENT_TO_ORIGINAL)})
+    # The original's classification as it stands now (an age corrected since, a priority raised), and its
+    # destinations now: an underretning opened after a correction makes StraXen one of them.
+    supplement = current(first_case, original).with_flags(Flag.DUPLICATE_NEAR, Flag.SUPPLEMENT_TO_ORIGINAL)
+    destinations = {*original_decision.destinations, *([Destination.UNDERRETNING] if underretninger else [])}
     for destination in (Destination.INFOHUS_TK, Destination.UNDERRETNING):
-        if destination not in original_decision.destinations:
+        if destination not in destinations:
             continue
         await publish(uow, new_case_notification(
             original, supplement, first_case.case_id, underretninger, destination, now,

@@ -89,6 +89,7 @@ class DecisionExplanation(_View):
     time_context: str | None = None
     time_context_text: str | None = None
     config_version: str | None = None
+    rules_fingerprint: str | None = None
 
 
 class Delivery(_View):
@@ -105,6 +106,25 @@ class CaseUnderretning(_View):
     state: str
     assessment_due_at: datetime | None = None
     assessed_at: datetime | None = None
+    concern_id: UUID | None = None
+    reference: str | None = None
+
+
+class CaseConcern(_View):
+    """A concern about the case's person: the one that opened the case, or one that joined it."""
+
+    concern_id: UUID
+    reference: str
+    received_at: datetime
+    subject_index: int = 0
+    match: str
+    linked_at: datetime
+    linked_by: str
+    reason: str | None = None
+    active: bool = True
+    unlinked_at: datetime | None = None
+    unlinked_by: str | None = None
+    unlink_reason: str | None = None
 
 
 class CaseView(_View):
@@ -116,6 +136,7 @@ class CaseView(_View):
     state: str
     priority: str
     flags: list[str] = []
+    age_band: str | None = None  # the subject's, now
     triage_due_at: datetime
     opened_at: datetime
     version: int = 0
@@ -130,6 +151,7 @@ class CaseView(_View):
     underretninger: list[CaseUnderretning] = []
     decision: DecisionExplanation | None = None
     deliveries: list[Delivery] = []
+    concerns: list[CaseConcern] = []
 
 
 class UnderretningSummary(_View):
@@ -159,6 +181,7 @@ class UnderretningList(_View):
 
 
 class UnderretningView(UnderretningSummary):
+    age_band: str | None = None  # the child's, now
     assessed_by: str | None = None
     assessment_note: str | None = None
     orientation_outcome: str | None = None

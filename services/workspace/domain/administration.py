@@ -19,12 +19,15 @@ ROLE_DUTIES_DA: dict[Role, str] = {
     Role.AUDITOR: "Reviderer videregivelser og adgang til personoplysninger.",
     Role.ADMINISTRATOR: "Driver systemet: opsætning og mails, der ikke blev leveret. Ser ingen sager, men kan "
                         "udtrække en persons oplysninger til indsigt (logges med begrundelse).",
+    Role.PARTNER: "Samarbejdsmyndighed (politi, anden kommune, region, kriminalforsorg): indsender sine egne "
+                  "henvendelser via samarbejdskanalen og ser ingen sager.",
     Role.SERVICE_NOTIFY: "Notify-tjenestens overvågning af leverancer (en tjeneste, ikke en person).",
 }
 
 PERMISSIONS_DA: dict[Permission, str] = {
     Permission.PUBLIC: "Offentlige sider",
     Permission.CONCERN_CREATE_PHONE: "Registrere en henvendelse taget over telefonen",
+    Permission.CONCERN_CREATE_PARTNER: "Indsende en henvendelse som samarbejdsmyndighed",
     Permission.CASE_READ: "Læse infohussager",
     Permission.CASE_TRANSITION: "Flytte en infohussag videre (screening, analyse, lukning)",
     Permission.CASE_TRIAGE_MUNICIPAL: "Visitere for kommunen",

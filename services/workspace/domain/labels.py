@@ -46,6 +46,12 @@ CLOSE_REASONS = {
 
 PRIORITIES = {"P0": "P0 – akut", "P1": "P1 – hastende", "P2": "P2 – almindelig"}
 
+AGE_BANDS = {"MINOR": "Under 18 år", "MINOR_NEAR_18": "Under 18 år (fylder snart 18)",
+             "ADULT": "18 år eller derover", "UNKNOWN": "Alder ukendt"}
+
+# Why routing changed a classification by itself (on the timeline).
+CORRECTION_REASONS = {"MINOR_POSSIBLE": "personen kan være under 18 år"}
+
 ROLES = {
     "intake": "modtagelse",
     "tovholder_municipal": "kommunens tovholder",
@@ -53,6 +59,7 @@ ROLES = {
     "straxen": "StraXen",
     "auditor": "revisor",
     "administrator": "administrator",
+    "partner": "samarbejdsmyndighed",
     "system": "systemet",
 }
 
@@ -150,6 +157,17 @@ TIMELINE_ACTIONS = {
     "PUT_ON_HOLD": "Sat i bero",
     "RESUMED": "Genoptaget",
     "NOTE_ADDED": "Intern note",
+    "CONCERN_JOINED": "Ny henvendelse om samme person knyttet til sagen",
+    "PERSON_LINKED": "Henvendelse knyttet til sagen som samme person",
+    "PERSON_UNLINKED": "Henvendelse fjernet fra sagen (ikke samme person)",
+    "JOINED_CASE": "Knyttet til en anden sag om samme person",
+    "UNLINKED_FROM_CASE": "Fjernet fra en anden sag (ikke samme person)",
+    "AGE_CORRECTED": "Alderen er rettet",
+    "RECLASSIFIED": "Markeringerne er ændret efter en rettelse",
+    "PRIORITY_RAISED": "Prioriteten er hævet",
+    "TRIAGE_DUE_MOVED": "Visitationsfristen er rykket frem",
+    "UNDERRETNING_REGISTERED": "Underretning oprettet",
+    "UNDERRETNING_KEPT": "Underretningen består",
 }
 
 DELIVERY_STATES = {"QUEUED": "Sat i kø", "SENT": "Sendt (modtaget af mailserveren)",

@@ -40,6 +40,7 @@ READ_PURPOSES_DA = {
     "case_handling": "Sagsbehandling", "triage": "Visitation", "underretning_assessment": "Vurdering af underretning",
     "disclosure": "Forberedelse af videregivelse", "follow_up": "Opfølgning", "search": "Søgning",
     "audit": "Revision af videregivelser", "subject_access": "Udtræk til indsigt",
+    "rules_replay": "Genafspilning af routingafgørelse",
 }
 SERVICES_DA = {"intake": "Modtagelsen", "routing": "Sagsstyringen", "audit": "Videregivelsesloggen",
                "notify": "Mailudsendelsen"}

@@ -21,6 +21,7 @@ from services.workspace.domain.forms import (
     parse_police_decision,
     parse_triage,
 )
+from services.workspace.domain.person_links import MATCHES
 from services.workspace.entrypoints.common import audit, flat, form_of, intake, routing, submit, token_of
 from services.workspace.entrypoints.rendering import now_of, options, principal_of, render
 
@@ -37,7 +38,9 @@ NOTICES = {"visitation": "Din visitation er registreret.", "handling": "Handling
            "note": "Noten er tilføjet tidslinjen.", "videregivelse": "Videregivelsen er registreret i loggen.",
            "overdraget": "Sagen er overdraget, og videregivelsen er registreret i loggen.",
            "politi": "Beslutningen om videregivelse er registreret.",
-           "videresendelse": "Videresendelsen er registreret."}
+           "videresendelse": "Videresendelsen er registreret.",
+           "knyttet": "Henvendelsen er knyttet til sagen som samme person.",
+           "fjernet": "Henvendelsen er fjernet fra sagen og har fået sin egen sag."}
 TRIAGE_ORDER = ("tovholder_municipal", "tovholder_police")
 
 
@@ -117,6 +120,8 @@ async def _case_page(request: Request, case_id: UUID, *, problems: dict[str, str
         concern = await intake(request).concern(token, case.concern_id)
     except ServiceUnavailable:
         concern = None
+    linked = [(c, await _concern_or_none(request, token, c.concern_id))
+              for c in case.concerns if c.active and c.concern_id != case.concern_id]
     disclosures: list[CaseDisclosure] | None
     try:
         disclosures = await audit(request).case_disclosures(token, case_id)
@@ -127,6 +132,7 @@ async def _case_page(request: Request, case_id: UUID, *, problems: dict[str, str
     notice = NOTICES.get(request.query_params.get("udfoert", ""))
     return render(request, "case.html", {
         "title": f"Sag {case.reference}", "current": "/sager", "case": case, "concern": concern,
+        "linked": linked, "matches": MATCHES,
         "disclosures": disclosures, "participants": request.app.state.participants,
         "left": left, "overdue": overdue, "triage_complete": triage_complete, "awaiting": _awaiting(case.awaiting),
         "signoffs": [(role, case.triage_signoffs.get(role)) for role in TRIAGE_ORDER],
@@ -137,6 +143,13 @@ async def _case_page(request: Request, case_id: UUID, *, problems: dict[str, str
         "chosen_sources": [], "dimensions": options(L.CDE_DIMENSIONS), "chosen_dimensions": [],
         "close_reasons": options(L.CLOSE_REASONS), "police_bases": options(POLICE_BASES),
         "disclosure_channels": options(DISCLOSURE_CHANNELS)}, status_code)
+
+
+async def _concern_or_none(request: Request, token: str, concern_id: UUID) -> ConcernView | None:
+    try:
+        return await intake(request).concern(token, concern_id)
+    except ServiceUnavailable:
+        return None
 
 
 @router.get("/sager/{case_id}")

@@ -44,7 +44,15 @@ from services.workspace.adapters.services import (
     ServiceUnavailable,
     SignInRequired,
 )
-from services.workspace.entrypoints import administration, cases, disclosures, retention, subject_access, underretninger
+from services.workspace.entrypoints import (
+    administration,
+    cases,
+    disclosures,
+    person_links,
+    retention,
+    subject_access,
+    underretninger,
+)
 from services.workspace.entrypoints.rendering import message, principal_of
 from services.workspace.settings import WEB_DIR, WorkspaceSettings, participant_names
 
@@ -93,6 +101,7 @@ def create_app(settings: WorkspaceSettings | None = None, *, auth: AuthSettings 
     _mount_assets(app, settings)
     _health(app)
     app.include_router(cases.router)
+    app.include_router(person_links.router)
     app.include_router(disclosures.router)
     app.include_router(underretninger.router)
     app.include_router(administration.router)

@@ -53,7 +53,14 @@ def _timeline_text(entry: TimelineEntry) -> str:
     text = L.label(L.TIMELINE_ACTIONS, entry.action)
     extra = [L.label(L.TRIAGE_OUTCOMES, details["outcome"])] if "outcome" in details else []
     if "reason" in details:
-        extra.append(L.label(L.CLOSE_REASONS, details["reason"]))
+        extra.append(L.label(L.CLOSE_REASONS | L.CORRECTION_REASONS, details["reason"]))
+    if "to_band" in details:  # an age corrected
+        extra.append(f"{L.label(L.AGE_BANDS, details.get('from_band'))} → {L.label(L.AGE_BANDS, details['to_band'])}")
+    if entry.action == "PRIORITY_RAISED":
+        extra.append(f"{details.get('from')} → {details.get('to')}")
+    if "to_flags" in details:  # reclassified after a correction
+        flags = details["to_flags"] if isinstance(details["to_flags"], list) else []
+        extra.append("markeringer nu: " + (", ".join(L.label(L.FLAGS, f) for f in flags) or "ingen"))
     if "to_authorities" in details:
         extra.append(", ".join(map(str, details["to_authorities"])))
     if "note" in details:
@@ -61,11 +68,17 @@ def _timeline_text(entry: TimelineEntry) -> str:
     return text + (": " + "; ".join(extra) if extra else "")
 
 
+def _actor(user_id: str | None) -> str:
+    """A person's user id as it is; Infohus's own steps (``system:<service>``) in words."""
+    return "Infohus (automatisk)" if user_id and user_id.startswith("system:") else user_id or ""
+
+
 templates = pages.page_templates(TEMPLATES_DIR, filters={
     "deadline": L.deadline, "cpr": _cpr, "age_text": _age_text,
-    "person_role": _person_role,
+    "person_role": _person_role, "actor": _actor,
     "timeline_text": _timeline_text,
     "priority": lambda c: L.label(L.PRIORITIES, c), "case_state": lambda c: L.label(L.CASE_STATES, c),
+    "age_band": lambda c: L.label(L.AGE_BANDS, c) if c else "Ikke kendt",
     "flag": lambda c: L.label(L.FLAGS, c), "task_kind": lambda c: L.label(L.TASK_KINDS, c),
     "role": lambda c: L.label(L.ROLES, c), "triage_outcome": lambda c: L.label(L.TRIAGE_OUTCOMES, c),
     "close_reason": lambda c: L.label(L.CLOSE_REASONS, c), "clock_kind": lambda c: L.label(L.CLOCK_KINDS, c),

@@ -132,20 +132,31 @@ async def test_an_earlier_near_duplicate_moves_the_clocks_to_the_earliest_receip
     assert datetime.fromisoformat(breach["due_at"]) == earlier + timedelta(hours=24)
 
 
+async def new_concern_on_the_persons_case(routing: RoutingHarness, original: Any, second: Any) -> None:
+    """Not a duplicate: the second concern brings its own underretning, and joins the person's open case
+    (one person, one infohus case) instead of opening one."""
+    async with routing.container.unit_of_work() as uow:
+        facts = await uow.facts.get(second)
+        joined = await uow.person_links.joined_cases(second)
+    assert facts is not None and facts.duplicate_of is None
+    assert len(await routing.underretninger(second)) == 1
+    assert await routing.case_ids(second) == [] and [str(c) for c in joined] == await routing.case_ids(original)
+
+
 async def test_a_different_reporter_is_never_a_duplicate(routing: RoutingHarness) -> None:
-    await routing.submit(near_duplicate_body(), RECEIVED)
+    original = await routing.submit(near_duplicate_body(), RECEIVED)
     other = near_duplicate_body(submission_id="other-reporter-1",
                                 reporter={"category": "CITIZEN", "name": "Anden Borger", "phone": "87654321"})
     second = await routing.submit(other, RECEIVED)
-    assert len(await routing.case_ids(second)) == 1
+    await new_concern_on_the_persons_case(routing, original, second)
 
 
 async def test_outside_the_window_is_new(routing: RoutingHarness) -> None:
-    await routing.submit(near_duplicate_body(), RECEIVED)
+    original = await routing.submit(near_duplicate_body(), RECEIVED)
     later = datetime.fromisoformat(RECEIVED) + timedelta(hours=73)
     routing.now = later
     second = await routing.submit(near_duplicate_body(submission_id="much-later-0001"), later)
-    assert len(await routing.case_ids(second)) == 1
+    await new_concern_on_the_persons_case(routing, original, second)
 
 
 async def test_the_near_duplicate_look_up_reads_only_concerns_that_can_match(routing: RoutingHarness) -> None:

@@ -32,6 +32,8 @@ ROUTES = {
     ("POST", "/api/v1/cases/{case_id}/triage"): (Permission.CASE_TRIAGE_MUNICIPAL, Permission.CASE_TRIAGE_POLICE),
     ("POST", "/api/v1/cases/{case_id}/actions"): (Permission.CASE_TRANSITION,),
     ("POST", "/api/v1/cases/{case_id}/age-corrections"): (Permission.CASE_TRANSITION,),
+    ("POST", "/api/v1/cases/{case_id}/person-links"): (Permission.CASE_TRANSITION,),
+    ("POST", "/api/v1/cases/{case_id}/person-links/{concern_id}/unlink"): (Permission.CASE_TRANSITION,),
     ("GET", "/api/v1/notifications/requested"): (Permission.NOTIFICATIONS_REQUESTED_READ,),
     ("GET", "/api/v1/read-access-log"): (Permission.READ_LOG_READ,),
     ("POST", "/api/v1/subject-access"): (Permission.SUBJECT_ACCESS,),

@@ -216,7 +216,8 @@ async def test_the_case_view_explains_the_decision_in_danish(routing: RoutingHar
     assert view["awaiting"] == ["tovholder_municipal", "tovholder_police"]
     assert view["underretninger"] == [{"underretning_id": underretning["underretning_id"], "state": "REGISTERED",
                                        "assessment_due_at": view["underretninger"][0]["assessment_due_at"],
-                                       "assessed_at": None}]
+                                       "assessed_at": None, "concern_id": str(concern_id),
+                                       "reference": "ISH-EXPLAIN"}]
     assert {c["kind"] for c in view["clocks"]} == {"TRIAGE", "ASSESSMENT", "RECEIPT_CONFIRMATION"}
     assert set(view["clocks"][0]) >= {"kind", "due_at", "stopped_at", "events"}
     assert isinstance(view["record"], dict) and isinstance(view["flags"], list)

@@ -21,6 +21,7 @@ from services.routing.domain.casework import (
     underretning_after_age_correction,
     underretning_duties,
 )
+from services.routing.domain.classification import current, flags_after_age_correction
 from services.routing.domain.clocks import ClockKind, clock_id, warn_at
 from services.routing.domain.disclosures import internal_transfer
 from services.routing.domain.errors import InvalidCommand
@@ -64,14 +65,14 @@ async def correct_age(uow: RoutingUnitOfWork, case_id: UUID, actor: Actor, corre
             AgeEvidence(cpr=correction.cpr, date_of_birth=correction.date_of_birth, stated_age=correction.stated_age),
             calendar.local_date(facts.effective_received_at), transition_window_days=config.transition_window_days,
             feb29_policy=config.feb29_policy)
-        updated = with_age(person, assessment.band, assessment.minor_possible,
-                           cpr_hmac(correction.cpr, deps.hmac_key) if correction.cpr else None)
+        updated = with_age(person, assessment, cpr_hmac(correction.cpr, deps.hmac_key) if correction.cpr else None)
         facts.replace_person(updated)
         await uow.facts.save(facts)
         case.note(actor, now, "AGE_CORRECTED", {
             "person": path, "from_band": person.age_band.value, "to_band": assessment.band.value,
             "source": assessment.source.value, "minor_possible": assessment.minor_possible,
             "reason": correction.reason})
+        others = await _reclassify(uow, case, facts, actor, now=now)
         existing = await uow.underretninger.for_concern(case.concern_id)
         created: Underretning | None = None
         reported: list[str] = []
@@ -80,13 +81,25 @@ async def correct_age(uow: RoutingUnitOfWork, case_id: UUID, actor: Actor, corre
         elif not assessment.minor_possible and any(u.subject == path for u in existing):
             # The underretning and its clocks stand: StraXen closes it; routing never stops a clock silently.
             case.note(actor, now, "UNDERRETNING_KEPT", {"person": path})
-        await save_case(uow, case)
+        for saved in (case, *(other for other in others if other.new_entries)):
+            await save_case(uow, saved, reclassified=current(saved, facts))
         await uow.commit()
     return AgeCorrectionResult(person=path, from_band=person.age_band, to_band=assessment.band,
                                underretning_id=created.underretning_id if created else None,
                                received_at=created.received_at if created else None,
                                assessment_due_at=created.assessment_due_at if created else None,
                                deadline_events=reported)
+
+
+async def _reclassify(uow: RoutingUnitOfWork, case: InfohusCase, facts: ConcernFacts, actor: Actor, *,
+                      now: datetime) -> list[InfohusCase]:
+    """The age flags recomputed on every case of the concern (they are the concern's); returns the other
+    cases, to be saved with this one."""
+    others = [c for c in [await uow.cases.get(i) for i in await uow.cases.ids_for_concern(case.concern_id)
+                          if i != case.case_id] if c is not None]
+    for each in (case, *others):
+        each.reclassify(actor, now, flags=flags_after_age_correction(each.flags, facts), reason="AGE_CORRECTED")
+    return others
 
 
 async def _open_missing_underretning(uow: RoutingUnitOfWork, case: InfohusCase, facts: ConcernFacts, path: str, *,
@@ -117,11 +130,9 @@ async def _open_missing_underretning(uow: RoutingUnitOfWork, case: InfohusCase, 
         "assessment_due_at": underretning.assessment_due_at.isoformat(), "late": late})
     decision = await uow.decisions.get(case.concern_id)
     assert decision is not None
-    bands = [p.age_band for p in facts.persons if p.path.startswith("subjects[")]
-    current = decision.model_copy(update={"priority": case.priority, "infohus_triage_due": case.triage_due_at,
-                                          "age_bands": tuple(bands)})
-    await publish(uow, new_case_notification(facts, current, case.case_id, [underretning], Destination.UNDERRETNING,
-                                             now, key=f":{underretning.underretning_id}"), concern_id=case.concern_id)
+    await publish(uow, new_case_notification(facts, current(case, facts), case.case_id, [underretning],
+                                             Destination.UNDERRETNING, now, key=f":{underretning.underretning_id}"),
+                  concern_id=case.concern_id)
     await publish(uow, internal_transfer(
         facts, to_child_welfare=True,
         record_id=uuid5(case.concern_id, f"transfer:UNDERRETNING:{underretning.underretning_id}"),

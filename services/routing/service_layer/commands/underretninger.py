@@ -69,8 +69,10 @@ async def _request_receipt_mail(uow: RoutingUnitOfWork, task: Task, u: Underretn
         # A citizen's address may be shared with the family the underretning is about.
         raise InvalidCommand("Infohus sender kun kvitteringsmail til en fagpersons arbejdsmail; registrer, hvordan "
                              "kvitteringen blev sendt / Infohus mails the receipt to professional reporters only")
-    decision = await uow.decisions.get(u.concern_id)
-    priority = Priority(decision.priority) if decision is not None else Priority.P1
+    case = None if u.case_id is None else await uow.cases.get(u.case_id)
+    decision = None if case is not None else await uow.decisions.get(u.concern_id)
+    # The case's priority now (raised by a correction since the decision), the decision's only without a case.
+    priority = case.priority if case is not None else Priority(decision.priority) if decision else Priority.P1
     request = request_mail(task, u, actor, reference=facts.reference, priority=priority, send_to=send_to, now=now)
     await uow.tasks.save(task)
     await publish(uow, request, concern_id=u.concern_id)

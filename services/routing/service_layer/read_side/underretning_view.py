@@ -13,16 +13,20 @@ from infohus.kit.auth.roles import Permission
 from services.routing.adapters.unit_of_work import RoutingUnitOfWork
 from services.routing.domain.actors import Actor
 from services.routing.domain.casework import Underretning
+from services.routing.domain.facts import ConcernFacts
 from services.routing.domain.tasks import Task
 from services.routing.service_layer.common import require, underretning_for
 from services.routing.service_layer.read_side.read_log import ReadLog
 from services.routing.service_layer.read_side.views import ClockView, UnderretningView, clock_views, task_view
 
 
-def _underretning_view(u: Underretning, reference: str, tasks: list[Task], clocks: list[ClockView]) -> UnderretningView:
+def _underretning_view(u: Underretning, facts: ConcernFacts | None, tasks: list[Task],
+                       clocks: list[ClockView]) -> UnderretningView:
+    child = facts.person(u.subject) if facts else None
     return UnderretningView(
-        underretning_id=u.underretning_id, concern_id=u.concern_id, case_id=u.case_id, reference=reference,
-        subject=u.subject, person_id=u.person_id, legal_type=u.legal_type, origin=u.origin, state=u.state,
+        underretning_id=u.underretning_id, concern_id=u.concern_id, case_id=u.case_id,
+        reference=facts.reference if facts else "", subject=u.subject, person_id=u.person_id,
+        legal_type=u.legal_type, origin=u.origin, state=u.state, age_band=child.age_band if child else None,
         received_at=u.received_at, assessment_due_at=u.assessment_due_at,
         receipt_confirmation_due_date=u.receipt_confirmation_due_date,
         professional_orientation_required=u.professional_orientation_required, assessed_at=u.assessed_at,
@@ -44,4 +48,4 @@ async def underretning_view(uow: RoutingUnitOfWork, underretning_id: UUID, actor
         await read_log.record(uow, [(CaseKind.UNDERRETNING, underretning_id,
                                      purpose or ReadPurpose.UNDERRETNING_ASSESSMENT)])
         await uow.commit()
-    return _underretning_view(u, facts.reference if facts else "", tasks, clock_views(clocks, events))
+    return _underretning_view(u, facts, tasks, clock_views(clocks, events))

@@ -8,9 +8,10 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, JsonValue
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue
 
 from contracts.events import DeadlineKind, DeliveryStatus, Destination, NotificationPurpose, Priority
+from rules.age import AgeBand
 from rules.vocabulary import TimeContext
 from services.routing.domain.case import CaseState, CloseReason, TriageOutcome
 from services.routing.domain.clocks import Clock, ClockKind
@@ -181,6 +182,9 @@ class DecisionView(_View):
     time_context: TimeContext
     time_context_text: str
     config_version: str
+    rules_fingerprint: str | None = Field(
+        default=None, description="sha256 of the rules code and the municipality configuration that made the "
+        "decision (`infohus explain --decision` replays it); null for decisions made before it was recorded")
     decided_at: AwareDatetime
 
 
@@ -191,6 +195,27 @@ class UnderretningStatus(_View):
     state: str
     assessment_due_at: AwareDatetime
     assessed_at: AwareDatetime | None
+    concern_id: UUID | None = None
+    reference: str | None = None
+    """The concern the underretning came with (each concern about a possible minor brings its own)."""
+
+
+class CaseConcernView(_View):
+    """A concern about the case's person: the one that opened the case, or one that joined it (on arrival by
+    CPR number or by name and date of birth, or linked by a tovholder), and whether and why it left."""
+
+    concern_id: UUID
+    reference: str
+    received_at: AwareDatetime
+    subject_index: int
+    match: str
+    linked_at: AwareDatetime
+    linked_by: str
+    reason: str | None
+    active: bool
+    unlinked_at: AwareDatetime | None = None
+    unlinked_by: str | None = None
+    unlink_reason: str | None = None
 
 
 class DeliveryView(_View):
@@ -215,6 +240,8 @@ class CaseView(_View):
     state: CaseState
     priority: Priority
     flags: list[str]
+    age_band: AgeBand | None
+    """The subject's age band now (after any correction); the priority and flags are the case's, current too."""
     triage_due_at: AwareDatetime
     opened_at: AwareDatetime
     version: int
@@ -230,6 +257,8 @@ class CaseView(_View):
     underretninger: list[UnderretningStatus]
     decision: DecisionView | None
     deliveries: list[DeliveryView]
+    concerns: list[CaseConcernView] = []
+    """Every concern about the person, the opening one first; those that left the case too (``active``)."""
 
 
 # --- the underretning view (StraXen) -------------------------------------------------------------------
@@ -245,6 +274,8 @@ class UnderretningView(_View):
     legal_type: str
     origin: str
     state: str
+    age_band: AgeBand | None
+    """The child's age band now (after any correction)."""
     received_at: AwareDatetime
     assessment_due_at: AwareDatetime
     receipt_confirmation_due_date: date | None

@@ -78,13 +78,13 @@ async def inbox(uow: RoutingUnitOfWork, query: InboxQuery, actor: Actor, read_lo
                 hmac_key: bytes) -> CaseList:
     """Open infohus cases, most urgent first; each case listed is logged as read."""
     require(actor, Permission.CASE_READ)
-    f = CaseFilter(
-        include_closed=query.include_closed, states=tuple(s.value for s in query.states),
-        priorities=query.priorities, overdue=query.overdue, actor=actor.user_id if query.mine else None,
-        reference=query.reference, concern_ids=tuple(str(c) for c in query.concern_ids),
-        cpr_hmac=None if query.cpr is None else cpr_hmac(query.cpr.replace("-", ""), hmac_key),
-        municipalities=tuple(sorted(actor.municipalities)))
     async with uow:
+        f = CaseFilter(
+            include_closed=query.include_closed, states=tuple(s.value for s in query.states),
+            priorities=query.priorities, overdue=query.overdue, actor=actor.user_id if query.mine else None,
+            case_ids=await _found_cases(uow, query),
+            cpr_hmac=None if query.cpr is None else cpr_hmac(query.cpr.replace("-", ""), hmac_key),
+            municipalities=tuple(sorted(actor.municipalities)))
         try:
             page = await uow.worklists.inbox(f, now=now, cursor=query.cursor, limit=query.limit)
         except InvalidCursor as error:
@@ -95,12 +95,27 @@ async def inbox(uow: RoutingUnitOfWork, query: InboxQuery, actor: Actor, read_lo
     return CaseList(items=[_case_summary(r, now) for r in page.rows], next_cursor=page.next_cursor, total=page.total)
 
 
+async def _found_cases(uow: RoutingUnitOfWork, query: InboxQuery) -> tuple[str, ...] | None:
+    """The cases a reference or a list of concerns finds (None: no such filter): a concern's reference finds the
+    case it opened or joined, and a near duplicate's the case of the concern it was linked to."""
+    found: set[str] | None = None
+    if query.reference is not None:
+        found = set(await uow.person_links.cases_for_concerns(
+            await uow.person_links.concerns_by_reference(query.reference)))
+    if query.concern_ids:
+        by_concern = set(await uow.person_links.cases_for_concerns(str(c) for c in query.concern_ids))
+        found = by_concern if found is None else found & by_concern
+    return None if found is None else tuple(sorted(found))
+
+
 async def cases_by_reference(uow: RoutingUnitOfWork, reference: str, actor: Actor, read_log: ReadLog, *,
                              now: datetime, purpose: ReadPurpose | None = None) -> list[CaseSummary]:
-    """The cases of a reference (one per subject); each read is logged."""
+    """The cases of a reference (one per subject): the cases its concern opened or joined, or for a near duplicate
+    those of the concern it supplements; each read is logged."""
     require(actor, Permission.CASE_READ)
     async with uow:
-        rows = await uow.worklists.by_reference(reference, municipalities=actor.municipalities)
+        found = await uow.person_links.cases_for_concerns(await uow.person_links.concerns_by_reference(reference))
+        rows = await uow.worklists.by_case_ids(found, municipalities=actor.municipalities)
         if not rows:
             raise NotFound("Ingen sag med den reference / no case with that reference")
         await read_log.record(uow, [(CaseKind.INFOHUS_CASE, r.case_id, purpose or case_read_purpose(CaseState(r.state)))
