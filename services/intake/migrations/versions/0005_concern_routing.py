@@ -4,13 +4,13 @@ asked again for one that had none; concerns by time of recording
 No backfill: concerns accepted before this revision have no acknowledgement yet, so the first rounds ask
 routing again about those inside the look-back window, and routing acknowledges them (it changes nothing).
 
-Revision ID: 0006
+Revision ID: 0005
 Revises: 0004
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
+revision = "0005"
 down_revision = "0004"
 branch_labels = None
 depends_on = None
