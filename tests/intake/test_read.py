@@ -189,7 +189,16 @@ async def test_an_anonymous_reporter_is_shown_as_anonymous(intake: IntakeUnderTe
     stored = await submit(intake, anonymous_body())
     view = (await get(intake, f"{API}/{stored['concern_id']}", TOVHOLDER)).json()
     assert view["reporter"] == {"category": "ANONYMOUS", "anonymous": True, "claims_professional": False,
+                                "authority": None, "cooperation_form": None,
                                 "name": None, "role": None, "workplace": None, "phone": None, "email": None}
+
+
+async def test_a_partner_authoritys_report_names_the_authority(intake: IntakeUnderTest) -> None:
+    reporter = {"category": "PARTNER_AUTHORITY", "authority": "KRIMINALFORSORGEN", "workplace": "Kriminalforsorgen",
+                "phone": PHONE}
+    stored = await submit(intake, concern_body(reporter=reporter), role=INTAKE)
+    view = (await get(intake, f"{API}/{stored['concern_id']}", TOVHOLDER)).json()
+    assert (view["reporter"]["authority"], view["reporter"]["cooperation_form"]) == ("KRIMINALFORSORGEN", None)
 
 
 @pytest.mark.parametrize("purpose", ["search", "subject_access"])

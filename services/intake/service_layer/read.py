@@ -13,7 +13,14 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from contracts.concern import Acuteness, Channel, ReporterCategory, WarningSign
+from contracts.concern import (
+    Acuteness,
+    Channel,
+    PartnerAuthority,
+    PartnerCooperationForm,
+    ReporterCategory,
+    WarningSign,
+)
 from infohus.kit.auth import CaseKind, Principal, ReadAccessLogger, ReadPurpose
 from services.intake.adapters.unit_of_work import IntakeUnitOfWork
 from services.intake.domain.lookup import Criterion, NamedPerson, Reader, Scope, persons_of
@@ -48,6 +55,8 @@ class ReporterView(BaseModel):
     category: ReporterCategory
     anonymous: bool
     claims_professional: bool
+    authority: PartnerAuthority | None = Field(default=None, description="A partner authority's report: which")
+    cooperation_form: PartnerCooperationForm | None = None
     name: str | None
     role: str | None
     workplace: str | None
@@ -158,6 +167,7 @@ def _view(concern: Concern, persons: list[NamedPerson]) -> ConcernView:
         crime_suspicion=body.crime_suspicion, persons=[PersonView.of(named) for named in persons],
         reporter=ReporterView(
             category=reporter.category, anonymous=anonymous, claims_professional=reporter.claims_professional,
+            authority=reporter.authority, cooperation_form=reporter.cooperation_form,
             name=None if anonymous else reporter.name, role=None if anonymous else reporter.role,
             workplace=None if anonymous else reporter.workplace, phone=None if anonymous else reporter.phone,
             email=None if anonymous else reporter.email))

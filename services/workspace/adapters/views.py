@@ -205,6 +205,8 @@ class ReporterView(_View):
     category: str
     anonymous: bool = False
     claims_professional: bool = False
+    authority: str | None = None  # a partner authority's report: which authority
+    cooperation_form: str | None = None
     name: str | None = None
     role: str | None = None
     workplace: str | None = None

@@ -200,6 +200,9 @@ SCREENING_REGISTERS = {
     "PSYCHIATRY": "Psykiatrien",
 }
 
+PARTNER_AUTHORITIES = {"POLICE": "Politiet", "MUNICIPALITY": "En anden kommune", "REGION": "Regionen",
+                       "KRIMINALFORSORGEN": "Kriminalforsorgen"}
+
 AWAITING = {"tovholder_municipal": "afventer kommunens tovholder", "tovholder_police": "afventer politiets tovholder"}
 
 

@@ -87,6 +87,7 @@ templates = pages.page_templates(TEMPLATES_DIR, filters={
     "legal_type": lambda c: L.label(L.LEGAL_TYPES, c), "channel": lambda c: L.label(L.CHANNELS, c),
     "acuteness": lambda c: L.label(L.ACUTENESS, c),
     "reporter_category": lambda c: L.label(L.REPORTER_CATEGORIES, c),
+    "partner_authority": lambda c: L.label(L.PARTNER_AUTHORITIES, c),
     "warning_sign": lambda c: WARNING_SIGN_CODES.get(c, c),
     "disclosure_kind": lambda c: L.label(L.DISCLOSURE_KINDS, c), "purpose": lambda c: L.label(L.PURPOSES, c),
     "legal_basis": lambda c: L.label(L.LEGAL_BASES_DISCLOSURE | L.LEGAL_BASES_RECEIPT, c),
