@@ -45,6 +45,7 @@ from infohus.kit.security_headers import CsrfProtection, install_security_header
 from services.intake.bootstrap import IntakeContainer, bootstrap
 from services.intake.domain.model import SYSTEM
 from services.intake.entrypoints import security
+from services.intake.entrypoints.partner_web import PARTNER_FORM, is_partner_page, partner_refusal_page, partner_router
 from services.intake.entrypoints.problems import (
     ErrorOut,
     FieldProblem,
@@ -177,8 +178,9 @@ def create_app(container: IntakeContainer, *, manage_runtime: bool = True, auth:
     app.include_router(subject_access_router(container))
     app.include_router(retention_router(container.retention))
     app.include_router(web_router())
+    app.include_router(partner_router())
     app.add_middleware(RateLimitMiddleware, container=container)
-    app.add_middleware(RefusalCounter, paths=(API_PATH, PUBLIC_FORM, STAFF_FORM))
+    app.add_middleware(RefusalCounter, paths=(API_PATH, PUBLIC_FORM, STAFF_FORM, PARTNER_FORM))
     # Outermost, so that every answer carries them, the rate limiter's 429 too.
     install_security_headers(app, auth_settings.environment, csp=CONTENT_SECURITY_POLICY)
     return app
@@ -243,9 +245,12 @@ def _install_error_handlers(app: FastAPI) -> None:
             if "csrf_failed" in codes:
                 return message_page(request, title="Formularen er udløbet", status_code=error.status_code,
                                     paragraphs=["Af sikkerhedshensyn skal du åbne formularen igen og sende den "
-                                                "på ny."], link=(STAFF_FORM, "Åbn formularen igen"))
+                                                "på ny."],
+                                    link=(PARTNER_FORM if is_partner_page(request) else STAFF_FORM,
+                                          "Åbn formularen igen"))
             if codes and error.status_code in (status.HTTP_401_UNAUTHORIZED, status.HTTP_403_FORBIDDEN):
-                return refusal_page(request, error.status_code, headers)
+                refusal = partner_refusal_page if is_partner_page(request) else refusal_page
+                return refusal(request, error.status_code, headers)
             if error.status_code == status.HTTP_404_NOT_FOUND:
                 return message_page(request, title="Siden findes ikke", status_code=404,
                                     paragraphs=["Tjek adressen. Vil du fortælle os om en bekymring, så brug "
