@@ -14,7 +14,7 @@ import pytest
 from services.intake.adapters.orm import concerns
 from tests.conftest import Databases
 from tests.intake.conftest import DEV_PASSWORD, IntakeUnderTest, make_intake
-from tests.intake.test_web import hidden
+from tests.intake.test_web import citizen_form, hidden
 
 PARTNER_FORM = "/samarbejdspartner/henvendelse"
 LOGIN = "/auth/login"
@@ -39,18 +39,15 @@ async def sign_in(client: httpx.AsyncClient, username: str) -> None:
 
 
 def partner_form(page: str, **fields: str) -> dict[str, str]:
-    data = {"csrf_token": hidden(page, "csrf_token"), "submission_id": hidden(page, "submission_id"),
-            "subject_count": "1", "child_count": "0", "handling": "send",
-            "subjects-0-name": "Mads Holm", "subjects-0-cpr": "010110-1234", "subjects-0-municipality": "Ishøj",
-            "description": "Mads har under en afhøring sagt, at vold mod politiet er nødvendig.",
-            "acuteness": "URGENT", "reporter-authority": "POLICE", "reporter-name": "Betjent Hansen",
-            "reporter-role": "Politiassistent", "reporter-workplace": "Københavns Vestegns Politi",
-            "reporter-phone": "43861448",
-            # What the form does not offer is not taken from it either:
-            "reporter-category": "CITIZEN", "channel": "WEB", "received_at-date": "01.01.2026",
-            "received_at-time": "08:00"}
-    data.update(fields)
-    return data
+    """A partner's answers (on the citizen's form data: what the partner form does not offer, the reporter's
+    category CITIZEN among them, is sent but must not be taken from it)."""
+    return citizen_form(page, **{
+        "subjects-0-name": "Mads Holm", "subjects-0-cpr": "010110-1234",
+        "description": "Mads har under en afhøring sagt, at vold mod politiet er nødvendig.",
+        "acuteness": "URGENT", "reporter-authority": "POLICE", "reporter-name": "Betjent Hansen",
+        "reporter-role": "Politiassistent", "reporter-workplace": "Københavns Vestegns Politi",
+        "reporter-phone": "43861448", "reporter-email": "hansen@politi.example", "channel": "WEB",
+        "received_at-date": "01.01.2026", "received_at-time": "08:00", **fields})
 
 
 async def test_a_partner_reports_a_concern_in_the_browser(partner_intake: IntakeUnderTest) -> None:

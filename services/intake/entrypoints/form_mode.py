@@ -20,3 +20,8 @@ class FormMode:
     """Intake staff register a concern that came another way: channel and time received are chosen."""
     partner: bool = False
     """A partner authority reports itself: channel PARTNER, received now, reporter PARTNER_AUTHORITY."""
+    sign_in_title: str = ""
+    """The signed-in forms' refusal pages (``web.refusal_page``): the 401 page's title, who the form is for,
+    and the role the 403 page says it needs."""
+    who_for: str = ""
+    role_needed: str = ""

@@ -45,7 +45,7 @@ from infohus.kit.security_headers import CsrfProtection, install_security_header
 from services.intake.bootstrap import IntakeContainer, bootstrap
 from services.intake.domain.model import SYSTEM
 from services.intake.entrypoints import security
-from services.intake.entrypoints.partner_web import PARTNER_FORM, is_partner_page, partner_refusal_page, partner_router
+from services.intake.entrypoints.partner_web import PARTNER_FORM, PARTNER_MODE, is_partner_page, partner_router
 from services.intake.entrypoints.problems import (
     ErrorOut,
     FieldProblem,
@@ -54,7 +54,14 @@ from services.intake.entrypoints.problems import (
 )
 from services.intake.entrypoints.read_api import concern_router
 from services.intake.entrypoints.subject_access import subject_access_router
-from services.intake.entrypoints.web import PUBLIC_FORM, STAFF_FORM, message_page, refusal_page, web_router
+from services.intake.entrypoints.web import (
+    PUBLIC_FORM,
+    STAFF_FORM,
+    STAFF_MODE,
+    message_page,
+    refusal_page,
+    web_router,
+)
 from services.intake.metrics import RefusalCounter
 from services.intake.service_layer.submit import ConcernRejected, Receipt
 from services.intake.settings import WEB_DIR
@@ -249,8 +256,8 @@ def _install_error_handlers(app: FastAPI) -> None:
                                     link=(PARTNER_FORM if is_partner_page(request) else STAFF_FORM,
                                           "Åbn formularen igen"))
             if codes and error.status_code in (status.HTTP_401_UNAUTHORIZED, status.HTTP_403_FORBIDDEN):
-                refusal = partner_refusal_page if is_partner_page(request) else refusal_page
-                return refusal(request, error.status_code, headers)
+                return refusal_page(request, error.status_code, headers,
+                                    PARTNER_MODE if is_partner_page(request) else STAFF_MODE)
             if error.status_code == status.HTTP_404_NOT_FOUND:
                 return message_page(request, title="Siden findes ikke", status_code=404,
                                     paragraphs=["Tjek adressen. Vil du fortælle os om en bekymring, så brug "

@@ -9,9 +9,7 @@ its necessity assessment. The signed-in user is stored as ``recorded_by``, as th
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import RedirectResponse
@@ -19,13 +17,9 @@ from fastapi.responses import RedirectResponse
 from infohus.kit.auth import Permission, Principal, require
 from services.intake.entrypoints.form_mode import FormMode
 from services.intake.entrypoints.web import (
-    DEV_LOGIN,
-    PUBLIC_FORM,
     Page,
-    development_login,
     fresh_values,
     handle_concern_form,
-    message_page,
     render_form,
 )
 
@@ -33,8 +27,12 @@ PARTNER_ROOT = "/samarbejdspartner"
 PARTNER_FORM = "/samarbejdspartner/henvendelse"
 
 PARTNER = require(Permission.CONCERN_CREATE_PARTNER)
-PARTNER_MODE = FormMode(PARTNER_FORM, "Henvendelse fra en samarbejdspartner", "Tak – vi har modtaget jeres henvendelse",
-                        "Infohus – samarbejdspartnere", partner=True)
+PARTNER_MODE = FormMode(
+    PARTNER_FORM, "Henvendelse fra en samarbejdspartner", "Tak – vi har modtaget jeres henvendelse",
+    "Infohus – samarbejdspartnere", partner=True, sign_in_title="Log ind som samarbejdspartner",
+    who_for="Formularen er for ansatte hos samarbejdspartnere: politiet, andre kommuner, regionen og "
+            "Kriminalforsorgen.",
+    role_needed="Formularen for samarbejdspartnere kræver rollen som samarbejdspartner (partner).")
 
 
 def partner_router() -> APIRouter:
@@ -57,26 +55,3 @@ def partner_router() -> APIRouter:
 
 def is_partner_page(request: Request) -> bool:
     return request.url.path == PARTNER_ROOT or request.url.path.startswith(PARTNER_ROOT + "/")
-
-
-def partner_refusal_page(request: Request, status_code: int, headers: Mapping[str, str]) -> Response:
-    """The partner pages' 401 (not signed in) or 403 (not a partner authority's user)."""
-    if status_code == status.HTTP_401_UNAUTHORIZED:
-        back = request.url.path if request.method == "GET" else PARTNER_FORM
-        signed_out = "Formularen er for ansatte hos samarbejdspartnere: politiet, andre kommuner, regionen og " \
-                     "Kriminalforsorgen."
-        if development_login(request):
-            return message_page(
-                request, title="Log ind som samarbejdspartner", status_code=status_code, headers=headers,
-                paragraphs=[signed_out + " Log ind for at fortsætte."],
-                link=(f"{DEV_LOGIN}?next={quote(back, safe='/')}", "Log ind (udviklingslogin)"))
-        return message_page(
-            request, title="Log ind som samarbejdspartner", status_code=status_code, headers=headers,
-            paragraphs=[signed_out + " Log ind med det log-ind, kommunen har givet jer, og åbn siden igen.",
-                        "Vil du fortælle os om en bekymring som privatperson, så brug den offentlige formular."],
-            link=(PUBLIC_FORM, "Gå til den offentlige formular"))
-    return message_page(
-        request, title="Din rolle giver ikke adgang", status_code=status_code, headers=headers,
-        paragraphs=["Formularen for samarbejdspartnere kræver rollen som samarbejdspartner (partner). Bed din "
-                    "administrator om adgang, eller log ind med en anden bruger."],
-        link=(PUBLIC_FORM, "Gå til den offentlige formular"))

@@ -64,7 +64,10 @@ PHONE_STAFF = require(Permission.CONCERN_CREATE_PHONE)
 PUBLIC_MODE = FormMode(PUBLIC_FORM, "Fortæl os om din bekymring", "Tak – vi har modtaget din bekymring",
                        categories=CATEGORY_LABELS_PUBLIC)
 STAFF_MODE = FormMode(STAFF_FORM, "Registrér en henvendelse", "Henvendelsen er registreret",
-                      "Infohus – personale", CATEGORY_LABELS_STAFF, staff=True)
+                      "Infohus – personale", CATEGORY_LABELS_STAFF, staff=True, sign_in_title="Log ind som medarbejder",
+                      who_for="Formularen til at registrere henvendelser er kun for modtagelsens personale.",
+                      role_needed="Formularen til at registrere henvendelser kræver rollen som medarbejder i "
+                                  "modtagelsen (intake).")
 
 _UNAVAILABLE_PROBLEM = FieldProblem(
     "csrf_token", "temporarily_unavailable",
@@ -374,24 +377,22 @@ def web_router() -> APIRouter:
     return router
 
 
-def refusal_page(request: Request, status_code: int, headers: Mapping[str, str]) -> Response:
-    """The page for a 401 (not signed in) or 403 (wrong role) from a staff page's access rule."""
-    back = request.url.path if request.method == "GET" else STAFF_FORM
+def refusal_page(request: Request, status_code: int, headers: Mapping[str, str],
+                 mode: FormMode = STAFF_MODE) -> Response:
+    """The page for a 401 (not signed in) or 403 (wrong role) from the access rule of ``mode``'s form."""
+    back = request.url.path if request.method == "GET" else mode.href
     if status_code == status.HTTP_401_UNAUTHORIZED:
         if development_login(request):
             return message_page(
-                request, title="Log ind som medarbejder", status_code=status_code, headers=headers,
-                paragraphs=["Formularen til at registrere henvendelser er kun for modtagelsens personale. "
-                            "Log ind for at fortsætte."],
+                request, title=mode.sign_in_title, status_code=status_code, headers=headers,
+                paragraphs=[f"{mode.who_for} Log ind for at fortsætte."],
                 link=(f"{DEV_LOGIN}?next={quote(back, safe='/')}", "Log ind (udviklingslogin)"))
         return message_page(
-            request, title="Log ind som medarbejder", status_code=status_code, headers=headers,
-            paragraphs=["Formularen til at registrere henvendelser er kun for modtagelsens personale. "
-                        "Log ind med kommunens log-ind, og åbn siden igen.",
+            request, title=mode.sign_in_title, status_code=status_code, headers=headers,
+            paragraphs=[f"{mode.who_for} Log ind med kommunens log-ind, og åbn siden igen.",
                         "Vil du selv fortælle os om en bekymring, så brug formularen."],
             link=(PUBLIC_FORM, "Gå til formularen"))
     return message_page(
         request, title="Din rolle giver ikke adgang", status_code=status_code, headers=headers,
-        paragraphs=["Formularen til at registrere henvendelser kræver rollen som medarbejder i modtagelsen "
-                    "(intake). Bed din administrator om adgang, eller log ind med en anden bruger."],
+        paragraphs=[f"{mode.role_needed} Bed din administrator om adgang, eller log ind med en anden bruger."],
         link=(PUBLIC_FORM, "Gå til den offentlige formular"))
