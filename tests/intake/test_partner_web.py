@@ -77,6 +77,7 @@ async def test_a_partner_reports_a_concern_in_the_browser(partner_intake: Intake
     assert "reporter-workplace" in errors and "description" in errors  # every problem at once
     assert 'href="#reporter-authority-1"' in no_authority.text
     assert forged.status_code == 403 and "Formularen er udløbet" in forged.text
+    assert f'href="{PARTNER_FORM}"' in forged.text  # open the partner form again, not the staff form
     assert receipt.status_code == 200, receipt.text
     reference = re.search(r'id="reference">([^<]+)<', receipt.text)
     assert reference and "Dit referencenummer" in receipt.text
