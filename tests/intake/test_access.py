@@ -16,12 +16,14 @@ from tests.intake.conftest import IntakeUnderTest
 PUBLIC_WEB = {("GET", "/"), ("GET", "/henvendelse"), ("POST", "/henvendelse"), ("POST", API_PATH)}
 STAFF_WEB = {("GET", "/personale"), ("GET", "/personale/henvendelse"), ("POST", "/personale/henvendelse"),
              ("GET", "/personale/telefon"), ("POST", "/personale/telefon")}
+PARTNER_WEB = {("GET", "/samarbejdspartner"), ("GET", "/samarbejdspartner/henvendelse"),
+               ("POST", "/samarbejdspartner/henvendelse")}
 
 
 async def test_every_route_against_every_role_and_anonymous(sqlite_intake: IntakeUnderTest) -> None:
     cases = authorization_cases(sqlite_intake.app, public=PUBLIC_PATHS)
     assert {case.method for case in cases} >= {"GET", "POST"}
-    assert {(c.method, c.rule.path) for c in cases} >= PUBLIC_WEB | STAFF_WEB
+    assert {(c.method, c.rule.path) for c in cases} >= PUBLIC_WEB | STAFF_WEB | PARTNER_WEB
     assert all(c.role is None or isinstance(c.role, Role) for c in cases)
     cookies, headers = csrf_credentials(sqlite_intake.app)
     async with sqlite_intake.client() as client:
@@ -40,6 +42,9 @@ def test_the_rules_are_the_ones_intended(sqlite_intake: IntakeUnderTest) -> None
     for route in STAFF_WEB:
         assert rules[route].rules == (frozenset({Permission.CONCERN_CREATE_PHONE}),), route
         assert rules[route].allowed_roles == {Role.INTAKE}, route
+    for route in PARTNER_WEB:
+        assert rules[route].rules == (frozenset({Permission.CONCERN_CREATE_PARTNER}),), route
+        assert rules[route].allowed_roles == {Role.PARTNER}, route
     assert not any(path.startswith("/personale/udviklingslogin") or path == "/personale/log-ud"
                    for _, path in rules)
 

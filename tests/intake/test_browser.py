@@ -313,3 +313,42 @@ async def test_staff_register_a_concern_by_each_channel(browser: Browser, live: 
         await check_page(v, page, javascript)
     assert v.foreign_requests() == []
     await v.context.close()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+async def test_a_partner_authority_reports_a_concern_in_the_browser(
+        browser: Browser, live: LiveIntake, javascript: bool) -> None:
+    v = await visit(browser, live, javascript=javascript)
+    page = await v.page("/samarbejdspartner")
+    assert await page.is_visible("text=Log ind som samarbejdspartner")  # 401: not signed in
+    await check_page(v, page, javascript)
+    await page.click("text=Log ind (udviklingslogin)")
+    await page.select_option("#username", "udvikler-samarbejdspartner")
+    await page.fill("#password", DEV_PASSWORD)
+    await page.click("button:has-text('Log ind')")
+
+    assert page.url.endswith("/samarbejdspartner/henvendelse")
+    assert await page.is_visible("h1:has-text('Henvendelse fra en samarbejdspartner')")
+    assert await page.locator("[name=channel], [name=reporter-category], [name=received_at-date]").count() == 0
+    await check_page(v, page, javascript)
+    await page.click("button:has-text('Send henvendelsen')")  # nothing filled in
+    assert await page.is_visible("text=Der mangler noget")
+    assert await page.is_visible("#reporter-authority-error")  # beside the field
+    await check_page(v, page, javascript)
+    await page.fill("#subjects-0-name", "Jonas")
+    await page.fill("#subjects-0-cpr", "010190-1234")
+    await page.fill("#description", "Jonas har ved en ransagning haft propaganda og våben og taler om et angreb.")
+    await page.check("label:has-text('Politiet')")
+    await page.fill("#reporter-workplace", "Københavns Vestegns Politi")
+    await page.fill("#reporter-name", "Betjent Hansen")
+    await page.check("label:has-text('PSP (psykiatri')")  # an adult: the police share it in PSP (§ 115)
+    await page.fill("#reporter-necessity_assessment", "Jonas planlægger et angreb; Infohus skal vurdere en indsats.")
+    await page.click("button:has-text('Send henvendelsen')")
+
+    await page.wait_for_selector("#reference")
+    assert REFERENCE.fullmatch((await page.inner_text("#reference")).strip())
+    assert "Tak – vi har modtaget jeres henvendelse" in await page.inner_text("h1")
+    assert "M_ACK" in re.findall(r'data-message-id="([A-Z_0-9]+)"', await page.content())
+    await check_page(v, page, javascript)
+    assert v.foreign_requests() == []
+    await v.context.close()

@@ -30,6 +30,12 @@ _STAND_INS: dict[str, Any] = {
     "acuteness": "ROUTINE", "crime_suspicion": False, "claims_professional": False,
 }
 
+# A rule that stops the rules after it (a partner authority that names no authority is not checked for its
+# workplace): the value that lets them run. Location, field, stand-in.
+_RULE_STAND_INS: dict[str, tuple[tuple[str, ...], str, Any]] = {
+    "authority_required": (("reporter",), "authority", "POLICE"),
+}
+
 Errors = Sequence[Mapping[str, Any]]
 
 
@@ -51,6 +57,9 @@ def _with_stand_ins(data: Mapping[str, Any], errors: Errors) -> dict[str, Any] |
     category_unknown = False
     for error in errors:
         if _is_rule(error):
+            stand_in = _RULE_STAND_INS.get(str(error.get("type")))
+            if stand_in is not None and tuple(error.get("loc", ())) == stand_in[0]:
+                patched[stand_in[0][0]][stand_in[1]] = stand_in[2]
             continue
         location = tuple(error.get("loc", ()))
         if location == ("reporter", "category"):

@@ -168,25 +168,28 @@ def _persons(values: FormValues, kind: str, count: int, *, with_cpr: bool, keep_
     return persons, mapping
 
 
-def parse_concern_form(values: FormValues, *, channel: Channel | None, staff: bool) -> ParsedForm:
-    """``channel``: WEB on the public form; on the staff form the chosen one, None if none was chosen."""
+def parse_concern_form(values: FormValues, *, channel: Channel | None, staff: bool,
+                       partner_form: bool = False) -> ParsedForm:
+    """``channel``: WEB on the public form; on the staff form the chosen one, None if none was chosen.
+    ``partner_form``: a partner authority's own form, where the reporter is always PARTNER_AUTHORITY (the
+    channel, PARTNER, and the time received, now, are the caller's)."""
     problems: list[FieldProblem] = []
-    reporter: dict[str, Any] = {"category": values.text("reporter-category") or None}
-    if reporter["category"] is None:
-        del reporter["category"]
-    if values.text("reporter-claims_professional"):
+    category = ReporterCategory.PARTNER_AUTHORITY.value if partner_form else values.text("reporter-category")
+    reporter: dict[str, Any] = {"category": category} if category else {}
+    if values.text("reporter-claims_professional") and not partner_form:
         reporter["claims_professional"] = True
     for name in REPORTER_FIELDS:
         if text := values.text(f"reporter-{name}"):
             reporter[name] = text
-    partner = staff and reporter.get("category") == ReporterCategory.PARTNER_AUTHORITY  # the staff form only
+    partner = (staff or partner_form) and reporter.get("category") == ReporterCategory.PARTNER_AUTHORITY
     for name in ("authority", "cooperation_form", "necessity_assessment") if partner else ():
         if text := values.text(f"reporter-{name}"):
             reporter[name] = text
-    subjects, subject_map = _persons(values, "subjects", values.count("subject_count", 1), with_cpr=staff,
+    with_cpr = staff or partner_form  # authorities and staff may give a CPR number; the public form asks none
+    subjects, subject_map = _persons(values, "subjects", values.count("subject_count", 1), with_cpr=with_cpr,
                                      keep_one=True, problems=problems)
-    children, child_map = _persons(values, "children_at_risk", values.count("child_count", 0), with_cpr=staff,
-                                   keep_one=False, problems=problems)
+    children, child_map = _persons(values, "children_at_risk", values.count("child_count", 0),
+                                   with_cpr=with_cpr, keep_one=False, problems=problems)
     data: dict[str, Any] = {
         "submission_id": values.text("submission_id"),
         "channel": (channel or Channel.PHONE).value,

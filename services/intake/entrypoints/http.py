@@ -45,6 +45,7 @@ from infohus.kit.security_headers import CsrfProtection, install_security_header
 from services.intake.bootstrap import IntakeContainer, bootstrap
 from services.intake.domain.model import SYSTEM
 from services.intake.entrypoints import security
+from services.intake.entrypoints.partner_web import PARTNER_FORM, PARTNER_MODE, is_partner_page, partner_router
 from services.intake.entrypoints.problems import (
     ErrorOut,
     FieldProblem,
@@ -53,7 +54,14 @@ from services.intake.entrypoints.problems import (
 )
 from services.intake.entrypoints.read_api import concern_router
 from services.intake.entrypoints.subject_access import subject_access_router
-from services.intake.entrypoints.web import PUBLIC_FORM, STAFF_FORM, message_page, refusal_page, web_router
+from services.intake.entrypoints.web import (
+    PUBLIC_FORM,
+    STAFF_FORM,
+    STAFF_MODE,
+    message_page,
+    refusal_page,
+    web_router,
+)
 from services.intake.metrics import RefusalCounter
 from services.intake.service_layer.submit import ConcernRejected, Receipt
 from services.intake.settings import WEB_DIR
@@ -177,8 +185,9 @@ def create_app(container: IntakeContainer, *, manage_runtime: bool = True, auth:
     app.include_router(subject_access_router(container))
     app.include_router(retention_router(container.retention))
     app.include_router(web_router())
+    app.include_router(partner_router())
     app.add_middleware(RateLimitMiddleware, container=container)
-    app.add_middleware(RefusalCounter, paths=(API_PATH, PUBLIC_FORM, STAFF_FORM))
+    app.add_middleware(RefusalCounter, paths=(API_PATH, PUBLIC_FORM, STAFF_FORM, PARTNER_FORM))
     # Outermost, so that every answer carries them, the rate limiter's 429 too.
     install_security_headers(app, auth_settings.environment, csp=CONTENT_SECURITY_POLICY)
     return app
@@ -243,9 +252,12 @@ def _install_error_handlers(app: FastAPI) -> None:
             if "csrf_failed" in codes:
                 return message_page(request, title="Formularen er udløbet", status_code=error.status_code,
                                     paragraphs=["Af sikkerhedshensyn skal du åbne formularen igen og sende den "
-                                                "på ny."], link=(STAFF_FORM, "Åbn formularen igen"))
+                                                "på ny."],
+                                    link=(PARTNER_FORM if is_partner_page(request) else STAFF_FORM,
+                                          "Åbn formularen igen"))
             if codes and error.status_code in (status.HTTP_401_UNAUTHORIZED, status.HTTP_403_FORBIDDEN):
-                return refusal_page(request, error.status_code, headers)
+                return refusal_page(request, error.status_code, headers,
+                                    PARTNER_MODE if is_partner_page(request) else STAFF_MODE)
             if error.status_code == status.HTTP_404_NOT_FOUND:
                 return message_page(request, title="Siden findes ikke", status_code=404,
                                     paragraphs=["Tjek adressen. Vil du fortælle os om en bekymring, så brug "

@@ -30,6 +30,7 @@ from rules.config import DailyHours, MunicipalityConfig, Weekday
 from services.intake.bootstrap import IntakeContainer
 from services.intake.domain.model import SYSTEM
 from services.intake.entrypoints.form_checks import all_problems
+from services.intake.entrypoints.form_mode import FormMode
 from services.intake.entrypoints.forms import (
     ACUTENESS_LABELS,
     CATEGORY_LABELS_PUBLIC,
@@ -60,6 +61,13 @@ DEV_LOGOUT = "/auth/logout"
 
 PUBLIC = require(Permission.PUBLIC)
 PHONE_STAFF = require(Permission.CONCERN_CREATE_PHONE)
+PUBLIC_MODE = FormMode(PUBLIC_FORM, "Fortæl os om din bekymring", "Tak – vi har modtaget din bekymring",
+                       categories=CATEGORY_LABELS_PUBLIC)
+STAFF_MODE = FormMode(STAFF_FORM, "Registrér en henvendelse", "Henvendelsen er registreret",
+                      "Infohus – personale", CATEGORY_LABELS_STAFF, staff=True, sign_in_title="Log ind som medarbejder",
+                      who_for="Formularen til at registrere henvendelser er kun for modtagelsens personale.",
+                      role_needed="Formularen til at registrere henvendelser kræver rollen som medarbejder i "
+                                  "modtagelsen (intake).")
 
 _UNAVAILABLE_PROBLEM = FieldProblem(
     "csrf_token", "temporarily_unavailable",
@@ -130,7 +138,7 @@ def _sign_groups() -> list[tuple[str, list[tuple[str, str]]]]:
     return [("Personen selv", individual), ("Personens netværk og hverdag", social)]
 
 
-class _Page:
+class Page:
     """One HTML response on the kit's base layout: the municipality's contacts, and who is signed in. The
     forms' CSRF token is the kit's (``{{ csrf_input(request) }}``; its cookie is set by the kit's middleware)."""
 
@@ -150,7 +158,7 @@ class _Page:
                 f"Uden for åbningstid: den nationale hotline mod radikalisering, tlf. {contacts['hotline_phone']} "
                 f"(dagligt kl. {contacts['hotline_hours']})."),
             signed_in_as=self.principal.display_name if signed_in else None,
-            sign_out_href=DEV_LOGOUT if signed_in and _development_login(self.request) else None)
+            sign_out_href=DEV_LOGOUT if signed_in and development_login(self.request) else None)
         return pages.render(templates, self.request, name, {"contacts": contacts, **context}, layout, status_code)
 
 
@@ -160,7 +168,7 @@ def current_principal(request: Request) -> Principal:
     return principal if isinstance(principal, Principal) else ANONYMOUS
 
 
-def _development_login(request: Request) -> bool:
+def development_login(request: Request) -> bool:
     """Whether the kit's development login (``/auth/login``) is mounted; never in production."""
     authenticator = getattr(request.app.state, "infohus_auth", None)
     return authenticator is not None and authenticator.settings.mode is AuthMode.DEVELOPMENT
@@ -190,7 +198,7 @@ async def _form_values(request: Request) -> FormValues:
 def message_page(request: Request, *, title: str, paragraphs: list[str], status_code: int,
                  link: tuple[str, str] | None = None, show_acute: bool = False, show_contacts: bool = False,
                  headers: Mapping[str, str] | None = None) -> Response:
-    page = _Page(request)
+    page = Page(request)
     response = page.render("message.html", {
         "title": title, "paragraphs": paragraphs, "show_acute": show_acute, "show_contacts": show_contacts,
         "link_href": link[0] if link else None, "link_text": link[1] if link else None}, status_code)
@@ -249,88 +257,83 @@ def _label(input_id: str) -> str:
     return label[:1].upper() + label[1:]
 
 
-def _render_form(page: _Page, values: FormValues | Mapping[str, str], *, staff: bool, subject_count: int,
-                 child_count: int, problems: list[FieldProblem] | None = None, parsed: ParsedForm | None = None,
-                 status_code: int = 200) -> Response:
+def render_form(page: Page, values: FormValues | Mapping[str, str], *, mode: FormMode, subject_count: int,
+                child_count: int, problems: list[FieldProblem] | None = None, parsed: ParsedForm | None = None,
+                status_code: int = 200) -> Response:
     by_input, summary = _summary(problems or [], parsed)
     chosen_signs = values.all("warning_signs") if isinstance(values, FormValues) else []
     return page.render("concern_form.html", {
-        "title": "Registrér en henvendelse" if staff else "Fortæl os om din bekymring",
-        "solution_name": "Infohus – personale" if staff else None,
-        "home_href": STAFF_FORM if staff else PUBLIC_FORM,
-        "staff": staff, "action": STAFF_FORM if staff else PUBLIC_FORM, "channel_options": STAFF_CHANNEL_LABELS,
+        "title": mode.title, "solution_name": mode.solution_name, "home_href": mode.href,
+        "staff": mode.staff, "partner": mode.partner, "action": mode.href, "channel_options": STAFF_CHANNEL_LABELS,
         "values": values, "problems": {key: problem.message_da for key, problem in by_input.items()},
         "summary": summary, "error_heading": "Der mangler noget, før vi kan modtage din henvendelse",
         "subject_count": max(1, subject_count), "child_count": child_count, "max_persons": MAX_PERSONS,
-        "categories": CATEGORY_LABELS_STAFF if staff else CATEGORY_LABELS_PUBLIC,
+        "categories": mode.categories,
         "acuteness_options": ACUTENESS_LABELS, "offset_options": OFFSET_OPTIONS, **PARTNER_OPTIONS,
         "sign_groups": _sign_groups(), "chosen_signs": chosen_signs,
     }, status_code)
 
 
-async def _handle_concern_form(request: Request, *, staff_member: Principal | None,
-                               default_channel: Channel | None = None) -> Response:
-    """``staff_member``: the signed-in intake staff member on the staff form, None on the public form.
-    ``default_channel``: the staff form's channel when none was chosen (PHONE on the old phone address)."""
-    staff = staff_member is not None
-    staff_id = staff_member.user_id if staff_member is not None else None
-    page = _Page(request)
+async def handle_concern_form(request: Request, *, mode: FormMode, user: Principal | None,
+                              default_channel: Channel | None = None) -> Response:
+    """``user``: who signed in on the staff or partner form (stored as ``recorded_by``), None on the public
+    form. ``default_channel``: the staff form's channel when none was chosen (PHONE on the old address)."""
+    page = Page(request)
     values = await _form_values(request)
     subject_count = max(1, values.count("subject_count", 1))
     child_count = values.count("child_count", 0)
     action = values.text("handling")
     if action == "tilfoej-person":
-        return _render_form(page, values, staff=staff, subject_count=min(MAX_PERSONS, subject_count + 1),
-                            child_count=child_count)
+        return render_form(page, values, mode=mode, subject_count=min(MAX_PERSONS, subject_count + 1),
+                           child_count=child_count)
     if action == "tilfoej-barn":
-        return _render_form(page, values, staff=staff, subject_count=subject_count,
-                            child_count=min(MAX_PERSONS, child_count + 1))
+        return render_form(page, values, mode=mode, subject_count=subject_count,
+                           child_count=min(MAX_PERSONS, child_count + 1))
     if not _csrf_passes(request, values):
-        return _render_form(page, values, staff=staff, subject_count=subject_count, child_count=child_count,
-                            problems=[_CSRF_PROBLEM], status_code=status.HTTP_403_FORBIDDEN)
-    channel: Channel | None = Channel.WEB
-    if staff:
+        return render_form(page, values, mode=mode, subject_count=subject_count, child_count=child_count,
+                           problems=[_CSRF_PROBLEM], status_code=status.HTTP_403_FORBIDDEN)
+    channel: Channel | None = Channel.PARTNER if mode.partner else Channel.WEB
+    if mode.staff:
         chosen = values.text("channel")
         channel = staff_channel(chosen) if chosen else default_channel
-    parsed = parse_concern_form(values, channel=channel, staff=staff)
+    parsed = parse_concern_form(values, channel=channel, staff=mode.staff, partner_form=mode.partner)
+    if mode.partner:  # the authority submits it itself: received now
+        parsed.data["received_at"] = page.container.clock().isoformat()
     if not parsed.data["submission_id"]:
         parsed.data["submission_id"] = f"web-{uuid.uuid4().hex}"
     concern, problems = all_problems(parsed, page.container.clock(), page.container.max_backdate)
     if concern is not None and not problems:
         try:
-            receipt = await page.container.submit(concern, staff_id or SYSTEM)
+            receipt = await page.container.submit(concern, user.user_id if user is not None else SYSTEM)
         except ConcernRejected as rejected:
             problems = problems_from_rules(rejected.problems)
         except (DBAPIError, OSError) as error:  # the database is down: nothing was stored
             if not is_dependency_unavailable(error):
                 raise
-            response = _render_form(page, values, staff=staff, subject_count=subject_count,
-                                    child_count=child_count, problems=[_UNAVAILABLE_PROBLEM],
-                                    status_code=status.HTTP_503_SERVICE_UNAVAILABLE)
+            response = render_form(page, values, mode=mode, subject_count=subject_count,
+                                   child_count=child_count, problems=[_UNAVAILABLE_PROBLEM],
+                                   status_code=status.HTTP_503_SERVICE_UNAVAILABLE)
             response.headers["Retry-After"] = "5"
             return response
         else:
             return page.render("receipt.html", {
-                "title": "Henvendelsen er registreret" if staff else "Tak – vi har modtaget din bekymring",
-                "reference": receipt.reference, "messages": receipt.messages, "staff": staff,
-                "anonymous": concern.reporter.anonymous,
+                "title": mode.receipt_title, "reference": receipt.reference, "messages": receipt.messages,
+                "staff": mode.staff, "partner": mode.partner, "anonymous": concern.reporter.anonymous,
                 "self_referral": concern.reporter.category is ReporterCategory.SELF,
-                "again_href": STAFF_FORM if staff else PUBLIC_FORM,
-                "home_href": STAFF_FORM if staff else PUBLIC_FORM,
-                "solution_name": "Infohus – personale" if staff else None,
+                "again_href": mode.href, "home_href": mode.href, "solution_name": mode.solution_name,
             })
-    return _render_form(page, values, staff=staff, subject_count=subject_count, child_count=child_count,
-                        problems=problems, parsed=parsed, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+    return render_form(page, values, mode=mode, subject_count=subject_count, child_count=child_count,
+                       problems=problems, parsed=parsed, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
 
 
-def _fresh_values() -> dict[str, str]:
+def fresh_values() -> dict[str, str]:
     return {"submission_id": f"web-{uuid.uuid4().hex}"}
 
 
 def _fresh_staff_values(now: datetime) -> dict[str, str]:
     """A new staff form: received now (Danish local time, to the minute), by phone; both can be changed."""
     local = now.astimezone(LOCAL_TIME_ZONE)
-    return _fresh_values() | {"channel": Channel.PHONE.value, "received_at-date": local.strftime("%d.%m.%Y"),
+    return fresh_values() | {"channel": Channel.PHONE.value, "received_at-date": local.strftime("%d.%m.%Y"),
                               "received_at-time": local.strftime("%H:%M")}
 
 
@@ -343,11 +346,11 @@ def web_router() -> APIRouter:
 
     @router.get(PUBLIC_FORM, dependencies=[PUBLIC])
     async def public_form(request: Request) -> Response:
-        return _render_form(_Page(request), _fresh_values(), staff=False, subject_count=1, child_count=0)
+        return render_form(Page(request), fresh_values(), mode=PUBLIC_MODE, subject_count=1, child_count=0)
 
     @router.post(PUBLIC_FORM, dependencies=[PUBLIC])
     async def public_form_post(request: Request) -> Response:
-        return await _handle_concern_form(request, staff_member=None)
+        return await handle_concern_form(request, mode=PUBLIC_MODE, user=None)
 
     @router.get(STAFF_ROOT, dependencies=[PHONE_STAFF])
     async def staff_root() -> RedirectResponse:
@@ -355,13 +358,13 @@ def web_router() -> APIRouter:
 
     @router.get(STAFF_FORM)
     async def staff_form(request: Request, _staff: Annotated[Principal, PHONE_STAFF]) -> Response:
-        page = _Page(request)
-        return _render_form(page, _fresh_staff_values(page.container.clock()), staff=True, subject_count=1,
-                            child_count=0)
+        page = Page(request)
+        return render_form(page, _fresh_staff_values(page.container.clock()), mode=STAFF_MODE, subject_count=1,
+                           child_count=0)
 
     @router.post(STAFF_FORM)
     async def staff_form_post(request: Request, staff: Annotated[Principal, PHONE_STAFF]) -> Response:
-        return await _handle_concern_form(request, staff_member=staff)
+        return await handle_concern_form(request, mode=STAFF_MODE, user=staff)
 
     @router.get(PHONE_FORM, dependencies=[PHONE_STAFF])
     async def phone_form() -> RedirectResponse:
@@ -369,29 +372,27 @@ def web_router() -> APIRouter:
 
     @router.post(PHONE_FORM)
     async def phone_form_post(request: Request, staff: Annotated[Principal, PHONE_STAFF]) -> Response:
-        return await _handle_concern_form(request, staff_member=staff, default_channel=Channel.PHONE)
+        return await handle_concern_form(request, mode=STAFF_MODE, user=staff, default_channel=Channel.PHONE)
 
     return router
 
 
-def refusal_page(request: Request, status_code: int, headers: Mapping[str, str]) -> Response:
-    """The page for a 401 (not signed in) or 403 (wrong role) from a staff page's access rule."""
-    back = request.url.path if request.method == "GET" else STAFF_FORM
+def refusal_page(request: Request, status_code: int, headers: Mapping[str, str],
+                 mode: FormMode = STAFF_MODE) -> Response:
+    """The page for a 401 (not signed in) or 403 (wrong role) from the access rule of ``mode``'s form."""
+    back = request.url.path if request.method == "GET" else mode.href
     if status_code == status.HTTP_401_UNAUTHORIZED:
-        if _development_login(request):
+        if development_login(request):
             return message_page(
-                request, title="Log ind som medarbejder", status_code=status_code, headers=headers,
-                paragraphs=["Formularen til at registrere henvendelser er kun for modtagelsens personale. "
-                            "Log ind for at fortsætte."],
+                request, title=mode.sign_in_title, status_code=status_code, headers=headers,
+                paragraphs=[f"{mode.who_for} Log ind for at fortsætte."],
                 link=(f"{DEV_LOGIN}?next={quote(back, safe='/')}", "Log ind (udviklingslogin)"))
         return message_page(
-            request, title="Log ind som medarbejder", status_code=status_code, headers=headers,
-            paragraphs=["Formularen til at registrere henvendelser er kun for modtagelsens personale. "
-                        "Log ind med kommunens log-ind, og åbn siden igen.",
+            request, title=mode.sign_in_title, status_code=status_code, headers=headers,
+            paragraphs=[f"{mode.who_for} Log ind med kommunens log-ind, og åbn siden igen.",
                         "Vil du selv fortælle os om en bekymring, så brug formularen."],
             link=(PUBLIC_FORM, "Gå til formularen"))
     return message_page(
         request, title="Din rolle giver ikke adgang", status_code=status_code, headers=headers,
-        paragraphs=["Formularen til at registrere henvendelser kræver rollen som medarbejder i modtagelsen "
-                    "(intake). Bed din administrator om adgang, eller log ind med en anden bruger."],
+        paragraphs=[f"{mode.role_needed} Bed din administrator om adgang, eller log ind med en anden bruger."],
         link=(PUBLIC_FORM, "Gå til den offentlige formular"))
