@@ -77,6 +77,7 @@ async def test_a_tovholder_sees_the_whole_concern_and_the_read_is_logged(intake:
         "date_of_birth": "2010-03-15", "stated_age": None, "municipality": "Ishøj", "address": "Vejlebrovej 1",
         "school_or_workplace": "Strandgårdskolen"}
     assert view["reporter"] == {"category": "PROF_PUBLIC", "anonymous": False, "claims_professional": False,
+                                "authority": None, "cooperation_form": None,
                                 "name": "Birgitte Haugaard", "role": "Klasselærer", "workplace": "Strandgårdskolen",
                                 "phone": PHONE, "email": EMAIL}
     [entry] = await log_rows(intake)
