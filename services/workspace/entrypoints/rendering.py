@@ -68,9 +68,11 @@ def _timeline_text(entry: TimelineEntry) -> str:
     return text + (": " + "; ".join(extra) if extra else "")
 
 
-def _actor(user_id: str | None) -> str:
-    """A person's user id as it is; Infohus's own steps (``system:<service>``) in words."""
-    return "Infohus (automatisk)" if user_id and user_id.startswith("system:") else user_id or ""
+def _actor(user_id: str | None, role: str | None = None) -> str:
+    """A person's user id (with their role, when given); Infohus's own steps (``system:<service>``) in words."""
+    if user_id and user_id.startswith("system:"):
+        return "Infohus (automatisk)"
+    return f"{user_id or ''} ({L.label(L.ROLES, role)})" if role else user_id or ""
 
 
 templates = pages.page_templates(TEMPLATES_DIR, filters={
