@@ -111,6 +111,7 @@ async def test_an_auditor_finds_a_persons_disclosures_by_cpr_number(
     await page.select_option("#username", "udvikler-revisor")
     await page.fill("#password", PASSWORD)
     await page.click("button:has-text('Log ind')")
+    await page.wait_for_load_state()  # the form's answer loaded, not only its address
     assert page.url == served.url + "/revision"
     assert await page.is_visible("text=Logget ind som Udvikler Revisor (testbruger) (revisor)")
     assert await page.is_visible("h2:has-text('Loggens integritet')")
@@ -118,18 +119,22 @@ async def test_an_auditor_finds_a_persons_disclosures_by_cpr_number(
     await auditor.check()
 
     await page.click("nav >> text=Søg på person")
+    await page.wait_for_load_state()  # the form's answer loaded, not only its address
     await page.fill("#cpr", "0102031233")  # one digit wrong: nobody
     await page.click("button:has-text('Søg')")
+    await page.wait_for_load_state()  # the form's answer loaded, not only its address
     assert await page.is_visible("text=Der er ingen poster om dette CPR-nummer")
     assert CPR[:6] not in page.url
     await auditor.check()
     await page.fill("#cpr", "010203123")
     await page.click("button:has-text('Søg')")
+    await page.wait_for_load_state()  # the form's answer loaded, not only its address
     assert await page.is_visible("#error-summary >> text=Skriv CPR-nummeret som 10 cifre")
     await auditor.check()
 
     await page.fill("#cpr", "010203-1234")
     await page.click("button:has-text('Søg')")
+    await page.wait_for_load_state()  # the form's answer loaded, not only its address
     assert "subject=" in page.url and CPR[:6] not in page.url
     assert await page.is_visible("h2:has-text('Resultat: 3 rækker')")
     assert await page.is_visible("td:has-text('Intern overførsel')")
